@@ -1,0 +1,115 @@
+# Shared set-up steps for bin/serve and bin/test: Odoo source, PostgreSQL,
+# system packages and the virtualenv. Every step is idempotent.
+set -euo pipefail
+
+PROJECT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ODOO_SRC="${ODOO_SRC:-/opt/odoo}"
+VENV="${VENV:-$PROJECT_DIR/.venv}"
+PY="${PYTHON:-python3}"
+
+log() { printf '[collections_officer] %s\n' "$*" >&2; }
+die() { printf '[collections_officer] error: %s\n' "$*" >&2; exit 1; }
+
+require_odoo() {
+    [ -f "$ODOO_SRC/odoo-bin" ] && [ -d "$ODOO_SRC/odoo/addons/base" ] && [ -d "$ODOO_SRC/addons/account" ] \
+        || die "Odoo 19.0 community not found at ODOO_SRC=$ODOO_SRC (expected odoo-bin, odoo/ and addons/ there); set ODOO_SRC to its folder."
+    grep -q "version_info = (19, 0" "$ODOO_SRC/odoo/release.py" \
+        || die "ODOO_SRC=$ODOO_SRC is not Odoo 19.0."
+}
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+ensure_system_packages() {
+    local missing=()
+    command -v pg_ctlcluster >/dev/null || missing+=(postgresql)
+    command -v wkhtmltopdf >/dev/null || missing+=(wkhtmltopdf)
+    command -v chromium >/dev/null || missing+=(chromium)
+    [ -e /usr/include/lber.h ] || missing+=(libldap2-dev libsasl2-dev)
+    dpkg -s fonts-dejavu-core >/dev/null 2>&1 || missing+=(fonts-dejavu-core)
+    if [ ${#missing[@]} -gt 0 ]; then
+        log "installing system packages: ${missing[*]}"
+        as_root apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+}
+
+ensure_postgres() {
+    if ! pg_lsclusters -h 2>/dev/null | grep -q online; then
+        local cluster
+        cluster=$(pg_lsclusters -h | awk 'NR==1 {print $1" "$2}')
+        [ -n "$cluster" ] || die "no PostgreSQL cluster found (pg_lsclusters is empty)."
+        log "starting PostgreSQL $cluster"
+        # shellcheck disable=SC2086
+        as_root pg_ctlcluster $cluster start
+    fi
+    local me
+    me=$(id -un)
+    if ! psql -d postgres -tAc "SELECT 1" >/dev/null 2>&1; then
+        log "creating PostgreSQL superuser role $me"
+        as_root su postgres -c "psql -qc \"CREATE ROLE \\\"$me\\\" SUPERUSER LOGIN\""
+    fi
+}
+
+# Odoo pins some packages that do not build on Python 3.11 (cbor2 5.4.2) or
+# need a compiler and client headers (psycopg2): swap them for releases with
+# wheels. Everything else keeps Odoo's pin.
+odoo_requirements() {
+    sed -E \
+        -e 's/^cbor2==5\.4\.2.*$/cbor2==5.6.5 ; python_version < "3.12"/' \
+        -e 's/^psycopg2==([0-9.]+)/psycopg2-binary==2.9.10/' \
+        "$ODOO_SRC/requirements.txt"
+}
+
+ensure_venv() {
+    local stamp="$VENV/.requirements.sha"
+    local want
+    want=$( (odoo_requirements; cat "$PROJECT_DIR/requirements-dev.txt" "$PROJECT_DIR/setup.py") | sha1sum | cut -d' ' -f1)
+    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+        return
+    fi
+    log "building virtualenv $VENV (Odoo's requirements and the project's)"
+    [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
+    "$VENV/bin/pip" install -q --upgrade "pip<26" "setuptools<81" wheel
+    odoo_requirements > "$VENV/odoo-requirements.txt"
+    "$VENV/bin/pip" install -q -r "$VENV/odoo-requirements.txt"
+    "$VENV/bin/pip" install -q -r "$PROJECT_DIR/requirements-dev.txt"
+    # Odoo itself is found through ODOO_SRC on the path, not installed.
+    "$VENV/bin/python" - "$ODOO_SRC" <<'PYEOF'
+import pathlib, site, sys
+pathlib.Path(site.getsitepackages()[0], "odoo_src.pth").write_text(sys.argv[1] + "\n")
+PYEOF
+    echo "$want" > "$stamp"
+}
+
+addons_path() { echo "$ODOO_SRC/odoo/addons,$ODOO_SRC/addons,$PROJECT_DIR"; }
+
+setup_all() {
+    require_odoo
+    ensure_system_packages
+    ensure_postgres
+    ensure_venv
+}
+
+odoo_bin() { "$VENV/bin/python" "$ODOO_SRC/odoo-bin" "$@"; }
+
+db_exists() { [ "$(psql -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$1'")" = 1 ]; }
+
+module_installed() {
+    db_exists "$1" && [ "$(psql -d "$1" -tAc "SELECT state FROM ir_module_module WHERE name = 'collections_officer'" 2>/dev/null)" = installed ]
+}
+
+# Runs an Odoo install/update and fails on any error, or on a warning about the add-on.
+odoo_init() {
+    local db=$1; shift
+    local logfile
+    logfile=$(mktemp)
+    if ! odoo_bin -d "$db" --addons-path="$(addons_path)" --db-filter="^$db\$" --stop-after-init \
+        --http-interface=127.0.0.1 --log-level=warn "$@" >"$logfile" 2>&1; then
+        cat "$logfile" >&2
+        die "Odoo failed on database $db ($*)."
+    fi
+    if grep -E " (ERROR|CRITICAL) |collections_officer.*WARNING|WARNING.*collections_officer" "$logfile" >&2; then
+        die "Odoo reported the problems above on database $db ($*)."
+    fi
+    rm -f "$logfile"
+}

@@ -1,0 +1,40 @@
+from odoo import api, fields, models
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    collection_case_id = fields.Many2one(
+        "collection.case",
+        compute="_compute_collection_case_id",
+        groups="collections_officer.group_collections_officer",
+        help="The customer's collection case in the invoice's company.",
+    )
+
+    @api.depends("commercial_partner_id", "company_id")
+    def _compute_collection_case_id(self):
+        cases = self.env["collection.case"].search(
+            [
+                ("partner_id", "in", self.commercial_partner_id.ids),
+                ("company_id", "in", self.company_id.ids),
+            ],
+            order="id desc",
+        )
+        case_by_key = {}
+        for case in cases.sorted(lambda c: c.state == "closed"):
+            case_by_key.setdefault((case.partner_id, case.company_id), case)
+        for move in self:
+            move.collection_case_id = (
+                case_by_key.get((move.commercial_partner_id, move.company_id), False)
+                if move.is_sale_document(include_receipts=True)
+                else False
+            )
+
+    def action_open_collection_case(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "collection.case",
+            "res_id": self.collection_case_id.id,
+            "view_mode": "form",
+        }

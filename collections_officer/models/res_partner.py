@@ -1,0 +1,74 @@
+from odoo import api, fields, models
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    collection_user_id = fields.Many2one(
+        "res.users",
+        string="Collection Officer",
+        company_dependent=True,
+        domain="[('share', '=', False)]",
+        help="Officer given the customer's collection cases when they open.",
+    )
+    collection_case_ids = fields.One2many(
+        "collection.case", "partner_id", string="Collection Cases"
+    )
+    collection_case_count = fields.Integer(
+        compute="_compute_collection_case", groups="collections_officer.group_collections_officer"
+    )
+    collection_case_id = fields.Many2one(
+        "collection.case",
+        string="Open Collection Case",
+        compute="_compute_collection_case",
+        groups="collections_officer.group_collections_officer",
+        help="The customer's open case in the current company.",
+    )
+    collection_overdue_amount = fields.Monetary(
+        string="Overdue (Collections)",
+        compute="_compute_collection_case",
+        currency_field="collection_currency_id",
+        groups="collections_officer.group_collections_officer",
+    )
+    collection_currency_id = fields.Many2one(
+        "res.currency",
+        compute="_compute_collection_case",
+        groups="collections_officer.group_collections_officer",
+    )
+
+    @api.depends("commercial_partner_id")
+    @api.depends_context("company")
+    def _compute_collection_case(self):
+        commercial = self.commercial_partner_id
+        counts = dict(
+            self.env["collection.case"]._read_group(
+                [("partner_id", "in", commercial.ids)], ["partner_id"], ["__count"]
+            )
+        )
+        cases = self.env["collection.case"]
+        open_cases = cases.search(
+            [
+                ("partner_id", "in", commercial.ids),
+                ("company_id", "=", self.env.company.id),
+                ("state", "!=", "closed"),
+            ]
+        )
+        open_by_partner = {case.partner_id: case for case in open_cases}
+        for partner in self:
+            partner.collection_case_count = counts.get(partner.commercial_partner_id, 0)
+            case = open_by_partner.get(partner.commercial_partner_id, cases.browse())
+            partner.collection_case_id = case
+            partner.collection_overdue_amount = case.overdue_amount
+            partner.collection_currency_id = case.currency_id or self.env.company.currency_id
+
+    def action_view_collection_cases(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "collections_officer.collection_case_action"
+        )
+        cases = self.commercial_partner_id.collection_case_ids
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"default_partner_id": self.commercial_partner_id.id}
+        if len(cases) == 1:
+            action.update(views=[(False, "form")], res_id=cases.id)
+        return action

@@ -1,0 +1,8 @@
+from . import (
+    test_collection_case_constraints,
+    test_collection_case_cron,
+    test_collection_case_performance,
+    test_collection_case_refresh,
+    test_collection_case_security,
+    test_collections_ui,
+)

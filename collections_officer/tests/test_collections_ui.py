@@ -1,0 +1,39 @@
+from odoo import Command
+from odoo.tests import HttpCase, tagged
+
+from .common import days_ago
+
+
+@tagged("post_install", "-at_install")
+class TestCollectionsUi(HttpCase):
+    def test_officer_works_the_worklist_in_the_browser(self):
+        officer = self.env["res.users"].create(
+            {
+                "name": "Tour Officer",
+                "login": "tour_officer",
+                "password": "tour_officer",
+                "group_ids": [
+                    self.env.ref("collections_officer.group_collections_officer").id,
+                    self.env.ref("base.group_user").id,
+                ],
+            }
+        )
+        customer = self.env["res.partner"].create({"name": "Tour Debtor", "is_company": True})
+        invoice = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": customer.id,
+                "invoice_date": days_ago(60),
+                "invoice_date_due": days_ago(60),
+                "invoice_line_ids": [
+                    Command.create({"name": "Consulting", "price_unit": 480, "tax_ids": []})
+                ],
+            }
+        )
+        invoice.action_post()
+        self.env["collection.case"]._refresh_from_accounting(companies=self.env.company)
+        self.start_tour(
+            "/odoo/action-collections_officer.collection_case_action",
+            "collections_officer_worklist",
+            login=officer.login,
+        )
