@@ -314,17 +314,15 @@ class CollectionCase(models.Model):
     def action_refresh(self):
         """Re-read the selected cases' customers from accounting."""
         if not self:
-            self._refresh_from_accounting(wait=True)
-        else:
-            self._refresh_from_accounting(
-                companies=self.company_id, partners=self.partner_id, wait=True
-            )
+            return self.action_refresh_all()
+        self._refresh_from_accounting(
+            companies=self.company_id, partners=self.partner_id, wait=True
+        )
         return True
 
-    @api.model
     def action_refresh_all(self):
-        """Refresh the cases of every company the user works in."""
-        self._refresh_from_accounting(companies=self.env.companies, wait=True)
+        """Refresh the cases of every company the user works in, whatever is selected."""
+        self.browse()._refresh_from_accounting(companies=self.env.companies, wait=True)
         return {"type": "ir.actions.client", "tag": "soft_reload"}
 
     def action_view_open_items(self):

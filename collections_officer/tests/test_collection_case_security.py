@@ -57,11 +57,16 @@ class TestCollectionCaseSecurity(CollectionsCommon):
         )
         team = self.env["collection.team"].create({"name": "Others", "member_ids": colleague.ids})
         case = self._case()
-        self.assertTrue(case.with_user(self.officer).has_access("read"), "no team: shared")
-        case.team_id = team
-        self.assertFalse(case.with_user(self.officer).has_access("read"))
-        self.assertTrue(case.with_user(colleague).has_access("read"))
+        self.assertTrue(case.with_user(self.officer).has_access("read"), "unassigned: shared")
+        case.user_id = colleague
+        self.assertFalse(case.with_user(self.officer).has_access("read"), "a colleague's case")
+        case.write({"user_id": False, "team_id": team.id})
+        self.assertFalse(case.with_user(self.officer).has_access("read"), "another team's case")
+        self.assertTrue(case.with_user(colleague).has_access("read"), "their team's case")
         self.assertTrue(case.with_user(self.manager).has_access("write"))
+        team.manager_id = self.officer
+        self.assertTrue(case.with_user(self.officer).has_access("read"), "the team they lead")
+        team.manager_id = False
         case.user_id = self.officer
         self.assertTrue(case.with_user(self.officer).has_access("write"), "their own case")
 

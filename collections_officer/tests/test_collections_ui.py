@@ -1,7 +1,7 @@
-from odoo import Command
-from odoo.tests import HttpCase, tagged
+from datetime import timedelta
 
-from .common import days_ago
+from odoo import Command, fields
+from odoo.tests import HttpCase, tagged
 
 
 @tagged("post_install", "-at_install")
@@ -18,13 +18,15 @@ class TestCollectionsUi(HttpCase):
                 ],
             }
         )
+        # The browser runs on the real clock: date the invoice relative to it.
+        overdue_since = fields.Date.today() - timedelta(days=60)
         customer = self.env["res.partner"].create({"name": "Tour Debtor", "is_company": True})
         invoice = self.env["account.move"].create(
             {
                 "move_type": "out_invoice",
                 "partner_id": customer.id,
-                "invoice_date": days_ago(60),
-                "invoice_date_due": days_ago(60),
+                "invoice_date": overdue_since,
+                "invoice_date_due": overdue_since,
                 "invoice_line_ids": [
                     Command.create({"name": "Consulting", "price_unit": 480, "tax_ids": []})
                 ],
@@ -32,6 +34,7 @@ class TestCollectionsUi(HttpCase):
         )
         invoice.action_post()
         self.env["collection.case"]._refresh_from_accounting(companies=self.env.company)
+        self.env.flush_all()  # the browser's requests read the database, not this cache
         self.start_tour(
             "/odoo/action-collections_officer.collection_case_action",
             "collections_officer_worklist",

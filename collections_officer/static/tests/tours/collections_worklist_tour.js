@@ -7,7 +7,7 @@ registry.category("web_tour.tours").add("collections_officer_worklist", {
     steps: () => [
         {
             content: "The overdue customer is on the worklist",
-            trigger: ".o_list_view .o_data_row:contains('Tour Debtor')",
+            trigger: ".o_list_view .o_data_row td.o_data_cell:contains('Tour Debtor')",
             run: "click",
         },
         {
