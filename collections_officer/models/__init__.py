@@ -1,1 +1,8 @@
-from . import account_move, collection_case, collection_team, res_partner
+from . import account_move
+from . import collection_case
+from . import collection_charge_rule
+from . import collection_contact
+from . import collection_level
+from . import collection_policy
+from . import collection_team
+from . import res_partner

@@ -36,7 +36,9 @@ class CollectionCase(models.Model):
     _name = "collection.case"
     _description = "Collection Case"
     _inherit = ["mail.thread", "mail.activity.mixin"]
-    _order = "state desc, oldest_due_date, overdue_amount desc, id desc"
+    # Worklist priority: the oldest debt first, then the largest; closed cases
+    # have no oldest due date and sort last.
+    _order = "oldest_due_date, overdue_amount desc, id desc"
     _check_company_auto = True
     _rec_names_search = ["name", "partner_id"]
 
@@ -67,12 +69,43 @@ class CollectionCase(models.Model):
     )
     team_id = fields.Many2one("collection.team", index=True, tracking=True, check_company=True)
     state = fields.Selection(
-        [("open", "Open"), ("closed", "Closed")],
+        [
+            ("open", "Open"),
+            ("promised", "Promised"),
+            ("plan", "Payment Plan"),
+            ("escalated", "Escalated"),
+            ("hold", "On Hold"),
+            ("closed", "Closed"),
+        ],
         required=True,
         default="open",
         index=True,
         tracking=True,
+        help="Open: in follow-up. Promised / Payment Plan: the customer committed to pay, "
+        "follow-up waits while it is kept. Escalated: a manager was alerted. On Hold: no "
+        "automated action (dispute, manual hold). Closed: nothing overdue.",
     )
+    hold_reason = fields.Char(tracking=True)
+    breathing_space_until = fields.Date(
+        tracking=True,
+        help="No contact and no fees or interest until this date "
+        "(e.g. a statutory breathing space).",
+    )
+    policy_id = fields.Many2one(
+        "collection.policy",
+        string="Follow-up Policy",
+        tracking=True,
+        check_company=True,
+    )
+    level_id = fields.Many2one(
+        "collection.level",
+        string="Follow-up Level",
+        tracking=True,
+        check_company=True,
+        help="The last follow-up level executed on this case.",
+    )
+    level_date = fields.Date(help="When the current follow-up level was executed.")
+    contact_ids = fields.One2many("collection.contact", "case_id", string="Contacts")
     next_action_date = fields.Date(tracking=True)
     refresh_date = fields.Datetime(
         string="Last Refresh",
@@ -533,6 +566,25 @@ class CollectionCase(models.Model):
                 figures.get((case.partner_id.id, case.company_id.id), EMPTY_FIGURES)
                 | {"refresh_date": now}
             )
+
+    def _get_followup_blockers(self):
+        """Why automated follow-up must wait, per case: ``{case_id: reason}``.
+
+        The one place that knows every reason to leave a case alone (hold,
+        breathing space, kept promises and plans, ...); batched over ``self``.
+        """
+        today = fields.Date.context_today(self)
+        blockers = {}
+        for case in self:
+            if case.state == "closed":
+                blockers[case.id] = self.env._("The case is closed.")
+            elif case.state == "hold":
+                blockers[case.id] = case.hold_reason or self.env._("The case is on hold.")
+            elif case.breathing_space_until and case.breathing_space_until >= today:
+                blockers[case.id] = self.env._(
+                    "Breathing space until %(date)s.", date=case.breathing_space_until
+                )
+        return blockers
 
     @api.model
     def _is_overdue(self, values):
