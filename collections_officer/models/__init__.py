@@ -3,6 +3,10 @@ from . import collection_case
 from . import collection_charge_rule
 from . import collection_contact
 from . import collection_level
+from . import collection_plan
 from . import collection_policy
+from . import collection_promise
 from . import collection_team
+from . import res_company
+from . import res_config_settings
 from . import res_partner

@@ -106,6 +106,16 @@ class CollectionCase(models.Model):
     )
     level_date = fields.Date(help="When the current follow-up level was executed.")
     contact_ids = fields.One2many("collection.contact", "case_id", string="Contacts")
+    promise_ids = fields.One2many("collection.promise", "case_id", string="Promises")
+    plan_ids = fields.One2many("collection.plan", "case_id", string="Payment Plans")
+    promise_count = fields.Integer(compute="_compute_commitments")
+    plan_count = fields.Integer(compute="_compute_commitments")
+    active_plan_id = fields.Many2one(
+        "collection.plan", string="Active Payment Plan", compute="_compute_commitments"
+    )
+    plan_installment_ids = fields.Many2many(
+        "collection.plan.installment", string="Payment Schedule", compute="_compute_commitments"
+    )
     next_action_date = fields.Date(tracking=True)
     refresh_date = fields.Datetime(
         string="Last Refresh",
@@ -233,6 +243,27 @@ class CollectionCase(models.Model):
             ]
         )
 
+    def _compute_commitments(self):
+        promises = dict(
+            self.env["collection.promise"]._read_group(
+                [("case_id", "in", self.ids)], ["case_id"], ["__count"]
+            )
+        )
+        plans = dict(
+            self.env["collection.plan"]._read_group(
+                [("case_id", "in", self.ids)], ["case_id"], ["__count"]
+            )
+        )
+        active_plans = self.env["collection.plan"].search(
+            [("case_id", "in", self.ids), ("state", "=", "active")]
+        )
+        active_by_case = {plan.case_id: plan for plan in active_plans}
+        for case in self:
+            case.promise_count = promises.get(case, 0)
+            case.plan_count = plans.get(case, 0)
+            case.active_plan_id = active_by_case.get(case, False)
+            case.plan_installment_ids = case.active_plan_id.installment_ids
+
     @api.depends("partner_id")
     def _compute_display_name(self):
         for case in self:
@@ -245,21 +276,55 @@ class CollectionCase(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         from_refresh = self.env.context.get("collection_case_from_refresh")
-        partners = self.env["res.partner"]
+        partners = self.env["res.partner"].browse(
+            [vals["partner_id"] for vals in vals_list if vals.get("partner_id")]
+        )
+        commercial = {partner.id: partner.commercial_partner_id.id for partner in partners}
         for vals in vals_list:
-            partner = partners.browse(vals.get("partner_id")).commercial_partner_id
-            if partner:
-                vals["partner_id"] = partner.id
+            if vals.get("partner_id"):
+                vals["partner_id"] = commercial[vals["partner_id"]]
         self._check_single_open_case(vals_list)
         if not from_refresh:
             self._check_something_overdue(vals_list)
-        for vals in vals_list:
-            if vals.get("name", "/") == "/":
-                vals["name"] = self.env["ir.sequence"].next_by_code("collection.case") or "/"
+        unnamed = [vals for vals in vals_list if vals.get("name", "/") == "/"]
+        for vals, reference in zip(unnamed, self._next_references(len(unnamed)), strict=True):
+            vals["name"] = reference
         cases = super().create(vals_list)
         if not from_refresh:
             cases._refresh_figures()
         return cases
+
+    @api.model
+    def _next_references(self, count):
+        """`count` references from the case sequence.
+
+        A refresh opens thousands of cases at once: a standard (gapped) sequence
+        hands all their numbers out in one query instead of one per case.
+        """
+        sequence = (
+            self.env["ir.sequence"]
+            .sudo()
+            .search(
+                [
+                    ("code", "=", "collection.case"),
+                    ("company_id", "in", [self.env.company.id, False]),
+                ],
+                order="company_id",
+                limit=1,
+            )
+        )
+        if not count or not sequence:
+            return ["/"] * count
+        if sequence.implementation != "standard" or sequence.use_date_range:
+            return [sequence._next() for _index in range(count)]
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT nextval(%s) FROM generate_series(1, %s)",
+                f"ir_sequence_{sequence.id:03d}",
+                count,
+            )
+        )
+        return [sequence.get_next_char(number) for (number,) in rows]
 
     def write(self, vals):
         if vals.get("state", "open") != "closed" and {"state", "partner_id", "company_id"} & set(
@@ -369,6 +434,23 @@ class CollectionCase(models.Model):
             "context": {"search_default_late": 0, "create": False},
         }
 
+    def action_register_payment(self):
+        """Odoo's own payment wizard, for the case's open invoices."""
+        self.ensure_one()
+        invoices = self.open_line_ids.filtered(lambda line: line.amount_residual > 0).move_id
+        invoices = invoices.filtered(lambda move: move.is_invoice(include_receipts=True))
+        if not invoices:
+            raise UserError(self.env._("The case has no open invoice to pay."))
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Register Payment"),
+            "res_model": "account.payment.register",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {"active_model": "account.move", "active_ids": invoices.ids},
+        }
+
     # ------------------------------------------------------------ scheduled
 
     @api.model
@@ -393,6 +475,7 @@ class CollectionCase(models.Model):
         reopens a customer's closed case when something is overdue again.
         Refreshes of one company are serialised by an advisory lock: a second
         worker skips the company (or, with ``wait``, tells the user).
+        Returns the cases it opened, changed, closed or reopened.
         """
         companies = companies or self.env["res.company"].sudo().search([])  # pylint: disable=no-search-all
         partners = partners.commercial_partner_id if partners else None
@@ -457,21 +540,23 @@ class CollectionCase(models.Model):
     def _refresh_batch(self, company, partner_ids, figures, open_by_partner):
         now = fields.Datetime.now()
         today = fields.Date.context_today(self)
-        to_update, to_close, to_open = [], self.browse(), []
+        to_update, close_ids, to_open = [], [], []
         for partner_id in partner_ids:
             values = figures.get((partner_id, company.id))
             case = open_by_partner.get(partner_id)
             if case and self._is_overdue(values):
-                to_update.append((case, values))
+                if any(case[name] != value for name, value in values.items()):
+                    to_update.append((case, values))
             elif case:
-                to_close |= case
+                close_ids.append(case.id)
             elif self._is_overdue(values):
                 to_open.append(partner_id)
+        to_close = self.browse(close_ids)
 
+        # Writing every figure (not only the changed ones) gives all updated
+        # cases the same columns, which the ORM flushes as one UPDATE.
         for case, values in to_update:
-            changed = {name: value for name, value in values.items() if case[name] != value}
-            if changed:
-                case.write(changed | {"refresh_date": now})
+            case.write(values | {"refresh_date": now})
 
         if to_close:
             for case in to_close:
@@ -584,6 +669,24 @@ class CollectionCase(models.Model):
                 blockers[case.id] = self.env._(
                     "Breathing space until %(date)s.", date=case.breathing_space_until
                 )
+        # A promise not yet due or a plan on track: the customer keeps their word, wait.
+        waiting = self - self.browse(blockers)
+        promises = self.env["collection.promise"].search(
+            self.env["collection.promise"]._open_promise_domain(waiting, today)
+        )
+        for promise in promises:
+            blockers.setdefault(
+                promise.case_id.id,
+                self.env._("Promise to pay %(promise)s.", promise=promise.display_name),
+            )
+        plans = self.env["collection.plan"].search(
+            [("case_id", "in", waiting.ids), ("state", "=", "active")]
+        )
+        for plan in plans._filtered_on_track():
+            blockers.setdefault(
+                plan.case_id.id,
+                self.env._("Payment plan %(plan)s on track.", plan=plan.display_name),
+            )
         return blockers
 
     @api.model

@@ -36,6 +36,24 @@ class ResPartner(models.Model):
         groups="collections_officer.group_collections_officer",
     )
 
+    collection_promise_kept_count = fields.Integer(
+        string="Promises Kept",
+        compute="_compute_collection_reliability",
+        groups="collections_officer.group_collections_officer",
+    )
+    collection_promise_broken_count = fields.Integer(
+        string="Promises Broken",
+        compute="_compute_collection_reliability",
+        groups="collections_officer.group_collections_officer",
+    )
+    collection_reliability = fields.Integer(
+        string="Reliability (%)",
+        compute="_compute_collection_reliability",
+        groups="collections_officer.group_collections_officer",
+        help="Share of the customer's judged promises and payment plans that were kept "
+        "(a partly kept promise counts half); 100 without history.",
+    )
+
     @api.depends("commercial_partner_id")
     @api.depends_context("company")
     def _compute_collection_case(self):
@@ -60,6 +78,35 @@ class ResPartner(models.Model):
             partner.collection_case_id = case
             partner.collection_overdue_amount = case.overdue_amount
             partner.collection_currency_id = case.currency_id or self.env.company.currency_id
+
+    @api.depends("commercial_partner_id")
+    def _compute_collection_reliability(self):
+        # Read from the judged promises and plans: judging them is enough to update it.
+        domain = [("partner_id", "in", self.commercial_partner_id.ids)]
+        promises = {
+            (partner, state): count
+            for partner, state, count in self.env["collection.promise"]._read_group(
+                domain, ["partner_id", "state"], ["__count"]
+            )
+        }
+        plans = {
+            (partner, state): count
+            for partner, state, count in self.env["collection.plan"]._read_group(
+                domain, ["partner_id", "state"], ["__count"]
+            )
+        }
+        for partner in self:
+            customer = partner.commercial_partner_id
+            kept, partial, broken = (
+                promises.get((customer, s), 0) for s in ("kept", "partial", "broken")
+            )
+            completed, failed = (plans.get((customer, s), 0) for s in ("completed", "broken"))
+            judged = kept + partial + broken + completed + failed
+            partner.collection_promise_kept_count = kept
+            partner.collection_promise_broken_count = broken
+            partner.collection_reliability = (
+                round(100 * (kept + completed + partial / 2) / judged) if judged else 100
+            )
 
     def action_view_collection_cases(self):
         self.ensure_one()

@@ -180,7 +180,7 @@ class TestCollectionCaseRefresh(CollectionsCommon):
         touched = self._refresh()
         self.assertEqual(self._case(), case)
         self.assertEqual(case.message_ids, messages, "a second refresh logs nothing")
-        self.assertEqual(touched, case)
+        self.assertFalse(touched, "nothing changed, nothing written")
         self.assertEqual(case.overdue_amount, 100)
 
     def test_close_after_full_payment_and_reopen_on_new_overdue(self):

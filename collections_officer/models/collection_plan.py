@@ -1,0 +1,537 @@
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import split_every
+
+# Periods of a month, to turn a monthly disposable income into what one installment
+# of each frequency can take.
+PERIODS_PER_MONTH = {"weekly": 52 / 12, "biweekly": 26 / 12, "monthly": 1}
+FREQUENCIES = [("weekly", "Weekly"), ("biweekly", "Every Two Weeks"), ("monthly", "Monthly")]
+# Read from accounting, not from fields: a payment booked in the same transaction does
+# not invalidate them, so they are invalidated before decisions are taken on them.
+ALLOCATION_FIELDS = [
+    "amount_received",
+    "amount_paid",
+    "amount_remaining",
+    "amount_overpaid",
+    "missed_count",
+    "on_track",
+]
+
+
+def affordable_installment(disposable_income, frequency):
+    """The installment a monthly disposable income affords at a frequency."""
+    return max(disposable_income, 0) / PERIODS_PER_MONTH[frequency or "monthly"]
+
+
+def months_between(start, end):
+    """Whole months from start to end, a started month counting as one."""
+    delta = relativedelta(end, start)
+    return delta.years * 12 + delta.months + (1 if delta.days > 0 else 0)
+
+
+class CollectionPlan(models.Model):
+    _name = "collection.plan"
+    _description = "Payment Plan"
+    _inherit = ["mail.thread"]
+    _order = "date_start desc, id desc"
+    _check_company_auto = True
+    _rec_names_search = ["case_id", "partner_id"]
+
+    case_id = fields.Many2one(
+        "collection.case", required=True, index=True, ondelete="cascade", check_company=True
+    )
+    company_id = fields.Many2one(related="case_id.company_id", store=True, index=True)
+    partner_id = fields.Many2one(
+        related="case_id.partner_id", string="Customer", store=True, index=True
+    )
+    currency_id = fields.Many2one(related="case_id.currency_id")
+    contact_id = fields.Many2one(
+        "res.partner",
+        string="Contact Person",
+        domain="[('commercial_partner_id', '=', partner_id)]",
+        help="Who receives the proposal; the customer itself when empty.",
+    )
+    user_id = fields.Many2one(
+        "res.users", string="Officer", default=lambda self: self.env.user, tracking=True
+    )
+    state = fields.Selection(
+        [
+            ("draft", "Draft"),
+            ("proposed", "Proposed"),
+            ("active", "Active"),
+            ("completed", "Completed"),
+            ("broken", "Broken"),
+            ("cancelled", "Cancelled"),
+        ],
+        required=True,
+        default="draft",
+        readonly=True,
+        index=True,
+        tracking=True,
+    )
+    amount_total = fields.Monetary(
+        string="Planned Amount", required=True, help="Down payment included; company currency."
+    )
+    down_payment = fields.Monetary()
+    frequency = fields.Selection(FREQUENCIES, required=True, default="monthly")
+    date_start = fields.Date(
+        string="Start",
+        required=True,
+        readonly=True,
+        default=fields.Date.context_today,
+        help="Money received from this day on pays the installments.",
+    )
+    date_end = fields.Date(
+        string="End",
+        readonly=True,
+        help="When the plan was completed, broken or cancelled: money received later "
+        "no longer counts.",
+    )
+    installment_ids = fields.One2many("collection.plan.installment", "plan_id", readonly=True)
+    installment_count = fields.Integer(compute="_compute_schedule_figures")
+    last_date = fields.Date(string="Last Installment", compute="_compute_schedule_figures")
+    duration_months = fields.Integer(
+        compute="_compute_duration_months",
+        store=True,
+        help="Months from the start to the last installment.",
+    )
+    note = fields.Html()
+
+    # Affordability, for people: what they earn and spend in a month.
+    is_company = fields.Boolean(related="partner_id.is_company")
+    monthly_income = fields.Monetary()
+    monthly_expenses = fields.Monetary()
+    disposable_income = fields.Monetary(compute="_compute_affordability")
+    affordable_amount = fields.Monetary(
+        string="Affordable Installment",
+        compute="_compute_affordability",
+        help="The disposable income per period of the plan's frequency.",
+    )
+    affordability_warning = fields.Char(compute="_compute_affordability")
+
+    # Approval above the company's limits.
+    needs_approval = fields.Boolean(compute="_compute_needs_approval", store=True)
+    approved_by_id = fields.Many2one("res.users", readonly=True, copy=False)
+    approval_date = fields.Datetime(readonly=True, copy=False)
+
+    # Read from accounting: money received since the start, oldest installment first.
+    amount_received = fields.Monetary(compute="_compute_allocation")
+    amount_paid = fields.Monetary(compute="_compute_allocation")
+    amount_remaining = fields.Monetary(compute="_compute_allocation")
+    amount_overpaid = fields.Monetary(
+        compute="_compute_allocation", help="Received beyond the planned amount."
+    )
+    missed_count = fields.Integer(string="Missed Installments", compute="_compute_allocation")
+    on_track = fields.Boolean(
+        compute="_compute_allocation",
+        help="Active and no installment missed: automated follow-up of the case waits.",
+    )
+
+    _amount_total_positive = models.Constraint(
+        "CHECK(amount_total > 0)", "The planned amount must be positive."
+    )
+    _down_payment_positive = models.Constraint(
+        "CHECK(down_payment >= 0 AND down_payment < amount_total)",
+        "The down payment must be positive and less than the planned amount.",
+    )
+    _one_active_per_case = models.UniqueIndex(
+        "(case_id) WHERE state = 'active'", "A case can only have one active payment plan."
+    )
+
+    @api.depends("installment_ids.date")
+    def _compute_schedule_figures(self):
+        for plan in self:
+            dates = plan.installment_ids.mapped("date")
+            plan.installment_count = len(plan.installment_ids)
+            plan.last_date = max(dates) if dates else False
+
+    @api.depends("installment_ids.date", "date_start")
+    def _compute_duration_months(self):
+        for plan in self:
+            dates = plan.installment_ids.mapped("date")
+            plan.duration_months = (
+                months_between(plan.date_start, max(dates)) if dates and plan.date_start else 0
+            )
+
+    @api.depends("monthly_income", "monthly_expenses", "frequency", "installment_ids.amount")
+    def _compute_affordability(self):
+        for plan in self:
+            plan.disposable_income = plan.monthly_income - plan.monthly_expenses
+            plan.affordable_amount = affordable_installment(plan.disposable_income, plan.frequency)
+            regular = plan.installment_ids.filtered(lambda i: not i.is_down_payment)
+            plan.affordability_warning = plan._affordability_warning(
+                max(regular.mapped("amount"), default=0)
+            )
+
+    def _affordability_warning(self, installment):
+        """A warning when a person's installment exceeds what their income affords."""
+        self.ensure_one()
+        if self.is_company or not (self.monthly_income or self.monthly_expenses):
+            return False
+        if self.currency_id.compare_amounts(installment, self.affordable_amount) <= 0:
+            return False
+        return self.env._(
+            "The installment of %(installment)s exceeds the %(affordable)s the customer's "
+            "disposable income affords.",
+            installment=self.currency_id.format(installment),
+            affordable=self.currency_id.format(self.affordable_amount),
+        )
+
+    @api.depends("amount_total", "duration_months", "company_id")
+    def _compute_needs_approval(self):
+        for plan in self:
+            company = plan.company_id
+            plan.needs_approval = bool(
+                (
+                    company.collection_plan_max_amount
+                    and plan.currency_id.compare_amounts(
+                        plan.amount_total, company.collection_plan_max_amount
+                    )
+                    > 0
+                )
+                or (
+                    company.collection_plan_max_months
+                    and plan.duration_months > company.collection_plan_max_months
+                )
+            )
+
+    @api.depends(
+        "amount_total",
+        "date_start",
+        "date_end",
+        "partner_id",
+        "installment_ids.amount",
+        "installment_ids.date",
+    )
+    @api.depends_context("date")
+    def _compute_allocation(self):
+        received, paid = self._allocate()
+        for plan in self:
+            amount = received.get(plan, 0.0)
+            plan.amount_received = amount
+            plan.amount_paid = min(amount, plan.amount_total)
+            plan.amount_remaining = plan.amount_total - plan.amount_paid
+            plan.amount_overpaid = max(amount - plan.amount_total, 0)
+            reference = plan._reference_date()
+            plan.missed_count = sum(
+                1
+                for installment in plan.installment_ids
+                if installment._state_with(paid.get(installment, 0.0), reference) == "missed"
+            )
+            plan.on_track = plan.state == "active" and not plan.missed_count
+
+    def _allocate(self):
+        """Money received per plan and its allocation to the installments.
+
+        Returns ``({plan: received}, {installment: paid})``. The money received
+        (see ``collection.promise._fetch_received``) from the start of the plan to
+        its end (or today) pays the installments oldest first; a payment dated before
+        the plan does not count, an overpayment stays on the plan as overpaid.
+        """
+        plans = self.filtered(lambda p: p.partner_id and p.date_start)
+        amounts = self.env["collection.promise"]._fetch_received(
+            [
+                (plan.partner_id.id, plan.company_id.id, plan.date_start, plan._reference_date())
+                for plan in plans
+            ]
+        )
+        received, paid = {}, {}
+        for plan, amount in zip(plans, amounts, strict=True):
+            received[plan] = plan.currency_id.round(amount)
+            left = received[plan]
+            for installment in plan.installment_ids.sorted(lambda i: (i.date, i.sequence, i.id)):
+                paid[installment] = max(min(installment.amount, left), 0.0)
+                left = plan.currency_id.round(left - paid[installment])
+        return received, paid
+
+    def _filtered_on_track(self):
+        """The plans on track, read afresh from accounting."""
+        self.invalidate_recordset(ALLOCATION_FIELDS)
+        return self.filtered("on_track")
+
+    def _reference_date(self):
+        """The day the plan is looked at: today, or the day it ended."""
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        return min(self.date_end, today) if self.date_end else today
+
+    @api.depends("case_id", "date_start")
+    def _compute_display_name(self):
+        for plan in self:
+            plan.display_name = self.env._(
+                "Payment plan %(case)s of %(date)s",
+                case=plan.case_id.name or "",
+                date=plan.date_start or "",
+            )
+
+    @api.constrains("amount_total", "installment_ids")
+    def _check_installments_total(self):
+        for plan in self:
+            if plan.installment_ids and plan.currency_id.compare_amounts(
+                sum(plan.installment_ids.mapped("amount")), plan.amount_total
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The installments of %(plan)s do not add up to its planned amount.",
+                        plan=plan.display_name,
+                    )
+                )
+
+    # ------------------------------------------------------------------ CRUD
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_draft(self):
+        if any(plan.state != "draft" for plan in self):
+            raise UserError(
+                self.env._("Only draft payment plans can be deleted: cancel the plan instead.")
+            )
+
+    # --------------------------------------------------------------- actions
+
+    def action_approve(self):
+        if not self.env.user.has_group("collections_officer.group_collections_manager"):
+            raise UserError(self.env._("Only a collections manager can approve a payment plan."))
+        if any(plan.state not in ("draft", "proposed") for plan in self):
+            raise UserError(self.env._("Only draft or proposed plans can be approved."))
+        self.write({"approved_by_id": self.env.user.id, "approval_date": fields.Datetime.now()})
+        for plan in self:
+            plan.message_post(body=self.env._("Plan approved by a manager."))
+        return True
+
+    def action_propose(self):
+        """Send the schedule to the customer (email with the PDF, queued)."""
+        if any(plan.state != "draft" for plan in self):
+            raise UserError(self.env._("Only draft plans can be proposed."))
+        self._check_approval()
+        for plan in self:
+            recipient = plan.contact_id or plan.partner_id
+            if not recipient.email:
+                raise UserError(
+                    self.env._(
+                        "%(partner)s has no email address: the proposal cannot be sent.",
+                        partner=recipient.display_name,
+                    )
+                )
+        template = self.env.ref("collections_officer.mail_template_collection_plan")
+        self.write({"state": "proposed"})
+        # Queued: the mail queue sends it, the user does not wait for the mail server.
+        self.with_context(mail_notify_force_send=False).message_post_with_source(
+            template, message_type="comment", subtype_xmlid="mail.mt_comment"
+        )
+        self.env["collection.contact"].create(
+            [
+                {
+                    "case_id": plan.case_id.id,
+                    "partner_id": (plan.contact_id or plan.partner_id).id,
+                    "channel": "email",
+                    "outcome": "promised",
+                    "note": self.env._(
+                        "Payment plan proposed: %(count)s installments, %(amount)s in total.",
+                        count=plan.installment_count,
+                        amount=plan.currency_id.format(plan.amount_total),
+                    ),
+                }
+                for plan in self
+            ]
+        )
+        return True
+
+    def action_activate(self):
+        """The customer accepted: installments are now followed against payments."""
+        if any(plan.state not in ("draft", "proposed") for plan in self):
+            raise UserError(self.env._("Only draft or proposed plans can be activated."))
+        if any(not plan.installment_ids for plan in self):
+            raise UserError(self.env._("A payment plan needs installments."))
+        self._check_approval()
+        active = self.search([("case_id", "in", self.case_id.ids), ("state", "=", "active")])
+        if active or len(self.case_id) < len(self):
+            raise UserError(
+                self.env._(
+                    "Case %(case)s already has an active payment plan: cancel it first.",
+                    case=(active.case_id or self.case_id)[0].name,
+                )
+            )
+        self.write({"state": "active"})
+        self.case_id.filtered(lambda c: c.state in ("open", "promised", "escalated")).write(
+            {"state": "plan"}
+        )
+        self.case_id._message_log_batch(
+            bodies={
+                plan.case_id.id: self.env._(
+                    "Payment plan activated: %(count)s installments, %(amount)s in total, "
+                    "last one on %(date)s.",
+                    count=plan.installment_count,
+                    amount=plan.currency_id.format(plan.amount_total),
+                    date=plan.last_date,
+                )
+                for plan in self
+            }
+        )
+        return True
+
+    def action_cancel(self):
+        if any(plan.state not in ("draft", "proposed", "active") for plan in self):
+            raise UserError(self.env._("Only draft, proposed or active plans can be cancelled."))
+        was_active = self.filtered(lambda p: p.state == "active")
+        self.write({"state": "cancelled", "date_end": fields.Date.context_today(self)})
+        if was_active:
+            was_active.case_id._message_log_batch(
+                bodies=dict.fromkeys(was_active.case_id.ids, self.env._("Payment plan cancelled."))
+            )
+            self.env["collection.promise"]._release_cases(was_active.case_id, broken=False)
+        return True
+
+    def action_print(self):
+        return self.env.ref("collections_officer.action_report_collection_plan").report_action(self)
+
+    def _check_approval(self):
+        """Plans above the company's limits need a manager; a manager approves by acting."""
+        to_approve = self.filtered(lambda p: p.needs_approval and not p.approved_by_id)
+        if not to_approve:
+            return
+        if not self.env.user.has_group("collections_officer.group_collections_manager"):
+            company = to_approve[0].company_id
+            raise UserError(
+                self.env._(
+                    "%(plan)s needs a manager's approval: it is above the limits of "
+                    "%(amount)s or %(months)s months.",
+                    plan=to_approve[0].display_name,
+                    amount=company.currency_id.format(company.collection_plan_max_amount),
+                    months=company.collection_plan_max_months,
+                )
+            )
+        to_approve.write(
+            {"approved_by_id": self.env.user.id, "approval_date": fields.Datetime.now()}
+        )
+
+    # ------------------------------------------------------------ scheduled
+
+    @api.model
+    def _judge_active_plans(self, batch_size=200):
+        """Complete the paid plans and break those with too many missed installments."""
+        self = self.sudo()
+        today = fields.Date.context_today(self)
+        plans = self.search([("state", "=", "active")], order="id")
+        batches = list(split_every(batch_size, plans.ids))
+        for index, batch in enumerate(batches):
+            locked = self.browse(batch).try_lock_for_update()
+            locked.invalidate_recordset(["state"])
+            locked.filtered(lambda p: p.state == "active")._judge(today)
+            remaining = sum(len(b) for b in batches[index + 1 :])
+            if not self.env["ir.cron"]._commit_progress(len(batch), remaining=remaining):
+                return
+
+    def _judge(self, today):
+        self.invalidate_recordset(ALLOCATION_FIELDS)
+        self.installment_ids.invalidate_recordset(["amount_paid", "amount_remaining", "state"])
+        completed = self.filtered(
+            lambda p: p.currency_id.compare_amounts(p.amount_received, p.amount_total) >= 0
+        )
+        broken = (self - completed).filtered(
+            lambda p: p.missed_count >= max(p.company_id.collection_plan_missed_limit, 1)
+        )
+        if completed:
+            completed.write({"state": "completed", "date_end": today})
+            completed.case_id._message_log_batch(
+                bodies=dict.fromkeys(
+                    completed.case_id.ids,
+                    self.env._("Payment plan completed: every installment is paid."),
+                )
+            )
+            self.env["collection.promise"]._release_cases(completed.case_id, broken=False)
+        if broken:
+            broken.write({"state": "broken", "date_end": today})
+            broken.case_id._message_log_batch(
+                bodies={
+                    plan.case_id.id: self.env._(
+                        "Payment plan broken: %(count)s installments missed.",
+                        count=plan.missed_count,
+                    )
+                    for plan in broken
+                }
+            )
+            self.env["collection.promise"]._release_cases(broken.case_id, broken=True)
+
+
+class CollectionPlanInstallment(models.Model):
+    _name = "collection.plan.installment"
+    _description = "Payment Plan Installment"
+    _order = "plan_id, date, sequence, id"
+
+    plan_id = fields.Many2one("collection.plan", required=True, index=True, ondelete="cascade")
+    company_id = fields.Many2one(related="plan_id.company_id", store=True, index=True)
+    currency_id = fields.Many2one(related="plan_id.currency_id")
+    sequence = fields.Integer(default=10)
+    is_down_payment = fields.Boolean()
+    date = fields.Date(required=True)
+    amount = fields.Monetary(required=True)
+    amount_paid = fields.Monetary(string="Paid", compute="_compute_payment")
+    amount_remaining = fields.Monetary(string="Remaining", compute="_compute_payment")
+    state = fields.Selection(
+        [
+            ("pending", "Pending"),
+            ("partial", "Partly Paid"),
+            ("paid", "Paid"),
+            ("late", "Late"),
+            ("missed", "Missed"),
+        ],
+        compute="_compute_payment",
+        help="Late: past its date but within the grace days. Missed: not paid by its date "
+        "plus the grace days.",
+    )
+
+    _amount_positive = models.Constraint(
+        "CHECK(amount > 0)", "An installment amount must be positive."
+    )
+
+    @api.depends(
+        "amount",
+        "date",
+        "plan_id.date_start",
+        "plan_id.date_end",
+        "plan_id.partner_id",
+        "plan_id.installment_ids.amount",
+    )
+    @api.depends_context("date")
+    def _compute_payment(self):
+        _received, paid = self.plan_id._allocate()
+        for installment in self:
+            installment.amount_paid = paid.get(installment, 0.0)
+            installment.amount_remaining = installment.amount - installment.amount_paid
+            installment.state = installment._state_with(
+                installment.amount_paid, installment.plan_id._reference_date()
+            )
+
+    def _state_with(self, paid, reference):
+        """The state of the installment with `paid` received, looked at on `reference`."""
+        self.ensure_one()
+        if self.currency_id.compare_amounts(paid, self.amount) >= 0:
+            return "paid"
+        if reference <= self.date:
+            return "partial" if paid else "pending"
+        grace = self.company_id.collection_installment_grace_days
+        if reference <= self.date + timedelta(days=grace):
+            return "late"
+        return "missed"
+
+    @api.depends("is_down_payment", "sequence", "plan_id")
+    def _compute_display_name(self):
+        for installment in self:
+            if installment.is_down_payment:
+                installment.display_name = self.env._("Down payment")
+            else:
+                regular = installment.plan_id.installment_ids.filtered(
+                    lambda i: not i.is_down_payment
+                )
+                position = (
+                    regular.ids.index(installment.id) + 1 if installment.id in regular.ids else 0
+                )
+                installment.display_name = self.env._(
+                    "Installment %(position)s of %(count)s",
+                    position=position,
+                    count=len(regular),
+                )

@@ -1,0 +1,386 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.fields import Domain
+from odoo.tools import SQL, split_every
+
+
+class CollectionPromise(models.Model):
+    _name = "collection.promise"
+    _description = "Promise to Pay"
+    _order = "date desc, id desc"
+    _check_company_auto = True
+    _rec_names_search = ["case_id", "partner_id"]
+
+    case_id = fields.Many2one(
+        "collection.case", required=True, index=True, ondelete="cascade", check_company=True
+    )
+    company_id = fields.Many2one(related="case_id.company_id", store=True, index=True)
+    partner_id = fields.Many2one(
+        related="case_id.partner_id", string="Customer", store=True, index=True
+    )
+    currency_id = fields.Many2one(related="case_id.currency_id")
+    amount = fields.Monetary(required=True, help="In company currency.")
+    date = fields.Date(string="Promised Date", required=True)
+    start_date = fields.Date(
+        string="Counted From",
+        required=True,
+        readonly=True,
+        default=fields.Date.context_today,
+        help="Money received from this day on counts toward the promise.",
+    )
+    deadline = fields.Date(
+        compute="_compute_deadline",
+        store=True,
+        index=True,
+        help="The promised date plus the company's tolerance days; the promise is judged "
+        "the day after.",
+    )
+    contact_id = fields.Many2one(
+        "res.partner",
+        string="Contact Person",
+        domain="[('commercial_partner_id', '=', partner_id)]",
+        help="Who made the promise at the customer.",
+    )
+    channel = fields.Selection(selection="_selection_channel", required=True, default="phone")
+    note = fields.Html()
+    user_id = fields.Many2one("res.users", string="Officer", default=lambda self: self.env.user)
+    state = fields.Selection(
+        [
+            ("open", "Open"),
+            ("kept", "Kept"),
+            ("partial", "Partly Kept"),
+            ("broken", "Broken"),
+            ("cancelled", "Cancelled"),
+        ],
+        required=True,
+        default="open",
+        readonly=True,
+        index=True,
+    )
+    judged_date = fields.Date(readonly=True)
+    amount_received = fields.Monetary(
+        compute="_compute_amount_received",
+        help="Payments and credit notes of the customer booked between the start of the "
+        "promise and its deadline, read from accounting.",
+    )
+    contact_log_id = fields.Many2one(
+        "collection.contact", string="Contact", readonly=True, index="btree_not_null"
+    )
+
+    _amount_positive = models.Constraint(
+        "CHECK(amount > 0)", "The promised amount must be positive."
+    )
+
+    @api.model
+    def _selection_channel(self):
+        # The contact log owns the list of channels: a promise is made through one of them.
+        return self.env["collection.contact"]._fields["channel"]._description_selection(self.env)
+
+    @api.depends("date", "company_id")
+    def _compute_deadline(self):
+        for promise in self:
+            tolerance = promise.company_id.collection_promise_tolerance_days
+            promise.deadline = promise.date and promise.date + timedelta(days=tolerance)
+
+    @api.depends("amount", "start_date", "deadline", "judged_date", "partner_id", "company_id")
+    @api.depends_context("date")
+    def _compute_amount_received(self):
+        # Up to the deadline, or to today (or the cancellation) when that comes first.
+        today = fields.Date.context_today(self)
+        promises = self.filtered(lambda p: p.partner_id and p.start_date and p.deadline)
+        received = self._fetch_received(
+            [
+                (
+                    p.partner_id.id,
+                    p.company_id.id,
+                    p.start_date,
+                    min(p.deadline, p.judged_date or today),
+                )
+                for p in promises
+            ]
+        )
+        self.amount_received = 0
+        for promise, amount in zip(promises, received, strict=True):
+            promise.amount_received = amount
+
+    @api.depends("case_id", "amount", "date")
+    def _compute_display_name(self):
+        for promise in self:
+            promise.display_name = self.env._(
+                "%(case)s: %(amount)s by %(date)s",
+                case=promise.case_id.name or "",
+                amount=promise.currency_id.format(promise.amount) if promise.currency_id else "",
+                date=promise.date or "",
+            )
+
+    @api.constrains("date", "start_date")
+    def _check_date(self):
+        for promise in self:
+            if promise.date and promise.start_date and promise.date < promise.start_date:
+                raise ValidationError(
+                    self.env._(
+                        "The promised date %(date)s is in the past: a promise is for a day "
+                        "to come.",
+                        date=promise.date,
+                    )
+                )
+
+    # ------------------------------------------------------------------ CRUD
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # The database refuses it too; this says it clearly.
+        if any((vals.get("amount") or 0) <= 0 for vals in vals_list):
+            raise ValidationError(self.env._("The promised amount must be positive."))
+        cases = self.env["collection.case"].browse([v.get("case_id") for v in vals_list])
+        if closed := cases.filtered(lambda c: c.state == "closed"):
+            raise UserError(
+                self.env._(
+                    "Case %(case)s is closed: nothing is overdue to promise.",
+                    case=closed[0].name,
+                )
+            )
+        # A new promise replaces the open one of the case: the customer gave a new word.
+        previous = self.search([("case_id", "in", cases.ids), ("state", "=", "open")])
+        promises = super().create(vals_list)
+        if previous:
+            previous.write({"state": "cancelled", "judged_date": fields.Date.context_today(self)})
+            previous.case_id._message_log_batch(
+                bodies={
+                    promise.case_id.id: self.env._(
+                        "Promise %(promise)s replaced by a new one.", promise=promise.display_name
+                    )
+                    for promise in previous
+                }
+            )
+        promises._log_contacts()
+        promises.case_id.filtered(lambda c: c.state in ("open", "escalated")).write(
+            {"state": "promised"}
+        )
+        promises.case_id._message_log_batch(
+            bodies={
+                promise.case_id.id: self.env._(
+                    "Promise to pay recorded: %(promise)s.", promise=promise.display_name
+                )
+                for promise in promises
+            }
+        )
+        return promises
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_cancelled(self):
+        if any(promise.state != "cancelled" for promise in self):
+            raise UserError(
+                self.env._("Promises are history: cancel a promise instead of deleting it.")
+            )
+
+    def _log_contacts(self):
+        """The promise is a contact's outcome: log it in the case's contact log."""
+        # The contact log wizard creates its own contact and links it.
+        todo = self.filtered(lambda p: not p.contact_log_id)
+        contacts = self.env["collection.contact"].create(
+            [
+                {
+                    "case_id": promise.case_id.id,
+                    "partner_id": promise.contact_id.id,
+                    "channel": promise.channel,
+                    "outcome": "promised",
+                    "note": promise.note
+                    or self.env._("Promised %(promise)s.", promise=promise.display_name),
+                    "user_id": promise.user_id.id,
+                }
+                for promise in todo
+            ]
+        )
+        for promise, contact in zip(todo, contacts, strict=True):
+            promise.contact_log_id = contact
+
+    # --------------------------------------------------------------- actions
+
+    def action_cancel(self):
+        if any(promise.state != "open" for promise in self):
+            raise UserError(self.env._("Only open promises can be cancelled."))
+        self.write({"state": "cancelled", "judged_date": fields.Date.context_today(self)})
+        self.case_id._message_log_batch(
+            bodies={
+                promise.case_id.id: self.env._(
+                    "Promise %(promise)s cancelled.", promise=promise.display_name
+                )
+                for promise in self
+            }
+        )
+        self._release_cases(self.case_id, broken=False)
+        return True
+
+    # ------------------------------------------------------------ scheduled
+
+    @api.model
+    def _cron_judge(self, batch_size=200):
+        """Daily: judge the promises past their deadline, then the active payment plans."""
+        self = self.sudo()
+        today = fields.Date.context_today(self)
+        promises = self.search([("state", "=", "open"), ("deadline", "<", today)], order="id")
+        batches = list(split_every(batch_size, promises.ids))
+        for index, batch in enumerate(batches):
+            # Another worker may hold or have judged some: skip them.
+            locked = self.browse(batch).try_lock_for_update()
+            locked.invalidate_recordset(["state"])
+            locked.filtered(lambda p: p.state == "open")._judge(today)
+            remaining = sum(len(b) for b in batches[index + 1 :])
+            if not self.env["ir.cron"]._commit_progress(len(batch), remaining=remaining):
+                return
+        self.env["collection.plan"]._judge_active_plans(batch_size)
+
+    def _judge(self, today):
+        """Kept, partly kept or broken, from the money received up to the deadline."""
+        self.invalidate_recordset(["amount_received"])
+        outcomes = {"kept": self.browse(), "partial": self.browse(), "broken": self.browse()}
+        for promise in self:
+            currency = promise.currency_id
+            if currency.compare_amounts(promise.amount_received, promise.amount) >= 0:
+                outcomes["kept"] |= promise
+            elif currency.compare_amounts(promise.amount_received, 0) > 0:
+                outcomes["partial"] |= promise
+            else:
+                outcomes["broken"] |= promise
+        for state, promises in outcomes.items():
+            if promises:
+                promises.write({"state": state, "judged_date": today})
+                promises.case_id._message_log_batch(
+                    bodies={
+                        promise.case_id.id: promise._judgement_message() for promise in promises
+                    }
+                )
+                self._release_cases(promises.case_id, broken=state != "kept")
+
+    def _judgement_message(self):
+        received = self.currency_id.format(self.amount_received)
+        if self.state == "kept":
+            return self.env._(
+                "Promise %(promise)s kept: %(received)s received.",
+                promise=self.display_name,
+                received=received,
+            )
+        if self.state == "partial":
+            return self.env._(
+                "Promise %(promise)s partly kept: only %(received)s received.",
+                promise=self.display_name,
+                received=received,
+            )
+        return self.env._(
+            "Promise %(promise)s broken: nothing received.", promise=self.display_name
+        )
+
+    @api.model
+    def _release_cases(self, cases, broken):
+        """Put cases back into follow-up when their promise or plan has ended.
+
+        A case stays promised or in plan while another promise or plan of it still
+        holds. After a broken one it goes back to follow-up, or is escalated when
+        the company says so; after a kept one it is refreshed at once, so that it
+        closes when nothing is overdue any more.
+        """
+        cases = cases.filtered(lambda c: c.state in ("promised", "plan"))
+        if not cases:
+            return
+        promised = {
+            case
+            for [case] in self.sudo()._read_group(
+                [("case_id", "in", cases.ids), ("state", "=", "open")], ["case_id"]
+            )
+        }
+        planned = {
+            case
+            for [case] in self.env["collection.plan"]
+            .sudo()
+            ._read_group([("case_id", "in", cases.ids), ("state", "=", "active")], ["case_id"])
+        }
+        by_state = {}
+        for case in cases:
+            if case in planned:
+                state = "plan"
+            elif case in promised:
+                state = "promised"
+            elif broken and case.company_id.collection_broken_action == "escalate":
+                state = "escalated"
+            else:
+                state = "open"
+            if state != case.state:
+                by_state.setdefault(state, self.env["collection.case"])
+                by_state[state] |= case
+        for state, state_cases in by_state.items():
+            state_cases.write({"state": state})
+        if not broken:
+            self.env["collection.case"]._refresh_from_accounting(
+                companies=cases.company_id, partners=cases.partner_id
+            )
+
+    # ---------------------------------------------------------------- money
+
+    @api.model
+    def _fetch_received(self, windows):
+        """Money received from customers in date windows, in one query.
+
+        ``windows`` is a list of ``(commercial partner id, company id, date from,
+        date to)``; returns the amount received in each window, in the same order.
+
+        Money received is read from accounting, never kept: the posted lines on
+        receivable accounts of the commercial partner (or its contacts) in the
+        company, dated in the window (both days included), of
+        - payments and bank statement lines: money in (credits) less money paid back
+          to the customer (debits, e.g. an outbound refund payment);
+        - credit notes: their receivable credit (a credit note settles debt too).
+        Amounts are the lines' balance in company currency, i.e. at the rate of the
+        payment's own date for a foreign-currency payment. Exchange differences,
+        write-off and other miscellaneous entries are not money received. Whether
+        the money is matched with an invoice or left unallocated does not matter.
+        """
+        if not windows:
+            return []
+        self.env["account.move.line"].flush_model(
+            ["account_id", "partner_id", "company_id", "date", "parent_state", "balance", "move_id"]
+        )
+        self.env["account.move"].flush_model(
+            ["origin_payment_id", "statement_line_id", "move_type"]
+        )
+        self.env["account.account"].flush_model(["account_type"])
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
+        values = SQL(", ").join(
+            SQL("(%s, %s, %s, %s::date, %s::date)", index, partner_id, company_id, start, end)
+            for index, (partner_id, company_id, start, end) in enumerate(windows)
+        )
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT w.idx, SUM(-aml.balance)
+                  FROM (VALUES %s) AS w(idx, partner_id, company_id, date_from, date_to)
+                  JOIN res_partner p ON p.commercial_partner_id = w.partner_id
+                  JOIN account_move_line aml
+                    ON aml.partner_id = p.id
+                   AND aml.company_id = w.company_id
+                   AND aml.date BETWEEN w.date_from AND w.date_to
+                  JOIN account_account a ON a.id = aml.account_id
+                  JOIN account_move m ON m.id = aml.move_id
+                 WHERE a.account_type = 'asset_receivable'
+                   AND aml.parent_state = 'posted'
+                   AND (m.origin_payment_id IS NOT NULL
+                        OR m.statement_line_id IS NOT NULL
+                        OR m.move_type = 'out_refund')
+              GROUP BY w.idx
+                """,
+                values,
+            )
+        )
+        received = [0.0] * len(windows)
+        for index, amount in rows:
+            received[index] = float(amount or 0)
+        return received
+
+    @api.model
+    def _open_promise_domain(self, cases, today):
+        """Open promises whose deadline has not passed: follow-up of their case waits."""
+        return Domain(
+            [("case_id", "in", cases.ids), ("state", "=", "open"), ("deadline", ">=", today)]
+        )

@@ -1,0 +1,48 @@
+from odoo import fields, models
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    # Promises and payment plans.
+    collection_promise_tolerance_days = fields.Integer(
+        string="Promise Tolerance (days)",
+        default=3,
+        help="Days after the promised date for the money to arrive before the promise is judged.",
+    )
+    collection_installment_grace_days = fields.Integer(
+        string="Installment Grace (days)",
+        default=5,
+        help="Days after an installment's date before it counts as missed.",
+    )
+    collection_plan_missed_limit = fields.Integer(
+        string="Missed Installments Breaking a Plan",
+        default=2,
+    )
+    collection_plan_max_amount = fields.Monetary(
+        string="Plan Approval Above",
+        currency_field="currency_id",
+        default=10000,
+        help="Plans of a larger amount need a manager's approval (0: no limit).",
+    )
+    collection_plan_max_months = fields.Integer(
+        string="Plan Approval Beyond (months)",
+        default=12,
+        help="Plans lasting longer need a manager's approval (0: no limit).",
+    )
+    collection_broken_action = fields.Selection(
+        [("open", "Back to Follow-Up"), ("escalate", "Escalate")],
+        string="After a Broken Promise or Plan",
+        default="open",
+        required=True,
+    )
+
+    _collection_commitment_days_positive = models.Constraint(
+        "CHECK(collection_promise_tolerance_days >= 0 AND collection_installment_grace_days >= 0"
+        " AND collection_plan_max_months >= 0 AND collection_plan_max_amount >= 0)",
+        "Tolerance, grace days and plan limits cannot be negative.",
+    )
+    _collection_plan_missed_limit_positive = models.Constraint(
+        "CHECK(collection_plan_missed_limit >= 1)",
+        "A plan breaks after at least one missed installment.",
+    )

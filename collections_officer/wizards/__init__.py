@@ -1,0 +1,1 @@
+from . import collection_plan_wizard
