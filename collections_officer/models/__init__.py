@@ -1,6 +1,7 @@
 from . import account_move
 from . import collection_case
 from . import collection_charge_rule
+from . import collection_compliance
 from . import collection_contact
 from . import collection_level
 from . import collection_plan
