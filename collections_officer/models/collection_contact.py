@@ -47,3 +47,13 @@ class CollectionContact(models.Model):
     user_id = fields.Many2one("res.users", string="Officer", default=lambda self: self.env.user)
     level_id = fields.Many2one("collection.level", string="Follow-up Level", index=True)
     blocked_reason = fields.Char(help="Why the compliance guard stopped this contact.")
+    compliance_override = fields.Char(
+        help="Why a manager let this contact through although the compliance guard blocked it."
+    )
+    followup_id = fields.Many2one(
+        "collection.followup",
+        string="Follow-up",
+        index="btree_not_null",
+        ondelete="set null",
+        help="The follow-up level execution that made this contact.",
+    )

@@ -14,3 +14,7 @@ class CollectionPolicy(models.Model):
         "res.company", required=True, index=True, default=lambda self: self.env.company
     )
     level_ids = fields.One2many("collection.level", "policy_id", string="Levels")
+    cc_emails = fields.Char(
+        string="CC Addresses",
+        help="E-mail addresses copied on every follow-up e-mail of this policy, comma-separated.",
+    )

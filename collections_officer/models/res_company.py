@@ -4,6 +4,37 @@ from odoo import fields, models
 class ResCompany(models.Model):
     _inherit = "res.company"
 
+    # Follow-up.
+    collection_policy_id = fields.Many2one(
+        "collection.policy",
+        string="Default Follow-up Policy",
+        domain="[('company_id', '=', id)]",
+    )
+    collection_bank_stale_days = fields.Integer(
+        string="Bank Statements Stale After (days)",
+        default=7,
+        help="Warn before automated follow-up when the last bank statement line is older.",
+    )
+    # Compliance guard.
+    collection_contact_hour_start = fields.Float(string="Contact From", default=8.0)
+    collection_contact_hour_end = fields.Float(string="Contact Until", default=21.0)
+    collection_cap_window_days = fields.Integer(
+        string="Contact Cap Window (days)",
+        default=7,
+        help="Rolling window over which contact attempts are counted per channel.",
+    )
+    collection_max_calls = fields.Integer(string="Calls per Window", default=7, help="0: no limit.")
+    collection_max_sms = fields.Integer(string="SMS per Window", default=7, help="0: no limit.")
+    collection_max_emails = fields.Integer(
+        string="E-mails per Window", default=0, help="0: no limit."
+    )
+    collection_max_visits = fields.Integer(
+        string="Visits per Window", default=0, help="0: no limit."
+    )
+    collection_call_quiet_days = fields.Integer(
+        string="No Call After a Conversation (days)", default=7
+    )
+
     # Promises and payment plans.
     collection_promise_tolerance_days = fields.Integer(
         string="Promise Tolerance (days)",
@@ -41,6 +72,13 @@ class ResCompany(models.Model):
         "CHECK(collection_promise_tolerance_days >= 0 AND collection_installment_grace_days >= 0"
         " AND collection_plan_max_months >= 0 AND collection_plan_max_amount >= 0)",
         "Tolerance, grace days and plan limits cannot be negative.",
+    )
+    _collection_compliance_numbers_positive = models.Constraint(
+        "CHECK(collection_cap_window_days >= 0 AND collection_max_calls >= 0"
+        " AND collection_max_sms >= 0 AND collection_max_emails >= 0"
+        " AND collection_max_visits >= 0 AND collection_call_quiet_days >= 0"
+        " AND collection_bank_stale_days >= 0)",
+        "Contact caps, windows and days cannot be negative.",
     )
     _collection_plan_missed_limit_positive = models.Constraint(
         "CHECK(collection_plan_missed_limit >= 1)",

@@ -4,6 +4,34 @@ from odoo import fields, models
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
+    # Follow-up and compliance guard.
+    collection_policy_id = fields.Many2one(
+        related="company_id.collection_policy_id", readonly=False
+    )
+    collection_bank_stale_days = fields.Integer(
+        related="company_id.collection_bank_stale_days", readonly=False
+    )
+    collection_contact_hour_start = fields.Float(
+        related="company_id.collection_contact_hour_start", readonly=False
+    )
+    collection_contact_hour_end = fields.Float(
+        related="company_id.collection_contact_hour_end", readonly=False
+    )
+    collection_cap_window_days = fields.Integer(
+        related="company_id.collection_cap_window_days", readonly=False
+    )
+    collection_max_calls = fields.Integer(related="company_id.collection_max_calls", readonly=False)
+    collection_max_sms = fields.Integer(related="company_id.collection_max_sms", readonly=False)
+    collection_max_emails = fields.Integer(
+        related="company_id.collection_max_emails", readonly=False
+    )
+    collection_max_visits = fields.Integer(
+        related="company_id.collection_max_visits", readonly=False
+    )
+    collection_call_quiet_days = fields.Integer(
+        related="company_id.collection_call_quiet_days", readonly=False
+    )
+
     # Promises and payment plans.
     collection_promise_tolerance_days = fields.Integer(
         related="company_id.collection_promise_tolerance_days", readonly=False

@@ -11,6 +11,42 @@ class ResPartner(models.Model):
         domain="[('share', '=', False)]",
         help="Officer given the customer's collection cases when they open.",
     )
+    collection_policy_id = fields.Many2one(
+        "collection.policy",
+        string="Follow-up Policy",
+        company_dependent=True,
+        help="Overrides the company's default follow-up policy for this customer.",
+    )
+    collection_followup_mode = fields.Selection(
+        [("auto", "Automatic"), ("manual", "Reviewed by an Officer")],
+        string="Follow-up Sending",
+        default="auto",
+        required=True,
+        help="Automatic: the daily run sends the follow-ups. Reviewed: the run prepares them "
+        "and an officer sends them from the To Review list.",
+    )
+    collection_contact_id = fields.Many2one(
+        "res.partner",
+        string="Collections Contact",
+        domain="[('commercial_partner_id', '=', commercial_partner_id), ('id', '!=', id)]",
+        help="The person who receives the collection e-mails, letters and SMS of this customer.",
+    )
+    collection_do_not_contact = fields.Boolean(
+        string="Do Not Contact", help="No outbound collection contact of any kind."
+    )
+    collection_cease_communication = fields.Boolean(
+        string="Cease Communication",
+        help="The customer asked in writing that collection communications stop.",
+    )
+    collection_window_override = fields.Boolean(
+        string="Own Contact Hours",
+        help="Use these contact hours instead of the company's, in the customer's timezone.",
+    )
+    collection_contact_hour_start = fields.Float(string="Contact From", default=8.0)
+    collection_contact_hour_end = fields.Float(string="Contact Until", default=21.0)
+    collection_credit_hold = fields.Boolean(
+        string="Credit Hold", help="Set by a follow-up level: no new credit for this customer."
+    )
     collection_case_ids = fields.One2many(
         "collection.case", "partner_id", string="Collection Cases"
     )

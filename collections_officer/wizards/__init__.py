@@ -1,1 +1,3 @@
+from . import collection_contact_wizard
 from . import collection_plan_wizard
+from . import collection_send_wizard
