@@ -1,11 +1,14 @@
-from . import (
-    test_collection_case_constraints,
-    test_collection_case_cron,
-    test_collection_case_performance,
-    test_collection_case_refresh,
-    test_collection_case_security,
-    test_collection_plan,
-    test_collection_plan_allocation,
-    test_collection_promise,
-    test_collections_ui,
-)
+from . import test_collection_case_constraints
+from . import test_collection_case_cron
+from . import test_collection_case_performance
+from . import test_collection_case_refresh
+from . import test_collection_case_security
+from . import test_collection_charge
+from . import test_collection_compliance
+from . import test_collection_contact
+from . import test_collection_documents
+from . import test_collection_followup
+from . import test_collection_plan
+from . import test_collection_plan_allocation
+from . import test_collection_promise
+from . import test_collections_ui
