@@ -105,6 +105,10 @@ class CollectionCase(models.Model):
         help="The last follow-up level executed on this case.",
     )
     level_date = fields.Date(help="When the current follow-up level was executed.")
+    followup_cycle = fields.Integer(
+        default=0, readonly=True, help="Grows each time the case closes: levels restart."
+    )
+    followup_ids = fields.One2many("collection.followup", "case_id", string="Follow-ups")
     contact_ids = fields.One2many("collection.contact", "case_id", string="Contacts")
     promise_ids = fields.One2many("collection.promise", "case_id", string="Promises")
     plan_ids = fields.One2many("collection.plan", "case_id", string="Payment Plans")
@@ -562,7 +566,15 @@ class CollectionCase(models.Model):
             for case in to_close:
                 case.write(
                     figures.get((case.partner_id.id, company.id), EMPTY_FIGURES)
-                    | {"state": "closed", "next_action_date": False, "refresh_date": now}
+                    | {
+                        "state": "closed",
+                        "next_action_date": False,
+                        "refresh_date": now,
+                        # A new cycle: when the case reopens, follow-up starts again.
+                        "level_id": False,
+                        "level_date": False,
+                        "followup_cycle": case.followup_cycle + 1,
+                    }
                 )
             to_close._message_log_batch(
                 bodies=dict.fromkeys(
@@ -688,6 +700,83 @@ class CollectionCase(models.Model):
                 self.env._("Payment plan %(plan)s on track.", plan=plan.display_name),
             )
         return blockers
+
+    # ---------------------------------------------------------------- follow-up
+
+    def _get_followup_policies(self):
+        """The policy each case follows: its own, its customer's, else its company's default."""
+        policies = {}
+        for company, cases in self.grouped("company_id").items():
+            for case in cases.with_company(company):
+                policies[case.id] = (
+                    case.policy_id
+                    or case.partner_id.collection_policy_id
+                    or company.collection_policy_id
+                )
+        return policies
+
+    def _get_due_levels(self, ignore_spacing=False):
+        """The level each case should get now: ``{case_id: level}`` (cases with none omitted).
+
+        The next level of the policy after the case's current one fires when the
+        oldest overdue item reached its delay and, unless ``ignore_spacing``, the
+        days between the two levels have passed since the current one fired. A
+        case moves one level at a time and never back.
+        """
+        today = fields.Date.context_today(self)
+        due = {}
+        for case, policy in self._get_followup_policies().items():
+            case = self.browse(case)
+            if not policy or not case.oldest_due_date:
+                continue
+            levels = policy._get_levels()
+            current = case.level_id
+            if current and current not in levels:
+                # The policy changed: carry on after the levels with a shorter delay.
+                previous = levels.filtered(lambda lvl, c=current: lvl.delay_days <= c.delay_days)
+                current = previous[-1:] if previous else current.browse()
+            position = list(levels).index(current) + 1 if current else 0
+            if position >= len(levels):
+                continue
+            level = levels[position]
+            if (today - case.oldest_due_date).days < level.delay_days:
+                continue
+            if current and case.level_date and not ignore_spacing:
+                if (today - case.level_date).days < level.delay_days - current.delay_days:
+                    continue
+            due[case.id] = level
+        return due
+
+    def _get_followup_recipients(self):
+        """Who receives the follow-up: ``{case_id: partner}``.
+
+        The customer's dedicated collections contact, else its invoice address,
+        else the customer itself.
+        """
+        recipients = {}
+        for case in self:
+            customer = case.partner_id
+            invoice_address = customer.browse(customer.address_get(["invoice"])["invoice"])
+            recipients[case.id] = customer.collection_contact_id or invoice_address or customer
+        return recipients
+
+    def _invoice_pdf_attachments(self):
+        """The PDFs of the case's overdue invoices, rendering those never printed."""
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        invoices = self.open_line_ids.filtered(
+            lambda line: (
+                line.date_maturity
+                and line.date_maturity < today
+                and not line.no_followup
+                and line.amount_residual > 0
+            )
+        ).move_id.filtered(lambda move: move.is_invoice())
+        missing = invoices.filtered(lambda move: not move.invoice_pdf_report_id)
+        if missing:
+            self.env["ir.actions.report"]._render_qweb_pdf("account.account_invoices", missing.ids)
+            missing.invalidate_recordset(["invoice_pdf_report_id"])
+        return invoices.invoice_pdf_report_id
 
     @api.model
     def _is_overdue(self, values):

@@ -29,3 +29,22 @@ class CollectionCompliance(models.AbstractModel):
                 "defer_until": False,
             }
         return result
+
+    def _bank_warnings(self, companies):
+        """Why automated dunning should be checked first, per company: ``{company_id: str}``."""
+        unreconciled = dict(
+            self.env["account.bank.statement.line"]._read_group(
+                [("company_id", "in", companies.ids), ("is_reconciled", "=", False)],
+                ["company_id"],
+                ["__count"],
+            )
+        )
+        return {
+            company.id: self.env._(
+                "%(count)s bank statement lines are not reconciled: customers may already "
+                "have paid.",
+                count=unreconciled[company],
+            )
+            for company in companies
+            if unreconciled.get(company)
+        }

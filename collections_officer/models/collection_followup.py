@@ -1,7 +1,26 @@
-from odoo import fields, models
+import logging
+from collections import defaultdict
+
+import pytz
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+_logger = logging.getLogger(__name__)
+
+# Actions that reach the customer, and the compliance channel each one uses.
+ACTION_CHANNEL = {"email": "email", "letter": "letter", "sms": "sms", "call": "phone"}
 
 
 class CollectionFollowup(models.Model):
+    """One execution of a follow-up level on a case.
+
+    The record is what makes the engine idempotent: a case gets a level once
+    per follow-up cycle (a unique index says so), and each action of the level
+    is recorded in ``done_actions`` as it succeeds, so a retry or a second
+    worker never repeats it.
+    """
+
     _name = "collection.followup"
     _description = "Collection Follow-up"
     _order = "date desc, id desc"
@@ -11,5 +30,406 @@ class CollectionFollowup(models.Model):
         "collection.case", required=True, index=True, ondelete="cascade", check_company=True
     )
     company_id = fields.Many2one(related="case_id.company_id", store=True, index=True)
-    level_id = fields.Many2one("collection.level", required=True, check_company=True)
-    date = fields.Date(required=True, default=fields.Date.context_today)
+    partner_id = fields.Many2one(related="case_id.partner_id", string="Customer")
+    user_id = fields.Many2one(related="case_id.user_id", string="Officer")
+    currency_id = fields.Many2one(related="case_id.currency_id")
+    overdue_amount = fields.Monetary(related="case_id.overdue_amount")
+    level_id = fields.Many2one(
+        "collection.level", required=True, index=True, ondelete="restrict", check_company=True
+    )
+    policy_id = fields.Many2one(related="level_id.policy_id")
+    date = fields.Date(required=True, default=fields.Date.context_today, index=True)
+    cycle = fields.Integer(
+        required=True, default=0, help="The case's follow-up cycle (it grows each time it closes)."
+    )
+    resend = fields.Boolean(
+        readonly=True, help="A level sent again by an officer, outside the automatic sequence."
+    )
+    state = fields.Selection(
+        [
+            ("to_review", "To Review"),
+            ("pending", "Partly Deferred"),
+            ("done", "Done"),
+            ("blocked", "Blocked"),
+            ("failed", "Failed"),
+            ("cancelled", "Cancelled"),
+        ],
+        required=True,
+        default="to_review",
+        index=True,
+    )
+    done_actions = fields.Char(readonly=True, help="Actions already executed, comma-separated.")
+    defer_until = fields.Datetime(
+        readonly=True, help="When the deferred actions may run (next contact window)."
+    )
+    blocked_reason = fields.Char(readonly=True)
+    error = fields.Text(readonly=True)
+    bank_warning = fields.Char(
+        readonly=True, help="Bank statements not reconciled when the follow-up was prepared."
+    )
+    letter_to_print = fields.Boolean(readonly=True, index=True)
+    letter_printed = fields.Boolean(readonly=True)
+    run_id = fields.Many2one("collection.run", index="btree_not_null", ondelete="set null")
+    sent_by_id = fields.Many2one("res.users", readonly=True)
+    contact_ids = fields.One2many("collection.contact", "followup_id", string="Contacts")
+    charge_move_ids = fields.Many2many(
+        "account.move", string="Charge Invoices", readonly=True, copy=False
+    )
+    message_id = fields.Many2one("mail.message", string="E-mail", readonly=True)
+
+    _level_once_per_cycle = models.UniqueIndex(
+        "(case_id, level_id, cycle) WHERE resend IS NOT TRUE",
+        "A follow-up level is executed once per case and cycle.",
+    )
+
+    @api.depends("case_id", "level_id")
+    def _compute_display_name(self):
+        for followup in self:
+            followup.display_name = f"{followup.case_id.name} - {followup.level_id.name}"
+
+    # ---------------------------------------------------------------- actions
+
+    def action_send(self):
+        """Send prepared follow-ups (the "To Review" list), through the compliance guard."""
+        to_send = self.filtered(lambda f: f.state in ("to_review", "blocked", "failed"))
+        if not to_send:
+            raise UserError(self.env._("Only follow-ups to review, blocked or failed can be sent."))
+        to_send.check_access("write")
+        to_send.write({"sent_by_id": self.env.uid, "error": False})
+        to_send._execute()
+        return True
+
+    def action_cancel(self):
+        """Skip the level: nothing is sent, and the case moves on to the next one."""
+        if self.filtered(lambda f: f.state not in ("to_review", "blocked", "failed")):
+            raise UserError(self.env._("Only follow-ups not sent yet can be cancelled."))
+        self.write({"state": "cancelled"})
+        self._advance_cases()
+        for followup in self:
+            followup.case_id.message_post(
+                body=self.env._(
+                    "Follow-up level %(level)s cancelled by %(user)s.",
+                    level=followup.level_id.name,
+                    user=self.env.user.name,
+                )
+            )
+        return True
+
+    def action_print_letters(self):
+        """One PDF with the letter of every selected follow-up, one case per page."""
+        letters = self.filtered("letter_to_print")
+        if not letters:
+            raise UserError(self.env._("None of these follow-ups has a letter to print."))
+        letters.letter_printed = True
+        return self.env.ref("collections_officer.action_report_collection_letter").report_action(
+            letters.case_id
+        )
+
+    # -------------------------------------------------------------- execution
+
+    def _execute(self, now=None):
+        """Execute what is left of these follow-ups' levels, action by action.
+
+        Actions are batched across follow-ups (one statement rendering, one
+        contact creation, ...). An action that succeeded is recorded and never
+        repeated; one that fails is logged on its case and does not stop the
+        others.
+        """
+        now = now or fields.Datetime.now()
+        override = self.env.context.get("collection_override_reason")
+        guard = self.env["collection.compliance"]
+        done = {f.id: set(filter(None, (f.done_actions or "").split(","))) for f in self}
+        deferred, blocked, errors = {}, defaultdict(list), defaultdict(list)
+        contacts, call_dates = [], {}
+        for action in (
+            "email",
+            "letter",
+            "sms",
+            "call",
+            "manager",
+            "charge",
+            "legal",
+            "credit_hold",
+        ):
+            todo = self.filtered(
+                lambda f, a=action: a in f.level_id._get_actions() and a not in done[f.id]
+            )
+            if not todo:
+                continue
+            channel = ACTION_CHANNEL.get(action)
+            allowed = todo
+            if channel:
+                kwargs = {"override_reason": override} if override else {}
+                verdicts = guard._check_contacts(todo.case_id, channel, at=now, **kwargs)
+                allowed = self.browse()
+                for followup in todo:
+                    verdict = verdicts[followup.case_id.id]
+                    if verdict["verdict"] == "allowed":
+                        allowed |= followup
+                    elif verdict["verdict"] == "deferred" and action != "call":
+                        deferred.setdefault(followup.id, verdict["defer_until"])
+                    elif verdict["verdict"] == "deferred":
+                        # The officer makes the call: schedule it at the next window.
+                        allowed |= followup
+                        call_dates[followup.id] = verdict["defer_until"]
+                    else:
+                        blocked[followup.id].append(verdict["reason"])
+                        if followup.blocked_reason != verdict["reason"]:
+                            contacts.append(followup._contact_values(channel, "blocked", verdict))
+            allowed = allowed.with_context(collection_call_dates=call_dates)
+            for followup, error in allowed._run_action(action).items():
+                if error:
+                    errors[followup.id].append(error)
+                else:
+                    done[followup.id].add(action)
+                    if channel and action != "call":
+                        contacts.append(followup._contact_values(channel, "sent"))
+        if contacts:
+            self.env["collection.contact"].with_context(
+                collection_contact_skip_chatter=True
+            ).create(contacts)
+        self._record_outcome(done, deferred, blocked, errors)
+
+    def _run_action(self, action):
+        """Run one action on these follow-ups: ``{followup: error message or False}``."""
+        if not self:
+            return {}
+        return getattr(self, f"_action_{action}")()
+
+    def _record_outcome(self, done, deferred, blocked, errors):
+        advanced = self.browse()
+        for followup in self:
+            actions = followup.level_id._get_actions()
+            finished = done[followup.id]
+            if errors.get(followup.id):
+                state = "failed"
+            elif set(actions) <= finished:
+                state = "done"
+            elif followup.id in deferred:
+                state = "pending"
+            else:
+                state = "blocked"
+            vals = {
+                "state": state,
+                "done_actions": ",".join(a for a in actions if a in finished),
+                "defer_until": deferred.get(followup.id, False),
+                "blocked_reason": "; ".join(blocked.get(followup.id, [])) or False,
+                "error": "\n".join(errors.get(followup.id, [])) or False,
+            }
+            followup.write(vals)
+            if finished:
+                advanced |= followup
+            for error in errors.get(followup.id, []):
+                followup.case_id.message_post(
+                    body=self.env._(
+                        "Follow-up %(level)s: %(error)s", level=followup.level_id.name, error=error
+                    )
+                )
+        advanced._advance_cases()
+
+    def _advance_cases(self):
+        """The case's level is now this one (the sequence never goes back)."""
+        for (level, date), followups in self.grouped(lambda f: (f.level_id, f.date)).items():
+            cases = followups.filtered(lambda f: not f.resend).case_id
+            cases.filtered(lambda c, lvl=level: c.level_id != lvl).write(
+                {"level_id": level.id, "level_date": date}
+            )
+
+    def _contact_values(self, channel, outcome, verdict=None):
+        self.ensure_one()
+        recipient = self.case_id._get_followup_recipients()[self.case_id.id]
+        return {
+            "case_id": self.case_id.id,
+            "partner_id": recipient.id,
+            "channel": channel,
+            "direction": "outbound",
+            "outcome": outcome,
+            "level_id": self.level_id.id,
+            "followup_id": self.id,
+            "user_id": self.env.uid,
+            "blocked_reason": (verdict and verdict["reason"]) or False,
+            "compliance_override": self.env.context.get("collection_override_reason") or False,
+        }
+
+    # ------------------------------------------------------------ the actions
+
+    def _action_email(self):
+        results = {}
+        cases = self.case_id
+        recipients = cases._get_followup_recipients()
+        statements = self._statement_attachments()
+        for template, followups in self.grouped(lambda f: f.level_id.mail_template_id).items():
+            rendered = template._generate_template(followups.case_id.ids, ("subject", "body_html"))
+            for followup in followups:
+                case, recipient = followup.case_id, recipients[followup.case_id.id]
+                if not recipient.email:
+                    results[followup] = self.env._(
+                        "%(partner)s has no e-mail address.", partner=recipient.display_name
+                    )
+                    continue
+                attachments = statements.get(case.id, self.env["ir.attachment"])
+                if followup.level_id.attach_invoices:
+                    attachments |= case._invoice_pdf_attachments()
+                values = rendered[case.id]
+                try:
+                    with self.env.cr.savepoint():
+                        message = case.with_context(
+                            mail_notify_force_send=False, mail_post_autofollow=False
+                        ).message_post(
+                            subject=values.get("subject"),
+                            body=values.get("body_html"),
+                            partner_ids=recipient.ids,
+                            outgoing_email_to=",".join(followup.policy_id._get_cc_emails())
+                            or False,
+                            attachment_ids=attachments.ids,
+                            message_type="comment",
+                            subtype_xmlid="mail.mt_comment",
+                            email_layout_xmlid="mail.mail_notification_light",
+                        )
+                except Exception as error:  # one bad e-mail must not stop the run
+                    _logger.warning("Follow-up e-mail of %s failed: %s", case.name, error)
+                    results[followup] = self.env._("E-mail not sent: %(error)s", error=error)
+                    continue
+                followup.message_id = message
+                results[followup] = False
+        return results
+
+    def _statement_attachments(self):
+        """The customer statements of these follow-ups' cases, rendered in one batch."""
+        wanted = self.filtered(lambda f: f.level_id.attach_statement).case_id
+        if not wanted:
+            return {}
+        report = "collections_officer.action_report_collection_statement"
+        try:
+            streams = self.env["ir.actions.report"]._render_qweb_pdf_prepare_streams(
+                report, {}, res_ids=wanted.ids
+            )
+        except Exception as error:  # pylint: disable=broad-exception-caught
+            # Some wkhtmltopdf builds cannot convert several documents at once:
+            # the statements are then rendered one by one below.
+            _logger.info("Statements rendered one by one: %s", error)
+            streams = {}
+        values = []
+        for case in wanted:
+            stream = streams.get(case.id, {}).get("stream")
+            if not stream:
+                # The batch could not be split: render this one alone.
+                stream = self.env["ir.actions.report"]._render_qweb_pdf_prepare_streams(
+                    report, {}, res_ids=case.ids
+                )[case.id]["stream"]
+            values.append(
+                {
+                    "name": self.env._("Statement %(case)s.pdf", case=case.name).replace("/", "-"),
+                    "raw": stream.getvalue(),
+                    "res_model": "collection.case",
+                    "res_id": case.id,
+                    "mimetype": "application/pdf",
+                }
+            )
+        attachments = self.env["ir.attachment"].create(values)
+        return {attachment.res_id: attachment for attachment in attachments}
+
+    def _action_letter(self):
+        self.write({"letter_to_print": True, "letter_printed": False})
+        return dict.fromkeys(self, False)
+
+    def _action_sms(self):
+        results = {}
+        recipients = self.case_id._get_followup_recipients()
+        for followup in self:
+            recipient = recipients[followup.case_id.id]
+            if not recipient.phone:
+                results[followup] = self.env._(
+                    "%(partner)s has no phone number for the SMS.", partner=recipient.display_name
+                )
+                continue
+            try:
+                with self.env.cr.savepoint():
+                    followup.case_id._message_sms_with_template(
+                        template=followup.level_id.sms_template_id,
+                        partner_ids=recipient.ids,
+                        put_in_queue=True,
+                    )
+            except Exception as error:  # one bad SMS must not stop the run
+                results[followup] = self.env._("SMS not queued: %(error)s", error=error)
+                continue
+            results[followup] = False
+        return results
+
+    def _action_call(self):
+        today = fields.Date.context_today(self)
+        for followup in self:
+            when = self.env.context.get("collection_call_dates", {}).get(followup.id)
+            followup.case_id.activity_schedule(
+                "mail.mail_activity_data_call",
+                date_deadline=followup._local_date(when) if when else today,
+                summary=self.env._("Collections call: %(level)s", level=followup.level_id.name),
+                user_id=(followup.case_id.user_id or self.env.user).id,
+            )
+        return dict.fromkeys(self, False)
+
+    def _local_date(self, utc_datetime):
+        tz = pytz.timezone(self.case_id.partner_id.tz or self.env.user.tz or "UTC")
+        return pytz.utc.localize(utc_datetime).astimezone(tz).date()
+
+    def _action_manager(self):
+        results = {}
+        for followup in self:
+            case = followup.case_id
+            manager = case.team_id.manager_id or case.user_id or self.env.user
+            case.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=self.env._("Escalated: %(case)s", case=case.display_name),
+                note=self.env._(
+                    "Follow-up level %(level)s: %(amount)s overdue for %(days)s days.",
+                    level=followup.level_id.name,
+                    amount=case.overdue_amount,
+                    days=case.days_overdue,
+                ),
+                user_id=manager.id,
+            )
+            results[followup] = False
+        self.case_id.filtered(lambda c: c.state == "open").write({"state": "escalated"})
+        return results
+
+    def _action_charge(self):
+        today = fields.Date.context_today(self)
+        results = {}
+        for rule, followups in self.grouped(lambda f: f.level_id.charge_rule_id).items():
+            invoices = rule._charge_cases(followups.case_id, today)
+            by_partner = invoices.grouped("commercial_partner_id")
+            for followup in followups:
+                followup.charge_move_ids = by_partner.get(
+                    followup.case_id.partner_id, self.env["account.move"]
+                )
+                results[followup] = False
+        return results
+
+    def _action_legal(self):
+        for followup in self:
+            case = followup.case_id
+            case.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=self.env._("Propose legal action: %(case)s", case=case.display_name),
+                user_id=(case.team_id.manager_id or case.user_id or self.env.user).id,
+            )
+            case.message_post(
+                body=self.env._(
+                    "Level %(level)s proposes escalating the case to legal action.",
+                    level=followup.level_id.name,
+                )
+            )
+        return dict.fromkeys(self, False)
+
+    def _action_credit_hold(self):
+        customers = self.case_id.partner_id.filtered(lambda p: not p.collection_credit_hold)
+        customers.collection_credit_hold = True
+        for followup in self:
+            followup.case_id.message_post(
+                body=self.env._(
+                    "Level %(level)s put %(partner)s on credit hold.",
+                    level=followup.level_id.name,
+                    partner=followup.case_id.partner_id.display_name,
+                )
+            )
+        return dict.fromkeys(self, False)

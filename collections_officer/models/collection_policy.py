@@ -1,4 +1,6 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools import email_normalize
 
 
 class CollectionPolicy(models.Model):
@@ -18,3 +20,27 @@ class CollectionPolicy(models.Model):
         string="CC Addresses",
         help="E-mail addresses copied on every follow-up e-mail of this policy, comma-separated.",
     )
+
+    @api.constrains("cc_emails")
+    def _check_cc_emails(self):
+        for policy in self:
+            for address in policy._get_cc_emails(strict=False):
+                if not email_normalize(address):
+                    raise ValidationError(
+                        self.env._(
+                            "%(address)s is not an e-mail address (CC of policy %(policy)s).",
+                            address=address,
+                            policy=policy.name,
+                        )
+                    )
+
+    def _get_cc_emails(self, strict=True):
+        self.ensure_one()
+        addresses = [a.strip() for a in (self.cc_emails or "").replace(";", ",").split(",")]
+        addresses = [a for a in addresses if a]
+        return [email_normalize(a) for a in addresses] if strict else addresses
+
+    def _get_levels(self):
+        """The policy's levels in the order they fire."""
+        self.ensure_one()
+        return self.level_ids.sorted(lambda level: (level.delay_days, level.sequence, level.id))
