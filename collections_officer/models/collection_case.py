@@ -1,13 +1,18 @@
+import io
 import logging
 from datetime import timedelta
+
+from lxml import html as lxml_html
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL, split_every
+from odoo.tools.pdf import PdfFileReader, PdfFileWriter
 
 _logger = logging.getLogger(__name__)
 
+STATEMENT_REPORT = "collections_officer.action_report_collection_statement"
 # Key of the PostgreSQL advisory lock that serialises refreshes of one company.
 REFRESH_LOCK_KEY = 727365
 # The accounting figures a refresh writes on a case, all read from move lines.
@@ -777,6 +782,64 @@ class CollectionCase(models.Model):
             self.env["ir.actions.report"]._render_qweb_pdf("account.account_invoices", missing.ids)
             missing.invalidate_recordset(["invoice_pdf_report_id"])
         return invoices.invoice_pdf_report_id
+
+    def _render_statements(self):
+        """The customer statement of each case as PDF bytes: ``{case_id: bytes}``.
+
+        One wkhtmltopdf call for all the cases (a process per document costs about a
+        second): their pages are rendered as one document and split again at each
+        statement's first page, recognised by the case reference it carries. When
+        the split is ambiguous, the statements are rendered one by one.
+        """
+        report = self.env["ir.actions.report"].with_context(debug=False)
+        if len(self) > 1:
+            pdfs = self._render_statements_together(report)
+            if pdfs:
+                return pdfs
+        return {
+            case.id: report._render_qweb_pdf_prepare_streams(
+                STATEMENT_REPORT, {}, res_ids=case.ids
+            )[case.id]["stream"].getvalue()
+            for case in self
+        }
+
+    def _render_statements_together(self, report):
+        html_content = report._render_qweb_html(STATEMENT_REPORT, self.ids)[0]
+        bodies, html_ids, header, footer, paper = report._prepare_html(
+            html_content, report_model=self._name
+        )
+        if html_ids != self.ids:
+            return {}
+        document = lxml_html.fromstring(str(bodies[0]))
+        container = document.find(".//body")
+        for body in bodies[1:]:
+            container.append(lxml_html.fromstring('<div style="page-break-before: always;"/>'))
+            container.extend(lxml_html.fromstring(str(body)).find(".//body"))
+        merged = "<!DOCTYPE html>" + lxml_html.tostring(document, encoding="unicode")
+        pdf = report._run_wkhtmltopdf(
+            [merged],
+            report_ref=STATEMENT_REPORT,
+            header=header,
+            footer=footer,
+            specific_paperformat_args=paper,
+        )
+        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+        starts, expected = [], list(self)
+        for index, page in enumerate(reader.pages):
+            if expected and expected[0].name in page.extract_text():
+                starts.append(index)
+                expected.pop(0)
+        if expected or not starts or starts[0] != 0:
+            return {}
+        pdfs = {}
+        for case, first, last in zip(self, starts, [*starts[1:], len(reader.pages)], strict=True):
+            writer = PdfFileWriter()
+            for number in range(first, last):
+                writer.add_page(reader.pages[number])
+            stream = io.BytesIO()
+            writer.write(stream)
+            pdfs[case.id] = stream.getvalue()
+        return pdfs
 
     @api.model
     def _is_overdue(self, values):

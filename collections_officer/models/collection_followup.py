@@ -5,11 +5,14 @@ import pytz
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import split_every
 
 _logger = logging.getLogger(__name__)
 
 # Actions that reach the customer, and the compliance channel each one uses.
 ACTION_CHANNEL = {"email": "email", "letter": "letter", "sms": "sms", "call": "phone"}
+# Statements rendered per wkhtmltopdf call.
+STATEMENT_BATCH = 100
 
 
 class CollectionFollowup(models.Model):
@@ -295,38 +298,25 @@ class CollectionFollowup(models.Model):
         return results
 
     def _statement_attachments(self):
-        """The customer statements of these follow-ups' cases, rendered in one batch."""
+        """The customer statements of these follow-ups' cases, as attachments of the cases."""
         wanted = self.filtered(lambda f: f.level_id.attach_statement).case_id
         if not wanted:
             return {}
-        report = "collections_officer.action_report_collection_statement"
-        try:
-            streams = self.env["ir.actions.report"]._render_qweb_pdf_prepare_streams(
-                report, {}, res_ids=wanted.ids
-            )
-        except Exception as error:  # pylint: disable=broad-exception-caught
-            # Some wkhtmltopdf builds cannot convert several documents at once:
-            # the statements are then rendered one by one below.
-            _logger.info("Statements rendered one by one: %s", error)
-            streams = {}
-        values = []
-        for case in wanted:
-            stream = streams.get(case.id, {}).get("stream")
-            if not stream:
-                # The batch could not be split: render this one alone.
-                stream = self.env["ir.actions.report"]._render_qweb_pdf_prepare_streams(
-                    report, {}, res_ids=case.ids
-                )[case.id]["stream"]
-            values.append(
+        pdfs = {}
+        for batch in split_every(STATEMENT_BATCH, wanted.ids, wanted.browse):
+            pdfs.update(batch._render_statements())
+        attachments = self.env["ir.attachment"].create(
+            [
                 {
                     "name": self.env._("Statement %(case)s.pdf", case=case.name).replace("/", "-"),
-                    "raw": stream.getvalue(),
+                    "raw": pdfs[case.id],
                     "res_model": "collection.case",
                     "res_id": case.id,
                     "mimetype": "application/pdf",
                 }
-            )
-        attachments = self.env["ir.attachment"].create(values)
+                for case in wanted
+            ]
+        )
         return {attachment.res_id: attachment for attachment in attachments}
 
     def _action_letter(self):

@@ -1,3 +1,4 @@
+import io
 from datetime import timedelta
 
 from psycopg2 import IntegrityError
@@ -5,6 +6,7 @@ from psycopg2 import IntegrityError
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import freeze_time, tagged
 from odoo.tools import mute_logger
+from odoo.tools.pdf import PdfFileReader
 
 from .common import TODAY, CollectionsCommon
 
@@ -131,6 +133,23 @@ class TestCollectionFollowup(FollowupCommon):
         contact = followup.contact_ids
         self.assertEqual((contact.channel, contact.outcome), ("email", "sent"))
         self.assertEqual(contact.level_id, self.level_1)
+
+    def test_statements_rendered_together_are_split_per_case(self):
+        others = self.env["res.partner"].create(
+            [{"name": f"Batch {i}", "email": f"b{i}@example.com"} for i in range(2)]
+        )
+        for partner in others:
+            self._post_invoice(300, due_days_ago=9, partner=partner)
+        self._refresh()
+        cases = self.case | self.Case.search([("partner_id", "in", others.ids)])
+        pdfs = cases._render_statements()
+        self.assertEqual(set(pdfs), set(cases.ids))
+        for case in cases:
+            reader = PdfFileReader(io.BytesIO(pdfs[case.id]))
+            text = "".join(page.extract_text() for page in reader.pages)
+            self.assertIn(case.name, text)
+            for other in cases - case:
+                self.assertNotIn(other.name, text)
 
     def test_the_collections_contact_receives_the_email(self):
         self.contact.email = "jane@example.com"
