@@ -729,12 +729,14 @@ class CollectionCase(models.Model):
         case moves one level at a time and never back.
         """
         today = fields.Date.context_today(self)
-        due = {}
+        due, levels_of = {}, {}
         for case, policy in self._get_followup_policies().items():
             case = self.browse(case)
             if not policy or not case.oldest_due_date:
                 continue
-            levels = policy._get_levels()
+            if policy not in levels_of:
+                levels_of[policy] = policy._get_levels()
+            levels = levels_of[policy]
             current = case.level_id
             if current and current not in levels:
                 # The policy changed: carry on after the levels with a shorter delay.
@@ -758,12 +760,17 @@ class CollectionCase(models.Model):
         The customer's dedicated collections contact, else its invoice address,
         else the customer itself.
         """
-        recipients = {}
-        for case in self:
-            customer = case.partner_id
-            invoice_address = customer.browse(customer.address_get(["invoice"])["invoice"])
-            recipients[case.id] = customer.collection_contact_id or invoice_address or customer
-        return recipients
+        invoice_addresses = {}
+        for address in self.env["res.partner"].search(
+            [("parent_id", "in", self.partner_id.ids), ("type", "=", "invoice")], order="id desc"
+        ):
+            invoice_addresses[address.parent_id.id] = address
+        return {
+            case.id: case.partner_id.collection_contact_id
+            or invoice_addresses.get(case.partner_id.id)
+            or case.partner_id
+            for case in self
+        }
 
     def _invoice_pdf_attachments(self):
         """The PDFs of the case's overdue invoices, rendering those never printed."""

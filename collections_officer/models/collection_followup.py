@@ -142,6 +142,7 @@ class CollectionFollowup(models.Model):
         override = self.env.context.get("collection_override_reason")
         guard = self.env["collection.compliance"]
         done = {f.id: set(filter(None, (f.done_actions or "").split(","))) for f in self}
+        recipients = self.case_id._get_followup_recipients()
         deferred, blocked, errors = {}, defaultdict(list), defaultdict(list)
         contacts, call_dates = [], {}
         for action in (
@@ -178,7 +179,9 @@ class CollectionFollowup(models.Model):
                     else:
                         blocked[followup.id].append(verdict["reason"])
                         if followup.blocked_reason != verdict["reason"]:
-                            contacts.append(followup._contact_values(channel, "blocked", verdict))
+                            contacts.append(
+                                followup._contact_values(recipients, channel, "blocked", verdict)
+                            )
             allowed = allowed.with_context(collection_call_dates=call_dates)
             for followup, error in allowed._run_action(action).items():
                 if error:
@@ -186,7 +189,7 @@ class CollectionFollowup(models.Model):
                 else:
                     done[followup.id].add(action)
                     if channel and action != "call":
-                        contacts.append(followup._contact_values(channel, "sent"))
+                        contacts.append(followup._contact_values(recipients, channel, "sent"))
         if contacts:
             self.env["collection.contact"].with_context(
                 collection_contact_skip_chatter=True
@@ -238,9 +241,9 @@ class CollectionFollowup(models.Model):
                 {"level_id": level.id, "level_date": date}
             )
 
-    def _contact_values(self, channel, outcome, verdict=None):
+    def _contact_values(self, recipients, channel, outcome, verdict=None):
         self.ensure_one()
-        recipient = self.case_id._get_followup_recipients()[self.case_id.id]
+        recipient = recipients[self.case_id.id]
         return {
             "case_id": self.case_id.id,
             "partner_id": recipient.id,

@@ -1,0 +1,223 @@
+#!/usr/bin/env python3
+"""Benchmark of the daily follow-up run, and of OCA's credit control on the same book.
+
+1. Uses (or builds) the receivables book of ``bench_refresh.py``.
+2. Copies it to ``<database>_followup``, opens the cases, and times the follow-up
+   run of the company with the shipped default policy (e-mails queued with their
+   statement PDF, not sent), then the same run again (nothing is sent twice).
+3. With ``--oca``: copies the book to ``<database>_oca``, installs OCA's
+   ``account_credit_control`` (19.0, downloaded from PyPI once) and times its run on
+   the same book with its default policy: generating the credit lines, then
+   executing the channel actions (e-mails queued, with its summary PDF).
+
+Usage: see bench/README.md.
+"""
+
+import argparse
+import contextlib
+import os
+import pathlib
+import subprocess
+import sys
+import time
+import zipfile
+
+import bench_refresh as book
+
+CACHE = pathlib.Path(os.environ.get("XDG_CACHE_HOME", pathlib.Path.home() / ".cache"))
+OCA_DIR = CACHE / "collections_officer" / "oca_credit_control"
+OCA_REQUIREMENT = "odoo-addon-account-credit-control>=19.0,<19.1"
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--customers", type=int, default=2000)
+    parser.add_argument("--invoices", type=int, default=20000)
+    parser.add_argument("--database", help="default: co_bench_<invoices>")
+    parser.add_argument("--batch-size", type=int, default=500, help="moves created per commit")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--oca", action="store_true", help="also time OCA's credit control")
+    args = parser.parse_args()
+    args.database = args.database or f"co_bench_{args.invoices}"
+    args.book = f"{args.customers}x{args.invoices}"
+    args.addons_path = f"{book.ODOO_SRC}/odoo/addons,{book.ODOO_SRC}/addons,{book.REPO}"
+    if args.oca:
+        args.addons_path += f",{oca_addons()}"
+    return args
+
+
+def oca_addons():
+    """OCA's account_credit_control from its PyPI wheel, unpacked once into the cache."""
+    target = OCA_DIR / "odoo" / "addons"
+    if (target / "account_credit_control" / "__manifest__.py").exists():
+        return target
+    OCA_DIR.mkdir(parents=True, exist_ok=True)
+    book.say(f"downloading {OCA_REQUIREMENT} ...")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "-q",
+            "-d",
+            OCA_DIR,
+            OCA_REQUIREMENT,
+        ],
+        check=True,
+    )
+    (wheel,) = OCA_DIR.glob("odoo_addon_account_credit_control-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extractall(OCA_DIR)
+    return target
+
+
+def install(args, database, module):
+    command = [
+        sys.executable,
+        str(book.ODOO_SRC / "odoo-bin"),
+        "-d",
+        database,
+        "-i",
+        module,
+        "--without-demo",
+        "--stop-after-init",
+        "--no-http",
+        "--max-cron-threads=0",
+        "--log-level=warn",
+        f"--addons-path={args.addons_path}",
+    ]
+    book.say(f"installing {module} in {database} ...")
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode or " ERROR " in result.stderr or " CRITICAL " in result.stderr:
+        sys.stderr.write(result.stdout + result.stderr)
+        sys.exit(f"installing {module} in {database} failed")
+
+
+@contextlib.contextmanager
+def measured(cr, label, rows):
+    tally = book.QueryTally()
+    with tally.hooked():
+        queries, start = cr.sql_log_count, time.perf_counter()
+        yield
+        seconds, queries = time.perf_counter() - start, cr.sql_log_count - queries
+    rows.append((label, seconds, queries))
+    book.say(f"  {label:<40} {seconds:8.2f} s {queries:8d} queries; top: {tally.top(4)}")
+
+
+def count(env, table, where="TRUE"):
+    from odoo.tools import SQL
+
+    query = SQL("SELECT count(*) FROM %s WHERE %s", SQL.identifier(table), SQL(where))
+    return env.execute_query(query)[0][0]
+
+
+def time_ours(odoo, registry, rows):
+    with registry.cursor() as cr:
+        env = book.new_env(odoo, registry, cr, mail_notify_force_send=False)
+        company = env.company
+        if not company.collection_policy_id:
+            sys.exit("the company has no default follow-up policy")
+        env["collection.case"]._refresh_from_accounting(companies=company)
+        cr.commit()
+        open_cases = count(env, "collection_case", "state != 'closed'")
+        book.say(
+            f"{open_cases} open cases; policy {company.collection_policy_id.name}; "
+            "timing the follow-up run:"
+        )
+        run = env["collection.run"]
+        with measured(cr, "collections_officer: daily run", rows):
+            run._run_company(company)
+            env.flush_all()
+        followups = dict(
+            env.execute_query(
+                book.odoo_sql("SELECT state, count(*) FROM collection_followup GROUP BY state")
+            )
+        )
+        statements = count(env, "ir_attachment", "res_model = 'collection.case'")
+        book.say(
+            f"  follow-ups {followups}; e-mails queued {count(env, 'mail_mail')}; "
+            f"statements {statements}"
+        )
+        cr.commit()
+        sent = count(env, "mail_mail")
+        with measured(cr, "collections_officer: same run again", rows):
+            run._run_company(company)
+            env.flush_all()
+        book.say(f"  e-mails queued by the second run: {count(env, 'mail_mail') - sent}")
+        cr.rollback()
+
+
+def time_oca(odoo, registry, rows):
+    with registry.cursor() as cr:
+        env = book.new_env(odoo, registry, cr, mail_notify_force_send=False)
+        company = env.company
+        policy = company.credit_policy_id or env.ref("account_credit_control.credit_control_3_time")
+        receivable = env["account.account"].search(
+            [("account_type", "=", "asset_receivable"), ("company_ids", "in", company.ids)]
+        )
+        policy.account_ids = receivable
+        company.credit_policy_id = policy
+        cr.commit()
+        book.say(f"OCA account_credit_control, policy {policy.name}:")
+        today = odoo.fields.Date.context_today(env.user)
+        with measured(cr, "OCA: generate credit lines", rows):
+            run = env["credit.control.run"].create(
+                {"date": today, "policy_ids": [odoo.Command.set(policy.ids)]}
+            )
+            run.generate_credit_lines()
+            env.flush_all()
+        book.say(f"  credit lines: {count(env, 'credit_control_line')}")
+        with measured(cr, "OCA: send (channel actions)", rows):
+            run.set_to_ready_lines()
+            run.run_channel_action()
+            env.flush_all()
+        book.say(
+            f"  communications {count(env, 'credit_control_communication')}; "
+            f"e-mails queued {count(env, 'mail_mail')}"
+        )
+        cr.rollback()
+
+
+def main():
+    args = parse_args()
+    sys.path.insert(0, str(book.ODOO_SRC))
+    import odoo
+    import odoo.fields
+    from odoo.modules.registry import Registry
+    from odoo.service import db as db_service
+    from odoo.tools import config
+
+    config.parse_config(
+        [f"--addons-path={args.addons_path}", "--log-level=warn", "--max-cron-threads=0"],
+        setup_logging=True,
+    )
+    fresh = book.ensure_book_database(odoo, args)
+    if fresh:
+        book.build_book(odoo, Registry(args.database), args)
+    rows = []
+    targets = [(f"{args.database}_followup", time_ours)]
+    if args.oca:
+        targets.append((f"{args.database}_oca", time_oca))
+    for database, timer in targets:
+        if database in db_service.list_dbs(True):
+            book.drop_database(odoo, database)
+        book.copy_database(odoo, args.database, database)
+        try:
+            if timer is time_oca:
+                install(args, database, "account_credit_control")
+            timer(odoo, Registry(database), rows)
+        finally:
+            book.drop_database(odoo, database)
+    book.say("")
+    book.say(f"book {args.book} ({args.customers} customers, {args.invoices} invoices)")
+    book.say("| run | seconds | queries |")
+    book.say("|---|---:|---:|")
+    for label, seconds, queries in rows:
+        book.say(f"| {label} | {seconds:.2f} | {queries} |")
+
+
+if __name__ == "__main__":
+    main()
