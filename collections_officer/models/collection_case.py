@@ -114,6 +114,13 @@ class CollectionCase(models.Model):
         default=0, readonly=True, help="Grows each time the case closes: levels restart."
     )
     followup_ids = fields.One2many("collection.followup", "case_id", string="Follow-ups")
+    followup_partner_id = fields.Many2one(
+        "res.partner",
+        string="Follow-up Recipient",
+        compute="_compute_followup_partner_id",
+        help="Who receives the follow-up: the customer's collections contact, else its "
+        "invoice address, else the customer.",
+    )
     contact_ids = fields.One2many("collection.contact", "case_id", string="Contacts")
     promise_ids = fields.One2many("collection.promise", "case_id", string="Promises")
     plan_ids = fields.One2many("collection.plan", "case_id", string="Payment Plans")
@@ -272,6 +279,12 @@ class CollectionCase(models.Model):
             case.plan_count = plans.get(case, 0)
             case.active_plan_id = active_by_case.get(case, False)
             case.plan_installment_ids = case.active_plan_id.installment_ids
+
+    @api.depends("partner_id.collection_contact_id", "partner_id.child_ids.type")
+    def _compute_followup_partner_id(self):
+        recipients = self._get_followup_recipients()
+        for case in self:
+            case.followup_partner_id = recipients[case.id]
 
     @api.depends("partner_id")
     def _compute_display_name(self):

@@ -1,0 +1,2 @@
+from . import collection_letter_report
+from . import collection_statement_report
