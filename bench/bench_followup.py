@@ -118,8 +118,10 @@ def time_ours(odoo, registry, rows):
     with registry.cursor() as cr:
         env = book.new_env(odoo, registry, cr, mail_notify_force_send=False)
         company = env.company
-        if not company.collection_policy_id:
-            sys.exit("the company has no default follow-up policy")
+        # A book built before the policy was shipped: give the company the shipped one.
+        company.collection_policy_id = company.collection_policy_id or env.ref(
+            "collections_officer.collection_policy_default"
+        )
         env["collection.case"]._refresh_from_accounting(companies=company)
         cr.commit()
         open_cases = count(env, "collection_case", "state != 'closed'")

@@ -1,4 +1,22 @@
+from collections import defaultdict
+from datetime import datetime, time, timedelta
+
+import pytz
+
 from odoo import fields, models
+from odoo.exceptions import UserError
+
+# Channels limited to the customer's contact hours: they reach a person at once.
+TIMED_CHANNELS = ("phone", "sms", "visit")
+# Outcomes of a call that mean a conversation took place.
+CONVERSATIONS = ("spoke", "promised", "refused", "disputed", "paid")
+# The company setting capping each channel over the rolling window.
+CAP_FIELDS = {
+    "phone": "collection_max_calls",
+    "sms": "collection_max_sms",
+    "email": "collection_max_emails",
+    "visit": "collection_max_visits",
+}
 
 
 class CollectionCompliance(models.AbstractModel):
@@ -7,44 +25,188 @@ class CollectionCompliance(models.AbstractModel):
     _name = "collection.compliance"
     _description = "Collection Contact Compliance Guard"
 
-    def _check_contacts(self, cases, channel, at=None):
+    def _check_contacts(self, cases, channel, at=None, override_reason=None):
         """May we contact these cases' customers through ``channel`` at ``at``?
 
         Returns ``{case_id: {"verdict": "allowed" | "blocked" | "deferred",
-        "reason": str | False, "defer_until": datetime | False}}``, batched over cases.
+        "reason": str | False, "defer_until": datetime | False}}``, batched over
+        cases: two queries whatever their number. ``at`` is a naive UTC datetime
+        (default: now). A collections manager may let a blocked or deferred
+        contact through with ``override_reason``; the reason is returned.
         """
-        today = fields.Date.context_today(self)
+        at = at or fields.Datetime.now()
+        if override_reason is not None:
+            self._check_override(override_reason)
+        today = fields.Date.context_today(self, at)
+        counts, conversations = self._recent_contacts(cases, channel, at)
         result = {}
         for case in cases:
-            reason = False
-            if case.state == "hold":
-                reason = case.hold_reason or self.env._("The case is on hold.")
-            elif case.breathing_space_until and case.breathing_space_until >= today:
-                reason = self.env._(
-                    "Breathing space until %(date)s.", date=case.breathing_space_until
+            verdict, reason, defer_until = "allowed", False, False
+            customer = case.partner_id
+            company = case.company_id
+            if customer.collection_do_not_contact:
+                verdict, reason = "blocked", self.env._("The customer must not be contacted.")
+            elif customer.collection_cease_communication:
+                verdict, reason = (
+                    "blocked",
+                    self.env._("The customer asked that communications cease."),
                 )
-            result[case.id] = {
-                "verdict": "blocked" if reason else "allowed",
-                "reason": reason,
-                "defer_until": False,
-            }
+            elif case.state == "hold":
+                verdict, reason = "blocked", case.hold_reason or self.env._("The case is on hold.")
+            elif case.breathing_space_until and case.breathing_space_until >= today:
+                verdict, reason = (
+                    "blocked",
+                    self.env._("Breathing space until %(date)s.", date=case.breathing_space_until),
+                )
+            elif channel == "phone" and conversations.get(
+                customer.id, datetime.min
+            ) > at - timedelta(days=company.collection_call_quiet_days):
+                verdict, reason = (
+                    "blocked",
+                    self.env._(
+                        "No call within %(days)s days after a conversation (last on %(date)s).",
+                        days=company.collection_call_quiet_days,
+                        date=fields.Date.to_date(conversations[customer.id]),
+                    ),
+                )
+            elif channel in CAP_FIELDS and 0 < company[CAP_FIELDS[channel]] <= counts.get(
+                customer.id, 0
+            ):
+                verdict, reason = (
+                    "blocked",
+                    self.env._(
+                        "At most %(max)s %(channel)s contacts in %(days)s days: already %(count)s.",
+                        max=company[CAP_FIELDS[channel]],
+                        channel=channel,
+                        days=company.collection_cap_window_days,
+                        count=counts[customer.id],
+                    ),
+                )
+            elif channel in TIMED_CHANNELS:
+                defer_until = self._next_contact_time(customer, company, at)
+                if defer_until:
+                    verdict, reason = (
+                        "deferred",
+                        self.env._("Outside the customer's contact hours."),
+                    )
+            if verdict != "allowed" and override_reason:
+                verdict, defer_until = "allowed", False
+                reason = self.env._(
+                    "Overridden by %(user)s: %(reason)s (%(guard)s)",
+                    user=self.env.user.name,
+                    reason=override_reason,
+                    guard=reason,
+                )
+            result[case.id] = {"verdict": verdict, "reason": reason, "defer_until": defer_until}
         return result
 
+    def _check_override(self, override_reason):
+        if not (override_reason or "").strip():
+            raise UserError(self.env._("Give the reason for overriding the compliance guard."))
+        if not self.env.user.has_group("collections_officer.group_collections_manager"):
+            raise UserError(self.env._("Only a collections manager can override the guard."))
+
+    def _recent_contacts(self, cases, channel, at):
+        """Per customer: contacts of the channel in the window, and the last call conversation."""
+        customers = cases.partner_id
+        companies = cases.company_id
+        window = max(companies.mapped("collection_cap_window_days") or [0])
+        quiet = max(companies.mapped("collection_call_quiet_days") or [0])
+        Contact = self.env["collection.contact"].sudo()
+        base = [
+            ("case_id.partner_id", "in", customers.ids),
+            ("case_id.company_id", "in", companies.ids),
+            ("date", "<=", at),
+        ]
+        counts = defaultdict(int)
+        for case, count in Contact._read_group(
+            [
+                *base,
+                ("channel", "=", channel),
+                ("direction", "=", "outbound"),
+                ("outcome", "!=", "blocked"),
+                ("date", ">", at - timedelta(days=window)),
+            ],
+            ["case_id"],
+            ["__count"],
+        ):
+            counts[case.partner_id.id] += count
+        conversations = {}
+        if channel == "phone" and quiet:
+            for case, last in Contact._read_group(
+                [
+                    *base,
+                    ("channel", "=", "phone"),
+                    ("outcome", "in", CONVERSATIONS),
+                    ("date", ">", at - timedelta(days=quiet)),
+                ],
+                ["case_id"],
+                ["date:max"],
+            ):
+                partner_id = case.partner_id.id
+                conversations[partner_id] = max(last, conversations.get(partner_id, last))
+        return counts, conversations
+
+    def _next_contact_time(self, customer, company, at):
+        """False inside the customer's contact hours, else the next start of them (naive UTC)."""
+        if customer.collection_window_override:
+            start, end = (
+                customer.collection_contact_hour_start,
+                customer.collection_contact_hour_end,
+            )
+        else:
+            start, end = company.collection_contact_hour_start, company.collection_contact_hour_end
+        tz = pytz.timezone(customer.tz or company.partner_id.tz or "UTC")
+        local = pytz.utc.localize(at).astimezone(tz)
+        hour = local.hour + local.minute / 60 + local.second / 3600
+        if start <= hour < end:
+            return False
+        day = local.date() if hour < start else local.date() + timedelta(days=1)
+        hours, minutes = divmod(round(start * 60), 60)
+        opening = tz.localize(datetime.combine(day, time(hours, minutes)))
+        return opening.astimezone(pytz.utc).replace(tzinfo=None)
+
     def _bank_warnings(self, companies):
-        """Why automated dunning should be checked first, per company: ``{company_id: str}``."""
+        """Why automated dunning should be checked first, per company: ``{company_id: str}``.
+
+        Unreconciled bank statement lines, or no statement line for longer than the
+        company allows: customers may already have paid.
+        """
+        Line = self.env["account.bank.statement.line"].sudo()
+        domain = [("company_id", "in", companies.ids), ("journal_id.type", "=", "bank")]
         unreconciled = dict(
-            self.env["account.bank.statement.line"]._read_group(
-                [("company_id", "in", companies.ids), ("is_reconciled", "=", False)],
-                ["company_id"],
-                ["__count"],
-            )
+            Line._read_group([*domain, ("is_reconciled", "=", False)], ["company_id"], ["__count"])
         )
-        return {
-            company.id: self.env._(
-                "%(count)s bank statement lines are not reconciled: customers may already "
-                "have paid.",
-                count=unreconciled[company],
+        latest = dict(Line._read_group(domain, ["company_id"], ["date:max"]))
+        with_banks = {
+            company
+            for [company] in self.env["account.journal"]
+            .sudo()
+            ._read_group(
+                [("company_id", "in", companies.ids), ("type", "=", "bank")], ["company_id"]
             )
-            for company in companies
-            if unreconciled.get(company)
         }
+        today = fields.Date.context_today(self)
+        warnings = {}
+        for company in companies:
+            messages = []
+            if unreconciled.get(company):
+                messages.append(
+                    self.env._(
+                        "%(count)s bank statement lines are not reconciled.",
+                        count=unreconciled[company],
+                    )
+                )
+            last = latest.get(company)
+            stale = company.collection_bank_stale_days
+            if company in with_banks and stale and (not last or (today - last).days > stale):
+                messages.append(
+                    self.env._("No bank statement since %(date)s.", date=last)
+                    if last
+                    else self.env._("No bank statement imported yet.")
+                )
+            if messages:
+                warnings[company.id] = " ".join(
+                    [*messages, self.env._("Customers may already have paid.")]
+                )
+        return warnings

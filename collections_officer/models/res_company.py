@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ResCompany(models.Model):
@@ -84,3 +84,12 @@ class ResCompany(models.Model):
         "CHECK(collection_plan_missed_limit >= 1)",
         "A plan breaks after at least one missed installment.",
     )
+
+    @api.constrains("collection_contact_hour_start", "collection_contact_hour_end")
+    def _check_collection_contact_hours(self):
+        for company in self:
+            self.env["res.partner"]._check_contact_window(
+                company.collection_contact_hour_start,
+                company.collection_contact_hour_end,
+                company.name,
+            )

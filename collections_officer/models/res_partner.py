@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class ResPartner(models.Model):
@@ -142,6 +143,35 @@ class ResPartner(models.Model):
             partner.collection_promise_broken_count = broken
             partner.collection_reliability = (
                 round(100 * (kept + completed + partial / 2) / judged) if judged else 100
+            )
+
+    @api.constrains(
+        "collection_window_override", "collection_contact_hour_start", "collection_contact_hour_end"
+    )
+    def _check_collection_contact_hours(self):
+        for partner in self.filtered("collection_window_override"):
+            self._check_contact_window(
+                partner.collection_contact_hour_start,
+                partner.collection_contact_hour_end,
+                partner.display_name,
+            )
+
+    @api.model
+    def _check_contact_window(self, start, end, owner):
+        if not (0 <= start <= 24 and 0 <= end <= 24):
+            raise ValidationError(
+                self.env._(
+                    "Contact hours of %(owner)s must be between 0:00 and 24:00.", owner=owner
+                )
+            )
+        if end <= start:
+            raise ValidationError(
+                self.env._(
+                    "The contact window of %(owner)s ends before it starts: it must end after "
+                    "%(start)s.",
+                    owner=owner,
+                    start=f"{int(start):02d}:{round(start % 1 * 60):02d}",
+                )
             )
 
     def action_view_collection_cases(self):

@@ -1,5 +1,5 @@
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from psycopg2 import IntegrityError
 
@@ -211,10 +211,24 @@ class TestCollectionFollowup(FollowupCommon):
 
     def test_letter_sms_manager_alert_legal_and_credit_hold(self):
         self.case.write({"level_id": self.level_2.id, "level_date": TODAY - timedelta(days=30)})
-        with freeze_time(TODAY + timedelta(days=30)):
+        day = datetime.combine(TODAY + timedelta(days=30), datetime.min.time())
+        with freeze_time(day + timedelta(hours=3)):
+            # 03:00 in the customer's timezone (UTC): the SMS waits for 08:00.
             self._refresh()
             self._run()
             followup = self._followups().filtered(lambda f: f.level_id == self.level_3)
+            self.assertEqual(followup.state, "pending")
+            self.assertEqual(followup.defer_until, day + timedelta(hours=8))
+            self.assertEqual(followup.done_actions, "letter")
+            self.assertEqual(self.case.level_id, self.level_3, "the level went ahead")
+            self.assertFalse(self.env["sms.sms"].search([("partner_id", "=", self.customer.id)]))
+        deferred_cron = self.env.ref("collections_officer.ir_cron_collection_followup_deferred")
+        with freeze_time(day + timedelta(hours=7)), self.enter_registry_test_mode():
+            deferred_cron.method_direct_trigger()
+        self.assertEqual(followup.state, "pending", "not before the window opens")
+        with freeze_time(day + timedelta(hours=8, minutes=5)):
+            with self.enter_registry_test_mode():
+                deferred_cron.method_direct_trigger()
             self.assertEqual(followup.state, "done")
             self.assertTrue(followup.letter_to_print)
             sms = self.env["sms.sms"].search([("partner_id", "=", self.customer.id)])
