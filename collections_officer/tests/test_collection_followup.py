@@ -255,6 +255,27 @@ class TestCollectionFollowup(FollowupCommon):
             notes = "".join(str(body) for body in self.case.message_ids.mapped("body"))
             self.assertIn("legal action", notes)
 
+    def test_a_level_with_a_charge_invoices_the_fee_once(self):
+        rule = self.env["collection.charge.rule"].create({"name": "Fee", "fee_amount": 40})
+        self.level_1.charge_rule_id = rule
+        self._run()
+        followup = self._followups()
+        self.assertEqual(followup.state, "done")
+        charge = followup.charge_move_ids
+        self.assertEqual(len(charge), 1)
+        self.assertEqual(charge.move_type, "out_invoice")
+        self.assertEqual(charge.state, "posted")
+        self.assertEqual(charge.partner_id, self.customer)
+        self.assertEqual(charge.amount_total, 40)
+        self._run()
+        self.assertEqual(
+            self.env["account.move"].search_count(
+                [("partner_id", "=", self.customer.id), ("amount_total", "=", 40)]
+            ),
+            1,
+            "never invoiced twice",
+        )
+
     def test_manual_customer_is_prepared_for_review_then_sent(self):
         self.customer.collection_followup_mode = "manual"
         self._run()
