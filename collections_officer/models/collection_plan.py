@@ -316,6 +316,17 @@ class CollectionPlan(models.Model):
                         partner=recipient.display_name,
                     )
                 )
+        verdicts = self.env["collection.compliance"]._check_contacts(self.case_id, "email")
+        for plan in self:
+            verdict = verdicts[plan.case_id.id]
+            if verdict["verdict"] == "blocked":
+                raise UserError(
+                    self.env._(
+                        "The proposal to %(partner)s cannot be sent: %(reason)s",
+                        partner=plan.partner_id.display_name,
+                        reason=verdict["reason"],
+                    )
+                )
         template = self.env.ref("collections_officer.mail_template_collection_plan")
         self.write({"state": "proposed"})
         # Queued: the mail queue sends it, the user does not wait for the mail server.

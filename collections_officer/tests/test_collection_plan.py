@@ -217,6 +217,13 @@ class TestCollectionPlan(PlanCommon):
             plan.action_propose()
         self.assertEqual(plan.state, "draft")
 
+    def test_propose_passes_the_compliance_guard(self):
+        self.customer.write({"email": "acme@example.com", "collection_do_not_contact": True})
+        plan = self._plan()
+        with self.assertRaisesRegex(UserError, "must not be contacted"):
+            plan.action_propose()
+        self.assertEqual(plan.state, "draft")
+
     def test_activate_puts_the_case_in_plan(self):
         plan = self._plan(installment_count=2)
         plan.with_user(self.officer).action_activate()
