@@ -844,13 +844,17 @@ class CollectionCase(models.Model):
             specific_paperformat_args=paper,
         )
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
-        starts, expected = [], list(self)
-        for index, page in enumerate(reader.pages):
-            if expected and expected[0].name in page.extract_text():
-                starts.append(index)
-                expected.pop(0)
-        if expected or not starts or starts[0] != 0:
-            return {}
+        if len(reader.pages) == len(self):
+            # Each statement starts a page: as many pages as statements, one page each.
+            starts = list(range(len(self)))
+        else:
+            starts, expected = [], list(self)
+            for index, page in enumerate(reader.pages):
+                if expected and expected[0].name in page.extract_text():
+                    starts.append(index)
+                    expected.pop(0)
+            if expected or not starts or starts[0] != 0:
+                return {}
         pdfs = {}
         for case, first, last in zip(self, starts, [*starts[1:], len(reader.pages)], strict=True):
             writer = PdfFileWriter()
