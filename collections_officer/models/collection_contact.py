@@ -1,4 +1,7 @@
-from odoo import fields, models
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
 
 
 class CollectionContact(models.Model):
@@ -57,3 +60,57 @@ class CollectionContact(models.Model):
         ondelete="set null",
         help="The follow-up level execution that made this contact.",
     )
+
+    @api.depends("channel", "outcome")
+    def _compute_display_name(self):
+        channels = dict(self._fields["channel"]._description_selection(self.env))
+        outcomes = dict(self._fields["outcome"]._description_selection(self.env))
+        for contact in self:
+            parts = [channels.get(contact.channel), outcomes.get(contact.outcome)]
+            contact.display_name = " - ".join(part for part in parts if part)
+
+    @api.constrains("partner_id", "case_id")
+    def _check_partner(self):
+        for contact in self.filtered("partner_id"):
+            if contact.partner_id.commercial_partner_id != contact.case_id.partner_id:
+                raise ValidationError(
+                    self.env._(
+                        "%(person)s is not a contact of %(customer)s.",
+                        person=contact.partner_id.display_name,
+                        customer=contact.case_id.partner_id.display_name,
+                    )
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        contacts = super().create(vals_list)
+        if not self.env.context.get("collection_contact_skip_chatter"):
+            contacts._post_on_cases()
+        return contacts
+
+    def write(self, vals):
+        # The log is history: what happened, when and how does not change afterwards.
+        if {"case_id", "channel", "date", "direction"} & set(vals) and not self.env.user.has_group(
+            "collections_officer.group_collections_manager"
+        ):
+            raise UserError(
+                self.env._("A logged contact's case, channel, direction and date cannot change.")
+            )
+        return super().write(vals)
+
+    def _post_on_cases(self):
+        bodies = {}
+        for contact in self:
+            line = Markup("<b>%s</b>") % contact.display_name
+            if contact.partner_id:
+                line += Markup(" (%s)") % contact.partner_id.name
+            if contact.blocked_reason:
+                line += Markup(": %s") % contact.blocked_reason
+            if contact.compliance_override:
+                line += Markup("<br/>%s") % contact.compliance_override
+            if contact.note:
+                line += Markup("<br/>") + contact.note
+            bodies.setdefault(contact.case_id.id, []).append(line)
+        self.case_id._message_log_batch(
+            bodies={case_id: Markup("<br/>").join(lines) for case_id, lines in bodies.items()}
+        )

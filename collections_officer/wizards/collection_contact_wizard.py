@@ -1,8 +1,139 @@
-from odoo import fields, models
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+# Channels the compliance guard watches for contacts an officer makes.
+GUARDED_CHANNELS = ("phone", "sms", "visit", "email")
 
 
 class CollectionContactWizard(models.TransientModel):
+    """What an officer fills in after a call, a visit or any other contact."""
+
     _name = "collection.contact.wizard"
     _description = "Log a Collection Contact"
 
-    case_id = fields.Many2one("collection.case", required=True)
+    case_id = fields.Many2one("collection.case", required=True, readonly=True)
+    customer_id = fields.Many2one(related="case_id.partner_id", string="Customer")
+    currency_id = fields.Many2one(related="case_id.currency_id")
+    date = fields.Datetime(required=True, default=fields.Datetime.now)
+    channel = fields.Selection(
+        selection=lambda self: (
+            self.env["collection.contact"]._fields["channel"]._description_selection(self.env)
+        ),
+        required=True,
+        default="phone",
+    )
+    direction = fields.Selection(
+        [("outbound", "Outbound"), ("inbound", "Inbound")], required=True, default="outbound"
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Contact Person",
+        domain="[('commercial_partner_id', '=', customer_id)]",
+    )
+    outcome = fields.Selection(
+        [
+            ("no_answer", "No Answer"),
+            ("left_message", "Left Message"),
+            ("spoke", "Spoke"),
+            ("promised", "Promised to Pay"),
+            ("refused", "Refused"),
+            ("disputed", "Disputed"),
+            ("wrong_number", "Wrong Number"),
+            ("paid", "Says Paid"),
+        ],
+        required=True,
+    )
+    note = fields.Html()
+    promise_amount = fields.Monetary(string="Promised Amount")
+    promise_date = fields.Date(string="Promised Date")
+    is_manager = fields.Boolean(
+        default=lambda self: self.env.user.has_group(
+            "collections_officer.group_collections_manager"
+        )
+    )
+    override_reason = fields.Char(
+        help="Collections managers only: log an outbound contact the compliance guard "
+        "would block, with the reason."
+    )
+
+    @api.onchange("outcome")
+    def _onchange_outcome(self):
+        if self.outcome == "promised" and not self.promise_amount:
+            self.promise_amount = self.case_id.overdue_amount
+
+    def action_log(self):
+        self.ensure_one()
+        case = self.case_id
+        self._check_input()
+        if self.direction == "outbound" and self.channel in GUARDED_CHANNELS:
+            kwargs = {"override_reason": self.override_reason} if self.override_reason else {}
+            verdict = self.env["collection.compliance"]._check_contacts(
+                case, self.channel, at=self.date, **kwargs
+            )[case.id]
+            if verdict["verdict"] != "allowed":
+                raise UserError(
+                    self.env._(
+                        "The compliance guard does not allow this contact: %(reason)s",
+                        reason=verdict["reason"],
+                    )
+                )
+            override = self.override_reason and verdict["reason"]
+        else:
+            override = False
+        contact = self.env["collection.contact"].create(
+            {
+                "case_id": case.id,
+                "partner_id": self.partner_id.id,
+                "date": self.date,
+                "channel": self.channel,
+                "direction": self.direction,
+                "outcome": self.outcome,
+                "note": self.note,
+                "compliance_override": override,
+            }
+        )
+        if self.outcome == "promised":
+            self.env["collection.promise"].create(
+                {
+                    "case_id": case.id,
+                    "amount": self.promise_amount,
+                    "date": self.promise_date,
+                    "contact_id": self.partner_id.id,
+                    "channel": self.channel,
+                    "note": self.note,
+                    "contact_log_id": contact.id,
+                }
+            )
+        elif self.outcome == "disputed":
+            # Until disputes have their own flow, a disputed case waits on hold.
+            reason = self.env._(
+                "Disputed: %(note)s", note=self._note_text() or contact.display_name
+            )
+            case.write({"state": "hold", "hold_reason": reason[:200]})
+        elif self.outcome == "paid":
+            case.message_post(
+                body=Markup("%s")
+                % self.env._(
+                    "The customer says they have paid: check the bank statements before "
+                    "following up."
+                )
+            )
+        return {"type": "ir.actions.act_window_close"}
+
+    def _check_input(self):
+        if self.date > fields.Datetime.now():
+            raise ValidationError(
+                self.env._("A contact is logged after it happened: not in the future.")
+            )
+        if self.case_id.state == "closed":
+            raise UserError(self.env._("The case is closed."))
+        if self.outcome == "promised":
+            if (self.promise_amount or 0) <= 0:
+                raise ValidationError(self.env._("The promised amount must be positive."))
+            if not self.promise_date or self.promise_date < fields.Date.context_today(self):
+                raise ValidationError(self.env._("The promised date must be today or later."))
+
+    def _note_text(self):
+        return (self.note and Markup(self.note).striptags()) or ""
