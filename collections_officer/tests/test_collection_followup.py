@@ -327,6 +327,21 @@ class TestCollectionFollowup(FollowupCommon):
         self.assertEqual(len(self._emails()), 2)
         self.assertEqual(len(self._followups().filtered("resend")), 1)
 
+    def test_an_officer_sends_the_legal_level_with_its_credit_hold(self):
+        self.case.write({"level_id": self.level_4.id, "level_date": TODAY - timedelta(days=60)})
+        with freeze_time(TODAY + timedelta(days=55)):
+            self._refresh()
+            wizard = (
+                self.env["collection.send.wizard"]
+                .with_user(self.officer)
+                .create({"case_ids": self.case.ids})
+            )
+            wizard.action_send()
+            self.assertEqual(self.case.level_id, self.level_5)
+            self.assertTrue(self.customer.collection_credit_hold)
+            proposal = self.case.activity_ids.filtered(lambda a: "legal" in (a.summary or ""))
+            self.assertEqual(proposal.user_id, self.manager, "the team manager decides")
+
     def test_an_email_failure_is_logged_and_the_run_goes_on(self):
         other = self.env["res.partner"].create({"name": "No Mail Ltd"})
         self._post_invoice(300, due_days_ago=9, partner=other)
