@@ -7,6 +7,7 @@ from . import collection_contact
 from . import collection_followup
 from . import collection_level
 from . import collection_plan
+from . import collection_plan_installment
 from . import collection_policy
 from . import collection_promise
 from . import collection_reference_rate

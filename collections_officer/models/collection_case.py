@@ -27,12 +27,14 @@ FIGURE_FIELDS = (
     "amount_91_120",
     "amount_over_120",
     "oldest_due_date",
+    "next_due_date",
     "overdue_invoice_count",
     "last_payment_date",
 )
 MONETARY_FIGURES = FIGURE_FIELDS[:9]
 EMPTY_FIGURES = dict.fromkeys(FIGURE_FIELDS, 0) | {
     "oldest_due_date": False,
+    "next_due_date": False,
     "last_payment_date": False,
 }
 
@@ -75,6 +77,7 @@ class CollectionCase(models.Model):
     team_id = fields.Many2one("collection.team", index=True, tracking=True, check_company=True)
     state = fields.Selection(
         [
+            ("upcoming", "Due Soon"),
             ("open", "Open"),
             ("promised", "Promised"),
             ("plan", "Payment Plan"),
@@ -86,7 +89,8 @@ class CollectionCase(models.Model):
         default="open",
         index=True,
         tracking=True,
-        help="Open: in follow-up. Promised / Payment Plan: the customer committed to pay, "
+        help="Due Soon: nothing overdue yet, but a reminder before the due date is due. "
+        "Open: in follow-up. Promised / Payment Plan: the customer committed to pay, "
         "follow-up waits while it is kept. Escalated: a manager was alerted. On Hold: no "
         "automated action (dispute, manual hold). Closed: nothing overdue.",
     )
@@ -158,6 +162,9 @@ class CollectionCase(models.Model):
     amount_91_120 = fields.Monetary(string="91-120 Days", readonly=True)
     amount_over_120 = fields.Monetary(string="Over 120 Days", readonly=True)
     oldest_due_date = fields.Date(readonly=True, index=True)
+    next_due_date = fields.Date(
+        readonly=True, help="The earliest due date of the items not yet due, for reminders."
+    )
     days_overdue = fields.Integer(compute="_compute_days_overdue", search="_search_days_overdue")
     aging_bucket = fields.Selection(
         [
@@ -541,16 +548,19 @@ class CollectionCase(models.Model):
             domain &= Domain("partner_id", "in", partners.ids)
         cases = cases_model.search(domain & Domain("state", "!=", "closed"))
         open_by_partner = {case.partner_id.id: case for case in cases}
-        overdue_partners = [
+        due_soon = cases_model._due_soon_partners(company, figures, open_by_partner)
+        wanted = [
             partner_id
             for (partner_id, _company), values in figures.items()
-            if self._is_overdue(values)
+            if self._is_overdue(values) or partner_id in due_soon
         ]
-        partner_ids = sorted(set(open_by_partner) | set(overdue_partners))
+        partner_ids = sorted(set(open_by_partner) | set(wanted))
         touched = self.browse()
         batches = list(split_every(batch_size or len(partner_ids) or 1, partner_ids))
         for index, batch in enumerate(batches):
-            touched |= cases_model._refresh_batch(company, batch, figures, open_by_partner)
+            touched |= cases_model._refresh_batch(
+                company, batch, figures, open_by_partner, due_soon
+            )
             if commit:
                 remaining = sum(len(b) for b in batches[index + 1 :])
                 if not self.env["ir.cron"]._commit_progress(len(batch), remaining=remaining):
@@ -559,19 +569,71 @@ class CollectionCase(models.Model):
                     break
         return touched
 
-    def _refresh_batch(self, company, partner_ids, figures, open_by_partner):
+    @api.model
+    def _due_soon_partners(self, company, figures, open_by_partner):
+        """Customers with nothing overdue whose policy reminds them before a due date now.
+
+        A policy level with a negative delay reminds the customer that many days
+        before their earliest item falls due: such customers get a case "Due Soon"
+        so the follow-up run can send it. Returns a set of partner ids.
+        """
+        reach = {
+            policy.id: -earliest
+            for policy, earliest in self.env["collection.level"]._read_group(
+                [
+                    ("company_id", "=", company.id),
+                    ("policy_id.active", "=", True),
+                    ("delay_days", "<", 0),
+                ],
+                ["policy_id"],
+                ["delay_days:min"],
+            )
+        }
+        if not reach:
+            return set()
+        today = fields.Date.context_today(self)
+        days_to_due = {
+            partner_id: (values["next_due_date"] - today).days
+            for (partner_id, _company), values in figures.items()
+            if values["next_due_date"] and not self._is_overdue(values)
+        }
+        farthest = max(reach.values())
+        partners = (
+            self.env["res.partner"]
+            .with_company(company)
+            .browse([partner_id for partner_id, days in days_to_due.items() if days <= farthest])
+        )
+        due_soon = set()
+        for partner in partners:
+            case = open_by_partner.get(partner.id)
+            policy = (
+                (case and case.policy_id)
+                or partner.collection_policy_id
+                or company.collection_policy_id
+            )
+            if policy.id in reach and days_to_due[partner.id] <= reach[policy.id]:
+                due_soon.add(partner.id)
+        return due_soon
+
+    def _refresh_batch(self, company, partner_ids, figures, open_by_partner, due_soon=()):
         now = fields.Datetime.now()
         today = fields.Date.context_today(self)
         to_update, close_ids, to_open = [], [], []
+        started = self.browse()
         for partner_id in partner_ids:
             values = figures.get((partner_id, company.id))
             case = open_by_partner.get(partner_id)
-            if case and self._is_overdue(values):
+            overdue = self._is_overdue(values)
+            if case and (overdue or (case.state == "upcoming" and partner_id in due_soon)):
+                if overdue and case.state == "upcoming":
+                    # The reminder was before the due date; now the debt is overdue.
+                    values = values | {"state": "open", "next_action_date": today}
+                    started |= case
                 if any(case[name] != value for name, value in values.items()):
                     to_update.append((case, values))
             elif case:
                 close_ids.append(case.id)
-            elif self._is_overdue(values):
+            elif overdue or partner_id in due_soon:
                 to_open.append(partner_id)
         to_close = self.browse(close_ids)
 
@@ -579,14 +641,21 @@ class CollectionCase(models.Model):
         # cases the same columns, which the ORM flushes as one UPDATE.
         for case, values in to_update:
             case.write(values | {"refresh_date": now})
+        if started:
+            started._message_log_batch(
+                bodies=dict.fromkeys(
+                    started.ids, self.env._("Something is overdue now: follow-up starts.")
+                )
+            )
 
         if to_close:
             for case in to_close:
+                soon = case.partner_id.id in due_soon
                 case.write(
                     figures.get((case.partner_id.id, company.id), EMPTY_FIGURES)
                     | {
-                        "state": "closed",
-                        "next_action_date": False,
+                        "state": "upcoming" if soon else "closed",
+                        "next_action_date": today if soon else False,
                         "refresh_date": now,
                         # A new cycle: when the case reopens, follow-up starts again.
                         "level_id": False,
@@ -595,10 +664,15 @@ class CollectionCase(models.Model):
                     }
                 )
             to_close._message_log_batch(
-                bodies=dict.fromkeys(
-                    to_close.ids,
-                    self.env._("Nothing is overdue any more: the case is closed."),
-                )
+                bodies={
+                    case.id: self.env._(
+                        "Nothing is overdue any more, but an item falls due soon: "
+                        "follow-up starts again with the reminders before the due date."
+                    )
+                    if case.state == "upcoming"
+                    else self.env._("Nothing is overdue any more: the case is closed.")
+                    for case in to_close
+                }
             )
 
         reopened = created = self.browse()
@@ -618,10 +692,18 @@ class CollectionCase(models.Model):
             officers = self._default_officers(
                 self.env["res.partner"].browse(new_partner_ids), company
             )
+
+            def opening_state(partner_id):
+                return "open" if self._is_overdue(figures[(partner_id, company.id)]) else "upcoming"
+
             for partner_id, case in latest_closed.items():
                 case.write(
                     figures[(partner_id, company.id)]
-                    | {"state": "open", "next_action_date": today, "refresh_date": now}
+                    | {
+                        "state": opening_state(partner_id),
+                        "next_action_date": today,
+                        "refresh_date": now,
+                    }
                 )
                 reopened |= case
             created = self.create(
@@ -630,7 +712,7 @@ class CollectionCase(models.Model):
                     | {
                         "partner_id": partner_id,
                         "company_id": company.id,
-                        "state": "open",
+                        "state": opening_state(partner_id),
                         "next_action_date": today,
                         "refresh_date": now,
                     }
@@ -640,16 +722,24 @@ class CollectionCase(models.Model):
             )
             if reopened:
                 reopened._message_log_batch(
-                    bodies=dict.fromkeys(
-                        reopened.ids,
-                        self.env._("Something is overdue again: the case is reopened."),
-                    )
+                    bodies={
+                        case.id: self.env._("Something is overdue again: the case is reopened.")
+                        if case.state == "open"
+                        else self.env._("An item falls due soon: the case is reopened.")
+                        for case in reopened
+                    }
                 )
             if created:
                 created._message_log_batch(
-                    bodies=dict.fromkeys(
-                        created.ids, self.env._("Case opened: the customer has overdue items.")
-                    )
+                    bodies={
+                        case.id: self.env._("Case opened: the customer has overdue items.")
+                        if case.state == "open"
+                        else self.env._(
+                            "Case opened: an item falls due soon and the follow-up policy "
+                            "reminds the customer before the due date."
+                        )
+                        for case in created
+                    }
                 )
         return self.browse([case.id for case, _values in to_update]) | to_close | reopened | created
 
@@ -739,17 +829,24 @@ class CollectionCase(models.Model):
         The next level of the policy after the case's current one fires when the
         oldest overdue item reached its delay and, unless ``ignore_spacing``, the
         days between the two levels have passed since the current one fired. A
-        case moves one level at a time and never back.
+        case moves one level at a time and never back. Levels with a negative
+        delay remind before the earliest due date of a case with nothing overdue
+        yet; once something is overdue they are past and left out.
         """
         today = fields.Date.context_today(self)
         due, levels_of = {}, {}
         for case, policy in self._get_followup_policies().items():
             case = self.browse(case)
-            if not policy or not case.oldest_due_date:
+            reference = case.oldest_due_date or case.next_due_date
+            if not policy or not reference:
                 continue
             if policy not in levels_of:
-                levels_of[policy] = policy._get_levels()
-            levels = levels_of[policy]
+                all_levels = policy._get_levels()
+                levels_of[policy] = (
+                    all_levels,
+                    all_levels.filtered(lambda level: level.delay_days >= 0),
+                )
+            levels = levels_of[policy][1 if case.oldest_due_date else 0]
             current = case.level_id
             if current and current not in levels:
                 # The policy changed: carry on after the levels with a shorter delay.
@@ -759,7 +856,7 @@ class CollectionCase(models.Model):
             if position >= len(levels):
                 continue
             level = levels[position]
-            if (today - case.oldest_due_date).days < level.delay_days:
+            if (today - reference).days < level.delay_days:
                 continue
             if current and case.level_date and not ignore_spacing:
                 if (today - case.level_date).days < level.delay_days - current.delay_days:
@@ -786,13 +883,17 @@ class CollectionCase(models.Model):
         }
 
     def _invoice_pdf_attachments(self):
-        """The PDFs of the case's overdue invoices, rendering those never printed."""
+        """The PDFs of the case's overdue invoices, rendering those never printed.
+
+        A case with nothing overdue yet (a reminder before the due date) gets
+        the invoices falling due.
+        """
         self.ensure_one()
         today = fields.Date.context_today(self)
         invoices = self.open_line_ids.filtered(
             lambda line: (
                 line.date_maturity
-                and line.date_maturity < today
+                and (line.date_maturity < today or not self.oldest_due_date)
                 and not line.no_followup
                 and line.amount_residual > 0
             )
@@ -904,6 +1005,7 @@ class CollectionCase(models.Model):
         )
         age = SQL("(%s::date - COALESCE(aml.date_maturity, aml.date))", today)
         overdue_debit = SQL("NOT aml.no_followup AND aml.amount_residual > 0 AND %s > 0", age)
+        coming_debit = SQL("NOT aml.no_followup AND aml.amount_residual > 0 AND %s <= 0", age)
         rows = self.env.execute_query_dict(
             SQL(
                 """
@@ -933,6 +1035,8 @@ class CollectionCase(models.Model):
                            AS amount_over_120,
                        MIN(COALESCE(aml.date_maturity, aml.date)) FILTER (WHERE %(overdue_debit)s)
                            AS oldest_due_date,
+                       MIN(COALESCE(aml.date_maturity, aml.date)) FILTER (WHERE %(coming_debit)s)
+                           AS next_due_date,
                        COUNT(DISTINCT aml.move_id) FILTER (WHERE %(overdue_debit)s)
                            AS overdue_invoice_count
                   FROM account_move_line aml
@@ -948,6 +1052,7 @@ class CollectionCase(models.Model):
                 """,
                 age=age,
                 overdue_debit=overdue_debit,
+                coming_debit=coming_debit,
                 companies=companies.ids,
                 partner_filter=partner_filter,
             )
@@ -958,6 +1063,7 @@ class CollectionCase(models.Model):
             currency = currency_by_company[row["company_id"]]
             values = {name: currency.round(float(row[name])) for name in MONETARY_FIGURES}
             values["oldest_due_date"] = row["oldest_due_date"] or False
+            values["next_due_date"] = row["next_due_date"] or False
             values["overdue_invoice_count"] = row["overdue_invoice_count"]
             values["last_payment_date"] = False
             figures[(row["partner_id"], row["company_id"])] = values

@@ -1,0 +1,83 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+
+
+class CollectionPlanInstallment(models.Model):
+    _name = "collection.plan.installment"
+    _description = "Payment Plan Installment"
+    _order = "plan_id, date, sequence, id"
+
+    plan_id = fields.Many2one("collection.plan", required=True, index=True, ondelete="cascade")
+    company_id = fields.Many2one(related="plan_id.company_id", store=True, index=True)
+    currency_id = fields.Many2one(related="plan_id.currency_id")
+    sequence = fields.Integer(default=10)
+    is_down_payment = fields.Boolean()
+    date = fields.Date(required=True)
+    amount = fields.Monetary(required=True)
+    amount_paid = fields.Monetary(string="Paid", compute="_compute_payment")
+    amount_remaining = fields.Monetary(string="Remaining", compute="_compute_payment")
+    state = fields.Selection(
+        [
+            ("pending", "Pending"),
+            ("partial", "Partly Paid"),
+            ("paid", "Paid"),
+            ("late", "Late"),
+            ("missed", "Missed"),
+        ],
+        compute="_compute_payment",
+        help="Late: past its date but within the grace days. Missed: not paid by its date "
+        "plus the grace days.",
+    )
+
+    _amount_positive = models.Constraint(
+        "CHECK(amount > 0)", "An installment amount must be positive."
+    )
+
+    @api.depends(
+        "amount",
+        "date",
+        "plan_id.date_start",
+        "plan_id.date_end",
+        "plan_id.partner_id",
+        "plan_id.installment_ids.amount",
+    )
+    @api.depends_context("date")
+    def _compute_payment(self):
+        _received, paid = self.plan_id._allocate()
+        for installment in self:
+            installment.amount_paid = paid.get(installment, 0.0)
+            installment.amount_remaining = installment.amount - installment.amount_paid
+            installment.state = installment._state_with(
+                installment.amount_paid, installment.plan_id._reference_date()
+            )
+
+    def _state_with(self, paid, reference):
+        """The state of the installment with `paid` received, looked at on `reference`."""
+        self.ensure_one()
+        if self.currency_id.compare_amounts(paid, self.amount) >= 0:
+            return "paid"
+        if reference <= self.date:
+            return "partial" if paid else "pending"
+        grace = self.company_id.collection_installment_grace_days
+        if reference <= self.date + timedelta(days=grace):
+            return "late"
+        return "missed"
+
+    @api.depends("is_down_payment", "sequence", "plan_id")
+    def _compute_display_name(self):
+        for installment in self:
+            if installment.is_down_payment:
+                installment.display_name = self.env._("Down payment")
+            else:
+                regular = installment.plan_id.installment_ids.filtered(
+                    lambda i: not i.is_down_payment
+                )
+                position = (
+                    regular.ids.index(installment.id) + 1 if installment.id in regular.ids else 0
+                )
+                installment.display_name = self.env._(
+                    "Installment %(position)s of %(count)s",
+                    position=position,
+                    count=len(regular),
+                )
