@@ -1,6 +1,9 @@
 import logging
 
+from psycopg2.errors import UniqueViolation
+
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import split_every
 
@@ -115,9 +118,9 @@ class CollectionRun(models.Model):
         second worker takes other cases, and each batch is committed as cron
         progress so an interrupted run resumes with what is left.
         """
-        run = self._get_run(company)
         env = self.env(context=dict(self.env.context, allowed_company_ids=[company.id]))
         warning = env["collection.compliance"]._bank_warnings(company).get(company.id, False)
+        run = self._get_run(company, warning, commit)
         if run.bank_warning != warning:
             run.bank_warning = warning
         domain = Domain("company_id", "=", company.id) & Domain(
@@ -138,11 +141,10 @@ class CollectionRun(models.Model):
     def _process_in_batches(self, records, batch_size, commit, process):
         batches = list(split_every(batch_size, records.ids))
         for index, ids in enumerate(batches):
-            batch = records.browse(ids)
-            if commit:
-                # Another worker holds some of them: leave those to it.
-                batch = batch.try_lock_for_update()
-                batch.invalidate_recordset()
+            # Another worker (the scheduled run, a manager's "Run Now") holds some
+            # of them: leave those to it rather than wait for it or deadlock with it.
+            batch = records.browse(ids).try_lock_for_update()
+            batch.invalidate_recordset()
             if batch:
                 process(batch)
             if commit:
@@ -150,10 +152,31 @@ class CollectionRun(models.Model):
                 if not self.env["ir.cron"]._commit_progress(len(ids), remaining=remaining):
                     break
 
-    def _get_run(self, company):
+    def _get_run(self, company, bank_warning=False, commit=False):
+        """Today's run of the company, created by the first worker that needs it."""
         today = fields.Date.context_today(self)
-        run = self.sudo().search([("company_id", "=", company.id), ("date", "=", today)], limit=1)
-        return run or self.sudo().create({"company_id": company.id, "date": today})
+        domain = [("company_id", "=", company.id), ("date", "=", today)]
+        run = self.sudo().search(domain, limit=1)
+        if run:
+            return run
+        try:
+            with self.env.cr.savepoint():
+                return self.sudo().create(
+                    {"company_id": company.id, "date": today, "bank_warning": bank_warning}
+                )
+        except UniqueViolation:
+            # Another worker created it meanwhile, after this transaction's snapshot.
+            if not commit:
+                raise UserError(
+                    self.env._(
+                        "The follow-up of %(company)s is running right now; try again in a moment.",
+                        company=company.name,
+                    )
+                ) from None
+        # A scheduled run commits its progress anyway: committing now starts a new
+        # transaction, which sees the other worker's run.
+        self.env["ir.cron"]._commit_progress()
+        return self.sudo().search(domain, limit=1)
 
     def _run_batch(self, cases, warning):
         self.ensure_one()

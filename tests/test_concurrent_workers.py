@@ -1,0 +1,231 @@
+"""Two Odoo workers running the same scheduled work at once.
+
+These tests commit for real, so they run on their own copy of the test
+database (``COLLECTIONS_WORKERS_DB``, made by bin/test), never on the one the
+Odoo tests share.
+"""
+
+import os
+import threading
+from datetime import timedelta
+
+import pytest
+from psycopg2 import errors
+
+from odoo import SUPERUSER_ID, Command, api, fields
+from odoo.exceptions import UserError
+from odoo.modules.registry import Registry
+from odoo.tools import config
+
+CUSTOMERS = 40
+# What a worker may meet when another holds the same rows: PostgreSQL refuses,
+# the transaction rolls back, nothing it did is kept.
+CONCURRENCY_ERRORS = (errors.SerializationFailure, errors.UniqueViolation)
+
+
+@pytest.fixture(scope="module")
+def registry():
+    dbname = os.environ.get("COLLECTIONS_WORKERS_DB")
+    if not dbname:
+        pytest.fail("COLLECTIONS_WORKERS_DB is not set: run the suite with bin/test.")
+    # Loading a registry with tests enabled would run the add-ons' at-install tests.
+    test_enable = config["test_enable"]
+    config["test_enable"] = False
+    try:
+        return Registry(dbname)
+    finally:
+        config["test_enable"] = test_enable
+
+
+def post_overdue_invoices(env, name, policy=None):
+    """Customers, each with an invoice 10 days overdue."""
+    customers = env["res.partner"].create(
+        [
+            {
+                "name": f"{name} {index}",
+                "is_company": True,
+                "email": f"debtor{index}@example.com",
+                "collection_policy_id": policy and policy.id,
+            }
+            for index in range(CUSTOMERS)
+        ]
+    )
+    due = fields.Date.context_today(env["res.partner"]) - timedelta(days=10)
+    invoices = env["account.move"].create(
+        [
+            {
+                "move_type": "out_invoice",
+                "partner_id": customer.id,
+                "invoice_date": due,
+                "invoice_date_due": due,
+                "invoice_line_ids": [
+                    Command.create({"name": "Service", "price_unit": 100, "tax_ids": []})
+                ],
+            }
+            for customer in customers
+        ]
+    )
+    invoices.action_post()
+    return customers
+
+
+@pytest.fixture(scope="module")
+def book(registry):
+    """Committed: a policy with an e-mail level and customers 10 days late."""
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        company = env.ref("base.main_company")
+        template = env["mail.template"].create(
+            {
+                "name": "Workers reminder",
+                "model_id": env["ir.model"]._get_id("collection.case"),
+                "subject": "Reminder {{ object.name }}",
+                "body_html": "<p>Please pay.</p>",
+            }
+        )
+        policy = env["collection.policy"].create(
+            {
+                "name": "Workers policy",
+                "company_id": company.id,
+                "level_ids": [
+                    Command.create(
+                        {
+                            "name": "Reminder",
+                            "delay_days": 7,
+                            "send_email": True,
+                            "mail_template_id": template.id,
+                            "attach_statement": False,
+                        }
+                    ),
+                    Command.create(
+                        {"name": "Call", "delay_days": 8, "schedule_call": True},
+                    ),
+                ],
+            }
+        )
+        customers = post_overdue_invoices(env, "Concurrent Debtor", policy)
+        env["collection.case"]._refresh_from_accounting(companies=company)
+        cases = env["collection.case"].search([("partner_id", "in", customers.ids)])
+        assert len(cases) == CUSTOMERS
+        cr.commit()
+        return company.id, cases.ids
+
+
+def run_at_once(registry, *jobs):
+    """Run each job in its own worker (thread and cursor), started together."""
+    barrier = threading.Barrier(len(jobs))
+    outcomes = [None] * len(jobs)
+
+    def work(index, job):
+        try:
+            with registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                barrier.wait(timeout=30)
+                job(env)
+            outcomes[index] = "done"
+        except CONCURRENCY_ERRORS as error:
+            outcomes[index] = type(error).__name__
+        except Exception as error:
+            outcomes[index] = error
+
+    threads = [threading.Thread(target=work, args=pair) for pair in enumerate(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert not any(thread.is_alive() for thread in threads), "a worker hangs: deadlock"
+    assert all(isinstance(outcome, str) for outcome in outcomes), f"a worker failed: {outcomes}"
+    return outcomes
+
+
+def sent_per_case(registry, case_ids):
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        followups = env["collection.followup"].search([("case_id", "in", case_ids)])
+        emails = env["mail.message"].search(
+            [
+                ("model", "=", "collection.case"),
+                ("res_id", "in", case_ids),
+                ("message_type", "=", "comment"),
+                ("subject", "like", "Reminder"),
+            ]
+        )
+        calls = env["mail.activity"].search(
+            [("res_model", "=", "collection.case"), ("res_id", "in", case_ids)]
+        )
+        return (
+            {
+                case_id: followups.filtered(lambda f, c=case_id: f.case_id.id == c).mapped(
+                    "level_id.name"
+                )
+                for case_id in case_ids
+            },
+            {
+                case_id: len(emails.filtered(lambda m, c=case_id: m.res_id == c))
+                for case_id in case_ids
+            },
+            {
+                case_id: len(calls.filtered(lambda a, c=case_id: a.res_id == c))
+                for case_id in case_ids
+            },
+        )
+
+
+def test_two_workers_running_the_followup_at_once_send_each_level_once(registry, book):
+    company_id, case_ids = book
+
+    first_half, second_half = case_ids[: CUSTOMERS // 2], case_ids[CUSTOMERS // 2 :]
+
+    def scheduled_run(ids):
+        def job(env):
+            company = env["res.company"].browse(company_id)
+            cases = env["collection.case"].browse(ids)
+            env["collection.run"]._run_company(company, cases=cases, batch_size=4, commit=True)
+
+        return job
+
+    def run_now(ids):
+        def job(env):
+            cases = env["collection.case"].browse(ids)
+            env["collection.run"]._run_company(cases.company_id, cases=cases)
+
+        return job
+
+    first = run_at_once(registry, scheduled_run(first_half), scheduled_run(first_half))
+    assert first == ["done", "done"], "both scheduled workers finish, sharing the cases"
+    # A manager's "Run Now" during the scheduled run: one of them may be refused.
+    second = run_at_once(registry, scheduled_run(second_half), run_now(second_half))
+    # Whatever a refused worker left is done by the next run, once.
+    with registry.cursor() as cr:
+        scheduled_run(case_ids)(api.Environment(cr, SUPERUSER_ID, {}))
+
+    followups, emails, calls = sent_per_case(registry, case_ids)
+    assert {len(f) for f in followups.values()} == {1}, (first, second)
+    assert {name for names in followups.values() for name in names} == {"Reminder"}
+    assert set(emails.values()) == {1}, (first, second)
+    assert set(calls.values()) == {0}, "the next level waits for its day"
+
+
+def test_two_workers_refreshing_at_once_open_one_case_per_customer(registry):
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        customer_ids = post_overdue_invoices(env, "Refreshed Debtor").ids
+        cr.commit()
+
+    def scheduled_refresh(env):
+        env["collection.case"]._cron_refresh_cases(batch_size=7)
+
+    def refresh_button(env):
+        try:
+            env["collection.case"].action_refresh_all()
+        except UserError as error:
+            # The user is told another refresh is running, not left waiting.
+            assert "being refreshed right now" in str(error)
+
+    outcomes = run_at_once(registry, scheduled_refresh, scheduled_refresh, refresh_button)
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        env["collection.case"]._cron_refresh_cases()
+        cases = env["collection.case"].search([("partner_id", "in", customer_ids)])
+        assert len(cases) == CUSTOMERS, outcomes
+        assert set(cases.mapped("state")) == {"open"}
