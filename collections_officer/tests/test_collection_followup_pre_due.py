@@ -122,3 +122,10 @@ class TestCollectionFollowupBeforeDue(FollowupCommon):
         self.level_0.unlink()
         self._refresh()
         self.assertEqual(self._case(self.other_customer).state, "closed")
+
+    def test_the_statement_of_a_case_due_soon_says_nothing_is_overdue(self):
+        self._remind_before_due()
+        report = "collections_officer.action_report_collection_statement"
+        html = str(self.env["ir.actions.report"]._render_qweb_html(report, self.case.ids)[0])
+        self.assertIn("Nothing is overdue", html)
+        self.assertNotIn("ignore the overdue amounts", html)
