@@ -65,7 +65,10 @@ class CollectionCase(models.Model):
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company
     )
-    currency_id = fields.Many2one(related="company_id.currency_id")
+    # Computed, not related: on insert the ORM rounds each monetary value through a
+    # related currency by building a new record per value, which dominated opening
+    # thousands of cases at once.
+    currency_id = fields.Many2one("res.currency", compute="_compute_currency_id")
     user_id = fields.Many2one(
         "res.users",
         string="Officer",
@@ -191,6 +194,11 @@ class CollectionCase(models.Model):
         "(partner_id, company_id) WHERE state != 'closed'",
         "A customer can only have one open collection case per company.",
     )
+
+    @api.depends("company_id.currency_id")
+    def _compute_currency_id(self):
+        for case in self:
+            case.currency_id = case.company_id.currency_id
 
     @api.depends("oldest_due_date")
     @api.depends_context("date")
