@@ -7,6 +7,7 @@ Odoo tests share.
 
 import os
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -108,7 +109,7 @@ def book(registry):
         cases = env["collection.case"].search([("partner_id", "in", customers.ids)])
         assert len(cases) == CUSTOMERS
         cr.commit()
-        return company.id, cases.ids
+        return company.id, cases.ids, policy.id
 
 
 def run_at_once(registry, *jobs):
@@ -172,7 +173,7 @@ def sent_per_case(registry, case_ids):
 
 
 def test_two_workers_running_the_followup_at_once_send_each_level_once(registry, book):
-    company_id, case_ids = book
+    company_id, case_ids, _policy_id = book
 
     first_half, second_half = case_ids[: CUSTOMERS // 2], case_ids[CUSTOMERS // 2 :]
 
@@ -229,3 +230,44 @@ def test_two_workers_refreshing_at_once_open_one_case_per_customer(registry):
         cases = env["collection.case"].search([("partner_id", "in", customer_ids)])
         assert len(cases) == CUSTOMERS, outcomes
         assert set(cases.mapped("state")) == {"open"}
+
+
+def test_a_scheduled_run_out_of_time_resumes_where_it_stopped(registry, book):
+    company_id, _case_ids, policy_id = book
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        policy = env["collection.policy"].browse(policy_id)
+        customers = post_overdue_invoices(env, "Resumed Debtor", policy)
+        env["collection.case"]._refresh_from_accounting(companies=policy.company_id)
+        case_ids = env["collection.case"].search([("partner_id", "in", customers.ids)]).ids
+        cron = env.ref("collections_officer.ir_cron_collection_followup_run")
+        progress_id = env["ir.cron.progress"].create({"cron_id": cron.id}).id
+        cr.commit()
+
+    def scheduled_run(env, **cron_context):
+        cases = env["collection.case"].browse(case_ids)
+        env["collection.run"].with_context(**cron_context)._run_company(
+            env["res.company"].browse(company_id), cases=cases, batch_size=4, commit=True
+        )
+
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        # The cron's time is up after the first batch: Odoo runs the job again later.
+        scheduled_run(
+            env,
+            cron_id=cron.id,
+            ir_cron_progress_id=progress_id,
+            cron_end_time=time.monotonic(),
+        )
+        progress = env["ir.cron.progress"].browse(progress_id)
+        assert (progress.done, progress.remaining) == (4, CUSTOMERS - 4)
+    assert (
+        sorted(map(len, sent_per_case(registry, case_ids)[0].values()))
+        == [0] * (CUSTOMERS - 4) + [1] * 4
+    )
+
+    with registry.cursor() as cr:
+        scheduled_run(api.Environment(cr, SUPERUSER_ID, {}))
+    followups, emails, _calls = sent_per_case(registry, case_ids)
+    assert {len(names) for names in followups.values()} == {1}
+    assert set(emails.values()) == {1}
