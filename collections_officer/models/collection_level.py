@@ -17,7 +17,9 @@ class CollectionLevel(models.Model):
     delay_days = fields.Integer(
         string="Delay (days)",
         required=True,
-        help="Days past the oldest overdue item's due date; negative for a reminder before it.",
+        help="Days past the oldest overdue item's due date. Negative: a reminder that many "
+        "days before the earliest item falls due, sent to customers with nothing overdue yet "
+        "(their case shows as Due Soon).",
     )
     # Actions: any combination.
     send_email = fields.Boolean(string="E-mail")
