@@ -129,3 +129,10 @@ class TestCollectionFollowupBeforeDue(FollowupCommon):
         html = str(self.env["ir.actions.report"]._render_qweb_html(report, self.case.ids)[0])
         self.assertIn("Nothing is overdue", html)
         self.assertNotIn("ignore the overdue amounts", html)
+
+    def test_the_letter_of_a_case_due_soon_asks_to_pay_by_the_due_date(self):
+        self._remind_before_due()
+        report = "collections_officer.action_report_collection_letter"
+        html = str(self.env["ir.actions.report"]._render_qweb_html(report, self.case.ids)[0])
+        self.assertIn("fall due on the dates shown", html)
+        self.assertNotIn("are overdue", html)
