@@ -41,7 +41,7 @@ class CollectionContact(models.Model):
             ("refused", "Refused"),
             ("disputed", "Disputed"),
             ("wrong_number", "Wrong Number"),
-            ("paid", "Paid"),
+            ("paid", "Says Paid"),
             ("sent", "Sent"),
             ("blocked", "Blocked by Compliance"),
         ]

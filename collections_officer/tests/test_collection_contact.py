@@ -47,6 +47,16 @@ class TestCollectionContact(CollectionsCommon):
         self.assertIn("Phone - Spoke", body)
         self.assertIn("Will check with accounting", body)
 
+    def test_an_officer_logs_only_what_a_person_reports(self):
+        offered = dict(
+            self.env["collection.contact.wizard"]
+            ._fields["outcome"]
+            ._description_selection(self.env)
+        )
+        self.assertIn("paid", offered)
+        self.assertNotIn("sent", offered, "written by the follow-up run")
+        self.assertNotIn("blocked", offered, "written by the compliance guard")
+
     def test_a_promise_from_a_call(self):
         contact = self._log(
             outcome="promised", promise_amount=400, promise_date=TODAY + timedelta(days=5)

@@ -32,19 +32,7 @@ class CollectionContactWizard(models.TransientModel):
         string="Contact Person",
         domain="[('commercial_partner_id', '=', customer_id)]",
     )
-    outcome = fields.Selection(
-        [
-            ("no_answer", "No Answer"),
-            ("left_message", "Left Message"),
-            ("spoke", "Spoke"),
-            ("promised", "Promised to Pay"),
-            ("refused", "Refused"),
-            ("disputed", "Disputed"),
-            ("wrong_number", "Wrong Number"),
-            ("paid", "Says Paid"),
-        ],
-        required=True,
-    )
+    outcome = fields.Selection(selection="_selection_outcome", required=True)
     note = fields.Html()
     promise_amount = fields.Monetary(string="Promised Amount")
     promise_date = fields.Date(string="Promised Date")
@@ -57,6 +45,13 @@ class CollectionContactWizard(models.TransientModel):
         help="Collections managers only: log an outbound contact the compliance guard "
         "would block, with the reason."
     )
+
+    def _selection_outcome(self):
+        # What a person reports; the other outcomes are written by the follow-up run.
+        outcomes = (
+            self.env["collection.contact"]._fields["outcome"]._description_selection(self.env)
+        )
+        return [(value, label) for value, label in outcomes if value not in ("sent", "blocked")]
 
     @api.onchange("outcome")
     def _onchange_outcome(self):
