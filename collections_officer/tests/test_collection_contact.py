@@ -56,6 +56,8 @@ class TestCollectionContact(CollectionsCommon):
         self.assertIn("paid", offered)
         self.assertNotIn("sent", offered, "written by the follow-up run")
         self.assertNotIn("blocked", offered, "written by the compliance guard")
+        with self.assertRaisesRegex(ValidationError, "Only what was said or done"):
+            self._log(outcome="sent")
 
     def test_a_promise_from_a_call(self):
         contact = self._log(

@@ -124,6 +124,13 @@ class CollectionContactWizard(models.TransientModel):
             )
         if self.case_id.state == "closed":
             raise UserError(self.env._("The case is closed."))
+        if self.outcome not in dict(self._selection_outcome()):
+            raise ValidationError(
+                self.env._(
+                    "Only what was said or done can be logged, not %(outcome)s.",
+                    outcome=self.outcome,
+                )
+            )
         if self.outcome == "promised":
             if (self.promise_amount or 0) <= 0:
                 raise ValidationError(self.env._("The promised amount must be positive."))
