@@ -13,7 +13,6 @@
 Usage: see bench/README.md.
 """
 
-import argparse
 import contextlib
 import os
 import pathlib
@@ -30,18 +29,9 @@ OCA_REQUIREMENT = "odoo-addon-account-credit-control>=19.0,<19.1"
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--customers", type=int, default=2000)
-    parser.add_argument("--invoices", type=int, default=20000)
-    parser.add_argument("--database", help="default: co_bench_<invoices>")
-    parser.add_argument("--batch-size", type=int, default=500, help="moves created per commit")
-    parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--rebuild", action="store_true")
+    parser = book.book_parser(__doc__.split("\n\n")[0])
     parser.add_argument("--oca", action="store_true", help="also time OCA's credit control")
-    args = parser.parse_args()
-    args.database = args.database or f"co_bench_{args.invoices}"
-    args.book = f"{args.customers}x{args.invoices}"
-    args.addons_path = f"{book.ODOO_SRC}/odoo/addons,{book.ODOO_SRC}/addons,{book.REPO}"
+    args = book.book_args(parser)
     if args.oca:
         args.addons_path += f",{oca_addons()}"
     return args

@@ -41,8 +41,9 @@ ADDON_HASH_PARAM = "collections_officer.bench_addon_hash"
 CUSTOMER_REF = "BENCH-"
 
 
-def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def book_parser(description):
+    """The options of the receivables book, shared by the benchmarks that use it."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--customers", type=int, default=2000)
     parser.add_argument("--invoices", type=int, default=20000)
     parser.add_argument("--database", help="default: co_bench_<invoices>")
@@ -51,12 +52,26 @@ def parse_args():
         default=f"{ODOO_SRC}/odoo/addons,{ODOO_SRC}/addons,{REPO}",
         help="default: $ODOO_SRC/odoo/addons,$ODOO_SRC/addons,<repo root>",
     )
-    parser.add_argument("--repeat", type=int, default=3, help="refresh runs before the payments")
     parser.add_argument("--batch-size", type=int, default=500, help="moves created per commit")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument(
         "--rebuild", action="store_true", help="drop and rebuild a database not holding this book"
     )
+    return parser
+
+
+def book_args(parser):
+    args = parser.parse_args()
+    args.database = args.database or f"co_bench_{args.invoices}"
+    args.book = f"{args.customers}x{args.invoices}"
+    if args.customers < 1 or args.invoices < 1:
+        parser.error("--customers and --invoices must be positive")
+    return args
+
+
+def parse_args():
+    parser = book_parser(__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=3, help="refresh runs before the payments")
     parser.add_argument(
         "--keep-run-db", action="store_true", help="keep the <database>_run copy afterwards"
     )
@@ -65,11 +80,9 @@ def parse_args():
         metavar="DIR",
         help="cProfile each run: write DIR/<run>.prof and print the top functions",
     )
-    args = parser.parse_args()
-    args.database = args.database or f"co_bench_{args.invoices}"
-    args.book = f"{args.customers}x{args.invoices}"
-    if args.customers < 1 or args.invoices < 1 or args.repeat < 1:
-        parser.error("--customers, --invoices and --repeat must be positive")
+    args = book_args(parser)
+    if args.repeat < 1:
+        parser.error("--repeat must be positive")
     return args
 
 
