@@ -108,15 +108,25 @@ class CollectionFollowup(models.Model):
             raise UserError(self.env._("Only follow-ups not sent yet can be cancelled."))
         self.write({"state": "cancelled"})
         self._advance_cases()
-        for followup in self:
-            followup.case_id.message_post(
-                body=self.env._(
-                    "Follow-up level %(level)s cancelled by %(user)s.",
-                    level=followup.level_id.name,
-                    user=self.env.user.name,
-                )
+        self._log_on_cases(
+            lambda followup: self.env._(
+                "Follow-up level %(level)s cancelled by %(user)s.",
+                level=followup.level_id.name,
+                user=self.env.user.name,
             )
+        )
         return True
+
+    def _log_on_cases(self, body_of):
+        """A note per follow-up on its case's chatter, all in one insert."""
+        bodies = {}
+        for followup in self:
+            body = body_of(followup)
+            if body:
+                case_id = followup.case_id.id
+                bodies[case_id] = f"{bodies[case_id]}\n{body}" if case_id in bodies else body
+        if bodies:
+            self.case_id.browse(list(bodies))._message_log_batch(bodies=bodies)
 
     def action_print_letters(self):
         """One PDF with the letter of every selected follow-up, one case per page."""
@@ -225,12 +235,14 @@ class CollectionFollowup(models.Model):
             followup.write(vals)
             if finished:
                 advanced |= followup
-            for error in errors.get(followup.id, []):
-                followup.case_id.message_post(
-                    body=self.env._(
-                        "Follow-up %(level)s: %(error)s", level=followup.level_id.name, error=error
-                    )
+        self._log_on_cases(
+            lambda followup: "\n".join(
+                self.env._(
+                    "Follow-up %(level)s: %(error)s", level=followup.level_id.name, error=error
                 )
+                for error in errors.get(followup.id, [])
+            )
+        )
         advanced._advance_cases()
 
     def _advance_cases(self):
@@ -406,24 +418,23 @@ class CollectionFollowup(models.Model):
                 summary=self.env._("Propose legal action: %(case)s", case=case.display_name),
                 user_id=(case.team_id.manager_id or case.user_id or self.env.user).id,
             )
-            case.message_post(
-                body=self.env._(
-                    "Level %(level)s proposes escalating the case to legal action.",
-                    level=followup.level_id.name,
-                )
+        self._log_on_cases(
+            lambda followup: self.env._(
+                "Level %(level)s proposes escalating the case to legal action.",
+                level=followup.level_id.name,
             )
+        )
         return dict.fromkeys(self, False)
 
     def _action_credit_hold(self):
         # A level decides it, whoever runs it: officers need not manage partners.
         customers = self.case_id.partner_id.sudo().filtered(lambda p: not p.collection_credit_hold)
         customers.collection_credit_hold = True
-        for followup in self:
-            followup.case_id.message_post(
-                body=self.env._(
-                    "Level %(level)s put %(partner)s on credit hold.",
-                    level=followup.level_id.name,
-                    partner=followup.case_id.partner_id.display_name,
-                )
+        self._log_on_cases(
+            lambda followup: self.env._(
+                "Level %(level)s put %(partner)s on credit hold.",
+                level=followup.level_id.name,
+                partner=followup.case_id.partner_id.display_name,
             )
+        )
         return dict.fromkeys(self, False)
