@@ -254,6 +254,7 @@ class TestCollectionFollowup(FollowupCommon):
             self.assertTrue(self.customer.collection_credit_hold)
             notes = "".join(str(body) for body in self.case.message_ids.mapped("body"))
             self.assertIn("legal action", notes)
+            self.assertIn("on credit hold", notes)
 
     def test_a_level_with_a_charge_invoices_the_fee_once(self):
         rule = self.env["collection.charge.rule"].create({"name": "Fee", "fee_amount": 40})
@@ -296,6 +297,7 @@ class TestCollectionFollowup(FollowupCommon):
         self._run()
         self._followups().action_cancel()
         self.assertEqual(self._followups().state, "cancelled")
+        self.assertIn("cancelled by", self.case.message_ids[0].body)
         self.assertEqual(self.case.level_id, self.level_1, "the next run goes on from here")
         self._run()
         self.assertEqual(len(self._followups()), 1)
