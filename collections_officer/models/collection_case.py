@@ -891,26 +891,35 @@ class CollectionCase(models.Model):
         }
 
     def _invoice_pdf_attachments(self):
-        """The PDFs of the case's overdue invoices, rendering those never printed.
+        """The PDFs of each case's overdue invoices: ``{case_id: attachments}``.
 
         A case with nothing overdue yet (a reminder before the due date) gets
-        the invoices falling due.
+        the invoices falling due. Invoices never sent get Odoo's own invoice PDF,
+        rendered in one go and kept on the invoice as when it is sent.
         """
-        self.ensure_one()
         today = fields.Date.context_today(self)
-        invoices = self.open_line_ids.filtered(
-            lambda line: (
-                line.date_maturity
-                and (line.date_maturity < today or not self.oldest_due_date)
-                and not line.no_followup
-                and line.amount_residual > 0
-            )
-        ).move_id.filtered(lambda move: move.is_invoice())
-        missing = invoices.filtered(lambda move: not move.invoice_pdf_report_id)
-        if missing:
-            self.env["ir.actions.report"]._render_qweb_pdf("account.account_invoices", missing.ids)
-            missing.invalidate_recordset(["invoice_pdf_report_id"])
-        return invoices.invoice_pdf_report_id
+        invoices_by_case = {
+            case.id: case.open_line_ids.filtered(
+                lambda line, case=case: (
+                    line.date_maturity
+                    and (line.date_maturity < today or not case.oldest_due_date)
+                    and not line.no_followup
+                    and line.amount_residual > 0
+                )
+            ).move_id.filtered(lambda move: move.is_invoice())
+            for case in self
+        }
+        invoices = self.env["account.move"].union(*invoices_by_case.values())
+        missing = invoices.filtered(lambda move: not move.invoice_pdf_report_id).sudo()
+        send = self.env["account.move.send"].sudo()
+        for company_invoices in missing.grouped("company_id").values():
+            data = {
+                move: {"pdf_report": send._get_default_pdf_report_id(move)}
+                for move in company_invoices
+            }
+            send._prepare_invoice_pdf_report(data)
+            send._link_invoice_documents(data)
+        return {case_id: moves.invoice_pdf_report_id for case_id, moves in invoices_by_case.items()}
 
     def _render_statements(self):
         """The customer statement of each case as PDF bytes: ``{case_id: bytes}``.

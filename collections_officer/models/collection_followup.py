@@ -276,6 +276,7 @@ class CollectionFollowup(models.Model):
         cases = self.case_id
         recipients = cases._get_followup_recipients()
         statements = self._statement_attachments()
+        invoice_pdfs = self.filtered("level_id.attach_invoices").case_id._invoice_pdf_attachments()
         for template, followups in self.grouped(lambda f: f.level_id.mail_template_id).items():
             rendered = template._generate_template(followups.case_id.ids, ("subject", "body_html"))
             for followup in followups:
@@ -287,7 +288,7 @@ class CollectionFollowup(models.Model):
                     continue
                 attachments = statements.get(case.id, self.env["ir.attachment"])
                 if followup.level_id.attach_invoices:
-                    attachments |= case._invoice_pdf_attachments()
+                    attachments |= invoice_pdfs[case.id]
                 values = rendered[case.id]
                 try:
                     with self.env.cr.savepoint():
