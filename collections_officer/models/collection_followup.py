@@ -2,6 +2,7 @@ import logging
 from collections import defaultdict
 
 import pytz
+from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -124,7 +125,9 @@ class CollectionFollowup(models.Model):
             body = body_of(followup)
             if body:
                 case_id = followup.case_id.id
-                bodies[case_id] = f"{bodies[case_id]}\n{body}" if case_id in bodies else body
+                bodies[case_id] = (
+                    bodies[case_id] + Markup("<br/>") + body if case_id in bodies else body
+                )
         if bodies:
             self.case_id.browse(list(bodies))._message_log_batch(bodies=bodies)
 
@@ -188,7 +191,7 @@ class CollectionFollowup(models.Model):
                         call_dates[followup.id] = verdict["defer_until"]
                     else:
                         blocked[followup.id].append(verdict["reason"])
-                        if followup.blocked_reason != verdict["reason"]:
+                        if verdict["reason"] not in (followup.blocked_reason or "").split("; "):
                             contacts.append(
                                 followup._contact_values(recipients, channel, "blocked", verdict)
                             )
@@ -236,7 +239,7 @@ class CollectionFollowup(models.Model):
             if finished:
                 advanced |= followup
         self._log_on_cases(
-            lambda followup: "\n".join(
+            lambda followup: Markup("<br/>").join(
                 self.env._(
                     "Follow-up %(level)s: %(error)s", level=followup.level_id.name, error=error
                 )

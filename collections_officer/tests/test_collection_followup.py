@@ -377,6 +377,41 @@ class TestCollectionFollowup(FollowupCommon):
         followup.action_send()
         self.assertEqual(len(followup.contact_ids), 1, "the same reason is logged once")
 
+    def test_a_level_blocked_on_two_channels_is_logged_once_per_channel(self):
+        self.customer.collection_do_not_contact = True
+        self.case.write({"level_id": self.level_2.id, "level_date": TODAY - timedelta(days=30)})
+        noon = datetime.combine(TODAY + timedelta(days=30), datetime.min.time()) + timedelta(
+            hours=12
+        )
+        with freeze_time(noon):
+            self._refresh()
+            self._run()
+            followup = self._followups().filtered(lambda f: f.level_id == self.level_3)
+            self.assertEqual(followup.state, "blocked")
+            self.assertEqual(set(followup.contact_ids.mapped("channel")), {"letter", "sms"})
+            self._run()
+            followup.action_send()
+            self.assertEqual(len(followup.contact_ids), 2, "each channel's reason logged once")
+
+    def test_send_now_takes_over_a_deferred_follow_up(self):
+        self.level_3.print_letter = False  # SMS only: deferred whole, the level waits
+        self.case.write({"level_id": self.level_2.id, "level_date": TODAY - timedelta(days=30)})
+        night = datetime.combine(TODAY + timedelta(days=30), datetime.min.time())
+        with freeze_time(night + timedelta(hours=3)):
+            self._refresh()
+            self._run()
+            followup = self._followups().filtered(lambda f: f.level_id == self.level_3)
+            self.assertEqual(followup.state, "pending", "the SMS waits for the morning")
+            self.assertEqual(self.case.level_id, self.level_2)
+            self.env["collection.send.wizard"].create({"case_ids": self.case.ids}).action_send()
+            self.assertEqual(
+                self._followups().filtered(lambda f: f.level_id == self.level_3), followup
+            )
+        with freeze_time(night + timedelta(hours=9)):
+            self.env["collection.send.wizard"].create({"case_ids": self.case.ids}).action_send()
+            self.assertEqual(followup.state, "done")
+            self.assertEqual(len(self._followups()), 1, "no second follow-up of the level")
+
     def test_promise_pauses_the_run(self):
         self.env["collection.promise"].create(
             {"case_id": self.case.id, "amount": 1000, "date": TODAY + timedelta(days=5)}

@@ -81,7 +81,7 @@ class CollectionSendWizard(models.TransientModel):
         prepared = Followup.search(
             [
                 ("case_id", "in", self.case_ids.ids),
-                ("state", "in", ("to_review", "blocked", "failed")),
+                ("state", "in", ("to_review", "pending", "blocked", "failed")),
                 ("resend", "=", False),
             ]
         )
