@@ -5,7 +5,7 @@ import pytz
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import split_every
 
 _logger = logging.getLogger(__name__)
@@ -213,7 +213,14 @@ class CollectionFollowup(models.Model):
         """Run one action on these follow-ups: ``{followup: error message or False}``."""
         if not self:
             return {}
-        return getattr(self, f"_action_{action}")()
+        try:
+            with self.env.cr.savepoint():
+                return getattr(self, f"_action_{action}")()
+        except (UserError, ValidationError) as error:
+            # A level's action the books refuse (no sales journal, a lock date...)
+            # fails these follow-ups, not the whole run.
+            message = self.env._("%(action)s failed: %(error)s", action=action, error=error)
+            return dict.fromkeys(self, message)
 
     def _record_outcome(self, done, deferred, blocked, errors):
         advanced = self.browse()

@@ -277,6 +277,20 @@ class TestCollectionFollowup(FollowupCommon):
             "never invoiced twice",
         )
 
+    def test_a_charge_the_books_refuse_fails_its_follow_up_not_the_run(self):
+        self.level_1.charge_rule_id = self.env["collection.charge.rule"].create(
+            {"name": "Fee", "fee_amount": 40}
+        )
+        self.env["account.journal"].search(
+            [("company_id", "=", self.company.id), ("type", "=", "sale")]
+        ).active = False
+        self._run()
+        followup = self._followups()
+        self.assertEqual(followup.state, "failed")
+        self.assertIn("charge failed", followup.error)
+        self.assertEqual(len(self._emails()), 1, "the e-mail still went")
+        self.assertFalse(self.env["collection.charge"].search([("case_id", "=", self.case.id)]))
+
     def test_manual_customer_is_prepared_for_review_then_sent(self):
         self.customer.collection_followup_mode = "manual"
         self._run()
