@@ -223,7 +223,8 @@ class CollectionChargeRule(models.Model):
         return rule._invoice_charges(charges_by_case, date)
 
     def _overdue_items(self, cases, date):
-        """{overdue invoice: (residual, due date)} in company currency, for the cases."""
+        """{overdue invoice: [(residual, due date)] per overdue installment}, in company
+        currency, for the cases: each installment bears interest from its own due date."""
         lines = self.env["account.move.line"]
         domain = self.env["collection.case"]._open_items_domain(
             cases.partner_id, self.company_id
@@ -235,10 +236,11 @@ class CollectionChargeRule(models.Model):
                 ("move_id.move_type", "=", "out_invoice"),
             ]
         )
-        groups = lines._read_group(
-            domain, ["move_id"], ["amount_residual:sum", "date_maturity:min"]
-        )
-        items = {move: (residual, due) for move, residual, due in groups}
+        items = defaultdict(list)
+        for move, due, residual in lines._read_group(
+            domain, ["move_id", "date_maturity:day"], ["amount_residual:sum"]
+        ):
+            items[move].append((residual, due))
         charge_invoices = (
             self.env["collection.charge"]
             .search([("invoice_id", "in", [move.id for move in items])])
@@ -277,8 +279,10 @@ class CollectionChargeRule(models.Model):
         case_by_partner = {case.partner_id: case for case in cases}
         currency = self.company_id.currency_id
         charges_by_case = defaultdict(list)
-        for move in moves.sorted(lambda m: (items[m][1], m.id)):
-            residual, due = items[move]
+        for move in moves.sorted(lambda m: (min(due for _r, due in items[m]), m.id)):
+            installments = items[move]
+            residual = sum(amount for amount, _due in installments)
+            due = min(due for _amount, due in installments)
             case = case_by_partner.get(move.commercial_partner_id)
             if not case:
                 continue
@@ -312,7 +316,14 @@ class CollectionChargeRule(models.Model):
                         "date_to": part_end,
                         "rate": rate,
                         "amount": currency.round(
-                            residual * rate / 100 * (part_end - part_start).days / DAYS_IN_YEAR
+                            sum(
+                                amount
+                                * rate
+                                / 100
+                                * max((part_end - max(part_start, due_on)).days, 0)
+                                / DAYS_IN_YEAR
+                                for amount, due_on in installments
+                            )
                         ),
                     }
                     for part_start, part_end, rate in periods

@@ -2,6 +2,7 @@ from datetime import date, timedelta
 
 from psycopg2 import IntegrityError
 
+from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import freeze_time, new_test_user, tagged
 from odoo.tools import mute_logger
@@ -166,6 +167,30 @@ class TestCollectionCharge(CollectionsCommon):
         rule._charge_cases(case, TODAY)
 
         self.assertEqual(self._charges_by_source(rule, "compensation"), {small: 40.0, large: 40.0})
+
+    def test_each_installment_bears_interest_from_its_own_due_date(self):
+        terms = self.env["account.payment.term"].create(
+            {
+                "name": "Two installments 30/60",
+                "line_ids": [
+                    Command.create({"value": "percent", "value_amount": 50, "nb_days": 30}),
+                    Command.create({"value": "percent", "value_amount": 50, "nb_days": 60}),
+                ],
+            }
+        )
+        self._create_invoice_one_line(
+            price_unit=1000,
+            tax_ids=self.env["account.tax"],
+            partner_id=self.customer,
+            invoice_date=TODAY - timedelta(days=90),
+            invoice_payment_term_id=terms.id,
+            post=True,
+        )
+        case = self._open_case()
+        rule = self._rule(interest_type="fixed", interest_rate=10)
+        invoice = rule._charge_cases(case, TODAY)
+        # 500 x 10% x 60 / 365 + 500 x 10% x 30 / 365, not 1,000 over 60 days.
+        self.assertAlmostEqual(invoice.amount_total, 8.22 + 4.11, places=2)
 
     def test_never_invoiced_twice(self):
         source = self._post_invoice(1000, due_days_ago=30)
