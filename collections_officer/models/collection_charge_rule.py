@@ -226,7 +226,7 @@ class CollectionChargeRule(models.Model):
         """{overdue invoice: [(residual, due date)] per overdue installment}, in company
         currency, for the cases: each installment bears interest from its own due date."""
         lines = self.env["account.move.line"]
-        domain = self.env["collection.case"]._open_items_domain(
+        domain = self.env["collection.ledger"]._open_items_domain(
             cases.partner_id, self.company_id
         ) & Domain(
             [

@@ -226,12 +226,12 @@ class CollectionPlan(models.Model):
         """Money received per plan and its allocation to the installments.
 
         Returns ``({plan: received}, {installment: paid})``. The money received
-        (see ``collection.promise._fetch_received``) from the start of the plan to
+        (see ``collection.ledger._fetch_received``) from the start of the plan to
         its end (or today) pays the installments oldest first; a payment dated before
         the plan does not count, an overpayment stays on the plan as overpaid.
         """
         plans = self.filtered(lambda p: p.partner_id and p.date_start)
-        amounts = self.env["collection.promise"]._fetch_received(
+        amounts = self.env["collection.ledger"]._fetch_received(
             [
                 (plan.partner_id.id, plan.company_id.id, plan.date_start, plan._reference_date())
                 for plan in plans

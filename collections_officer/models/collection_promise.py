@@ -3,7 +3,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
-from odoo.tools import SQL, split_every
+from odoo.tools import split_every
 
 
 class CollectionPromise(models.Model):
@@ -90,7 +90,7 @@ class CollectionPromise(models.Model):
         # Up to the deadline, or to today (or the cancellation) when that comes first.
         today = fields.Date.context_today(self)
         promises = self.filtered(lambda p: p.partner_id and p.start_date and p.deadline)
-        received = self._fetch_received(
+        received = self.env["collection.ledger"]._fetch_received(
             [
                 (
                     p.partner_id.id,
@@ -316,67 +316,6 @@ class CollectionPromise(models.Model):
             self.env["collection.case"]._refresh_from_accounting(
                 companies=cases.company_id, partners=cases.partner_id
             )
-
-    # ---------------------------------------------------------------- money
-
-    @api.model
-    def _fetch_received(self, windows):
-        """Money received from customers in date windows, in one query.
-
-        ``windows`` is a list of ``(commercial partner id, company id, date from,
-        date to)``; returns the amount received in each window, in the same order.
-
-        Money received is read from accounting, never kept: the posted lines on
-        receivable accounts of the commercial partner (or its contacts) in the
-        company, dated in the window (both days included), of
-        - payments and bank statement lines: money in (credits) less money paid back
-          to the customer (debits, e.g. an outbound refund payment);
-        - credit notes: their receivable credit (a credit note settles debt too).
-        Amounts are the lines' balance in company currency, i.e. at the rate of the
-        payment's own date for a foreign-currency payment. Exchange differences,
-        write-off and other miscellaneous entries are not money received. Whether
-        the money is matched with an invoice or left unallocated does not matter.
-        """
-        if not windows:
-            return []
-        self.env["account.move.line"].flush_model(
-            ["account_id", "partner_id", "company_id", "date", "parent_state", "balance", "move_id"]
-        )
-        self.env["account.move"].flush_model(
-            ["origin_payment_id", "statement_line_id", "move_type"]
-        )
-        self.env["account.account"].flush_model(["account_type"])
-        self.env["res.partner"].flush_model(["commercial_partner_id"])
-        values = SQL(", ").join(
-            SQL("(%s, %s, %s, %s::date, %s::date)", index, partner_id, company_id, start, end)
-            for index, (partner_id, company_id, start, end) in enumerate(windows)
-        )
-        rows = self.env.execute_query(
-            SQL(
-                """
-                SELECT w.idx, SUM(-aml.balance)
-                  FROM (VALUES %s) AS w(idx, partner_id, company_id, date_from, date_to)
-                  JOIN res_partner p ON p.commercial_partner_id = w.partner_id
-                  JOIN account_move_line aml
-                    ON aml.partner_id = p.id
-                   AND aml.company_id = w.company_id
-                   AND aml.date BETWEEN w.date_from AND w.date_to
-                  JOIN account_account a ON a.id = aml.account_id
-                  JOIN account_move m ON m.id = aml.move_id
-                 WHERE a.account_type = 'asset_receivable'
-                   AND aml.parent_state = 'posted'
-                   AND (m.origin_payment_id IS NOT NULL
-                        OR m.statement_line_id IS NOT NULL
-                        OR m.move_type = 'out_refund')
-              GROUP BY w.idx
-                """,
-                values,
-            )
-        )
-        received = [0.0] * len(windows)
-        for index, amount in rows:
-            received[index] = float(amount or 0)
-        return received
 
     @api.model
     def _open_promise_domain(self, cases, today):

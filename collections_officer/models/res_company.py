@@ -4,6 +4,25 @@ from odoo import api, fields, models
 class ResCompany(models.Model):
     _inherit = "res.company"
 
+    # Go-live: nothing is sent for a company until a manager switches follow-up on.
+    collection_followup_live = fields.Boolean(
+        string="Follow-up Live",
+        copy=False,
+        help="The daily follow-up run sends for this company only once a manager has "
+        "switched follow-up on; before that it can only be previewed (dry run).",
+    )
+    collection_followup_from = fields.Date(
+        string="Follow Up Items Due After",
+        help="Items due on or before this date are shown on the cases but not chased "
+        "(no level, no charge). Empty: every overdue item is followed up.",
+    )
+    collection_tolerance = fields.Monetary(
+        string="Follow-up Tolerance",
+        currency_field="currency_id",
+        default=1.0,
+        help="Residuals below this amount (converted to each item's currency) are not "
+        "debt: they open no case and draw no level and no charge.",
+    )
     # Follow-up.
     collection_policy_id = fields.Many2one(
         "collection.policy",

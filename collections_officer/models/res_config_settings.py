@@ -4,6 +4,16 @@ from odoo import fields, models
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
+    # Go-live.
+    collection_followup_live = fields.Boolean(
+        related="company_id.collection_followup_live", readonly=False
+    )
+    collection_followup_from = fields.Date(
+        related="company_id.collection_followup_from", readonly=False
+    )
+    collection_tolerance = fields.Monetary(
+        related="company_id.collection_tolerance", currency_field="currency_id", readonly=False
+    )
     # Follow-up and compliance guard.
     collection_policy_id = fields.Many2one(
         related="company_id.collection_policy_id", readonly=False

@@ -3,7 +3,7 @@ from odoo.sql_db import db_connect
 from odoo.tests import freeze_time, tagged
 from odoo.tools import SQL
 
-from ..models.collection_case import REFRESH_LOCK_KEY
+from ..models.collection_case_refresh import REFRESH_LOCK_KEY
 from .common import TODAY, CollectionsCommon
 
 

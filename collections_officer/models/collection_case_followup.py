@@ -1,0 +1,218 @@
+import io
+
+from lxml import html as lxml_html
+
+from odoo import fields, models
+from odoo.tools.pdf import PdfFileReader, PdfFileWriter
+
+STATEMENT_REPORT = "collections_officer.action_report_collection_statement"
+
+
+# collection.case is split by job on purpose: the case, its refresh, its follow-up decisions.
+class CollectionCase(models.Model):
+    """The follow-up decisions on cases: blockers, policy, due level, recipients, documents."""
+
+    _inherit = "collection.case"  # pylint: disable=consider-merging-classes-inherited
+
+    def _get_followup_blockers(self):
+        """Why automated follow-up must wait, per case: ``{case_id: reason}``.
+
+        The one place that knows every reason to leave a case alone (hold,
+        breathing space, kept promises and plans, ...); batched over ``self``.
+        """
+        today = fields.Date.context_today(self)
+        blockers = {}
+        for case in self:
+            if case.state == "closed":
+                blockers[case.id] = self.env._("The case is closed.")
+            elif case.state == "hold":
+                blockers[case.id] = case.hold_reason or self.env._("The case is on hold.")
+            elif case.breathing_space_until and case.breathing_space_until >= today:
+                blockers[case.id] = self.env._(
+                    "Breathing space until %(date)s.", date=case.breathing_space_until
+                )
+        # A promise not yet due or a plan on track: the customer keeps their word, wait.
+        waiting = self - self.browse(blockers)
+        promises = self.env["collection.promise"].search(
+            self.env["collection.promise"]._open_promise_domain(waiting, today)
+        )
+        for promise in promises:
+            blockers.setdefault(
+                promise.case_id.id,
+                self.env._("Promise to pay %(promise)s.", promise=promise.display_name),
+            )
+        plans = self.env["collection.plan"].search(
+            [("case_id", "in", waiting.ids), ("state", "=", "active")]
+        )
+        for plan in plans._filtered_on_track():
+            blockers.setdefault(
+                plan.case_id.id,
+                self.env._("Payment plan %(plan)s on track.", plan=plan.display_name),
+            )
+        return blockers
+
+    # ---------------------------------------------------------------- follow-up
+
+    def _get_followup_policies(self):
+        """The policy each case follows: its own, its customer's, else its company's default."""
+        policies = {}
+        for company, cases in self.grouped("company_id").items():
+            for case in cases.with_company(company):
+                policies[case.id] = (
+                    case.policy_id
+                    or case.partner_id.collection_policy_id
+                    or company.collection_policy_id
+                )
+        return policies
+
+    def _get_due_levels(self, ignore_spacing=False):
+        """The level each case should get now: ``{case_id: level}`` (cases with none omitted).
+
+        The next level of the policy after the case's current one fires when the
+        oldest overdue item reached its delay and, unless ``ignore_spacing``, the
+        days between the two levels have passed since the current one fired. A
+        case moves one level at a time and never back. Levels with a negative
+        delay remind before the earliest due date of a case with nothing overdue
+        yet; once something is overdue they are past and left out.
+        """
+        today = fields.Date.context_today(self)
+        due, levels_of = {}, {}
+        for case, policy in self._get_followup_policies().items():
+            case = self.browse(case)
+            reference = case.oldest_due_date or case.next_due_date
+            if not policy or not reference:
+                continue
+            if policy not in levels_of:
+                all_levels = policy._get_levels()
+                levels_of[policy] = (
+                    all_levels,
+                    all_levels.filtered(lambda level: level.delay_days >= 0),
+                )
+            levels = levels_of[policy][1 if case.oldest_due_date else 0]
+            current = case.level_id
+            if current and current not in levels:
+                # The policy changed: carry on after the levels with a shorter delay.
+                previous = levels.filtered(lambda lvl, c=current: lvl.delay_days <= c.delay_days)
+                current = previous[-1:] if previous else current.browse()
+            position = list(levels).index(current) + 1 if current else 0
+            if position >= len(levels):
+                continue
+            level = levels[position]
+            if (today - reference).days < level.delay_days:
+                continue
+            if current and case.level_date and not ignore_spacing:
+                if (today - case.level_date).days < level.delay_days - current.delay_days:
+                    continue
+            due[case.id] = level
+        return due
+
+    def _get_followup_recipients(self):
+        """Who receives the follow-up: ``{case_id: partner}``.
+
+        The customer's dedicated collections contact, else its invoice address,
+        else the customer itself.
+        """
+        invoice_addresses = {}
+        for address in self.env["res.partner"].search(
+            [("parent_id", "in", self.partner_id.ids), ("type", "=", "invoice")], order="id desc"
+        ):
+            invoice_addresses[address.parent_id.id] = address
+        return {
+            case.id: case.partner_id.collection_contact_id
+            or invoice_addresses.get(case.partner_id.id)
+            or case.partner_id
+            for case in self
+        }
+
+    def _invoice_pdf_attachments(self):
+        """The PDFs of each case's overdue invoices: ``{case_id: attachments}``.
+
+        A case with nothing overdue yet (a reminder before the due date) gets
+        the invoices falling due. Invoices never sent get Odoo's own invoice PDF,
+        rendered in one go and kept on the invoice as when it is sent.
+        """
+        today = fields.Date.context_today(self)
+        invoices_by_case = {
+            case.id: case.open_line_ids.filtered(
+                lambda line, case=case: (
+                    line.date_maturity
+                    and (line.date_maturity < today or not case.oldest_due_date)
+                    and not line.no_followup
+                    and line.amount_residual > 0
+                )
+            ).move_id.filtered(lambda move: move.is_invoice())
+            for case in self
+        }
+        invoices = self.env["account.move"].union(*invoices_by_case.values())
+        missing = invoices.filtered(lambda move: not move.invoice_pdf_report_id).sudo()
+        send = self.env["account.move.send"].sudo()
+        for company_invoices in missing.grouped("company_id").values():
+            data = {
+                move: {"pdf_report": send._get_default_pdf_report_id(move)}
+                for move in company_invoices
+            }
+            send._prepare_invoice_pdf_report(data)
+            send._link_invoice_documents(data)
+        return {case_id: moves.invoice_pdf_report_id for case_id, moves in invoices_by_case.items()}
+
+    def _render_statements(self):
+        """The customer statement of each case as PDF bytes: ``{case_id: bytes}``.
+
+        One wkhtmltopdf call for all the cases (a process per document costs about a
+        second): their pages are rendered as one document and split again at each
+        statement's first page, recognised by the case reference it carries. When
+        the split is ambiguous, the statements are rendered one by one.
+        """
+        report = self.env["ir.actions.report"].with_context(debug=False)
+        if len(self) > 1:
+            pdfs = self._render_statements_together(report)
+            if pdfs:
+                return pdfs
+        return {
+            case.id: report._render_qweb_pdf_prepare_streams(
+                STATEMENT_REPORT, {}, res_ids=case.ids
+            )[case.id]["stream"].getvalue()
+            for case in self
+        }
+
+    def _render_statements_together(self, report):
+        html_content = report._render_qweb_html(STATEMENT_REPORT, self.ids)[0]
+        bodies, html_ids, header, footer, paper = report._prepare_html(
+            html_content, report_model=self._name
+        )
+        if html_ids != self.ids:
+            return {}
+        document = lxml_html.fromstring(str(bodies[0]))
+        container = document.find(".//body")
+        for body in bodies[1:]:
+            container.append(lxml_html.fromstring('<div style="page-break-before: always;"/>'))
+            container.extend(lxml_html.fromstring(str(body)).find(".//body"))
+        merged = "<!DOCTYPE html>" + lxml_html.tostring(document, encoding="unicode")
+        pdf = report._run_wkhtmltopdf(
+            [merged],
+            report_ref=STATEMENT_REPORT,
+            header=header,
+            footer=footer,
+            specific_paperformat_args=paper,
+        )
+        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+        if len(reader.pages) == len(self):
+            # Each statement starts a page: as many pages as statements, one page each.
+            starts = list(range(len(self)))
+        else:
+            starts, expected = [], list(self)
+            for index, page in enumerate(reader.pages):
+                if expected and expected[0].name in page.extract_text():
+                    starts.append(index)
+                    expected.pop(0)
+            if expected or not starts or starts[0] != 0:
+                return {}
+        pdfs = {}
+        for case, first, last in zip(self, starts, [*starts[1:], len(reader.pages)], strict=True):
+            writer = PdfFileWriter()
+            for number in range(first, last):
+                writer.add_page(reader.pages[number])
+            stream = io.BytesIO()
+            writer.write(stream)
+            pdfs[case.id] = stream.getvalue()
+        return pdfs

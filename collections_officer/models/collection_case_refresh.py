@@ -1,0 +1,314 @@
+import logging
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.fields import Domain
+from odoo.tools import SQL, split_every
+
+from .collection_ledger import EMPTY_FIGURES
+
+_logger = logging.getLogger(__name__)
+
+# Key of the PostgreSQL advisory lock that serialises refreshes of one company.
+REFRESH_LOCK_KEY = 727365
+
+
+# collection.case is split by job on purpose: the case, its refresh, its follow-up decisions.
+class CollectionCase(models.Model):
+    """The refresh of cases from accounting: open, update, close and reopen in bulk."""
+
+    _inherit = "collection.case"  # pylint: disable=consider-merging-classes-inherited
+
+    @api.model
+    def _cron_refresh_cases(self, batch_size=500):
+        """Daily refresh of every company's cases, committing after each batch."""
+        # Companies are few; each is refreshed in batches of cases.
+        for company in self.env["res.company"].sudo().search([]):  # pylint: disable=no-search-all
+            self.with_company(company)._refresh_from_accounting(
+                companies=company, batch_size=batch_size, commit=True
+            )
+
+    # ---------------------------------------------------------------- refresh
+
+    @api.model
+    def _refresh_from_accounting(
+        self, companies=None, partners=None, wait=False, batch_size=None, commit=False
+    ):
+        """Bring the cases in line with accounting, in bulk.
+
+        Opens a case for every customer with something overdue, updates the
+        figures of open cases, closes those with nothing overdue any more and
+        reopens a customer's closed case when something is overdue again.
+        Refreshes of one company are serialised by an advisory lock: a second
+        worker skips the company (or, with ``wait``, tells the user).
+        Returns the cases it opened, changed, closed or reopened.
+        """
+        companies = companies or self.env["res.company"].sudo().search([])  # pylint: disable=no-search-all
+        partners = partners.commercial_partner_id if partners else None
+        done = self.browse()
+        for company in companies:
+            if not self._lock_company_refresh(company):
+                if wait:
+                    raise UserError(
+                        self.env._(
+                            "The collection cases of %(company)s are being refreshed right now; "
+                            "try again in a moment.",
+                            company=company.name,
+                        )
+                    )
+                _logger.info("Collection refresh of %s skipped: already running.", company.name)
+                continue
+            done |= self._refresh_company(company, partners, batch_size, commit)
+        return done
+
+    @api.model
+    def _lock_company_refresh(self, company):
+        return self.env.execute_query(
+            SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", REFRESH_LOCK_KEY, company.id)
+        )[0][0]
+
+    @api.model
+    def _refresh_company(self, company, partners, batch_size, commit):
+        cases_model = (
+            self.sudo()
+            .with_company(company)
+            .with_context(
+                tracking_disable=True,
+                mail_create_nolog=True,
+                mail_create_nosubscribe=True,
+                collection_case_from_refresh=True,
+            )
+        )
+        figures = cases_model.env["collection.ledger"]._fetch_figures(company, partners)
+        domain = Domain("company_id", "=", company.id)
+        if partners is not None:
+            domain &= Domain("partner_id", "in", partners.ids)
+        cases = cases_model.search(domain & Domain("state", "!=", "closed"))
+        open_by_partner = {case.partner_id.id: case for case in cases}
+        due_soon = cases_model._due_soon_partners(company, figures, open_by_partner)
+        wanted = [
+            partner_id
+            for (partner_id, _company), values in figures.items()
+            if self.env["collection.ledger"]._is_overdue(values) or partner_id in due_soon
+        ]
+        partner_ids = sorted(set(open_by_partner) | set(wanted))
+        touched = self.browse()
+        batches = list(split_every(batch_size or len(partner_ids) or 1, partner_ids))
+        for index, batch in enumerate(batches):
+            touched |= cases_model._refresh_batch(
+                company, batch, figures, open_by_partner, due_soon
+            )
+            if commit:
+                remaining = sum(len(b) for b in batches[index + 1 :])
+                if not self.env["ir.cron"]._commit_progress(len(batch), remaining=remaining):
+                    break
+                if remaining and not self._lock_company_refresh(company):
+                    break
+        return touched
+
+    @api.model
+    def _due_soon_partners(self, company, figures, open_by_partner):
+        """Customers with nothing overdue whose policy reminds them before a due date now.
+
+        A policy level with a negative delay reminds the customer that many days
+        before their earliest item falls due: such customers get a case "Due Soon"
+        so the follow-up run can send it. Returns a set of partner ids.
+        """
+        reach = {
+            policy.id: -earliest
+            for policy, earliest in self.env["collection.level"]._read_group(
+                [
+                    ("company_id", "=", company.id),
+                    ("policy_id.active", "=", True),
+                    ("delay_days", "<", 0),
+                ],
+                ["policy_id"],
+                ["delay_days:min"],
+            )
+        }
+        if not reach:
+            return set()
+        today = fields.Date.context_today(self)
+        days_to_due = {
+            partner_id: (values["next_due_date"] - today).days
+            for (partner_id, _company), values in figures.items()
+            if values["next_due_date"] and not self.env["collection.ledger"]._is_overdue(values)
+        }
+        farthest = max(reach.values())
+        partners = (
+            self.env["res.partner"]
+            .with_company(company)
+            .browse([partner_id for partner_id, days in days_to_due.items() if days <= farthest])
+        )
+        due_soon = set()
+        for partner in partners:
+            case = open_by_partner.get(partner.id)
+            policy = (
+                (case and case.policy_id)
+                or partner.collection_policy_id
+                or company.collection_policy_id
+            )
+            if policy.id in reach and days_to_due[partner.id] <= reach[policy.id]:
+                due_soon.add(partner.id)
+        return due_soon
+
+    def _refresh_batch(self, company, partner_ids, figures, open_by_partner, due_soon=()):
+        now = fields.Datetime.now()
+        today = fields.Date.context_today(self)
+        to_update, close_ids, to_open = [], [], []
+        started = self.browse()
+        for partner_id in partner_ids:
+            values = figures.get((partner_id, company.id))
+            case = open_by_partner.get(partner_id)
+            overdue = self.env["collection.ledger"]._is_overdue(values)
+            if case and (overdue or (case.state == "upcoming" and partner_id in due_soon)):
+                if overdue and case.state == "upcoming":
+                    # The reminder was before the due date; now the debt is overdue.
+                    values = values | {"state": "open", "next_action_date": today}
+                    started |= case
+                if any(case[name] != value for name, value in values.items()):
+                    to_update.append((case, values))
+            elif case:
+                close_ids.append(case.id)
+            elif overdue or partner_id in due_soon:
+                to_open.append(partner_id)
+        to_close = self.browse(close_ids)
+
+        # Writing every figure (not only the changed ones) gives all updated
+        # cases the same columns, which the ORM flushes as one UPDATE.
+        for case, values in to_update:
+            case.write(values | {"refresh_date": now})
+        if started:
+            started._message_log_batch(
+                bodies=dict.fromkeys(
+                    started.ids, self.env._("Something is overdue now: follow-up starts.")
+                )
+            )
+
+        if to_close:
+            for case in to_close:
+                soon = case.partner_id.id in due_soon
+                case.write(
+                    figures.get((case.partner_id.id, company.id), EMPTY_FIGURES)
+                    | {
+                        "state": "upcoming" if soon else "closed",
+                        "next_action_date": today if soon else False,
+                        "refresh_date": now,
+                        # A new cycle: when the case reopens, follow-up starts again.
+                        "level_id": False,
+                        "level_date": False,
+                        "followup_cycle": case.followup_cycle + 1,
+                    }
+                )
+            to_close._message_log_batch(
+                bodies={
+                    case.id: self.env._(
+                        "Nothing is overdue any more, but an item falls due soon: "
+                        "follow-up starts again with the reminders before the due date."
+                    )
+                    if case.state == "upcoming"
+                    else self.env._("Nothing is overdue any more: the case is closed.")
+                    for case in to_close
+                }
+            )
+
+        reopened = created = self.browse()
+        if to_open:
+            closed = self.search(
+                [
+                    ("company_id", "=", company.id),
+                    ("partner_id", "in", to_open),
+                    ("state", "=", "closed"),
+                ],
+                order="id desc",
+            )
+            latest_closed = {}
+            for case in closed:
+                latest_closed.setdefault(case.partner_id.id, case)
+            new_partner_ids = [p for p in to_open if p not in latest_closed]
+            officers = self._default_officers(
+                self.env["res.partner"].browse(new_partner_ids), company
+            )
+
+            def opening_state(partner_id):
+                return (
+                    "open"
+                    if self.env["collection.ledger"]._is_overdue(figures[(partner_id, company.id)])
+                    else "upcoming"
+                )
+
+            for partner_id, case in latest_closed.items():
+                case.write(
+                    figures[(partner_id, company.id)]
+                    | {
+                        "state": opening_state(partner_id),
+                        "next_action_date": today,
+                        "refresh_date": now,
+                    }
+                )
+                reopened |= case
+            created = self.create(
+                [
+                    figures[(partner_id, company.id)]
+                    | {
+                        "partner_id": partner_id,
+                        "company_id": company.id,
+                        "state": opening_state(partner_id),
+                        "next_action_date": today,
+                        "refresh_date": now,
+                    }
+                    | officers.get(partner_id, {})
+                    for partner_id in new_partner_ids
+                ]
+            )
+            if reopened:
+                reopened._message_log_batch(
+                    bodies={
+                        case.id: self.env._("Something is overdue again: the case is reopened.")
+                        if case.state == "open"
+                        else self.env._("An item falls due soon: the case is reopened.")
+                        for case in reopened
+                    }
+                )
+            if created:
+                created._message_log_batch(
+                    bodies={
+                        case.id: self.env._("Case opened: the customer has overdue items.")
+                        if case.state == "open"
+                        else self.env._(
+                            "Case opened: an item falls due soon and the follow-up policy "
+                            "reminds the customer before the due date."
+                        )
+                        for case in created
+                    }
+                )
+        return self.browse([case.id for case, _values in to_update]) | to_close | reopened | created
+
+    def _default_officers(self, partners, company):
+        """Officer and team of new cases, from the customers' collection officer."""
+        officer_by_partner = {
+            partner.id: partner.with_company(company).collection_user_id for partner in partners
+        }
+        officers = self.env["res.users"].union(*officer_by_partner.values())
+        teams = self.env["collection.team"].search(
+            [("company_id", "=", company.id), ("member_ids", "in", officers.ids)]
+        )
+        team_by_officer = {}
+        for team in teams:
+            for member in team.member_ids:
+                team_by_officer.setdefault(member.id, team.id)
+        return {
+            partner_id: {"user_id": officer.id, "team_id": team_by_officer.get(officer.id, False)}
+            for partner_id, officer in officer_by_partner.items()
+            if officer
+        }
+
+    def _refresh_figures(self):
+        """Write the current accounting figures on these cases (no opening or closing)."""
+        figures = self.env["collection.ledger"]._fetch_figures(self.company_id, self.partner_id)
+        now = fields.Datetime.now()
+        for case in self:
+            case.write(
+                figures.get((case.partner_id.id, case.company_id.id), EMPTY_FIGURES)
+                | {"refresh_date": now}
+            )
