@@ -150,6 +150,32 @@ class CollectionCase(models.Model):
     )
     overdue_invoice_count = fields.Integer(string="Overdue Invoices", readonly=True)
     last_payment_date = fields.Date(readonly=True)
+    # The case's story in its current cycle, written by the refresh as it opens and
+    # closes: kept when the case closes and its figures drop to zero.
+    opened_date = fields.Date(
+        string="Opened On",
+        readonly=True,
+        default=fields.Date.context_today,
+        help="When the case opened (or reopened) for the current follow-up cycle.",
+    )
+    opening_amount = fields.Monetary(
+        string="Due at Opening",
+        readonly=True,
+        help="The overdue amount when the case opened (for a case opened before the due "
+        "date, the amount falling due).",
+    )
+    closed_date = fields.Date(string="Closed On", readonly=True)
+    collected_amount = fields.Monetary(
+        string="Received While Open",
+        readonly=True,
+        help="Money received from the customer (payments and credit notes) between the "
+        "opening and the closing of the case.",
+    )
+    level_reached_id = fields.Many2one(
+        "collection.level",
+        readonly=True,
+        help="The last follow-up level executed before the case closed.",
+    )
     open_line_ids = fields.Many2many(
         "account.move.line",
         string="Open Items",
@@ -440,5 +466,10 @@ class CollectionCase(models.Model):
             "view_mode": "form",
             "views": [(False, "form")],
             "target": "new",
-            "context": {"active_model": "account.move", "active_ids": invoices.ids},
+            # Back on the case when the payment is registered: its figures follow at once.
+            "context": {
+                "active_model": "account.move",
+                "active_ids": invoices.ids,
+                "dont_redirect_to_payments": True,
+            },
         }

@@ -37,7 +37,12 @@ class CollectionFollowup(models.Model):
     partner_id = fields.Many2one(related="case_id.partner_id", string="Customer")
     user_id = fields.Many2one(related="case_id.user_id", string="Officer")
     currency_id = fields.Many2one(related="case_id.currency_id")
-    overdue_amount = fields.Monetary(related="case_id.overdue_amount")
+    # The case's figures as this follow-up went out (when it was prepared, then
+    # when it was executed): what the customer was told, whatever happens later.
+    overdue_amount = fields.Monetary(readonly=True)
+    total_due = fields.Monetary(readonly=True)
+    days_overdue = fields.Integer(readonly=True)
+    oldest_due_date = fields.Date(readonly=True)
     level_id = fields.Many2one(
         "collection.level", required=True, index=True, ondelete="restrict", check_company=True
     )
@@ -91,6 +96,37 @@ class CollectionFollowup(models.Model):
         for followup in self:
             followup.display_name = f"{followup.case_id.name} - {followup.level_id.name}"
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        cases = self.env["collection.case"].browse(
+            [vals["case_id"] for vals in vals_list if vals.get("case_id")]
+        )
+        figures = {case.id: self._case_figures(case) for case in cases}
+        for vals in vals_list:
+            if vals.get("case_id"):
+                vals.update(
+                    {
+                        name: value
+                        for name, value in figures[vals["case_id"]].items()
+                        if name not in vals
+                    }
+                )
+        return super().create(vals_list)
+
+    @api.model
+    def _case_figures(self, case):
+        return {
+            "overdue_amount": case.overdue_amount,
+            "total_due": case.total_due,
+            "days_overdue": case.days_overdue,
+            "oldest_due_date": case.oldest_due_date,
+        }
+
+    def _snapshot_figures(self):
+        """Keep the figures these follow-ups were executed with."""
+        for followup in self:
+            followup.write(self._case_figures(followup.case_id))
+
     # ---------------------------------------------------------------- actions
 
     def action_send(self):
@@ -132,13 +168,13 @@ class CollectionFollowup(models.Model):
             self.case_id.browse(list(bodies))._message_log_batch(bodies=bodies)
 
     def action_print_letters(self):
-        """One PDF with the letter of every selected follow-up, one case per page."""
+        """One PDF with the letter of every selected follow-up, each with its own level."""
         letters = self.filtered("letter_to_print")
         if not letters:
             raise UserError(self.env._("None of these follow-ups has a letter to print."))
         letters.letter_printed = True
         return self.env.ref("collections_officer.action_report_collection_letter").report_action(
-            letters.case_id
+            letters
         )
 
     # -------------------------------------------------------------- execution
@@ -223,6 +259,8 @@ class CollectionFollowup(models.Model):
             return dict.fromkeys(self, message)
 
     def _record_outcome(self, done, deferred, blocked, errors):
+        # The first actions to go out fix the figures the customer was told.
+        self.filtered(lambda f: not f.done_actions and done[f.id])._snapshot_figures()
         advanced = self.browse()
         for followup in self:
             actions = followup.level_id._get_actions()
@@ -286,9 +324,21 @@ class CollectionFollowup(models.Model):
         cases = self.case_id
         recipients = cases._get_followup_recipients()
         statements = self._statement_attachments()
-        invoice_pdfs = self.filtered("level_id.attach_invoices").case_id._invoice_pdf_attachments()
-        for template, followups in self.grouped(lambda f: f.level_id.mail_template_id).items():
-            rendered = template._generate_template(followups.case_id.ids, ("subject", "body_html"))
+        invoice_pdfs = self.env[
+            "report.collections_officer.report_collection_statement"
+        ]._invoice_pdf_attachments(self.filtered("level_id.attach_invoices").case_id)
+        for (template, with_statement, with_invoices), followups in self.grouped(
+            lambda f: (
+                f.level_id.mail_template_id,
+                f.level_id.attach_statement,
+                f.level_id.attach_invoices,
+            )
+        ).items():
+            # The text says what is attached only when it is.
+            rendered = template.with_context(
+                collection_statement_attached=with_statement,
+                collection_invoices_attached=with_invoices,
+            )._generate_template(followups.case_id.ids, ("subject", "body_html"))
             for followup in followups:
                 case, recipient = followup.case_id, recipients[followup.case_id.id]
                 if not recipient.email:
@@ -329,8 +379,9 @@ class CollectionFollowup(models.Model):
         if not wanted:
             return {}
         pdfs = {}
+        report = self.env["report.collections_officer.report_collection_statement"]
         for batch in split_every(STATEMENT_BATCH, wanted.ids, wanted.browse):
-            pdfs.update(batch._render_statements())
+            pdfs.update(report._render_statements(batch))
         attachments = self.env["ir.attachment"].create(
             [
                 {

@@ -142,7 +142,9 @@ class TestCollectionFollowup(FollowupCommon):
             self._post_invoice(300, due_days_ago=9, partner=partner)
         self._refresh()
         cases = self.case | self.Case.search([("partner_id", "in", others.ids)])
-        pdfs = cases._render_statements()
+        pdfs = self.env[
+            "report.collections_officer.report_collection_statement"
+        ]._render_statements(cases)
         self.assertEqual(set(pdfs), set(cases.ids))
         for case in cases:
             reader = PdfFileReader(io.BytesIO(pdfs[case.id]))
