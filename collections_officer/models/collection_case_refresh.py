@@ -3,7 +3,7 @@ import logging
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
-from odoo.tools import SQL, format_amount, split_every
+from odoo.tools import SQL, split_every
 
 from .collection_ledger import EMPTY_FIGURES
 
@@ -213,13 +213,7 @@ class CollectionCase(models.Model):
                         "follow-up starts again with the reminders before the due date."
                     )
                     if case.state == "upcoming"
-                    else self.env._(
-                        "Nothing is overdue any more: the case is closed. %(due)s was due at "
-                        "opening, %(received)s received since; level reached: %(level)s.",
-                        due=format_amount(self.env, case.opening_amount, case.currency_id),
-                        received=format_amount(self.env, case.collected_amount, case.currency_id),
-                        level=case.level_reached_id.name or self.env._("none"),
-                    )
+                    else self.env._("Nothing is overdue any more: the case is closed.")
                     for case in to_close
                 }
             )

@@ -115,17 +115,13 @@ class CollectionFollowup(models.Model):
 
     @api.model
     def _case_figures(self, case):
+        """The case's figures a follow-up keeps: at preparation, then at execution."""
         return {
             "overdue_amount": case.overdue_amount,
             "total_due": case.total_due,
             "days_overdue": case.days_overdue,
             "oldest_due_date": case.oldest_due_date,
         }
-
-    def _snapshot_figures(self):
-        """Keep the figures these follow-ups were executed with."""
-        for followup in self:
-            followup.write(self._case_figures(followup.case_id))
 
     # ---------------------------------------------------------------- actions
 
@@ -259,8 +255,6 @@ class CollectionFollowup(models.Model):
             return dict.fromkeys(self, message)
 
     def _record_outcome(self, done, deferred, blocked, errors):
-        # The first actions to go out fix the figures the customer was told.
-        self.filtered(lambda f: not f.done_actions and done[f.id])._snapshot_figures()
         advanced = self.browse()
         for followup in self:
             actions = followup.level_id._get_actions()
@@ -280,6 +274,9 @@ class CollectionFollowup(models.Model):
                 "blocked_reason": "; ".join(blocked.get(followup.id, [])) or False,
                 "error": "\n".join(errors.get(followup.id, [])) or False,
             }
+            if finished and not followup.done_actions:
+                # The first actions to go out fix the figures the customer was told.
+                vals |= self._case_figures(followup.case_id)
             followup.write(vals)
             if finished:
                 advanced |= followup
