@@ -155,7 +155,6 @@ class CollectionCase(models.Model):
     opened_date = fields.Date(
         string="Opened On",
         readonly=True,
-        default=fields.Date.context_today,
         help="When the case opened (or reopened) for the current follow-up cycle.",
     )
     opening_amount = fields.Monetary(
@@ -305,9 +304,14 @@ class CollectionCase(models.Model):
         unnamed = [vals for vals in vals_list if vals.get("name", "/") == "/"]
         for vals, reference in zip(unnamed, self._next_references(len(unnamed)), strict=True):
             vals["name"] = reference
+        today = fields.Date.context_today(self)
+        for vals in vals_list:
+            vals.setdefault("opened_date", today)
         cases = super().create(vals_list)
         if not from_refresh:
             cases._refresh_figures()
+            for case in cases:
+                case.opening_amount = case.overdue_amount
         return cases
 
     @api.model

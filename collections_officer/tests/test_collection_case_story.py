@@ -92,3 +92,9 @@ class TestCollectionCaseStory(CollectionsCommon):
             self.assertFalse(self.case.level_reached_id)
             self.assertEqual(self.case.collected_amount, 0.0)
             self.assertEqual(self.case.opening_amount, 300.0)
+
+    def test_a_case_opened_by_hand_starts_its_story(self):
+        other = self.env["res.partner"].create({"name": "By Hand Debtor", "is_company": True})
+        self._post_invoice(300, due_days_ago=15, partner=other)
+        case = self.Case.with_user(self.officer).create({"partner_id": other.id})
+        self.assertEqual((case.opened_date, case.opening_amount), (TODAY, 300.0))
