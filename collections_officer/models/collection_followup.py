@@ -371,8 +371,16 @@ class CollectionFollowup(models.Model):
         return results
 
     def _statement_attachments(self):
-        """The customer statements of these follow-ups' cases, as attachments of the cases."""
-        wanted = self.filtered(lambda f: f.level_id.attach_statement).case_id
+        """The customer statements of these follow-ups' cases, as attachments of the cases.
+
+        Only for the cases whose e-mail can go out: a statement nobody receives
+        is neither rendered nor stored. The ones sent stay with their message,
+        as evidence of what the customer was sent.
+        """
+        recipients = self.case_id._get_followup_recipients()
+        wanted = self.filtered(
+            lambda f: f.level_id.attach_statement and recipients[f.case_id.id].email
+        ).case_id
         if not wanted:
             return {}
         pdfs = {}

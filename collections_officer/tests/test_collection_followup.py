@@ -370,6 +370,10 @@ class TestCollectionFollowup(FollowupCommon):
         self.assertEqual(failed.state, "failed")
         self.assertIn("no e-mail address", failed.error)
         self.assertIn("no e-mail address", other_case.message_ids[0].body)
+        statements = self.env["ir.attachment"].search(
+            [("res_model", "=", "collection.case"), ("res_id", "=", other_case.id)]
+        )
+        self.assertFalse(statements, "no statement rendered for an e-mail that cannot go out")
         self.assertEqual(self._followups().state, "done", "the other case was sent")
         self._run()
         self.assertEqual(len(self._followups(other_case)), 1, "not retried every day")
