@@ -328,7 +328,7 @@ class CollectionFollowup(models.Model):
             lambda f: (
                 f.level_id.mail_template_id,
                 f.level_id.attach_statement,
-                f.level_id.attach_invoices,
+                f.level_id.attach_invoices and bool(invoice_pdfs.get(f.case_id.id)),
             )
         ).items():
             # The text says what is attached only when it is.

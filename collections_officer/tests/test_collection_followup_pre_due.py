@@ -49,6 +49,8 @@ class TestCollectionFollowupBeforeDue(FollowupCommon):
         self.assertTrue(self.invoice.invoice_pdf_report_id, "the invoice PDF is kept on it")
         self.assertEqual(email.attachment_ids, self.invoice.invoice_pdf_report_id)
         self.assertEqual(email.attachment_ids.mimetype, "application/pdf")
+        self.assertIn("invoices concerned are attached", email.body)
+        self.assertNotIn("statement", email.body, "the level attaches no statement")
         self._refresh()
         self._run()
         self.assertEqual(len(self._emails()), 1, "reminded once")
