@@ -98,3 +98,10 @@ class TestCollectionCaseStory(CollectionsCommon):
         self._post_invoice(300, due_days_ago=15, partner=other)
         case = self.Case.with_user(self.officer).create({"partner_id": other.id})
         self.assertEqual((case.opened_date, case.opening_amount), (TODAY, 300.0))
+
+    def test_a_credit_note_reset_to_draft_puts_the_debt_back_at_once(self):
+        refund = self._post_invoice(400, due_days_ago=0, move_type="out_refund")
+        self._refresh()
+        self.assertEqual(self.case.overdue_amount, 1100.0, "the unapplied credit note deducted")
+        refund.button_draft()
+        self.assertEqual(self.case.overdue_amount, 1500.0)
