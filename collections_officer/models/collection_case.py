@@ -112,6 +112,12 @@ class CollectionCase(models.Model):
         readonly=True,
         help="When the figures were last read from accounting.",
     )
+    collection_error = fields.Text(
+        string="Scheduled Work Error",
+        readonly=True,
+        help="Why the last refresh or follow-up run failed on this case; "
+        "cleared when it next goes through.",
+    )
 
     # Caches of accounting figures, in company currency, written by the refresh.
     total_due = fields.Monetary(readonly=True, help="All open receivable items, credits deducted.")

@@ -3,9 +3,10 @@ from collections import defaultdict
 
 import pytz
 from markupsafe import Markup
+from psycopg2.extensions import TransactionRollbackError
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import UserError
 from odoo.tools import split_every
 
 _logger = logging.getLogger(__name__)
@@ -68,6 +69,9 @@ class CollectionFollowup(models.Model):
     )
     blocked_reason = fields.Char(readonly=True)
     error = fields.Text(readonly=True)
+    retry_count = fields.Integer(
+        readonly=True, help="Times the daily run tried this follow-up again after it failed."
+    )
     bank_warning = fields.Char(
         readonly=True, help="Bank statements not reconciled when the follow-up was prepared."
     )
@@ -210,17 +214,27 @@ class CollectionFollowup(models.Model):
         self._record_outcome(done, deferred, blocked, errors)
 
     def _run_action(self, action):
-        """Run one action on these follow-ups: ``{followup: error message or False}``."""
+        """Run one action on these follow-ups: ``{followup: error message or False}``.
+
+        The batch runs in one savepoint; only if it fails is the action run again
+        follow-up by follow-up, so one bad record fails alone.
+        """
         if not self:
             return {}
         try:
             with self.env.cr.savepoint():
                 return getattr(self, f"_action_{action}")()
-        except (UserError, ValidationError) as error:
-            # A level's action the books refuse (no sales journal, a lock date...)
-            # fails these follow-ups, not the whole run.
-            message = self.env._("%(action)s failed: %(error)s", action=action, error=error)
-            return dict.fromkeys(self, message)
+        except TransactionRollbackError:
+            raise
+        except Exception as error:
+            if len(self) == 1:
+                _logger.warning("Follow-up %s: %s failed", self.display_name, action, exc_info=True)
+                message = self.env._("%(action)s failed: %(error)s", action=action, error=error)
+                return {self: message}
+        results = {}
+        for followup in self:
+            results.update(followup._run_action(action))
+        return results
 
     def _record_outcome(self, done, deferred, blocked, errors):
         advanced = self.browse()
@@ -254,6 +268,22 @@ class CollectionFollowup(models.Model):
             )
         )
         advanced._advance_cases()
+
+    def _ask_officer_to_look(self):
+        """Failed again and again: the officer decides (send by hand or cancel)."""
+        for followup in self:
+            case = followup.case_id
+            case.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=self.env._("Follow-up failed: %(case)s", case=case.display_name),
+                note=self.env._(
+                    "Follow-up level %(level)s failed %(count)s times: %(error)s",
+                    level=followup.level_id.name,
+                    count=followup.retry_count + 1,
+                    error=followup.error,
+                ),
+                user_id=(case.user_id or case.team_id.manager_id or self.env.user).id,
+            )
 
     def _advance_cases(self):
         """The case's level is now this one (the sequence never goes back)."""
