@@ -57,18 +57,32 @@ class CollectionStatementReport(models.AbstractModel):
         Odoo's own batch rendering: one wkhtmltopdf call for all the cases,
         each statement its own document (its own page numbers), split again
         per case by page count or by the statement's top-level heading (its
-        only ``<h2>``). A wkhtmltopdf built on unpatched Qt (Debian's) takes a
-        single document per call: there, one call per statement.
+        only ``<h2>``).
         """
         report = self.env["ir.actions.report"].with_context(debug=False)
-        batches = [cases] if _wkhtml().is_patched_qt else list(cases)
-        pdfs = {}
-        for batch in batches:
+        if _wkhtml().is_patched_qt:
             streams = report._render_qweb_pdf_prepare_streams(
-                STATEMENT_REPORT, {}, res_ids=batch.ids
+                STATEMENT_REPORT, {}, res_ids=cases.ids
             )
-            pdfs.update({case.id: streams[case.id]["stream"].getvalue() for case in batch})
-        return pdfs
+            return {case.id: streams[case.id]["stream"].getvalue() for case in cases}
+        # A wkhtmltopdf built on unpatched Qt (Debian's) takes one document per call:
+        # the batch is still rendered and split per statement by Odoo in one go, then
+        # each statement is printed by a call of its own.
+        html = report._render_qweb_html(STATEMENT_REPORT, cases.ids, data={"debug": False})[0]
+        bodies, html_ids, header, footer, paperformat = report._prepare_html(
+            html, report_model="collection.case"
+        )
+        statement_report = report._get_report(STATEMENT_REPORT)
+        return {
+            case_id: report._run_wkhtmltopdf(
+                [body],
+                report_ref=statement_report,
+                header=header,
+                footer=footer,
+                specific_paperformat_args=paperformat,
+            )
+            for case_id, body in zip(html_ids, bodies, strict=True)
+        }
 
     @api.model
     def _invoice_pdf_attachments(self, cases):
