@@ -220,9 +220,10 @@ class CollectionCase(models.Model):
             self.env["collection.ledger"]._open_items_domain(self.partner_id, self.company_id),
             order="date_maturity, id",
         )
+        ledger = self.env["collection.ledger"]
         by_key = {}
         for line in lines:
-            key = (line.partner_id.commercial_partner_id, line.company_id)
+            key = (line.partner_id.commercial_partner_id, ledger._case_company(line.company_id))
             by_key.setdefault(key, []).append(line.id)
         for case in self:
             case.open_line_ids = by_key.get((case.partner_id, case.company_id), [])
@@ -386,7 +387,9 @@ class CollectionCase(models.Model):
         figures = self.env["collection.ledger"]._fetch_figures(companies, partners)
         for vals in vals_list:
             key = (vals.get("partner_id"), vals.get("company_id") or self.env.company.id)
-            if not self.env["collection.ledger"]._is_overdue(figures.get(key)):
+            if not self.env["collection.ledger"]._is_overdue(
+                figures.get(key), companies.browse(key[1])
+            ):
                 partner = partners.browse(key[0])
                 raise ValidationError(
                     self.env._(

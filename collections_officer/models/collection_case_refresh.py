@@ -89,7 +89,7 @@ class CollectionCase(models.Model):
         wanted = [
             partner_id
             for (partner_id, _company), values in figures.items()
-            if self.env["collection.ledger"]._is_overdue(values) or partner_id in due_soon
+            if self.env["collection.ledger"]._is_overdue(values, company) or partner_id in due_soon
         ]
         partner_ids = sorted(set(open_by_partner) | set(wanted))
         touched = self.browse()
@@ -132,7 +132,8 @@ class CollectionCase(models.Model):
         days_to_due = {
             partner_id: (values["next_due_date"] - today).days
             for (partner_id, _company), values in figures.items()
-            if values["next_due_date"] and not self.env["collection.ledger"]._is_overdue(values)
+            if values["next_due_date"]
+            and not self.env["collection.ledger"]._is_overdue(values, company)
         }
         farthest = max(reach.values())
         partners = (
@@ -160,7 +161,7 @@ class CollectionCase(models.Model):
         for partner_id in partner_ids:
             values = figures.get((partner_id, company.id))
             case = open_by_partner.get(partner_id)
-            overdue = self.env["collection.ledger"]._is_overdue(values)
+            overdue = self.env["collection.ledger"]._is_overdue(values, company)
             if case and (overdue or (case.state == "upcoming" and partner_id in due_soon)):
                 if overdue and case.state == "upcoming":
                     # The reminder was before the due date; now the debt is overdue.
@@ -233,7 +234,9 @@ class CollectionCase(models.Model):
             def opening_state(partner_id):
                 return (
                     "open"
-                    if self.env["collection.ledger"]._is_overdue(figures[(partner_id, company.id)])
+                    if self.env["collection.ledger"]._is_overdue(
+                        figures[(partner_id, company.id)], company
+                    )
                     else "upcoming"
                 )
 
