@@ -112,7 +112,10 @@ class CollectionCase(models.Model):
 
         A policy level with a negative delay reminds the customer that many days
         before their earliest item falls due: such customers get a case "Due Soon"
-        so the follow-up run can send it. Returns a set of partner ids.
+        so the follow-up run can send it. The earliest item is the earliest one
+        the customer's unapplied credits leave unpaid (see ``next_due_date``): a
+        customer whose credits cover what falls due is not reminded. Returns a
+        set of partner ids.
         """
         reach = {
             policy.id: -earliest

@@ -4,6 +4,7 @@ from odoo import Command
 from odoo.tests import freeze_time, tagged
 
 from .common import TODAY, CollectionsCommon, days_ago
+from .test_collection_followup import FollowupCommon
 
 
 @freeze_time(TODAY)
@@ -239,3 +240,34 @@ class TestCollectionLedger(CollectionsCommon):
         case = self._case()
         self.assertEqual(case.overdue_amount, 350, "the cheque bounced")
         self.assertEqual(case.last_payment_date, days_ago(20))
+
+
+@freeze_time(TODAY)
+@tagged("post_install", "-at_install")
+class TestCollectionLedgerDueSoon(FollowupCommon):
+    """Reminders before the due date look at what the customer owes after credits."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["collection.level"].create(
+            {
+                "name": "Due soon",
+                "policy_id": cls.policy.id,
+                "delay_days": -5,
+                "send_email": True,
+                "mail_template_id": cls.template.id,
+            }
+        )
+
+    def test_credit_covering_what_falls_due_sends_no_reminder(self):
+        self._post_invoice(300, due_days_ago=-3)
+        self._receive_unallocated(500, days_ago_paid=2)
+        self._refresh()
+        self.assertFalse(self._case(), "the money held covers what falls due")
+
+        self._post_invoice(400, due_days_ago=-4)
+        self._refresh()
+        case = self._case()
+        self.assertEqual(case.state, "upcoming", "200 of the new invoice is not covered")
+        self.assertEqual(case.next_due_date, TODAY + timedelta(days=4))
