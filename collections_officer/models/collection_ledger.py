@@ -112,6 +112,56 @@ class CollectionLedger(models.AbstractModel):
             & Domain.OR(company_domains or [Domain.FALSE])
         )
 
+    @api.model
+    def _commitment_scope(self, cases):
+        """The debt a promise or a plan made on each case covers, as it stands now.
+
+        Returns ``{case id: {"lines", "currency", "overdue", "total"}}``: the
+        customer's open receivable debits (the money applied to them later keeps
+        the promise), the currency of the commitment (the invoices' currency
+        when they all share one, else the company's) and what is overdue and due
+        in that currency, unapplied credits deducted (a credit in another
+        currency converted at today's rate).
+        """
+        today = fields.Date.context_today(self)
+        lines = (
+            self.env["account.move.line"]
+            .sudo()
+            .search(self._open_items_domain(cases.partner_id, cases.company_id))
+        )
+        by_key = {}
+        for line in lines:
+            key = (line.partner_id.commercial_partner_id.id, self._case_company(line.company_id).id)
+            by_key.setdefault(key, []).append(line)
+        scope = {}
+        for case in cases:
+            company = case.company_id
+            items = (
+                self.env["account.move.line"]
+                .sudo()
+                .union(*by_key.get((case.partner_id.id, company.id), []))
+            )
+            debits = items.filtered(lambda line: line.amount_residual > 0)
+            currency = debits.currency_id if len(debits.currency_id) == 1 else company.currency_id
+            overdue = total = 0.0
+            for line in items:
+                if line.currency_id == currency:
+                    amount = line.amount_residual_currency
+                else:
+                    amount = company.currency_id._convert(
+                        line.amount_residual, currency, company, today, round=False
+                    )
+                total += amount
+                if line.amount_residual < 0 or (line.date_maturity or line.date) < today:
+                    overdue += amount
+            scope[case.id] = {
+                "lines": debits,
+                "currency": currency,
+                "overdue": currency.round(overdue),
+                "total": currency.round(total),
+            }
+        return scope
+
     # -------------------------------------------------------------- tolerance
 
     @api.model

@@ -20,8 +20,27 @@ class CollectionPromise(models.Model):
     partner_id = fields.Many2one(
         related="case_id.partner_id", string="Customer", store=True, index=True
     )
-    currency_id = fields.Many2one(related="case_id.currency_id")
-    amount = fields.Monetary(required=True, help="In company currency.")
+    currency_id = fields.Many2one(
+        "res.currency",
+        compute="_compute_scope",
+        store=True,
+        precompute=True,
+        readonly=True,
+        help="The invoices' currency when they all share one, else the company's: the "
+        "promise is judged in it.",
+    )
+    line_ids = fields.Many2many(
+        "account.move.line",
+        string="Debt Covered",
+        compute="_compute_scope",
+        store=True,
+        precompute=True,
+        readonly=True,
+        copy=False,
+        help="The customer's open items when the promise was made: money applied to "
+        "them, or left unapplied, keeps the promise; payments of later invoices do not.",
+    )
+    amount = fields.Monetary(required=True, help="In the promise's currency.")
     date = fields.Date(string="Promised Date", required=True)
     start_date = fields.Date(
         string="Counted From",
@@ -63,7 +82,8 @@ class CollectionPromise(models.Model):
     amount_received = fields.Monetary(
         compute="_compute_amount_received",
         help="Payments and credit notes of the customer booked between the start of the "
-        "promise and its deadline, read from accounting.",
+        "promise and its deadline, applied to the debt it covers or left unapplied, in "
+        "the promise's currency; read from accounting.",
     )
     contact_log_id = fields.Many2one(
         "collection.contact", string="Contact", readonly=True, index="btree_not_null"
@@ -78,13 +98,31 @@ class CollectionPromise(models.Model):
         # The contact log owns the list of channels: a promise is made through one of them.
         return self.env["collection.contact"]._fields["channel"]._description_selection(self.env)
 
+    @api.depends("case_id")
+    def _compute_scope(self):
+        # Fixed when the promise is made: the debt it is about.
+        scope = self.env["collection.ledger"]._commitment_scope(self.case_id)
+        for promise in self:
+            debt = scope.get(promise.case_id.id)
+            promise.line_ids = debt["lines"] if debt else False
+            promise.currency_id = debt["currency"] if debt else promise.case_id.currency_id
+
     @api.depends("date", "company_id")
     def _compute_deadline(self):
         for promise in self:
             tolerance = promise.company_id.collection_promise_tolerance_days
             promise.deadline = promise.date and promise.date + timedelta(days=tolerance)
 
-    @api.depends("amount", "start_date", "deadline", "judged_date", "partner_id", "company_id")
+    @api.depends(
+        "amount",
+        "start_date",
+        "deadline",
+        "judged_date",
+        "partner_id",
+        "company_id",
+        "line_ids",
+        "currency_id",
+    )
     @api.depends_context("date")
     def _compute_amount_received(self):
         # Up to the deadline, or to today (or the cancellation) when that comes first.
@@ -97,6 +135,8 @@ class CollectionPromise(models.Model):
                     p.company_id.id,
                     p.start_date,
                     min(p.deadline, p.judged_date or today),
+                    p.line_ids.ids,
+                    p.currency_id,
                 )
                 for p in promises
             ]
