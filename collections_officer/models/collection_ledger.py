@@ -189,6 +189,24 @@ class CollectionLedger(models.AbstractModel):
         return currency.compare_amounts(abs(amount), tolerance) < 0
 
     @api.model
+    def _lines_below_tolerance(self, lines):
+        """The receivable lines whose residual, in the line's currency, is below the tolerance."""
+        tolerances = {}
+        below = []
+        for line in lines:
+            key = (line.company_id, line.currency_id)
+            if key not in tolerances:
+                tolerances[key] = self._tolerance(*key)
+            if (
+                line.currency_id.compare_amounts(
+                    abs(line.amount_residual_currency), tolerances[key]
+                )
+                < 0
+            ):
+                below.append(line.id)
+        return lines.browse(below)
+
+    @api.model
     def _is_overdue(self, values, company=None):
         """Whether the figures of a customer show debt to chase.
 

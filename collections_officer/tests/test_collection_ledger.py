@@ -96,6 +96,7 @@ class TestCollectionLedger(CollectionsCommon):
         case = self._case()
         self.assertEqual(case.overdue_amount, 10, "1.50 EUR is below 1.00 at 2 EUR a unit")
         self.assertEqual(case.oldest_due_date, days_ago(5))
+        self.assertEqual(self.Ledger._lines_below_tolerance(case.open_line_ids).move_id, invoice)
 
     # ----------------------------------------------------------- journals
 
@@ -116,9 +117,14 @@ class TestCollectionLedger(CollectionsCommon):
         self._refresh()
         self.assertFalse(self._case(), "Odoo marks miscellaneous entries 'No Follow-Up'")
 
+        chased = self.Ledger._chased_items_domain(self.customer, self.company)
+        self.assertFalse(self.env["account.move.line"].search(chased))
+
         self.company.collection_include_misc_debits = True
         self._refresh()
         case = self._case()
+        chased = self.Ledger._chased_items_domain(self.customer, self.company)
+        self.assertEqual(self.env["account.move.line"].search(chased).balance, 700)
         self.assertEqual(case.overdue_amount, 700)
         self.assertEqual(case.oldest_due_date, days_ago(60))
         self.assertEqual(case.no_followup_amount, 0)
@@ -137,6 +143,8 @@ class TestCollectionLedger(CollectionsCommon):
         self.assertEqual(case.no_followup_amount, 300)
         self.assertEqual(case.amount_91_120, 300, "shown in its bucket")
         self.assertEqual(case.oldest_due_date, days_ago(20))
+        chased = self.Ledger._chased_items_domain(self.customer, self.company)
+        self.assertEqual(self.env["account.move.line"].search(chased).balance, 200)
 
     # --------------------------------------------------------------- ageing
 
