@@ -169,6 +169,8 @@ class CollectionLedger(models.AbstractModel):
         """The company's tolerance in ``currency`` (default: the company's), at today's rate."""
         company_currency = company.currency_id
         currency = currency or company_currency
+        if currency == company_currency:
+            return company.collection_tolerance
         return company_currency._convert(
             company.collection_tolerance,
             currency,
