@@ -113,6 +113,48 @@ class CollectionLedger(models.AbstractModel):
         )
 
     @api.model
+    def _debt_on(self, cases_by_day):
+        """The receivable debits each case's customer owed on a day: ``{(case id, day): lines}``.
+
+        ``cases_by_day`` maps a day to cases. The debt owed on a day is the debits
+        booked by then and still open that day: open now, or settled on that day
+        or later. A promise or a plan covers the debt owed the day it is made;
+        reading it back from that day gives the same lines on a later
+        recomputation.
+        """
+        debt = {}
+        for day, cases in cases_by_day.items():
+            domain = Domain(
+                [
+                    ("partner_id.commercial_partner_id", "in", cases.partner_id.ids),
+                    ("company_id", "in", list(self._company_scope(cases.company_id))),
+                    ("account_id.account_type", "=", "asset_receivable"),
+                    ("parent_state", "=", "posted"),
+                    ("balance", ">", 0),
+                    ("date", "<=", day),
+                ]
+            ) & (
+                Domain("reconciled", "=", False) | Domain("matched_credit_ids.max_date", ">=", day)
+            )
+            lines = self.env["account.move.line"].sudo().search(domain, order="id")
+            grouped = lines.grouped(
+                lambda line: (
+                    line.partner_id.commercial_partner_id.id,
+                    self._case_company(line.company_id).id,
+                )
+            )
+            for case in cases:
+                debt[(case.id, day)] = grouped.get(
+                    (case.partner_id.id, case.company_id.id), lines.browse()
+                )
+        return debt
+
+    @api.model
+    def _commitment_currency(self, company, lines):
+        """The currency of a promise or a plan: the one all its lines share, else the company's."""
+        return lines.currency_id if len(lines.currency_id) == 1 else company.currency_id
+
+    @api.model
     def _commitment_scope(self, cases):
         """The debt a promise or a plan made on each case covers, as it stands now.
 
@@ -142,7 +184,7 @@ class CollectionLedger(models.AbstractModel):
                 .union(*by_key.get((case.partner_id.id, company.id), []))
             )
             debits = items.filtered(lambda line: line.amount_residual > 0)
-            currency = debits.currency_id if len(debits.currency_id) == 1 else company.currency_id
+            currency = self._commitment_currency(company, debits)
             overdue = total = 0.0
             for line in items:
                 if line.currency_id == currency:

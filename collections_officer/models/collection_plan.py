@@ -159,14 +159,21 @@ class CollectionPlan(models.Model):
         "(case_id) WHERE state = 'active'", "A case can only have one active payment plan."
     )
 
-    @api.depends("case_id")
+    @api.depends("case_id", "date_start")
     def _compute_scope(self):
-        # Fixed when the plan is made: the debt it is about.
-        scope = self.env["collection.ledger"]._commitment_scope(self.case_id)
+        # The debt owed the day the plan is made; the same lines when read again later.
+        ledger = self.env["collection.ledger"]
+        records = self.filtered(lambda r: r.case_id and r.date_start)
+        debt = ledger._debt_on(
+            {
+                day: self.env["collection.case"].union(*(r.case_id for r in group))
+                for day, group in records.grouped("date_start").items()
+            }
+        )
         for plan in self:
-            debt = scope.get(plan.case_id.id)
-            plan.line_ids = debt["lines"] if debt else False
-            plan.currency_id = debt["currency"] if debt else plan.case_id.currency_id
+            lines = debt.get((plan.case_id.id, plan.date_start), ledger.env["account.move.line"])
+            plan.line_ids = lines
+            plan.currency_id = ledger._commitment_currency(plan.company_id, lines)
 
     @api.depends("installment_ids.date")
     def _compute_schedule_figures(self):

@@ -98,14 +98,23 @@ class CollectionPromise(models.Model):
         # The contact log owns the list of channels: a promise is made through one of them.
         return self.env["collection.contact"]._fields["channel"]._description_selection(self.env)
 
-    @api.depends("case_id")
+    @api.depends("case_id", "start_date")
     def _compute_scope(self):
-        # Fixed when the promise is made: the debt it is about.
-        scope = self.env["collection.ledger"]._commitment_scope(self.case_id)
+        # The debt owed the day the promise is made; the same lines when read again later.
+        ledger = self.env["collection.ledger"]
+        records = self.filtered(lambda r: r.case_id and r.start_date)
+        debt = ledger._debt_on(
+            {
+                day: self.env["collection.case"].union(*(r.case_id for r in group))
+                for day, group in records.grouped("start_date").items()
+            }
+        )
         for promise in self:
-            debt = scope.get(promise.case_id.id)
-            promise.line_ids = debt["lines"] if debt else False
-            promise.currency_id = debt["currency"] if debt else promise.case_id.currency_id
+            lines = debt.get(
+                (promise.case_id.id, promise.start_date), ledger.env["account.move.line"]
+            )
+            promise.line_ids = lines
+            promise.currency_id = ledger._commitment_currency(promise.company_id, lines)
 
     @api.depends("date", "company_id")
     def _compute_deadline(self):

@@ -123,3 +123,21 @@ class TestPlanMoney(PlanCommon):
         ).create({"date": TODAY, "journal_id": payment.journal_id.id}).reverse_moves()
         self.env.invalidate_all()
         self.assertEqual(plan.amount_received, 0)
+
+    def test_scope_read_again_once_the_debt_is_paid(self):
+        plan = self._plan(amount_total=900, installment_count=3, first_date=date(2026, 7, 15))
+        plan.action_activate()
+        self._pay(self.invoice, 1000, days_ago_paid=-3)
+        self._create_invoice_one_line(  # bought afterwards
+            price_unit=200,
+            tax_ids=self.env["account.tax"],
+            partner_id=self.customer,
+            invoice_date=days_ahead(1),
+            post=True,
+        )
+        # Recomputed later (an upgrade does so): still the debt owed the day it was made.
+        plan._compute_scope()
+        self.assertEqual(plan.line_ids.move_id, self.invoice)
+        with freeze_time(date(2026, 7, 4)):
+            self.env.invalidate_all()
+            self.assertEqual(plan.amount_received, 1000)
