@@ -56,6 +56,18 @@ class TestCollectionLedger(CollectionsCommon):
 
     # ------------------------------------------------------------- tolerance
 
+    def test_settings_of_what_counts_as_debt(self):
+        self.env["res.config.settings"].create(
+            {
+                "collection_tolerance": 5.0,
+                "collection_include_misc_debits": True,
+                "collection_case_per_branch": True,
+            }
+        ).execute()
+        self.assertEqual(self.company.collection_tolerance, 5.0)
+        self.assertTrue(self.company.collection_include_misc_debits)
+        self.assertTrue(self.company.collection_case_per_branch)
+
     def test_penny_exchange_residual_opens_no_case(self):
         invoice = self._post_invoice(100, due_days_ago=40)
         self._pay(invoice, 99.99, days_ago_paid=10)
