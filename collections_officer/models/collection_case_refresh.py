@@ -414,7 +414,7 @@ class CollectionCase(models.Model):
             if (case.partner_id.id, company.id) not in figures
         }
         if payments:
-            ledger._add_last_payment_dates(payments, company)
+            ledger._add_last_payment_dates(payments, ledger._company_scope(company))
         story = {}
         for case, amount in zip(closing, received, strict=True):
             key = (case.partner_id.id, company.id)
