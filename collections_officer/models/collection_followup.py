@@ -51,6 +51,7 @@ class CollectionFollowup(models.Model):
     )
     state = fields.Selection(
         [
+            ("preview", "Preview"),
             ("to_review", "To Review"),
             ("pending", "Partly Deferred"),
             ("done", "Done"),
@@ -81,8 +82,9 @@ class CollectionFollowup(models.Model):
     )
     message_id = fields.Many2one("mail.message", string="E-mail", readonly=True)
 
+    # A preview (dry run) only shows what the run would do: it never holds a level's place.
     _level_once_per_cycle = models.UniqueIndex(
-        "(case_id, level_id, cycle) WHERE resend IS NOT TRUE",
+        "(case_id, level_id, cycle) WHERE resend IS NOT TRUE AND state != 'preview'",
         "A follow-up level is executed once per case and cycle.",
     )
 
@@ -288,7 +290,9 @@ class CollectionFollowup(models.Model):
         statements = self._statement_attachments()
         invoice_pdfs = self.filtered("level_id.attach_invoices").case_id._invoice_pdf_attachments()
         for template, followups in self.grouped(lambda f: f.level_id.mail_template_id).items():
-            rendered = template._generate_template(followups.case_id.ids, ("subject", "body_html"))
+            rendered = template._generate_template(
+                followups.case_id.ids, ("subject", "body_html", "email_from", "reply_to")
+            )
             for followup in followups:
                 case, recipient = followup.case_id, recipients[followup.case_id.id]
                 if not recipient.email:
@@ -300,6 +304,10 @@ class CollectionFollowup(models.Model):
                 if followup.level_id.attach_invoices:
                     attachments |= invoice_pdfs[case.id]
                 values = rendered[case.id]
+                # The customer hears from its officer or the company, never from whoever
+                # runs the job (the scheduler's user is OdooBot).
+                author = case.user_id.partner_id or case.company_id.partner_id
+                sender = {"reply_to": values["reply_to"]} if values.get("reply_to") else {}
                 try:
                     with self.env.cr.savepoint():
                         message = case.with_context(
@@ -307,13 +315,17 @@ class CollectionFollowup(models.Model):
                         ).message_post(
                             subject=values.get("subject"),
                             body=values.get("body_html"),
+                            author_id=author.id,
+                            email_from=values.get("email_from") or author.email_formatted,
                             partner_ids=recipient.ids,
                             outgoing_email_to=",".join(followup.policy_id._get_cc_emails())
                             or False,
                             attachment_ids=attachments.ids,
                             message_type="comment",
-                            subtype_xmlid="mail.mt_comment",
+                            # Followers opt in to copies of every dunning e-mail.
+                            subtype_xmlid="collections_officer.mt_collection_followup_sent",
                             email_layout_xmlid="mail.mail_notification_light",
+                            **sender,
                         )
                 except Exception as error:  # one bad e-mail must not stop the run
                     _logger.warning("Follow-up e-mail of %s failed: %s", case.name, error)

@@ -3,7 +3,7 @@ import logging
 from psycopg2.errors import UniqueViolation
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
 from odoo.tools import split_every
 
@@ -32,7 +32,13 @@ class CollectionRun(models.Model):
         help="The company's bank statements were not reconciled or are stale: "
         "customers may already have paid.",
     )
+    dry_run = fields.Boolean(
+        readonly=True,
+        help="A preview of what the run would do: its follow-ups sent, charged and "
+        "scheduled nothing. A company not live yet only gets dry runs.",
+    )
     followup_ids = fields.One2many("collection.followup", "run_id", string="Follow-ups")
+    preview_count = fields.Integer(string="Previews", compute="_compute_counts")
     to_review_count = fields.Integer(compute="_compute_counts")
     done_count = fields.Integer(string="Sent", compute="_compute_counts")
     pending_count = fields.Integer(string="Deferred", compute="_compute_counts")
@@ -40,7 +46,7 @@ class CollectionRun(models.Model):
     failed_count = fields.Integer(string="Failed", compute="_compute_counts")
 
     _company_date_uniq = models.UniqueIndex(
-        "(company_id, date)", "A company has one follow-up run per day."
+        "(company_id, date) WHERE dry_run IS NOT TRUE", "A company has one follow-up run per day."
     )
 
     @api.depends("date", "company_id")
@@ -58,6 +64,7 @@ class CollectionRun(models.Model):
             )
         }
         for run in self:
+            run.preview_count = counts.get((run.id, "preview"), 0)
             run.to_review_count = counts.get((run.id, "to_review"), 0)
             run.done_count = counts.get((run.id, "done"), 0)
             run.pending_count = counts.get((run.id, "pending"), 0)
@@ -79,6 +86,20 @@ class CollectionRun(models.Model):
             "name": self.env._("Follow-up Runs"),
         }
 
+    def action_dry_run(self):
+        """Show what today's follow-up of the current companies would do, doing nothing."""
+        if not self.env.user.has_group("collections_officer.group_collections_manager"):
+            raise AccessError(self.env._("Only a collections manager can start a dry run."))
+        runs = self.browse()
+        for company in self.env.companies:
+            runs |= self.with_company(company)._run_company(company, dry_run=True)
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "collections_officer.collection_followup_action"
+        )
+        action["domain"] = [("run_id", "in", runs.ids)]
+        action["context"] = {"search_default_preview": 1}
+        return action
+
     def action_view_followups(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
@@ -94,7 +115,13 @@ class CollectionRun(models.Model):
     def _cron_run_followup(self, batch_size=200):
         """Daily: execute the follow-up levels that are due, company by company."""
         for company in self.env["res.company"].sudo().search([]):  # pylint: disable=no-search-all
-            self.with_company(company)._run_company(company, batch_size=batch_size, commit=True)
+            # A company not live yet gets a dry run: tomorrow's work, shown, not done.
+            self.with_company(company)._run_company(
+                company,
+                batch_size=batch_size,
+                commit=True,
+                dry_run=not company.collection_followup_live,
+            )
 
     @api.model
     def _cron_send_deferred(self, batch_size=200):
@@ -110,8 +137,12 @@ class CollectionRun(models.Model):
         self._process_in_batches(followups, batch_size, True, lambda batch: batch._execute())
 
     @api.model
-    def _run_company(self, company, cases=None, batch_size=200, commit=False):
+    def _run_company(self, company, cases=None, batch_size=200, commit=False, dry_run=False):
         """Prepare or send the level due on every case of ``company`` (or on ``cases``).
+
+        A company that is not live, or ``dry_run``, only gets previews: the
+        follow-ups the run would execute, in state ``preview``, on a dry run of
+        their own that replaces the company's previous one.
 
         Idempotent by data: a level is executed once per case and cycle (unique
         index on collection.followup), cases are locked with SKIP LOCKED so a
@@ -119,8 +150,13 @@ class CollectionRun(models.Model):
         progress so an interrupted run resumes with what is left.
         """
         env = self.env(context=dict(self.env.context, allowed_company_ids=[company.id]))
+        dry_run = dry_run or not company.collection_followup_live
         warning = env["collection.compliance"]._bank_warnings(company).get(company.id, False)
-        run = self._get_run(company, warning, commit)
+        run = (
+            self._get_dry_run(company, warning)
+            if dry_run
+            else self._get_run(company, warning, commit)
+        )
         if run.bank_warning != warning:
             run.bank_warning = warning
         domain = Domain("company_id", "=", company.id) & Domain(
@@ -152,10 +188,19 @@ class CollectionRun(models.Model):
                 if not self.env["ir.cron"]._commit_progress(len(ids), remaining=remaining):
                     break
 
+    def _get_dry_run(self, company, bank_warning=False):
+        """A new dry run of the company, in place of its previous one and their previews."""
+        previous = self.sudo().search([("company_id", "=", company.id), ("dry_run", "=", True)])
+        previous.followup_ids.unlink()
+        previous.unlink()
+        return self.sudo().create(
+            {"company_id": company.id, "dry_run": True, "bank_warning": bank_warning}
+        )
+
     def _get_run(self, company, bank_warning=False, commit=False):
         """Today's run of the company, created by the first worker that needs it."""
         today = fields.Date.context_today(self)
-        domain = [("company_id", "=", company.id), ("date", "=", today)]
+        domain = [("company_id", "=", company.id), ("date", "=", today), ("dry_run", "=", False)]
         run = self.sudo().search(domain, limit=1)
         if run:
             return run
@@ -187,12 +232,12 @@ class CollectionRun(models.Model):
             return Followup
         due_cases = cases.browse(list(due))
         existing = Followup.search(
-            [("case_id", "in", due_cases.ids), ("resend", "=", False)]
+            [("case_id", "in", due_cases.ids), ("resend", "=", False), ("state", "!=", "preview")]
         ).grouped(lambda f: (f.case_id, f.level_id, f.cycle))
         retry, values = Followup, []
         for case in due_cases:
             followup = existing.get((case, due[case.id], case.followup_cycle))
-            if followup:
+            if followup and not (self.dry_run and followup.state == "blocked"):
                 # Sent, prepared or waiting already: only a blocked one is tried again.
                 retry |= followup.filtered(lambda f: f.state == "blocked")
                 continue
@@ -203,11 +248,13 @@ class CollectionRun(models.Model):
                     "level_id": due[case.id].id,
                     "cycle": case.followup_cycle,
                     "run_id": self.id,
-                    "state": "to_review" if manual else "pending",
+                    "state": "preview" if self.dry_run else ("to_review" if manual else "pending"),
                     "bank_warning": warning,
                 }
             )
         created = Followup.create(values)
+        if self.dry_run:
+            return created
         to_execute = retry | created.filtered(lambda f: f.state == "pending")
         to_execute._execute()
         return created | retry
