@@ -167,6 +167,11 @@ class TestCollectionSender(FollowupCommon):
         for mail in mails:
             self.assertNotIn(odoobot.email, mail.email_from)
 
+    def test_the_reply_to_of_the_template_is_kept(self):
+        self.level_1.mail_template_id.reply_to = "{{ object.company_id.email }}"
+        self._run()
+        self.assertEqual(self._emails().reply_to, "credit@company.example.com")
+
     def test_a_follower_of_the_case_gets_no_copy_of_the_follow_up(self):
         # The officer and a manager follow the case, with the subtypes followers get by default.
         self.case.message_subscribe(partner_ids=(self.officer | self.manager).partner_id.ids)
