@@ -67,8 +67,3 @@ class ResConfigSettings(models.TransientModel):
     collection_broken_action = fields.Selection(
         related="company_id.collection_broken_action", readonly=False
     )
-
-    def action_collection_go_live(self):
-        return self.env["ir.actions.act_window"]._for_xml_id(
-            "collections_officer.collection_golive_wizard_action"
-        )
