@@ -115,13 +115,7 @@ class CollectionRun(models.Model):
     def _cron_run_followup(self, batch_size=200):
         """Daily: execute the follow-up levels that are due, company by company."""
         for company in self.env["res.company"].sudo().search([]):  # pylint: disable=no-search-all
-            # A company not live yet gets a dry run: tomorrow's work, shown, not done.
-            self.with_company(company)._run_company(
-                company,
-                batch_size=batch_size,
-                commit=True,
-                dry_run=not company.collection_followup_live,
-            )
+            self.with_company(company)._run_company(company, batch_size=batch_size, commit=True)
 
     @api.model
     def _cron_send_deferred(self, batch_size=200):
@@ -153,7 +147,7 @@ class CollectionRun(models.Model):
         dry_run = dry_run or not company.collection_followup_live
         warning = env["collection.compliance"]._bank_warnings(company).get(company.id, False)
         run = (
-            self._get_dry_run(company, warning)
+            self._get_dry_run(company, warning, commit)
             if dry_run
             else self._get_run(company, warning, commit)
         )
@@ -188,11 +182,17 @@ class CollectionRun(models.Model):
                 if not self.env["ir.cron"]._commit_progress(len(ids), remaining=remaining):
                     break
 
-    def _get_dry_run(self, company, bank_warning=False):
+    def _get_dry_run(self, company, bank_warning=False, commit=False):
         """A new dry run of the company, in place of its previous one and their previews."""
         previous = self.sudo().search([("company_id", "=", company.id), ("dry_run", "=", True)])
+        # A scheduled dry run out of time goes on with today's previews, not from scratch.
+        today = fields.Date.context_today(self)
+        resumed = previous.filtered(lambda run: run.date == today)[:1] if commit else self.browse()
+        previous -= resumed
         previous.followup_ids.unlink()
         previous.unlink()
+        if resumed:
+            return resumed
         return self.sudo().create(
             {"company_id": company.id, "dry_run": True, "bank_warning": bank_warning}
         )
@@ -235,6 +235,11 @@ class CollectionRun(models.Model):
             [("case_id", "in", due_cases.ids), ("resend", "=", False), ("state", "!=", "preview")]
         ).grouped(lambda f: (f.case_id, f.level_id, f.cycle))
         retry, values = Followup, []
+        if self.dry_run:
+            # Previewed before this dry run was interrupted.
+            due_cases -= Followup.search(
+                [("run_id", "=", self.id), ("case_id", "in", due_cases.ids)]
+            ).case_id
         for case in due_cases:
             followup = existing.get((case, due[case.id], case.followup_cycle))
             if followup and not (self.dry_run and followup.state == "blocked"):

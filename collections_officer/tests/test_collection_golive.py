@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import freeze_time, new_test_user, tagged
@@ -24,8 +24,8 @@ class TestCollectionGolive(FollowupCommon):
         with self.enter_registry_test_mode():
             self.env.ref(xmlid).method_direct_trigger()
 
-    def _previews(self):
-        return self._followups().filtered(lambda f: f.state == "preview")
+    def _previews(self, case=None):
+        return self._followups(case).filtered(lambda f: f.state == "preview")
 
     def test_the_cron_only_previews_for_a_company_not_live(self):
         self.level_1.write({"schedule_call": True, "charge_rule_id": self._fee_rule().id})
@@ -45,6 +45,24 @@ class TestCollectionGolive(FollowupCommon):
         self.assertTrue(run.dry_run)
         self.assertEqual(run.preview_count, 1)
         self.assertEqual(run.done_count, 0)
+
+    def test_a_scheduled_dry_run_called_again_goes_on_with_its_previews(self):
+        self._trigger_cron()
+        first = self._previews()
+        self._post_invoice(300, due_days_ago=10, partner=self.other_customer)
+        self._refresh()
+        self._trigger_cron()
+        self.assertTrue(first.exists(), "the previews of today's scheduled dry run are kept")
+        self.assertEqual(self._previews(), first)
+        other = self._previews(self._case(self.other_customer))
+        self.assertEqual(other.run_id, first.run_id)
+        runs = self.env["collection.run"].search(
+            [("company_id", "=", self.company.id), ("dry_run", "=", True)]
+        )
+        self.assertEqual(runs, first.run_id)
+        with freeze_time(TODAY + timedelta(days=1)):
+            self._trigger_cron()
+            self.assertFalse(first.exists(), "tomorrow's dry run replaces today's")
 
     def test_run_now_of_a_company_not_live_is_a_dry_run(self):
         self.env["collection.run"].with_user(self.manager).action_run_now()
