@@ -60,6 +60,7 @@
     "demo": [
         "demo/collection_team_demo.xml",
         "demo/account_move_demo.xml",
+        "demo/collection_run_demo.xml",
     ],
     "assets": {
         "web.assets_tests": ["collections_officer/static/tests/tours/*.js"],
