@@ -22,7 +22,11 @@ class CollectionGoliveWizard(models.TransientModel):
     def _default_followup_from(self):
         # Chasing years-old debt on the first morning is the surprise to avoid: by default
         # only what falls due from now on is followed up.
-        return self.env.company.collection_followup_from or fields.Date.context_today(self)
+        company = (
+            self.env["res.company"].browse(self.env.context.get("default_company_id"))
+            or self.env.company
+        )
+        return company.collection_followup_from or fields.Date.context_today(self)
 
     @api.depends("company_id")
     def _compute_preview_count(self):
