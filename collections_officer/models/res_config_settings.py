@@ -67,3 +67,8 @@ class ResConfigSettings(models.TransientModel):
     collection_broken_action = fields.Selection(
         related="company_id.collection_broken_action", readonly=False
     )
+
+    def action_collection_followup_off(self):
+        """Back to dry runs: nothing more is sent until a manager goes live again."""
+        self.company_id.collection_followup_live = False
+        return {"type": "ir.actions.client", "tag": "soft_reload"}

@@ -129,6 +129,15 @@ class TestCollectionGolive(FollowupCommon):
         self.assertEqual(self._followups().state, "done")
         self.assertEqual(len(self._emails()), 1)
 
+    def test_back_to_dry_runs_from_the_settings(self):
+        self.company.collection_followup_live = True
+        self.env["res.config.settings"].create({}).action_collection_followup_off()
+        self.assertFalse(self.company.collection_followup_live)
+        self.assertFalse(self.company.collection_followup_live_user_id)
+        self._run()
+        self.assertEqual(self._followups().state, "preview")
+        self.assertFalse(self._emails())
+
     def test_go_live_refuses_a_date_in_the_future_and_a_second_time(self):
         Wizard = self.env["collection.golive.wizard"].with_user(self.manager)
         with self.assertRaises(UserError):
