@@ -31,7 +31,7 @@ class CollectionFollowup(models.Model):
     _check_company_auto = True
 
     case_id = fields.Many2one(
-        "collection.case", required=True, index=True, ondelete="cascade", check_company=True
+        "collection.case", required=True, index=True, ondelete="restrict", check_company=True
     )
     company_id = fields.Many2one(related="case_id.company_id", store=True, index=True)
     partner_id = fields.Many2one(related="case_id.partner_id", string="Customer")
@@ -91,6 +91,11 @@ class CollectionFollowup(models.Model):
         for followup in self:
             followup.display_name = f"{followup.case_id.name} - {followup.level_id.name}"
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
+        # The record of what was sent, and what keeps a level from being sent twice.
+        raise UserError(self.env._("Follow-ups are history: they cannot be deleted."))
+
     # ---------------------------------------------------------------- actions
 
     def action_send(self):
@@ -98,7 +103,10 @@ class CollectionFollowup(models.Model):
         to_send = self.filtered(lambda f: f.state in ("to_review", "blocked", "failed"))
         if not to_send:
             raise UserError(self.env._("Only follow-ups to review, blocked or failed can be sent."))
-        to_send.check_access("write")
+        # Follow-ups are the engine's records: officers read them and act through
+        # here, on the cases they work; the engine writes them.
+        to_send.case_id.check_access("write")
+        to_send = to_send.sudo()
         to_send.write({"sent_by_id": self.env.uid, "error": False})
         to_send._execute()
         return True
@@ -107,7 +115,8 @@ class CollectionFollowup(models.Model):
         """Skip the level: nothing is sent, and the case moves on to the next one."""
         if self.filtered(lambda f: f.state not in ("to_review", "blocked", "failed")):
             raise UserError(self.env._("Only follow-ups not sent yet can be cancelled."))
-        self.write({"state": "cancelled"})
+        self.case_id.check_access("write")
+        self.sudo().write({"state": "cancelled"})
         self._advance_cases()
         self._log_on_cases(
             lambda followup: self.env._(
@@ -136,7 +145,7 @@ class CollectionFollowup(models.Model):
         letters = self.filtered("letter_to_print")
         if not letters:
             raise UserError(self.env._("None of these follow-ups has a letter to print."))
-        letters.letter_printed = True
+        letters.sudo().letter_printed = True
         return self.env.ref("collections_officer.action_report_collection_letter").report_action(
             letters.case_id
         )
@@ -258,7 +267,7 @@ class CollectionFollowup(models.Model):
     def _advance_cases(self):
         """The case's level is now this one (the sequence never goes back)."""
         for (level, date), followups in self.grouped(lambda f: (f.level_id, f.date)).items():
-            cases = followups.filtered(lambda f: not f.resend).case_id
+            cases = followups.filtered(lambda f: not f.resend).case_id.sudo()
             cases.filtered(lambda c, lvl=level: c.level_id != lvl).write(
                 {"level_id": level.id, "level_date": date}
             )
@@ -405,7 +414,7 @@ class CollectionFollowup(models.Model):
                 user_id=manager.id,
             )
             results[followup] = False
-        self.case_id.filtered(lambda c: c.state == "open").write({"state": "escalated"})
+        self.case_id.sudo().filtered(lambda c: c.state == "open").write({"state": "escalated"})
         return results
 
     def _action_charge(self):

@@ -12,4 +12,5 @@ from . import test_collection_followup_pre_due
 from . import test_collection_plan
 from . import test_collection_plan_allocation
 from . import test_collection_promise
+from . import test_collection_security
 from . import test_collections_ui
