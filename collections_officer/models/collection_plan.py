@@ -228,7 +228,7 @@ class CollectionPlan(models.Model):
     def _compute_can_approve(self):
         manager = self.env.user.has_group("collections_officer.group_collections_manager")
         for plan in self:
-            plan.can_approve = manager or plan.case_id.team_id.manager_id == self.env.user
+            plan.can_approve = manager or plan.sudo().case_id.team_id.manager_id == self.env.user
 
     @api.depends(
         "amount_total",
@@ -492,7 +492,7 @@ class CollectionPlan(models.Model):
         user = user or self.env.user
         if user.has_group("collections_officer.group_collections_manager"):
             return True
-        return bool(self) and all(plan.case_id.team_id.manager_id == user for plan in self)
+        return bool(self) and all(plan.sudo().case_id.team_id.manager_id == user for plan in self)
 
     def _check_approver(self):
         if not self._is_approver():

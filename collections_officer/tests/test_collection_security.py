@@ -1,6 +1,6 @@
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import freeze_time, new_test_user, tagged
+from odoo.tests import Form, freeze_time, new_test_user, tagged
 
 from .common import TODAY, CollectionsCommon, days_ago
 
@@ -203,6 +203,13 @@ class TestTeamIsolation(SecurityCommon):
                 for model in ("collection.contact", "collection.followup", "collection.charge"):
                     with self.assertRaises(AccessError):
                         self.history[model].with_user(accountant).read(["display_name"])
+
+    def test_accountant_opens_the_case_and_plan_forms(self):
+        case_form = Form(self.case.with_user(self.accountant))
+        self.assertEqual(case_form.overdue_amount, 1000)
+        self.assertEqual(len(case_form.promise_ids), 1)
+        plan_form = Form(self.plan.with_user(self.accountant))
+        self.assertEqual(len(plan_form.installment_ids), 3)
 
     def test_sales_and_portal_users_see_nothing(self):
         for user in (self.sales_user, self.portal_user):
