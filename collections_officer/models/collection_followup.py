@@ -94,7 +94,9 @@ class CollectionFollowup(models.Model):
     @api.ondelete(at_uninstall=False)
     def _unlink_never(self):
         # The record of what was sent, and what keeps a level from being sent twice.
-        raise UserError(self.env._("Follow-ups are history: they cannot be deleted."))
+        # Only a dry run's previews, which sent nothing, give way to the next dry run.
+        if self.filtered(lambda followup: followup.state != "preview"):
+            raise UserError(self.env._("Follow-ups are history: they cannot be deleted."))
 
     # ---------------------------------------------------------------- actions
 
