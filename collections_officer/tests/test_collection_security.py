@@ -1,6 +1,9 @@
+from psycopg2 import IntegrityError
+
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, freeze_time, new_test_user, tagged
+from odoo.tools import SQL, mute_logger
 
 from .common import TODAY, CollectionsCommon, days_ago
 
@@ -362,6 +365,8 @@ class TestPlanApproval(SecurityCommon):
             plan.action_activate()
 
     def test_request_goes_to_the_team_manager_who_approves(self):
+        with self.assertRaises(AccessError):
+            self.plan.with_user(self.other_officer).action_request_approval()
         self.plan.with_user(self.officer).action_request_approval()
         self.assertEqual(self.plan.approval_state, "requested")
         self.assertEqual(self._activities(self.plan).user_id, self.team_manager)
@@ -451,6 +456,31 @@ class TestHistoryKept(SecurityCommon):
         self.assertFalse(self.case.active)
         self.assertFalse(self.Case.with_user(self.manager).search([("id", "=", self.case.id)]))
         self.promise.with_user(self.officer).read(["display_name"])
+
+    def test_the_database_keeps_the_history_of_a_case(self):
+        # Whatever deletes a case, the database does not cascade its history away.
+        tables = tuple(
+            self.env[model]._table
+            for model in self.history
+            if model != "collection.plan.installment"
+        )
+        rules = dict(
+            self.env.execute_query(
+                SQL(
+                    """SELECT conrelid::regclass::text, confdeltype FROM pg_constraint
+                        WHERE contype = 'f' AND confrelid = 'collection_case'::regclass
+                          AND conrelid::regclass::text IN %s""",
+                    tables,
+                )
+            )
+        )
+        self.assertEqual(rules, dict.fromkeys(tables, "r"), "ON DELETE RESTRICT")
+        self.env.flush_all()
+        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError):
+            with self.env.cr.savepoint():
+                self.env.execute_query(
+                    SQL("DELETE FROM collection_case WHERE id = %s", self.case.id)
+                )
 
     def test_open_case_cannot_be_archived(self):
         with self.assertRaisesRegex(UserError, "Only closed collection cases can be archived"):
