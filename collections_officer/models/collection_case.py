@@ -16,6 +16,9 @@ ENGINE_FIELDS = frozenset(EMPTY_FIGURES) | {
     "followup_cycle",
     "refresh_date",
 }
+# Beyond this many selected cases, Refresh queues the scheduled refresh instead of
+# keeping the user waiting.
+REFRESH_NOW_MAX = 100
 # The history a case keeps: a case with any of it is archived, never deleted.
 HISTORY_MODELS = (
     "collection.contact",
@@ -482,8 +485,8 @@ class CollectionCase(models.Model):
     # --------------------------------------------------------------- actions
 
     def action_refresh(self):
-        """Re-read the selected cases' customers from accounting."""
-        if not self:
+        """Re-read the selected cases' customers from accounting, at once for a few cases."""
+        if not self or len(self) > REFRESH_NOW_MAX:
             return self.action_refresh_all()
         self._refresh_from_accounting(
             companies=self.company_id, partners=self.partner_id, wait=True

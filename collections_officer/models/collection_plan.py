@@ -430,7 +430,8 @@ class CollectionPlan(models.Model):
         self._approve()
         for plan in self:
             plan.message_post(
-                body=self.env._("Plan approved by %(user)s.", user=self.env.user.name)
+                body=self.env._("Plan approved by %(user)s.", user=self.env.user.name),
+                partner_ids=(plan.user_id | plan.case_id.user_id).partner_id.ids,
             )
         return True
 

@@ -1,3 +1,5 @@
+from unittest.mock import patch
+
 from psycopg2 import IntegrityError
 
 from odoo import Command
@@ -5,6 +7,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, freeze_time, new_test_user, tagged
 from odoo.tools import SQL, mute_logger
 
+from ..models import collection_case
 from .common import TODAY, CollectionsCommon, days_ago
 
 
@@ -377,6 +380,8 @@ class TestPlanApproval(SecurityCommon):
         self.assertEqual(self.plan.approval_state, "approved")
         self.assertEqual(self.plan.approved_by_id, self.team_manager)
         self.assertFalse(self._activities(self.plan), "the approval activity is done")
+        approval = self.plan.message_ids.filtered(lambda m: "Plan approved" in (m.body or ""))
+        self.assertIn(self.officer.partner_id, approval.partner_ids, "the officer is told")
         self.plan.with_user(self.officer).action_activate()
         self.assertEqual(self.plan.state, "active")
 
@@ -402,6 +407,8 @@ class TestPlanApproval(SecurityCommon):
         self.assertEqual(self.plan.refusal_reason, "Too long for a customer who broke two promises")
         refusal = self.plan.message_ids.filtered(lambda m: "broke two promises" in m.body)
         self.assertIn(self.officer.partner_id, refusal.partner_ids, "the officer is told")
+        approval = self.plan.message_ids.filtered(lambda m: "Plan approved" in (m.body or ""))
+        self.assertFalse(approval)
         self.assertFalse(self._activities(self.plan))
         with self.assertRaisesRegex(UserError, "needs a manager's approval"):
             self.plan.with_user(self.officer).action_activate()
@@ -525,6 +532,15 @@ class TestQueuedRuns(SecurityCommon):
         Run.with_user(self.manager).action_run_now()
         self.assertEqual(len(self._triggers(xmlid) - before), 1, "the run is queued")
         self.assertFalse(Run.search([]), "nothing ran in the request")
+
+    def test_refresh_of_many_cases_is_queued(self):
+        xmlid = "collections_officer.ir_cron_collection_case_refresh"
+        before = self._triggers(xmlid)
+        self.case.with_user(self.officer).action_refresh()
+        self.assertEqual(self._triggers(xmlid), before, "a few cases: refreshed at once")
+        with patch.object(collection_case, "REFRESH_NOW_MAX", 0):
+            self.case.with_user(self.officer).action_refresh()
+        self.assertEqual(len(self._triggers(xmlid) - before), 1)
 
     def test_refresh_all_is_queued(self):
         xmlid = "collections_officer.ir_cron_collection_case_refresh"
