@@ -347,6 +347,7 @@ class CollectionCase(models.Model):
 
     def write(self, vals):
         self._check_engine_fields([vals], writing=True)
+        self._check_owner_kept(vals)
         if "active" in vals and not vals["active"]:
             self._check_archivable()
         if vals.get("state", "open") != "closed" and {"state", "partner_id", "company_id"} & set(
@@ -410,6 +411,19 @@ class CollectionCase(models.Model):
                                 self._fields[name]._description_string(self.env) for name in touched
                             )
                         ),
+                    )
+                )
+
+    def _check_owner_kept(self, vals):
+        """A case's history belongs to its customer and company: they never change."""
+        if self.env.su:
+            return
+        for name in ("partner_id", "company_id"):
+            if name in vals and any(case[name].id != vals[name] for case in self):
+                raise UserError(
+                    self.env._(
+                        "The customer and company of a collection case cannot change: its "
+                        "contacts, promises and plans are theirs."
                     )
                 )
 

@@ -241,6 +241,8 @@ class TestEngineFields(SecurityCommon):
                 self.assertRaisesRegex(UserError, "cannot be set by hand"),
             ):
                 case.write(vals)
+        with self.assertRaisesRegex(UserError, "cannot change"):
+            case.write({"partner_id": self.other_customer.id})
         # What the officer decides stays theirs.
         case.write({"next_action_date": days_ahead(2), "hold_reason": "Called", "user_id": False})
         self.assertEqual(self.case.next_action_date, days_ahead(2))
