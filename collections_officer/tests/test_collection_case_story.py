@@ -56,7 +56,7 @@ class TestCollectionCaseStory(CollectionsCommon):
     def test_a_closed_case_keeps_its_story(self):
         self.assertEqual(self.case.opened_date, TODAY)
         self.assertEqual(self.case.opening_amount, 1500.0)
-        self.case.write({"level_id": self.level.id, "level_date": TODAY})
+        self.case.sudo().write({"level_id": self.level.id, "level_date": TODAY})
         with freeze_time(TODAY + timedelta(days=10)):
             self._pay(self.invoice, 1000, days_ago_paid=-10)
             self._pay(self.other_invoice, 500, days_ago_paid=-10)

@@ -70,8 +70,10 @@ class TestCollectionDocuments(CollectionsCommon):
         self._refresh()
         cases = self.case | self._case(other)
         final = self._letter_level()
-        followups = self.env["collection.followup"].create(
-            [{"case_id": case.id, "level_id": final.id} for case in cases]
+        followups = (
+            self.env["collection.followup"]
+            .sudo()
+            .create([{"case_id": case.id, "level_id": final.id} for case in cases])
         )
         html = self._html(LETTER, followups)
         self.assertIn("Acme Debtor", html)
@@ -102,14 +104,16 @@ class TestCollectionDocuments(CollectionsCommon):
 
     def test_a_letter_prints_the_level_it_was_prepared_for(self):
         final = self._letter_level()
-        followup = self.env["collection.followup"].create(
-            {"case_id": self.case.id, "level_id": final.id}
+        followup = (
+            self.env["collection.followup"]
+            .sudo()
+            .create({"case_id": self.case.id, "level_id": final.id})
         )
         followup._execute()
         self.assertTrue(followup.letter_to_print)
         # Printed days later: the case has moved on to the manager alert meanwhile.
-        self.case.level_id = self.manager_level
-        action = followup.action_print_letters()
+        self.case.sudo().level_id = self.manager_level
+        action = followup.with_env(self.env).action_print_letters()
         self.assertEqual(action["context"]["active_ids"], followup.ids)
         html = self._html(LETTER, followup)
         self.assertIn("Final Notice before Legal Action", html)
@@ -117,8 +121,10 @@ class TestCollectionDocuments(CollectionsCommon):
         self.assertNotIn("Manager Alert", html)
 
     def test_a_followup_keeps_the_figures_it_was_sent_with(self):
-        followup = self.env["collection.followup"].create(
-            {"case_id": self.case.id, "level_id": self._letter_level().id}
+        followup = (
+            self.env["collection.followup"]
+            .sudo()
+            .create({"case_id": self.case.id, "level_id": self._letter_level().id})
         )
         followup._execute()
         self.assertEqual(followup.state, "done")
@@ -213,8 +219,10 @@ class TestCollectionDocuments(CollectionsCommon):
             }
         )
         self.customer.email = "acme@example.com"
-        followup = self.env["collection.followup"].create(
-            {"case_id": self.case.id, "level_id": level.id}
+        followup = (
+            self.env["collection.followup"]
+            .sudo()
+            .create({"case_id": self.case.id, "level_id": level.id})
         )
         followup._execute()
         self.assertEqual(followup.state, "done", followup.error)
@@ -268,8 +276,10 @@ class TestCollectionDocuments(CollectionsCommon):
         self.officer.partner_id.phone = "+32 2 555 01 01"
         self.officer.email = "officer@example.com"
         self.case.user_id = self.officer
-        followup = self.env["collection.followup"].create(
-            {"case_id": self.case.id, "level_id": self._letter_level().id}
+        followup = (
+            self.env["collection.followup"]
+            .sudo()
+            .create({"case_id": self.case.id, "level_id": self._letter_level().id})
         )
         for report, records in (
             (STATEMENT, self.case),

@@ -140,8 +140,10 @@ class TestCollectionFollowupBeforeDue(FollowupCommon):
         level = self.env["collection.level"].create(
             {"name": "Letter", "policy_id": self.policy.id, "delay_days": -30, "print_letter": True}
         )
-        followup = self.env["collection.followup"].create(
-            {"case_id": self.case.id, "level_id": level.id}
+        followup = (
+            self.env["collection.followup"]
+            .sudo()
+            .create({"case_id": self.case.id, "level_id": level.id})
         )
         html = str(self.env["ir.actions.report"]._render_qweb_html(report, followup.ids)[0])
         self.assertIn("fall due on the dates shown", html)
