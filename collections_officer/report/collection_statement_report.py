@@ -1,5 +1,10 @@
+import io
+
+from lxml import html as lxml_html
+
 from odoo import api, fields, models
 from odoo.addons.base.models.ir_actions_report import _wkhtml
+from odoo.tools.pdf import PdfFileReader, PdfFileWriter
 
 STATEMENT_REPORT = "collections_officer.action_report_collection_statement"
 
@@ -65,24 +70,72 @@ class CollectionStatementReport(models.AbstractModel):
                 STATEMENT_REPORT, {}, res_ids=cases.ids
             )
             return {case.id: streams[case.id]["stream"].getvalue() for case in cases}
-        # A wkhtmltopdf built on unpatched Qt (Debian's) takes one document per call:
-        # the batch is still rendered and split per statement by Odoo in one go, then
-        # each statement is printed by a call of its own.
+        # A wkhtmltopdf built on unpatched Qt (Debian's) takes one document per call
+        # and draws no header or footer, so no page number can run across the batch:
+        # the statements are printed as one document (a process costs about a
+        # second) and split again where each one starts.
         html = report._render_qweb_html(STATEMENT_REPORT, cases.ids, data={"debug": False})[0]
         bodies, html_ids, header, footer, paperformat = report._prepare_html(
             html, report_model="collection.case"
         )
         statement_report = report._get_report(STATEMENT_REPORT)
-        return {
-            case_id: report._run_wkhtmltopdf(
-                [body],
+
+        def print_pdf(parts):
+            return report._run_wkhtmltopdf(
+                parts,
                 report_ref=statement_report,
                 header=header,
                 footer=footer,
                 specific_paperformat_args=paperformat,
             )
-            for case_id, body in zip(html_ids, bodies, strict=True)
-        }
+
+        if len(bodies) > 1:
+            pdf = print_pdf([self._merge_bodies(bodies)])
+            pdfs = self._split_statements(pdf, cases.browse(html_ids))
+            if pdfs:
+                return pdfs
+        return {case_id: print_pdf([body]) for case_id, body in zip(html_ids, bodies, strict=True)}
+
+    @api.model
+    def _merge_bodies(self, bodies):
+        """One HTML document of several statements, each starting a new page."""
+        document = lxml_html.fromstring(str(bodies[0]))
+        container = document.find(".//body")
+        for body in bodies[1:]:
+            container.append(lxml_html.fromstring('<div style="page-break-before: always;"/>'))
+            container.extend(lxml_html.fromstring(str(body)).find(".//body"))
+        return "<!DOCTYPE html>" + lxml_html.tostring(document, encoding="unicode")
+
+    @api.model
+    def _split_statements(self, pdf, cases):
+        """Split a PDF of the statements of ``cases`` (in that order) per case.
+
+        Each statement starts a page and names its case at the top: a case's
+        statement starts on the first page, after the previous one's, that
+        carries its reference (unpatched Qt writes no outline to split on).
+        Returns ``{case_id: bytes}``, or ``{}`` when a statement is not found
+        (the caller then prints them one by one).
+        """
+        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+        if len(reader.pages) == len(cases):
+            starts = list(range(len(cases)))
+        else:
+            starts, expected = [], list(cases)
+            for number, page in enumerate(reader.pages):
+                if expected and expected[0].name in page.extract_text():
+                    starts.append(number)
+                    expected.pop(0)
+            if expected or starts[0] != 0:
+                return {}
+        pdfs = {}
+        for case, first, last in zip(cases, starts, [*starts[1:], len(reader.pages)], strict=True):
+            writer = PdfFileWriter()
+            for number in range(first, last):
+                writer.add_page(reader.pages[number])
+            stream = io.BytesIO()
+            writer.write(stream)
+            pdfs[case.id] = stream.getvalue()
+        return pdfs
 
     @api.model
     def _invoice_pdf_attachments(self, cases):
