@@ -1,4 +1,5 @@
 from dateutil.relativedelta import relativedelta
+from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
@@ -88,6 +89,9 @@ class CollectionPlan(models.Model):
         readonly=True,
         help="When the plan was completed, broken or cancelled: money received later "
         "no longer counts.",
+    )
+    activation_date = fields.Date(
+        readonly=True, copy=False, help="When the customer's agreement made the plan active."
     )
     installment_ids = fields.One2many("collection.plan.installment", "plan_id", readonly=True)
     installment_count = fields.Integer(compute="_compute_schedule_figures")
@@ -364,7 +368,9 @@ class CollectionPlan(models.Model):
                     case=(active.case_id or self.case_id)[0].name,
                 )
             )
-        self.write({"state": "active"})
+        today = fields.Date.context_today(self)
+        self.write({"state": "active", "activation_date": today})
+        self._supersede_promises(today)
         self.case_id.filtered(lambda c: c.state in ("open", "promised", "escalated")).write(
             {"state": "plan"}
         )
@@ -381,6 +387,29 @@ class CollectionPlan(models.Model):
             }
         )
         return True
+
+    def _supersede_promises(self, today):
+        """Cancel the open promises of these plans' cases: the plan now counts the money."""
+        promises = self.env["collection.promise"].search(
+            [("case_id", "in", self.case_id.ids), ("state", "=", "open")]
+        )
+        if not promises:
+            return
+        promises.write({"state": "cancelled", "judged_date": today})
+        plan_of = {plan.case_id: plan for plan in self}
+        promises.case_id._message_log_batch(
+            bodies={
+                case.id: Markup("<br/>").join(
+                    self.env._(
+                        "Promise %(promise)s cancelled: superseded by %(plan)s.",
+                        promise=promise.display_name,
+                        plan=plan_of[case].display_name,
+                    )
+                    for promise in case_promises
+                )
+                for case, case_promises in promises.grouped("case_id").items()
+            }
+        )
 
     def action_cancel(self):
         if any(plan.state not in ("draft", "proposed", "active") for plan in self):

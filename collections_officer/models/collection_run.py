@@ -193,8 +193,9 @@ class CollectionRun(models.Model):
         for case in due_cases:
             followup = existing.get((case, due[case.id], case.followup_cycle))
             if followup:
-                # Sent, prepared or waiting already: only a blocked one is tried again.
-                retry |= followup.filtered(lambda f: f.state == "blocked")
+                # Sent, prepared or waiting already: only a blocked one, or one cancelled
+                # when it was about to be sent (the case moved meanwhile), is tried again.
+                retry |= followup.filtered(lambda f: f.state in ("blocked", "cancelled"))
                 continue
             manual = case.partner_id.collection_followup_mode == "manual"
             values.append(

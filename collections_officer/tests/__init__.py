@@ -8,6 +8,7 @@ from . import test_collection_compliance
 from . import test_collection_contact
 from . import test_collection_documents
 from . import test_collection_followup
+from . import test_collection_followup_officer
 from . import test_collection_followup_pre_due
 from . import test_collection_plan
 from . import test_collection_plan_allocation
