@@ -47,8 +47,7 @@ class CollectionSendWizard(models.TransientModel):
         on the saved cases: the preview of an unsaved wizard shows what Send does.
         """
         cases = self.case_ids._origin
-        override = bool(self.is_manager and (self.override_reason or "").strip())
-        decisions = cases._get_manual_levels(override=override)
+        decisions = cases._get_manual_levels(override=self._is_overriding())
         plan = {}
         for case in cases:
             level, resend, reason = decisions[case.id]
@@ -61,12 +60,18 @@ class CollectionSendWizard(models.TransientModel):
             plan[case] = (level, resend, escape(what))
         return plan
 
+    def _is_overriding(self):
+        """A collections manager gave a reason to send what the brakes would stop."""
+        return bool((self.override_reason or "").strip()) and self.env.user.has_group(
+            "collections_officer.group_collections_manager"
+        )
+
     def action_send(self):
         self.ensure_one()
-        if self.override_reason and not self.is_manager:
-            raise UserError(self.env._("Only a collections manager can override the guard."))
+        if self.override_reason:
+            self.env["collection.compliance"]._check_override(self.override_reason)
         cases = self.case_ids._origin
-        override = bool(self.is_manager and (self.override_reason or "").strip())
+        override = self._is_overriding()
         decisions = cases._get_manual_levels(override=override)
         nothing = [
             self.env._("%(case)s: %(reason)s", case=case.display_name, reason=reason)
