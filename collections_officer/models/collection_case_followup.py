@@ -32,7 +32,11 @@ class CollectionCase(models.Model):
         "default; archived policies are skipped.",
     )
 
-    @api.depends("policy_id.active", "partner_id", "company_id.collection_policy_id.active")
+    @api.depends(
+        "policy_id.active",
+        "partner_id.collection_policy_id.active",
+        "company_id.collection_policy_id.active",
+    )
     def _compute_effective_policy_id(self):
         policies = self._get_followup_policies()
         for case in self:

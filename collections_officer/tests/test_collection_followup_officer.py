@@ -70,6 +70,10 @@ class TestSendNow(FollowupCommon):
                 self._wizard().action_send()
             with self.assertRaisesRegex(UserError, "Only a collections manager"):
                 self._wizard(override_reason="Customer asked for it").action_send()
+            with self.assertRaisesRegex(UserError, "Only a collections manager"):
+                # Over RPC the wizard's own flag proves nothing.
+                self._wizard(is_manager=True, override_reason="I say so").action_send()
+            self.assertEqual(self.case.level_id, self.level_1)
             self._wizard(
                 self.manager, override_reason="Agreed with the customer's CFO"
             ).action_send()
