@@ -150,6 +150,18 @@ class TestOldDebt(FollowupCommon):
         self.assertEqual(self.case.level_id, self.level_3, "the final notice comes first")
         self.assertFalse(self.customer.collection_credit_hold)
 
+    def test_send_now_starts_old_debt_at_its_level_too(self):
+        self.level_3.required_before_next = True
+        self.case = self._open_case(150)
+        wizard = (
+            self.env["collection.send.wizard"]
+            .with_user(self.officer)
+            .create({"case_ids": self.case.ids})
+        )
+        self.assertIn("Final notice", wizard.preview)
+        wizard.action_send()
+        self.assertEqual(self.case.level_id, self.level_3)
+
     def test_without_the_option_the_first_contact_is_the_first_level(self):
         self.policy.first_level_by_age = False
         self.case = self._open_case(150)
