@@ -90,9 +90,6 @@ class CollectionPlan(models.Model):
         help="When the plan was completed, broken or cancelled: money received later "
         "no longer counts.",
     )
-    activation_date = fields.Date(
-        readonly=True, copy=False, help="When the customer's agreement made the plan active."
-    )
     installment_ids = fields.One2many("collection.plan.installment", "plan_id", readonly=True)
     installment_count = fields.Integer(compute="_compute_schedule_figures")
     last_date = fields.Date(string="Last Installment", compute="_compute_schedule_figures")
@@ -100,6 +97,9 @@ class CollectionPlan(models.Model):
         compute="_compute_duration_months",
         store=True,
         help="Months from the start to the last installment.",
+    )
+    activation_date = fields.Date(
+        readonly=True, copy=False, help="When the customer's agreement made the plan active."
     )
     note = fields.Html()
 
@@ -368,9 +368,7 @@ class CollectionPlan(models.Model):
                     case=(active.case_id or self.case_id)[0].name,
                 )
             )
-        today = fields.Date.context_today(self)
-        self.write({"state": "active", "activation_date": today})
-        self._supersede_promises(today)
+        self.write({"state": "active"})
         self.case_id.filtered(lambda c: c.state in ("open", "promised", "escalated")).write(
             {"state": "plan"}
         )
@@ -386,12 +384,18 @@ class CollectionPlan(models.Model):
                 for plan in self
             }
         )
+        self._record_agreement()
         return True
 
-    def _supersede_promises(self, today):
-        """Cancel the open promises of these plans' cases: the plan now counts the money."""
-        promises = self.env["collection.promise"].search(
-            [("case_id", "in", self.case_id.ids), ("state", "=", "open")]
+    def _record_agreement(self):
+        """The customer agreed these plans today: they supersede the open promises of their
+        cases, cancelled with a note, so that the same money is never counted twice."""
+        today = fields.Date.context_today(self)
+        self.sudo().write({"activation_date": today})
+        promises = (
+            self.env["collection.promise"]
+            .sudo()
+            .search([("case_id", "in", self.case_id.ids), ("state", "=", "open")])
         )
         if not promises:
             return
