@@ -88,6 +88,12 @@ class CollectionFollowup(models.Model):
         "A follow-up level is executed once per case and cycle.",
     )
 
+    def write(self, vals):
+        # Sent by hand now: what keeps a second click from sending again.
+        if vals.get("sent_by_id"):
+            vals = vals | {"sent_date": fields.Datetime.now()}
+        return super().write(vals)
+
     @api.depends("case_id", "level_id")
     def _compute_display_name(self):
         for followup in self:
@@ -101,9 +107,7 @@ class CollectionFollowup(models.Model):
         if not to_send:
             raise UserError(self.env._("Only follow-ups to review, blocked or failed can be sent."))
         to_send.check_access("write")
-        to_send.write(
-            {"sent_by_id": self.env.uid, "sent_date": fields.Datetime.now(), "error": False}
-        )
+        to_send.write({"sent_by_id": self.env.uid, "error": False})
         to_send._execute()
         return True
 

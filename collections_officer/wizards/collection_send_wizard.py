@@ -109,7 +109,7 @@ class CollectionSendWizard(models.TransientModel):
                 }
             )
         to_send |= Followup.create(values)
-        to_send.write({"sent_by_id": self.env.uid, "sent_date": fields.Datetime.now()})
+        to_send.write({"sent_by_id": self.env.uid})
         context = {"collection_override_reason": self.override_reason} if override else {}
         to_send.with_context(**context)._execute()
         if override:
