@@ -108,6 +108,19 @@ class TestSendNow(FollowupCommon):
             self._wizard().action_send()
         self.assertFalse(self._followups())
 
+    def test_the_preview_says_what_the_guard_will_block_or_defer(self):
+        self.case.breathing_space_until = TODAY + timedelta(days=30)
+        preview = self._preview()
+        self.assertIn("Reminder", preview)
+        self.assertIn("Email blocked: Breathing space", preview)
+        self.case.write({"breathing_space_until": False, "level_id": self.level_2.id})
+        self.case.level_date = TODAY - timedelta(days=20)
+        with freeze_time(NOON + timedelta(hours=10)):
+            # 22:00: the SMS of the final notice waits for the morning.
+            preview = self._preview()
+            self.assertIn("Final notice", preview)
+            self.assertIn("SMS waits until", preview)
+
     def test_a_closed_case_has_nothing_to_send(self):
         self._pay(self.invoice, 1000)
         self._refresh()

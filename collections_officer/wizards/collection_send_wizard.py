@@ -2,6 +2,9 @@ from markupsafe import Markup, escape
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import format_datetime
+
+from ..models.collection_followup import ACTION_CHANNEL
 
 
 class CollectionSendWizard(models.TransientModel):
@@ -44,10 +47,13 @@ class CollectionSendWizard(models.TransientModel):
         """What "send now" does per case: ``{case: (level, resend, description)}``.
 
         The cases' own decision (``collection.case._get_manual_levels``), read
-        on the saved cases: the preview of an unsaved wizard shows what Send does.
+        on the saved cases: the preview of an unsaved wizard shows what Send does,
+        with what the compliance guard will block or defer on each channel.
         """
         cases = self.case_ids._origin
-        decisions = cases._get_manual_levels(override=self._is_overriding())
+        override = self._is_overriding()
+        decisions = cases._get_manual_levels(override=override)
+        guard_notes = self._guard_notes(cases, decisions, override)
         plan = {}
         for case in cases:
             level, resend, reason = decisions[case.id]
@@ -57,8 +63,45 @@ class CollectionSendWizard(models.TransientModel):
                 what = self.env._("%(level)s again", level=level.name)
             else:
                 what = level.name
+            if guard_notes.get(case.id):
+                what = f"{what} ({'; '.join(guard_notes[case.id])})"
             plan[case] = (level, resend, escape(what))
         return plan
+
+    def _guard_notes(self, cases, decisions, override):
+        """What the compliance guard will say on each channel: ``{case_id: [note]}``."""
+        guard = self.env["collection.compliance"]
+        labels = dict(
+            self.env["collection.contact"]._fields["channel"]._description_selection(self.env)
+        )
+        recipients = cases._get_followup_recipients()
+        notes = {}
+        for action, channel in ACTION_CHANNEL.items():
+            reached = cases.filtered(
+                lambda c, a=action: decisions[c.id][0] and a in decisions[c.id][0]._get_actions()
+            )
+            if not reached:
+                continue
+            kwargs = {"override_reason": self.override_reason} if override else {}
+            verdicts = guard._check_contacts(reached, channel, recipients=recipients, **kwargs)
+            for case in reached:
+                verdict = verdicts[case.id]
+                if verdict["verdict"] == "blocked":
+                    note = self.env._(
+                        "%(channel)s blocked: %(reason)s",
+                        channel=labels[channel],
+                        reason=verdict["reason"],
+                    )
+                elif verdict["verdict"] == "deferred":
+                    note = self.env._(
+                        "%(channel)s waits until %(date)s",
+                        channel=labels[channel],
+                        date=format_datetime(self.env, verdict["defer_until"]),
+                    )
+                else:
+                    continue
+                notes.setdefault(case.id, []).append(note)
+        return notes
 
     def _is_overriding(self):
         """A collections manager gave a reason to send what the brakes would stop."""
