@@ -113,8 +113,8 @@ class TestSendNow(FollowupCommon):
         preview = self._preview()
         self.assertIn("Reminder", preview)
         self.assertIn("Email blocked: Breathing space", preview)
-        self.case.write({"breathing_space_until": False, "level_id": self.level_2.id})
-        self.case.level_date = TODAY - timedelta(days=20)
+        self.case.sudo().write({"breathing_space_until": False, "level_id": self.level_2.id})
+        self.case.sudo().level_date = TODAY - timedelta(days=20)
         with freeze_time(NOON + timedelta(hours=10)):
             # 22:00: the SMS of the final notice waits for the morning.
             preview = self._preview()
@@ -196,7 +196,9 @@ class TestRecheckBeforeActing(FollowupCommon):
         self.night = datetime.combine(TODAY + timedelta(days=30), datetime.min.time())
 
     def _defer_the_sms(self):
-        self.case.write({"level_id": self.level_2.id, "level_date": TODAY - timedelta(days=30)})
+        self.case.sudo().write(
+            {"level_id": self.level_2.id, "level_date": TODAY - timedelta(days=30)}
+        )
         with freeze_time(self.night + timedelta(hours=3)):
             self._refresh()
             self._run()
@@ -247,7 +249,7 @@ class TestRecheckBeforeActing(FollowupCommon):
             self._run()
             followup = self._followups()
             self.assertEqual(followup.state, "to_review")
-            self.case.write({"state": "hold", "hold_reason": "Invoice disputed"})
+            self.case.sudo().write({"state": "hold", "hold_reason": "Invoice disputed"})
             followup.with_user(self.officer).action_send()
         self.assertEqual(followup.state, "cancelled")
         self.assertEqual(followup.blocked_reason, "Invoice disputed")
@@ -280,7 +282,7 @@ class TestBlockersAndRecipients(FollowupCommon):
         self.level_1.charge_rule_id = self.env["collection.charge.rule"].create(
             {"name": "Fee", "fee_amount": 40}
         )
-        self.case.write({"state": "hold", "hold_reason": "Invoice disputed"})
+        self.case.sudo().write({"state": "hold", "hold_reason": "Invoice disputed"})
         wizard = (
             self.env["collection.send.wizard"]
             .with_user(self.manager)
@@ -300,7 +302,9 @@ class TestBlockersAndRecipients(FollowupCommon):
         self._run()
         self.assertEqual(self._followups().state, "done")
         self.assertEqual(self._emails().partner_ids, self.customer, "no e-mail at the contact")
-        self.case.write({"level_id": self.level_2.id, "level_date": TODAY - timedelta(days=30)})
+        self.case.sudo().write(
+            {"level_id": self.level_2.id, "level_date": TODAY - timedelta(days=30)}
+        )
         self.level_3.print_letter = False
         with freeze_time(NOON + timedelta(days=30)):
             self._refresh()
@@ -338,7 +342,9 @@ class TestLocalTimeAndDays(FollowupCommon):
         # The customer has no timezone: the company's (Sydney) applies, not the user's.
         self.env.user.tz = "UTC"
         self.company.partner_id.tz = "Australia/Sydney"
-        self.case.write({"level_id": self.level_1.id, "level_date": TODAY - timedelta(days=14)})
+        self.case.sudo().write(
+            {"level_id": self.level_1.id, "level_date": TODAY - timedelta(days=14)}
+        )
         # 21:00 UTC is 07:00 in Sydney the next day: the call waits for 08:00 there.
         with freeze_time(datetime.combine(TODAY, datetime.min.time()) + timedelta(hours=21)):
             self._run()
