@@ -324,7 +324,7 @@ class CollectionCase(models.Model):
     def _compute_followup_partner_id(self):
         recipients = self._get_followup_recipients()
         for case in self:
-            case.followup_partner_id = recipients[case.id]
+            case.followup_partner_id = recipients[case.id]["email"]
 
     @api.depends("partner_id")
     def _compute_display_name(self):

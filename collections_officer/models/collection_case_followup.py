@@ -1,4 +1,17 @@
-from odoo import fields, models
+from datetime import timedelta
+
+from odoo import api, fields, models
+
+# A second click on "Send Follow-up Now" within these minutes sends nothing.
+MANUAL_SEND_COOLDOWN = 10
+# The address each channel needs on its recipient.
+RECIPIENT_ADDRESS = {
+    "email": "email",
+    "sms": "phone",
+    "phone": "phone",
+    "letter": "street",
+    "visit": "street",
+}
 
 
 # collection.case is split by job on purpose: the case, its refresh, its follow-up decisions.
@@ -7,27 +20,69 @@ class CollectionCase(models.Model):
 
     _inherit = "collection.case"  # pylint: disable=consider-merging-classes-inherited
 
-    def _get_followup_blockers(self):
-        """Why automated follow-up must wait, per case: ``{case_id: reason}``.
+    effective_policy_id = fields.Many2one(
+        "collection.policy",
+        compute="_compute_effective_policy_id",
+        help="The policy the case follows: its own, else its customer's, else the company's "
+        "default; archived policies are skipped.",
+    )
 
-        The one place that knows every reason to leave a case alone (hold,
-        breathing space, kept promises and plans, ...); batched over ``self``.
+    @api.depends(
+        "policy_id.active",
+        "partner_id.collection_policy_id.active",
+        "company_id.collection_policy_id.active",
+    )
+    def _compute_effective_policy_id(self):
+        policies = self._get_followup_policies()
+        for case in self:
+            case.effective_policy_id = policies.get(case.id, False)
+
+    def _get_contact_blockers(self, channel=None, at=None, recipients=None):
+        """Why no action of a level may reach these cases now: ``{case_id: reason}``.
+
+        Hold and breathing space stop every action, charges included; the
+        customer's do-not-contact and cease-communication flags stop the actions
+        that reach them (``channel`` set). The breathing space is judged on the
+        recipient's own day at ``at`` (naive UTC, default now). Used by the
+        engine and the compliance guard alike.
         """
-        today = fields.Date.context_today(self)
+        today_of = self._get_local_today(at, channel or "email", recipients)
         blockers = {}
         for case in self:
-            if case.state == "closed":
-                blockers[case.id] = self.env._("The case is closed.")
+            customer = case.partner_id
+            if channel and customer.collection_do_not_contact:
+                blockers[case.id] = self.env._("The customer must not be contacted.")
+            elif channel and customer.collection_cease_communication:
+                blockers[case.id] = self.env._("The customer asked that communications cease.")
             elif case.state == "hold":
                 blockers[case.id] = case.hold_reason or self.env._("The case is on hold.")
-            elif case.breathing_space_until and case.breathing_space_until >= today:
+            elif case.breathing_space_until and case.breathing_space_until >= today_of[case.id]:
                 blockers[case.id] = self.env._(
                     "Breathing space until %(date)s.", date=case.breathing_space_until
                 )
-        # A promise not yet due or a plan on track: the customer keeps their word, wait.
-        waiting = self - self.browse(blockers)
+        return blockers
+
+    def _get_local_today(self, at=None, channel="email", recipients=None):
+        """Each case recipient's date at ``at`` (naive UTC, default now): ``{case_id: date}``."""
+        at = at or fields.Datetime.now()
+        guard = self.env["collection.compliance"]
+        recipients = recipients or self._get_followup_recipients()
+        return {
+            case.id: guard._local_datetime(
+                at, recipients[case.id].get(channel, case.partner_id), case.company_id
+            ).date()
+            for case in self
+        }
+
+    def _get_commitment_blockers(self, today=None):
+        """Cases whose customer keeps their word: ``{case_id: reason}``.
+
+        An open promise not yet due, or a payment plan on track.
+        """
+        today = today or fields.Date.context_today(self)
+        blockers = {}
         promises = self.env["collection.promise"].search(
-            self.env["collection.promise"]._open_promise_domain(waiting, today)
+            self.env["collection.promise"]._open_promise_domain(self, today)
         )
         for promise in promises:
             blockers.setdefault(
@@ -35,7 +90,7 @@ class CollectionCase(models.Model):
                 self.env._("Promise to pay %(promise)s.", promise=promise.display_name),
             )
         plans = self.env["collection.plan"].search(
-            [("case_id", "in", waiting.ids), ("state", "=", "active")]
+            [("case_id", "in", self.ids), ("state", "=", "active")]
         )
         for plan in plans._filtered_on_track():
             blockers.setdefault(
@@ -44,34 +99,108 @@ class CollectionCase(models.Model):
             )
         return blockers
 
+    def _get_followup_blockers(self):
+        """Why automated follow-up must wait, per case: ``{case_id: reason}``.
+
+        The one place that knows every reason to leave a case alone (closed,
+        hold, breathing space, kept promises and plans); batched over ``self``.
+        """
+        blockers = {
+            case.id: self.env._("The case is closed.") for case in self if case.state == "closed"
+        }
+        blockers.update((self - self.browse(blockers))._get_contact_blockers())
+        blockers.update((self - self.browse(blockers))._get_commitment_blockers())
+        return blockers
+
+    def _get_recent_agreements(self, today=None):
+        """Cases whose customer agreed a promise or a plan in the company's quiet days.
+
+        ``{case_id: reason}``: nothing is sent to them by hand meanwhile (a manager
+        may override). A cancelled promise or plan does not count.
+        """
+        today = today or fields.Date.context_today(self)
+        agreements = {}
+        for company, cases in self.grouped("company_id").items():
+            days = company.collection_agreement_quiet_days
+            if not days:
+                continue
+            since = today - timedelta(days=days - 1)
+            promises = self.env["collection.promise"].search(
+                [
+                    ("case_id", "in", cases.ids),
+                    ("state", "!=", "cancelled"),
+                    ("start_date", ">=", since),
+                ],
+                order="start_date desc",
+            )
+            for promise in promises:
+                agreements.setdefault(
+                    promise.case_id.id,
+                    self.env._(
+                        "The customer promised to pay on %(date)s: nothing is sent by hand "
+                        "within %(days)s days of an agreement.",
+                        date=promise.start_date,
+                        days=days,
+                    ),
+                )
+            plans = self.env["collection.plan"].search(
+                [
+                    ("case_id", "in", cases.ids),
+                    ("state", "!=", "cancelled"),
+                    ("activation_date", ">=", since),
+                ],
+                order="activation_date desc",
+            )
+            for plan in plans:
+                agreements.setdefault(
+                    plan.case_id.id,
+                    self.env._(
+                        "The customer agreed a payment plan on %(date)s: nothing is sent by "
+                        "hand within %(days)s days of an agreement.",
+                        date=plan.activation_date,
+                        days=days,
+                    ),
+                )
+        return agreements
+
     # ---------------------------------------------------------------- follow-up
 
+    @api.model
+    def _resolve_policy(self, policy, partner, company):
+        """The first active policy of: ``policy`` (the case's), the customer's, the company's."""
+        for candidate in (
+            policy,
+            partner.with_company(company).collection_policy_id,
+            company.collection_policy_id,
+        ):
+            if candidate and candidate.active:
+                return candidate
+        return self.env["collection.policy"]
+
     def _get_followup_policies(self):
-        """The policy each case follows: its own, its customer's, else its company's default."""
-        policies = {}
-        for company, cases in self.grouped("company_id").items():
-            for case in cases.with_company(company):
-                policies[case.id] = (
-                    case.policy_id
-                    or case.partner_id.collection_policy_id
-                    or company.collection_policy_id
-                )
-        return policies
+        """The policy each case follows: ``{case_id: policy}`` (see ``_resolve_policy``)."""
+        return {
+            case.id: self._resolve_policy(case.policy_id, case.partner_id, case.company_id)
+            for case in self
+        }
 
-    def _get_due_levels(self, ignore_spacing=False):
-        """The level each case should get now: ``{case_id: level}`` (cases with none omitted).
+    def _get_next_levels(self):
+        """The level each case reaches next: ``{case_id: (level, not_before)}``.
 
-        The next level of the policy after the case's current one fires when the
-        oldest overdue item reached its delay and, unless ``ignore_spacing``, the
-        days between the two levels have passed since the current one fired. A
-        case moves one level at a time and never back. Levels with a negative
-        delay remind before the earliest due date of a case with nothing overdue
-        yet; once something is overdue they are past and left out.
+        Cases with none omitted. The next level of the policy after the case's
+        current one is reached when the oldest overdue item reached its delay;
+        ``not_before`` is the day the spacing between the two levels allows it
+        (False: no spacing applies). A case moves one level at a time and never
+        back, except its first contact when the policy starts old debt at the
+        level its age reaches: then it stops at the first level reached that
+        must be sent before the next ones. Levels with a negative delay remind
+        before the earliest due date of a case with nothing overdue yet; once
+        something is overdue they are past and left out.
         """
         today = fields.Date.context_today(self)
-        due, levels_of = {}, {}
-        for case, policy in self._get_followup_policies().items():
-            case = self.browse(case)
+        steps, levels_of = {}, {}
+        for case_id, policy in self._get_followup_policies().items():
+            case = self.browse(case_id)
             reference = case.oldest_due_date or case.next_due_date
             if not policy or not reference:
                 continue
@@ -82,6 +211,7 @@ class CollectionCase(models.Model):
                     all_levels.filtered(lambda level: level.delay_days >= 0),
                 )
             levels = levels_of[policy][1 if case.oldest_due_date else 0]
+            age = (today - reference).days
             current = case.level_id
             if current and current not in levels:
                 # The policy changed: carry on after the levels with a shorter delay.
@@ -91,28 +221,124 @@ class CollectionCase(models.Model):
             if position >= len(levels):
                 continue
             level = levels[position]
-            if (today - reference).days < level.delay_days:
+            if age < level.delay_days:
                 continue
-            if current and case.level_date and not ignore_spacing:
-                if (today - case.level_date).days < level.delay_days - current.delay_days:
-                    continue
-            due[case.id] = level
-        return due
+            if not current and policy.first_level_by_age:
+                reached = levels.filtered(lambda lvl, a=age: lvl.delay_days <= a)
+                required = reached[:-1].filtered("required_before_next")
+                level = required[:1] or reached[-1:]
+            not_before = False
+            if current and case.level_date:
+                not_before = case.level_date + timedelta(days=level.delay_days - current.delay_days)
+            steps[case.id] = (level, not_before)
+        return steps
+
+    def _get_due_levels(self, ignore_spacing=False):
+        """The level each case should get now: ``{case_id: level}`` (cases with none omitted).
+
+        See ``_get_next_levels``; unless ``ignore_spacing``, the days between
+        the current level and the next must have passed.
+        """
+        today = fields.Date.context_today(self)
+        return {
+            case_id: level
+            for case_id, (level, not_before) in self._get_next_levels().items()
+            if ignore_spacing or not not_before or not_before <= today
+        }
+
+    def _get_manual_levels(self, override=False):
+        """What sending by hand does on each case now: ``{case_id: (level, resend, reason)}``.
+
+        The one decision behind "Send Follow-up Now": its preview shows it and
+        its button executes it. ``level`` is the level sent (False: nothing is
+        sent, ``reason`` says why); ``resend`` when it is the current level again
+        because no other is due. Brakes: a level sent by hand minutes ago, an
+        agreement of the last days, a promise or plan kept, a hold and the level
+        spacing stop it; a manager's ``override`` (with a logged reason) lifts
+        all but the first.
+        """
+        now = fields.Datetime.now()
+        today = fields.Date.context_today(self)
+        live = self.filtered(lambda c: c.state != "closed")
+        recent = {
+            followup.case_id.id: followup
+            for followup in self.env["collection.followup"].search(
+                [
+                    ("case_id", "in", live.ids),
+                    ("sent_date", ">", now - timedelta(minutes=MANUAL_SEND_COOLDOWN)),
+                ],
+                order="sent_date",
+            )
+        }
+        holds = {}
+        if not override:
+            # Breathing space and do-not-contact are the compliance guard's to judge
+            # and log, channel by channel.
+            holds = live._get_commitment_blockers(today)
+            holds.update(
+                (case.id, case.hold_reason or self.env._("The case is on hold."))
+                for case in live
+                if case.state == "hold"
+            )
+        agreements = {} if override else live._get_recent_agreements(today)
+        steps = live._get_next_levels()
+        result = {}
+        for case in self:
+            level, resend, reason = False, False, False
+            if case.state == "closed":
+                reason = self.env._("The case is closed.")
+            elif case.id in recent:
+                reason = self.env._(
+                    "%(level)s was sent by hand less than %(minutes)s minutes ago.",
+                    level=recent[case.id].level_id.name,
+                    minutes=MANUAL_SEND_COOLDOWN,
+                )
+            elif case.id in holds:
+                reason = holds[case.id]
+            elif case.id in agreements:
+                reason = agreements[case.id]
+            elif case.id in steps:
+                level, not_before = steps[case.id]
+                if not override and not_before and not_before > today:
+                    reason = self.env._(
+                        "%(level)s is not due before %(date)s (the days between two levels).",
+                        level=level.name,
+                        date=not_before,
+                    )
+                    level = False
+            elif case.level_id:
+                level, resend = case.level_id, True
+            else:
+                reason = self.env._("Nothing is due yet.")
+            result[case.id] = (level, resend, reason)
+        return result
 
     def _get_followup_recipients(self):
-        """Who receives the follow-up: ``{case_id: partner}``.
+        """Who receives each channel of the follow-up: ``{case_id: {channel: partner}}``.
 
-        The customer's dedicated collections contact, else its invoice address,
-        else the customer itself.
+        Per channel, the first of the customer's dedicated collections contact,
+        its invoice address and the customer itself that has the address the
+        channel needs (e-mail, phone for SMS and calls, street for letters); the
+        first of them when none has it, so that the failure names someone.
         """
         invoice_addresses = {}
         for address in self.env["res.partner"].search(
             [("parent_id", "in", self.partner_id.ids), ("type", "=", "invoice")], order="id desc"
         ):
             invoice_addresses[address.parent_id.id] = address
-        return {
-            case.id: case.partner_id.collection_contact_id
-            or invoice_addresses.get(case.partner_id.id)
-            or case.partner_id
-            for case in self
-        }
+        recipients = {}
+        for case in self:
+            candidates = [
+                partner
+                for partner in (
+                    case.partner_id.collection_contact_id,
+                    invoice_addresses.get(case.partner_id.id),
+                    case.partner_id,
+                )
+                if partner
+            ]
+            recipients[case.id] = {
+                channel: next((p for p in candidates if p[address]), candidates[0])
+                for channel, address in RECIPIENT_ADDRESS.items()
+            }
+        return recipients

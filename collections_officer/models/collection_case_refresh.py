@@ -217,10 +217,8 @@ class CollectionCase(models.Model):
         due_soon = set()
         for partner in partners:
             case = open_by_partner.get(partner.id)
-            policy = (
-                (case and case.policy_id)
-                or partner.collection_policy_id
-                or company.collection_policy_id
+            policy = self._resolve_policy(
+                case.policy_id if case else self.env["collection.policy"], partner, company
             )
             if policy.id in reach and days_to_due[partner.id] <= reach[policy.id]:
                 due_soon.add(partner.id)

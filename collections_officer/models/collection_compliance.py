@@ -17,6 +17,12 @@ CAP_FIELDS = {
     "email": "collection_max_emails",
     "visit": "collection_max_visits",
 }
+# The weekdays (Monday is 0) of each choice of contact days.
+CONTACT_WEEKDAYS = {
+    "mon_fri": (0, 1, 2, 3, 4),
+    "mon_sat": (0, 1, 2, 3, 4, 5),
+    "all": (0, 1, 2, 3, 4, 5, 6),
+}
 
 
 class CollectionCompliance(models.AbstractModel):
@@ -25,53 +31,43 @@ class CollectionCompliance(models.AbstractModel):
     _name = "collection.compliance"
     _description = "Collection Contact Compliance Guard"
 
-    def _check_contacts(self, cases, channel, at=None, override_reason=None):
+    def _check_contacts(self, cases, channel, at=None, override_reason=None, recipients=None):
         """May we contact these cases' customers through ``channel`` at ``at``?
 
         Returns ``{case_id: {"verdict": "allowed" | "blocked" | "deferred",
         "reason": str | False, "defer_until": datetime | False}}``, batched over
-        cases: two queries whatever their number. ``at`` is a naive UTC datetime
-        (default: now). A collections manager may let a blocked or deferred
-        contact through with ``override_reason``; the reason is returned.
+        cases: a few queries whatever their number. ``at`` is a naive UTC datetime
+        (default: now). Local hours, days and dates are the recipient's of the
+        channel (``recipients``: see ``collection.case._get_followup_recipients``).
+        A collections manager may let a blocked or deferred contact through with
+        ``override_reason``; the reason is returned.
         """
         at = at or fields.Datetime.now()
         if override_reason is not None:
             self._check_override(override_reason)
-        today = fields.Date.context_today(self, at)
+        recipients = recipients or cases._get_followup_recipients()
+        blockers = cases._get_contact_blockers(channel, at, recipients)
         counts, conversations = self._recent_contacts(cases, channel, at)
         result = {}
         for case in cases:
             verdict, reason, defer_until = "allowed", False, False
             customer = case.partner_id
             company = case.company_id
-            if customer.collection_do_not_contact:
-                verdict, reason = "blocked", self.env._("The customer must not be contacted.")
-            elif customer.collection_cease_communication:
-                verdict, reason = (
-                    "blocked",
-                    self.env._("The customer asked that communications cease."),
-                )
-            elif case.state == "hold":
-                verdict, reason = "blocked", case.hold_reason or self.env._("The case is on hold.")
-            elif case.breathing_space_until and case.breathing_space_until >= today:
-                verdict, reason = (
-                    "blocked",
-                    self.env._("Breathing space until %(date)s.", date=case.breathing_space_until),
-                )
-            elif channel == "phone" and conversations.get(
-                customer.id, datetime.min
-            ) > at - timedelta(days=company.collection_call_quiet_days):
+            key = (customer.id, company.id)
+            if case.id in blockers:
+                verdict, reason = "blocked", blockers[case.id]
+            elif channel == "phone" and conversations.get(key, datetime.min) > at - timedelta(
+                days=company.collection_call_quiet_days
+            ):
                 verdict, reason = (
                     "blocked",
                     self.env._(
                         "No call within %(days)s days after a conversation (last on %(date)s).",
                         days=company.collection_call_quiet_days,
-                        date=fields.Date.to_date(conversations[customer.id]),
+                        date=fields.Date.to_date(conversations[key]),
                     ),
                 )
-            elif channel in CAP_FIELDS and 0 < company[CAP_FIELDS[channel]] <= counts.get(
-                customer.id, 0
-            ):
+            elif channel in CAP_FIELDS and 0 < company[CAP_FIELDS[channel]] <= counts.get(key, 0):
                 verdict, reason = (
                     "blocked",
                     self.env._(
@@ -79,15 +75,16 @@ class CollectionCompliance(models.AbstractModel):
                         max=company[CAP_FIELDS[channel]],
                         channel=channel,
                         days=company.collection_cap_window_days,
-                        count=counts[customer.id],
+                        count=counts[key],
                     ),
                 )
             elif channel in TIMED_CHANNELS:
-                defer_until = self._next_contact_time(customer, company, at)
+                recipient = recipients[case.id].get(channel, customer)
+                defer_until = self._next_contact_time(customer, company, at, recipient)
                 if defer_until:
                     verdict, reason = (
                         "deferred",
-                        self.env._("Outside the customer's contact hours."),
+                        self.env._("Outside the customer's contact hours and days."),
                     )
             if verdict != "allowed" and override_reason:
                 verdict, defer_until = "allowed", False
@@ -107,48 +104,61 @@ class CollectionCompliance(models.AbstractModel):
             raise UserError(self.env._("Only a collections manager can override the guard."))
 
     def _recent_contacts(self, cases, channel, at):
-        """Per customer: contacts of the channel in the window, and the last call conversation."""
-        customers = cases.partner_id
-        companies = cases.company_id
-        window = max(companies.mapped("collection_cap_window_days") or [0])
-        quiet = max(companies.mapped("collection_call_quiet_days") or [0])
+        """Per (customer, company): contacts of the channel in the company's window, and the
+        last call conversation within its quiet days."""
         Contact = self.env["collection.contact"].sudo()
-        base = [
-            ("case_id.partner_id", "in", customers.ids),
-            ("case_id.company_id", "in", companies.ids),
-            ("date", "<=", at),
-        ]
         counts = defaultdict(int)
-        for case, count in Contact._read_group(
-            [
-                *base,
-                ("channel", "=", channel),
-                ("direction", "=", "outbound"),
-                ("outcome", "!=", "blocked"),
-                ("date", ">", at - timedelta(days=window)),
-            ],
-            ["case_id"],
-            ["__count"],
-        ):
-            counts[case.partner_id.id] += count
         conversations = {}
-        if channel == "phone" and quiet:
-            for case, last in Contact._read_group(
-                [
-                    *base,
-                    ("channel", "=", "phone"),
-                    ("outcome", "in", CONVERSATIONS),
-                    ("date", ">", at - timedelta(days=quiet)),
-                ],
-                ["case_id"],
-                ["date:max"],
-            ):
-                partner_id = case.partner_id.id
-                conversations[partner_id] = max(last, conversations.get(partner_id, last))
+        for company, company_cases in cases.grouped("company_id").items():
+            base = [
+                ("case_id.partner_id", "in", company_cases.partner_id.ids),
+                ("case_id.company_id", "=", company.id),
+                ("date", "<=", at),
+            ]
+            window = company.collection_cap_window_days
+            if channel in CAP_FIELDS and company[CAP_FIELDS[channel]]:
+                for case, count in Contact._read_group(
+                    [
+                        *base,
+                        ("channel", "=", channel),
+                        ("direction", "=", "outbound"),
+                        ("outcome", "!=", "blocked"),
+                        ("date", ">", at - timedelta(days=window)),
+                    ],
+                    ["case_id"],
+                    ["__count"],
+                ):
+                    counts[case.partner_id.id, company.id] += count
+            quiet = company.collection_call_quiet_days
+            if channel == "phone" and quiet:
+                for case, last in Contact._read_group(
+                    [
+                        *base,
+                        ("channel", "=", "phone"),
+                        ("outcome", "in", CONVERSATIONS),
+                        ("date", ">", at - timedelta(days=quiet)),
+                    ],
+                    ["case_id"],
+                    ["date:max"],
+                ):
+                    key = (case.partner_id.id, company.id)
+                    conversations[key] = max(last, conversations.get(key, last))
         return counts, conversations
 
-    def _next_contact_time(self, customer, company, at):
-        """False inside the customer's contact hours, else the next start of them (naive UTC)."""
+    def _contact_tz(self, partner, company):
+        """The timezone of a contact: the partner's, else the company's, else UTC."""
+        return pytz.timezone(partner.tz or company.partner_id.tz or "UTC")
+
+    def _local_datetime(self, at, partner, company):
+        """``at`` (naive UTC) in the contact's timezone (see ``_contact_tz``)."""
+        return pytz.utc.localize(at).astimezone(self._contact_tz(partner, company))
+
+    def _next_contact_time(self, customer, company, at, recipient=None):
+        """False inside the contact hours and days, else the next start of them (naive UTC).
+
+        Hours are the customer's own when set, else the company's; days are the
+        company's; both in the recipient's timezone.
+        """
         if customer.collection_window_override:
             start, end = (
                 customer.collection_contact_hour_start,
@@ -156,12 +166,15 @@ class CollectionCompliance(models.AbstractModel):
             )
         else:
             start, end = company.collection_contact_hour_start, company.collection_contact_hour_end
-        tz = pytz.timezone(customer.tz or company.partner_id.tz or "UTC")
+        weekdays = CONTACT_WEEKDAYS[company.collection_contact_days or "mon_fri"]
+        tz = self._contact_tz(recipient or customer, company)
         local = pytz.utc.localize(at).astimezone(tz)
         hour = local.hour + local.minute / 60 + local.second / 3600
-        if start <= hour < end:
+        if start <= hour < end and local.weekday() in weekdays:
             return False
         day = local.date() if hour < start else local.date() + timedelta(days=1)
+        while day.weekday() not in weekdays:
+            day += timedelta(days=1)
         hours, minutes = divmod(round(start * 60), 60)
         opening = tz.localize(datetime.combine(day, time(hours, minutes)))
         return opening.astimezone(pytz.utc).replace(tzinfo=None)

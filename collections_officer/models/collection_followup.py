@@ -1,7 +1,6 @@
 import logging
 from collections import defaultdict
 
-import pytz
 from markupsafe import Markup
 from psycopg2.extensions import TransactionRollbackError
 
@@ -87,6 +86,9 @@ class CollectionFollowup(models.Model):
     letter_printed = fields.Boolean(readonly=True)
     run_id = fields.Many2one("collection.run", index="btree_not_null", ondelete="set null")
     sent_by_id = fields.Many2one("res.users", readonly=True)
+    sent_date = fields.Datetime(
+        readonly=True, index="btree_not_null", help="When an officer last sent it by hand."
+    )
     contact_ids = fields.One2many("collection.contact", "followup_id", string="Contacts")
     charge_move_ids = fields.Many2many(
         "account.move", string="Charge Invoices", readonly=True, copy=False
@@ -98,6 +100,12 @@ class CollectionFollowup(models.Model):
         "(case_id, level_id, cycle) WHERE resend IS NOT TRUE AND state != 'preview'",
         "A follow-up level is executed once per case and cycle.",
     )
+
+    def write(self, vals):
+        # Sent by hand now: what keeps a second click from sending again.
+        if vals.get("sent_by_id"):
+            vals = vals | {"sent_date": fields.Datetime.now()}
+        return super().write(vals)
 
     @api.depends("case_id", "level_id")
     def _compute_display_name(self):
@@ -204,9 +212,16 @@ class CollectionFollowup(models.Model):
         """
         now = now or fields.Datetime.now()
         override = self.env.context.get("collection_override_reason")
+        if not self.env.context.get("collection_rechecked"):
+            # Whoever acts (the run, the deferred cron, an officer), the case may have
+            # changed since the follow-up was prepared: look again first.
+            followups = self._recheck_cases(bool(override))
+            return followups.with_context(collection_rechecked=True)._execute(now)
         guard = self.env["collection.compliance"]
         done = {f.id: set(filter(None, (f.done_actions or "").split(","))) for f in self}
         recipients = self.case_id._get_followup_recipients()
+        # Hold and breathing space stop the level's other actions too (charges...).
+        case_blockers = self.case_id._get_contact_blockers(at=now, recipients=recipients)
         deferred, blocked, errors = {}, defaultdict(list), defaultdict(list)
         contacts, call_dates = [], {}
         for action in (
@@ -226,9 +241,15 @@ class CollectionFollowup(models.Model):
                 continue
             channel = ACTION_CHANNEL.get(action)
             allowed = todo
-            if channel:
+            if not channel:
+                allowed = todo.filtered(lambda f: f.case_id.id not in case_blockers)
+                for followup in todo - allowed:
+                    blocked[followup.id].append(case_blockers[followup.case_id.id])
+            else:
                 kwargs = {"override_reason": override} if override else {}
-                verdicts = guard._check_contacts(todo.case_id, channel, at=now, **kwargs)
+                verdicts = guard._check_contacts(
+                    todo.case_id, channel, at=now, recipients=recipients, **kwargs
+                )
                 allowed = self.browse()
                 for followup in todo:
                     verdict = verdicts[followup.case_id.id]
@@ -246,7 +267,9 @@ class CollectionFollowup(models.Model):
                             contacts.append(
                                 followup._contact_values(recipients, channel, "blocked", verdict)
                             )
-            allowed = allowed.with_context(collection_call_dates=call_dates)
+            allowed = allowed.with_context(
+                collection_call_dates=call_dates, collection_recipients=recipients
+            )
             for followup, error in allowed._run_action(action).items():
                 if error:
                     errors[followup.id].append(error)
@@ -259,6 +282,63 @@ class CollectionFollowup(models.Model):
                 collection_contact_skip_chatter=True
             ).create(contacts)
         self._record_outcome(done, deferred, blocked, errors)
+
+    def _recheck_cases(self, override=False):
+        """Cancel, with the reason, the follow-ups whose case no longer wants them.
+
+        The customers' figures are read again from accounting first. A case
+        closed (or paid and reopened since), on hold, under a promise or a plan
+        kept, or whose level is no longer due cancels its follow-up; a manager's
+        ``override`` sends despite a hold, a promise or a plan. Returns the
+        follow-ups still to execute.
+        """
+        cases = self.case_id
+        if not cases:
+            return self
+        cases.env["collection.case"]._refresh_from_accounting(
+            companies=cases.company_id.sudo(), partners=cases.partner_id
+        )
+        today = fields.Date.context_today(self)
+        commitments = {} if override else cases._get_commitment_blockers(today)
+        reasons = {}
+        for followup in self:
+            case, level = followup.case_id, followup.level_id
+            if case.state == "closed" or followup.cycle != case.followup_cycle:
+                reasons[followup] = self.env._("The case was closed: nothing is overdue any more.")
+            elif case.state == "hold" and not override:
+                reasons[followup] = case.hold_reason or self.env._("The case is on hold.")
+            elif case.id in commitments:
+                reasons[followup] = commitments[case.id]
+            elif not followup.resend and not followup._is_level_due(today):
+                reasons[followup] = self.env._(
+                    "%(level)s is no longer due: the oldest item is %(days)s days overdue.",
+                    level=level.name,
+                    days=case.days_overdue,
+                )
+        cancelled = self.browse([followup.id for followup in reasons])
+        for followup, reason in reasons.items():
+            followup.write({"state": "cancelled", "blocked_reason": reason, "defer_until": False})
+        cancelled._log_on_cases(
+            lambda followup: self.env._(
+                "Follow-up %(level)s cancelled before it was sent: %(reason)s",
+                level=followup.level_id.name,
+                reason=reasons[followup],
+            )
+        )
+        return self - cancelled
+
+    def _is_level_due(self, today):
+        """Does the age of the case's debt still reach the level's delay?"""
+        self.ensure_one()
+        case, delay = self.case_id, self.level_id.delay_days
+        if delay >= 0:
+            return bool(case.oldest_due_date) and (today - case.oldest_due_date).days >= delay
+        # A reminder before the due date: only while nothing is overdue.
+        return (
+            not case.oldest_due_date
+            and bool(case.next_due_date)
+            and (today - case.next_due_date).days >= delay
+        )
 
     def _run_action(self, action):
         """Run one action on these follow-ups: ``{followup: error message or False}``.
@@ -300,7 +380,7 @@ class CollectionFollowup(models.Model):
                 "state": state,
                 "done_actions": ",".join(a for a in actions if a in finished),
                 "defer_until": deferred.get(followup.id, False),
-                "blocked_reason": "; ".join(blocked.get(followup.id, [])) or False,
+                "blocked_reason": "; ".join(dict.fromkeys(blocked.get(followup.id, []))) or False,
                 "error": "\n".join(errors.get(followup.id, [])) or False,
             }
             if finished and not followup.done_actions:
@@ -357,7 +437,7 @@ class CollectionFollowup(models.Model):
 
     def _contact_values(self, recipients, channel, outcome, verdict=None):
         self.ensure_one()
-        recipient = recipients[self.case_id.id]
+        recipient = recipients[self.case_id.id][channel]
         return {
             "case_id": self.case_id.id,
             "partner_id": recipient.id,
@@ -376,7 +456,9 @@ class CollectionFollowup(models.Model):
     def _action_email(self):
         results = {}
         cases = self.case_id
-        recipients = cases._get_followup_recipients()
+        recipients = (
+            self.env.context.get("collection_recipients") or cases._get_followup_recipients()
+        )
         statements = self._statement_attachments()
         invoice_pdfs = self.env[
             "report.collections_officer.report_collection_statement"
@@ -412,7 +494,7 @@ class CollectionFollowup(models.Model):
                 author_ids={case_id: sender[0].id for case_id, sender in senders.items()},
             )
             for followup in followups:
-                case, recipient = followup.case_id, recipients[followup.case_id.id]
+                case, recipient = followup.case_id, recipients[followup.case_id.id]["email"]
                 if not recipient.email:
                     results[followup] = self.env._(
                         "%(partner)s has no e-mail address.", partner=recipient.display_name
@@ -454,9 +536,11 @@ class CollectionFollowup(models.Model):
         is neither rendered nor stored. The ones sent stay with their message,
         as evidence of what the customer was sent.
         """
-        recipients = self.case_id._get_followup_recipients()
+        recipients = (
+            self.env.context.get("collection_recipients") or self.case_id._get_followup_recipients()
+        )
         wanted = self.filtered(
-            lambda f: f.level_id.attach_statement and recipients[f.case_id.id].email
+            lambda f: f.level_id.attach_statement and recipients[f.case_id.id]["email"].email
         ).case_id
         if not wanted:
             return {}
@@ -484,9 +568,11 @@ class CollectionFollowup(models.Model):
 
     def _action_sms(self):
         results = {}
-        recipients = self.case_id._get_followup_recipients()
+        recipients = (
+            self.env.context.get("collection_recipients") or self.case_id._get_followup_recipients()
+        )
         for followup in self:
-            recipient = recipients[followup.case_id.id]
+            recipient = recipients[followup.case_id.id]["sms"]
             if not recipient.phone:
                 results[followup] = self.env._(
                     "%(partner)s has no phone number for the SMS.", partner=recipient.display_name
@@ -513,8 +599,17 @@ class CollectionFollowup(models.Model):
         return dict.fromkeys(self, False)
 
     def _local_date(self, utc_datetime):
-        tz = pytz.timezone(self.case_id.partner_id.tz or self.env.user.tz or "UTC")
-        return pytz.utc.localize(utc_datetime).astimezone(tz).date()
+        """The date at the person called: the call's recipient's timezone (see the guard)."""
+        recipients = (
+            self.env.context.get("collection_recipients") or self.case_id._get_followup_recipients()
+        )
+        return (
+            self.env["collection.compliance"]
+            ._local_datetime(
+                utc_datetime, recipients[self.case_id.id]["phone"], self.case_id.company_id
+            )
+            .date()
+        )
 
     def _action_manager(self):
         results = {}

@@ -56,6 +56,11 @@ class CollectionLevel(models.Model):
         string="Legal Proposal", help="Propose escalating the case to legal action."
     )
     credit_hold = fields.Boolean(help="Put the customer on credit hold.")
+    required_before_next = fields.Boolean(
+        string="Required Before Next Levels",
+        help="A legal prerequisite (e.g. the letter before action): a first contact that "
+        "starts old debt at the level its age reaches never skips this level.",
+    )
 
     @api.constrains("policy_id", "delay_days")
     def _check_delay_unique(self):

@@ -1,4 +1,5 @@
 from dateutil.relativedelta import relativedelta
+from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
@@ -131,6 +132,9 @@ class CollectionPlan(models.Model):
         compute="_compute_duration_months",
         store=True,
         help="Months from the start to the last installment.",
+    )
+    activation_date = fields.Date(
+        readonly=True, copy=False, help="When the customer's agreement made the plan active."
     )
     note = fields.Html()
 
@@ -660,7 +664,36 @@ class CollectionPlan(models.Model):
                 for plan in self
             }
         )
+        self._record_agreement()
         return True
+
+    def _record_agreement(self):
+        """The customer agreed these plans today: they supersede the open promises of their
+        cases, cancelled with a note, so that the same money is never counted twice."""
+        today = fields.Date.context_today(self)
+        self.sudo().write({"activation_date": today})
+        promises = (
+            self.env["collection.promise"]
+            .sudo()
+            .search([("case_id", "in", self.case_id.ids), ("state", "=", "open")])
+        )
+        if not promises:
+            return
+        promises.write({"state": "cancelled", "judged_date": today})
+        plan_of = {plan.case_id: plan for plan in self}
+        promises.case_id._message_log_batch(
+            bodies={
+                case.id: Markup("<br/>").join(
+                    self.env._(
+                        "Promise %(promise)s cancelled: superseded by %(plan)s.",
+                        promise=promise.display_name,
+                        plan=plan_of[case].display_name,
+                    )
+                    for promise in case_promises
+                )
+                for case, case_promises in promises.grouped("case_id").items()
+            }
+        )
 
     def action_cancel(self):
         if any(plan.state not in ("draft", "proposed", "active") for plan in self):

@@ -16,6 +16,12 @@ class CollectionPolicy(models.Model):
         "res.company", required=True, index=True, default=lambda self: self.env.company
     )
     level_ids = fields.One2many("collection.level", "policy_id", string="Levels")
+    first_level_by_age = fields.Boolean(
+        string="Start Old Debt at Its Level",
+        help="A case's first contact gets the level the age of its oldest overdue item "
+        "reaches, not the first level; levels required before the next ones are never "
+        "skipped. Later levels follow one at a time.",
+    )
     cc_emails = fields.Char(
         string="CC Addresses",
         help="E-mail addresses copied on every follow-up e-mail of this policy, comma-separated.",

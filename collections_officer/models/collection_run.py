@@ -373,11 +373,12 @@ class CollectionRun(models.Model):
         for case in due_cases:
             followup = existing.get((case, due[case.id], case.followup_cycle))
             if followup:
-                # Sent, prepared or waiting already: a blocked one is tried again, a
+                # Sent, prepared or waiting already: a blocked one, or one cancelled when
+                # it was about to be sent (the case moved meanwhile), is tried again; a
                 # failed one once a day until MAX_RETRIES.
                 again = followup.filtered(
                     lambda f: (
-                        f.state == "blocked"
+                        f.state in ("blocked", "cancelled")
                         or (
                             f.state == "failed" and f.run_id != self and f.retry_count < MAX_RETRIES
                         )

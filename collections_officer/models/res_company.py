@@ -84,6 +84,24 @@ class ResCompany(models.Model):
     collection_call_quiet_days = fields.Integer(
         string="No Call After a Conversation (days)", default=7
     )
+    collection_contact_days = fields.Selection(
+        [
+            ("mon_fri", "Monday to Friday"),
+            ("mon_sat", "Monday to Saturday"),
+            ("all", "Every Day"),
+        ],
+        string="Contact Days",
+        default="mon_fri",
+        required=True,
+        help="Days on which customers are called, sent SMS or visited, in their timezone; "
+        "other contacts wait for the next of these days.",
+    )
+    collection_agreement_quiet_days = fields.Integer(
+        string="No Follow-up After an Agreement (days)",
+        default=7,
+        help="Nothing is sent by hand to a customer who agreed a promise or a payment plan "
+        "within these days, unless a collections manager overrides it (0: no limit).",
+    )
 
     # Promises and payment plans.
     collection_promise_tolerance_days = fields.Integer(
@@ -127,7 +145,7 @@ class ResCompany(models.Model):
         "CHECK(collection_cap_window_days >= 0 AND collection_max_calls >= 0"
         " AND collection_max_sms >= 0 AND collection_max_emails >= 0"
         " AND collection_max_visits >= 0 AND collection_call_quiet_days >= 0"
-        " AND collection_bank_stale_days >= 0)",
+        " AND collection_bank_stale_days >= 0 AND collection_agreement_quiet_days >= 0)",
         "Contact caps, windows and days cannot be negative.",
     )
     _collection_plan_missed_limit_positive = models.Constraint(

@@ -52,6 +52,12 @@ class ResConfigSettings(models.TransientModel):
     collection_call_quiet_days = fields.Integer(
         related="company_id.collection_call_quiet_days", readonly=False
     )
+    collection_contact_days = fields.Selection(
+        related="company_id.collection_contact_days", readonly=False
+    )
+    collection_agreement_quiet_days = fields.Integer(
+        related="company_id.collection_agreement_quiet_days", readonly=False
+    )
 
     # Promises and payment plans.
     collection_promise_tolerance_days = fields.Integer(

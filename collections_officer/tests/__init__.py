@@ -10,6 +10,7 @@ from . import test_collection_compliance
 from . import test_collection_contact
 from . import test_collection_documents
 from . import test_collection_followup
+from . import test_collection_followup_officer
 from . import test_collection_followup_pre_due
 from . import test_collection_golive
 from . import test_collection_ledger

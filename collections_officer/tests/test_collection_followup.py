@@ -332,18 +332,19 @@ class TestCollectionFollowup(FollowupCommon):
             .with_context(active_model="collection.case", active_ids=cases.ids)
             .create({})
         )
-        self.assertIn("nothing is due", wizard.preview)
-        with self.assertRaisesRegex(UserError, "No follow-up level is due"):
+        self.assertIn("Nothing is due yet", wizard.preview)
+        with self.assertRaisesRegex(UserError, "Nothing is due yet"):
             wizard.action_send()
         wizard.case_ids = self.case
         wizard.action_send()
         self.assertEqual(self.case.level_id, self.level_1)
         self._run()
         self.assertEqual(len(self._emails()), 1, "the daily run does not send it again")
-        # Sending now again repeats the current level, on purpose.
-        resend = self.env["collection.send.wizard"].create({"case_ids": self.case.ids})
-        self.assertIn("again", resend.preview)
-        resend.action_send()
+        # Sending now again, another day, repeats the current level on purpose.
+        with freeze_time(TODAY + timedelta(days=1)):
+            resend = self.env["collection.send.wizard"].create({"case_ids": self.case.ids})
+            self.assertIn("again", resend.preview)
+            resend.action_send()
         self.assertEqual(len(self._emails()), 2)
         self.assertEqual(len(self._followups().filtered("resend")), 1)
 

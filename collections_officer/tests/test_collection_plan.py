@@ -236,6 +236,18 @@ class TestCollectionPlan(PlanCommon):
         with self.assertRaisesRegex(UserError, "already has an active payment plan"):
             second.action_activate()
 
+    def test_a_plan_supersedes_the_open_promise(self):
+        promise = self.env["collection.promise"].create(
+            {"case_id": self.case.id, "amount": 500, "date": days_ahead(10)}
+        )
+        plan = self._plan(installment_count=2)
+        plan.with_user(self.officer).action_activate()
+        self.assertEqual(promise.state, "cancelled", "the same money is not counted twice")
+        self.assertEqual(self.case.state, "plan")
+        self.assertEqual(plan.activation_date, TODAY)
+        notes = "".join(str(body) for body in self.case.message_ids.mapped("body"))
+        self.assertIn("superseded by", notes)
+
     def test_cancel_keeps_the_history(self):
         plan = self._plan(installment_count=2)
         plan.action_activate()
