@@ -4,6 +4,8 @@ from . import test_collection_case_performance
 from . import test_collection_case_refresh
 from . import test_collection_case_security
 from . import test_collection_charge
+from . import test_collection_charge_interest
+from . import test_collection_charge_invoicing
 from . import test_collection_compliance
 from . import test_collection_contact
 from . import test_collection_documents
