@@ -230,14 +230,14 @@ class CollectionChargeRule(models.Model):
             return self.band_2_amount
         return self.compensation_amount
 
-    def _below_tolerance(self, amount, currency, date):
-        """Whether `amount` (in `currency`) is below the company's follow-up tolerance, which
-        is set in company currency and converted at `date`."""
-        company = self.company_id
-        tolerance = company.currency_id._convert(
-            company.collection_tolerance, currency, company, date
+    @api.model
+    def _is_debt(self, amount, currency, tolerance):
+        """Whether `amount` is owed: above zero and not below the company's tolerance
+        (already in `currency`)."""
+        return (
+            currency.compare_amounts(amount, 0.0) > 0
+            and currency.compare_amounts(amount, tolerance) >= 0
         )
-        return currency.compare_amounts(abs(amount), tolerance) < 0
 
     @api.model
     def _frozen_period(self, case, date):
@@ -398,7 +398,14 @@ class CollectionChargeRule(models.Model):
             else None
         )
         case_by_partner = {case.partner_id: case for case in cases}
+        # Fees, bands and the tolerance are set in company currency: one rate per currency.
         company_currency = self.company_id.currency_id
+        to_currency = {
+            currency: company_currency._get_conversion_rate(
+                company_currency, currency, self.company_id, date
+            )
+            for currency in {item["currency"] for item in items.values()}
+        }
         charges_by_key = defaultdict(list)
         missing = defaultdict(list)
 
@@ -420,23 +427,27 @@ class CollectionChargeRule(models.Model):
                 "date": date,
             }
             charges = charges_by_key[case, currency]
+            tolerance = currency.round(self.company_id.collection_tolerance * to_currency[currency])
             # Fees fall on debts still open; a residual below the tolerance is not a debt.
-            if item["residual"] > 0 and not self._below_tolerance(item["residual"], currency, date):
+            if self._is_debt(item["residual"], currency, tolerance):
                 if self.fee_amount > 0 and (move, "fee") not in fees_done:
-                    amount = company_currency._convert(
-                        self.fee_amount, currency, self.company_id, date
-                    )
+                    amount = currency.round(self.fee_amount * to_currency[currency])
                     charges.append(common | {"kind": "fee", "amount": amount})
                 if self.compensation and (move, "compensation") not in fees_done:
                     # The band is the debt's as it fell due: part payments do not lower it.
-                    amount = company_currency._convert(
-                        self._compensation_for(item["debt"]), currency, self.company_id, date
+                    amount = currency.round(
+                        self._compensation_for(item["debt"]) * to_currency[currency]
                     )
                     if amount > 0:
                         charges.append(common | {"kind": "compensation", "amount": amount})
             if self.interest_type != "none":
                 parts, gaps = self._interest_parts(
-                    item, covered[move], self._frozen_period(case, date), rate_table, date
+                    item,
+                    covered[move],
+                    self._frozen_period(case, date),
+                    rate_table,
+                    date,
+                    tolerance,
                 )
                 missing[case].extend((move, start, end) for start, end in gaps)
                 # Too little to bill yet: it accrues until the next run.
@@ -447,7 +458,7 @@ class CollectionChargeRule(models.Model):
             {case: gaps for case, gaps in missing.items() if gaps},
         )
 
-    def _interest_parts(self, item, covered, frozen, rate_table, date):
+    def _interest_parts(self, item, covered, frozen, rate_table, date, tolerance):
         """(interest charge values, [(start, end)] left uncharged for want of a reference
         rate) of one late invoice, for the days no charge covers yet.
 
@@ -482,7 +493,8 @@ class CollectionChargeRule(models.Model):
                     for due, amount, paid in installments
                     if due <= cut_start
                 )
-                if base <= 0 or self._below_tolerance(base, currency, date):
+                # Nothing, or less than the tolerance, is owed: no interest on it.
+                if not self._is_debt(base, currency, tolerance):
                     continue
                 for part_start, part_end, rate in self._interest_periods(
                     rate_table, cut_start, cut_end
