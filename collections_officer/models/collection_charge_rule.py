@@ -306,6 +306,9 @@ class CollectionChargeRule(models.Model):
                 ("move_id.move_type", "=", "out_invoice"),
             ]
         )
+        if company.collection_followup_from:
+            # Items due before follow-up went live are shown, not chased: no charge either.
+            late &= Domain("date_maturity", ">", company.collection_followup_from)
         open_domain = (
             self.env["collection.ledger"]._open_items_domain(cases.partner_id, company)
             & late

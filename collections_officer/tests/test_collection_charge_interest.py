@@ -176,6 +176,17 @@ class TestCollectionChargeInterest(CollectionsCommon):
 
         self.assertEqual(self.Charge.search([("case_id", "=", case.id)]).source_move_id, charged)
 
+    def test_items_due_before_follow_up_went_live_draw_no_charge(self):
+        self._post_invoice(1000, due_days_ago=90)
+        recent = self._post_invoice(1000, due_days_ago=30)
+        self.company.collection_followup_from = days_ago(60)
+        case = self._open_case()
+        rule = self._rule(fee_amount=10, interest_type="fixed", interest_rate=10)
+
+        rule._charge_cases(case, TODAY)
+
+        self.assertEqual(self.Charge.search([("case_id", "=", case.id)]).source_move_id, recent)
+
     def test_period_without_reference_rate_is_not_guessed(self):
         self.rate_2025_h2.unlink()
         source = self._post_invoice(10000, due_days_ago=(TODAY - date(2025, 12, 1)).days)
