@@ -230,6 +230,24 @@ class TestCollectionChargeInterest(CollectionsCommon):
             [{"date_from": date(2025, 12, 1), "date_to": date(2026, 1, 1), "amount": 110.41}],
         )
 
+    def test_reading_what_is_due_does_not_grow_with_the_invoices(self):
+        rule = self._rule(fee_amount=5, interest_type="reference", reference_rate_type="boe")
+        rule.interest_rate = 8
+
+        def queries(count):
+            for _index in range(count):
+                invoice = self._post_invoice(1000, due_days_ago=40)
+                self._pay(invoice, 100, days_ago_paid=20)
+            case = self._open_case()
+            self.env.flush_all()
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            items = rule.sudo()._overdue_items(case, TODAY)
+            rule.sudo()._prepare_charges(case, items, TODAY)
+            return self.env.cr.sql_log_count - before
+
+        self.assertEqual(queries(2), queries(6))
+
     def test_rate_holds_until_the_end_of_its_half_year(self):
         # The first half of 2026 is recorded; the second is not yet.
         self.assertEqual(self.Rate._rate_at("boe", date(2026, 6, 30)), 4.0)
