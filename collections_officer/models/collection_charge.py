@@ -177,7 +177,8 @@ class CollectionCharge(models.Model):
         posted = invoices.filtered(lambda m: m.state == "posted")
         posted.button_draft()
         invoices.filtered(lambda m: m.state == "draft").button_cancel()
-        charges.write(
+        # Charges are evidence nobody edits by hand; this decision is the one change made.
+        charges.sudo().write(
             {
                 "state": decision,
                 "cancel_reason": reason or False,
