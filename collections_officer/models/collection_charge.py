@@ -112,12 +112,13 @@ class CollectionCharge(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_if_not_invoiced(self):
-        # The record is what keeps a charge from being billed twice: it lives as
-        # long as its invoice does.
-        if self.filtered(lambda c: c.invoice_id and c.invoice_id.state != "cancel"):
+        # The record is the evidence of what was billed, waived or released, and what
+        # keeps a charge from being billed twice: once on an invoice, it stays.
+        if self.filtered("invoice_id"):
             raise UserError(
                 self.env._(
-                    "A charge billed on an invoice cannot be deleted; cancel the invoice first."
+                    "A charge billed on an invoice cannot be deleted: waive it, or cancel it "
+                    "to charge again."
                 )
             )
 

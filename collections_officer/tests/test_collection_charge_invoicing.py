@@ -125,6 +125,8 @@ class TestCollectionChargeInvoicing(CollectionsCommon):
 
         self.assertEqual(invoice.state, "cancel")
         self.assertEqual(set(charges.mapped("state")), {"released"})
+        with self.assertRaisesRegex(UserError, "cannot be deleted"):
+            charges.sudo().unlink()  # kept as the evidence of what was billed and cancelled
         again = rule._charge_cases(case, TODAY)
         self.assertRecordValues(
             self.Charge.search([("invoice_id", "=", again.id)], order="kind"),
