@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class CollectionChargeCancelWizard(models.TransientModel):
@@ -21,6 +21,7 @@ class CollectionChargeCancelWizard(models.TransientModel):
     )
     reason = fields.Char(help="Why the charges are waived: kept on each charge and the case.")
 
+    @api.depends("charge_ids")
     def _compute_invoice_ids(self):
         for wizard in self:
             wizard.invoice_ids = wizard.charge_ids.invoice_id
