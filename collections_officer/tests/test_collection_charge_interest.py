@@ -130,9 +130,16 @@ class TestCollectionChargeInterest(CollectionsCommon):
         case = self._open_case()
         rule = self._rule(fee_amount=10, interest_type="fixed", interest_rate=10)
 
-        invoice = rule._charge_cases(case, TODAY)
+        home = self._post_invoice(300, due_days_ago=30)
 
-        self.assertEqual(invoice.currency_id, eur)
+        invoices = rule._charge_cases(case, TODAY)
+
+        self.assertEqual(len(invoices), 2, "one charge invoice per currency")
+        invoice = invoices.filtered(lambda move: move.currency_id == eur)
+        self.assertEqual(
+            self.Charge.search([("invoice_id", "in", (invoices - invoice).ids)]).source_move_id,
+            home,
+        )
         self.assertRecordValues(
             self.Charge.search([("invoice_id", "=", invoice.id)], order="kind"),
             [
