@@ -278,6 +278,7 @@ class CollectionChargeRule(models.Model):
         # Officers execute follow-up levels but do not keep the books: the invoices are
         # created with elevated rights, for the cases they may read.
         rule = self.sudo().with_company(self.company_id)
+        rule._report_undecided_cancellations(cases)
         items = rule._overdue_items(cases, date)
         if not items:
             return self.env["account.move"]
@@ -587,16 +588,7 @@ class CollectionChargeRule(models.Model):
         )
         if already:
             return
-        managers = self.env.ref("collections_officer.group_collections_manager").all_user_ids
-        managers = managers.filtered(
-            lambda user: (
-                user.active
-                and not user.share
-                and not user._is_superuser()
-                and self.company_id in user.company_ids
-            )
-        )
-        for manager in managers:
+        for manager in self._collection_managers():
             self.activity_schedule(
                 "mail.mail_activity_data_todo",
                 summary=summary,
@@ -608,6 +600,63 @@ class CollectionChargeRule(models.Model):
                 ),
                 user_id=manager.id,
             )
+
+    def _collection_managers(self):
+        managers = self.env.ref("collections_officer.group_collections_manager").all_user_ids
+        return managers.filtered(
+            lambda user: (
+                user.active
+                and not user.share
+                and not user._is_superuser()
+                and self.company_id in user.company_ids
+            )
+        )
+
+    def _report_undecided_cancellations(self, cases):
+        """Ask the managers, once per invoice, to decide on charge invoices cancelled in
+        accounting without their decision. Until they do, the charges still count: nothing
+        is billed twice by surprise."""
+        undecided = self.env["collection.charge"]._read_group(
+            [
+                ("case_id", "in", cases.ids),
+                ("state", "=", "invoiced"),
+                ("invoice_id.state", "=", "cancel"),
+            ],
+            ["case_id", "invoice_id"],
+        )
+        if not undecided:
+            return
+        summaries = {
+            (case, invoice): self.env._(
+                "Waive or charge again: %(invoice)s was cancelled", invoice=invoice.name
+            )
+            for case, invoice in undecided
+        }
+        asked = {
+            (activity.res_id, activity.summary)
+            for activity in self.env["mail.activity"].search(
+                [
+                    ("res_model", "=", "collection.case"),
+                    ("res_id", "in", cases.ids),
+                    ("summary", "in", list(summaries.values())),
+                ]
+            )
+        }
+        managers = self._collection_managers()
+        for (case, _invoice), summary in summaries.items():
+            if (case.id, summary) in asked:
+                continue
+            for manager in managers:
+                case.activity_schedule(
+                    "mail.mail_activity_data_todo",
+                    summary=summary,
+                    note=self.env._(
+                        "The charge invoice was cancelled in accounting. Open its charges "
+                        "and choose Waive (with a reason) or Cancel to Charge Again; until "
+                        "then they count as charged."
+                    ),
+                    user_id=manager.id,
+                )
 
     def _invoice_charges(self, charges_by_key, date):
         journal = self.journal_id or self._default_journal()

@@ -149,6 +149,31 @@ class TestCollectionChargeInvoicing(CollectionsCommon):
             charges.sudo().write({"state": "released"})
         self.assertEqual(invoice.state, "posted")
 
+    def test_invoice_cancelled_in_accounting_awaits_the_managers_decision(self):
+        case, rule, invoice, charges, _source = self._charged()
+        invoice.button_draft()
+        invoice.button_cancel()
+
+        later = TODAY + timedelta(days=10)
+        with freeze_time(later):
+            again = rule._charge_cases(case, later)
+            rule._charge_cases(case, later + timedelta(days=1))
+
+        # Still counted: only the new days are billed, nothing twice by surprise.
+        self.assertEqual(
+            set(self.Charge.search([("invoice_id", "=", again.id)]).mapped("kind")), {"interest"}
+        )
+        asked = (
+            self.env["mail.activity"]
+            .search([("res_model", "=", "collection.case"), ("res_id", "=", case.id)])
+            .filtered(lambda activity: invoice.name in activity.summary)
+        )
+        self.assertEqual(asked.user_id & self.manager, self.manager, "the managers decide")
+        self.assertEqual(len(asked), len(asked.user_id), "asked once")
+
+        self._decide(self.manager, charges, "released")
+        self.assertEqual(set(charges.mapped("state")), {"released"})
+
     def test_paid_charge_invoice_is_not_cancelled(self):
         _case, _rule, invoice, charges, _source = self._charged()
         self._pay(invoice, invoice.amount_total)
