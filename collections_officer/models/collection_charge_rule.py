@@ -310,10 +310,9 @@ class CollectionChargeRule(models.Model):
         if company.collection_followup_from:
             # Items due before follow-up went live are shown, not chased: no charge either.
             late &= Domain("date_maturity", ">", company.collection_followup_from)
+        # What follow-up chases, charges may bill: the ledger's definition of debt.
         open_domain = (
-            self.env["collection.ledger"]._open_items_domain(cases.partner_id, company)
-            & late
-            & Domain("amount_residual", ">", 0)
+            self.env["collection.ledger"]._chased_items_domain(cases.partner_id, company) & late
         )
         moves = self.env["account.move"].union(
             *(move for (move,) in Line._read_group(open_domain, ["move_id"])),
@@ -410,6 +409,10 @@ class CollectionChargeRule(models.Model):
             )
             for currency in {item["currency"] for item in items.values()}
         }
+        tolerances = {
+            currency: self.env["collection.ledger"]._tolerance(self.company_id, currency)
+            for currency in to_currency
+        }
         charges_by_key = defaultdict(list)
         missing = defaultdict(list)
 
@@ -431,7 +434,7 @@ class CollectionChargeRule(models.Model):
                 "date": date,
             }
             charges = charges_by_key[case, currency]
-            tolerance = currency.round(self.company_id.collection_tolerance * to_currency[currency])
+            tolerance = tolerances[currency]
             # Fees fall on debts still open; a residual below the tolerance is not a debt.
             if self._is_debt(item["residual"], currency, tolerance):
                 if self.fee_amount > 0 and (move, "fee") not in fees_done:
