@@ -13,7 +13,7 @@ class CollectionPromise(models.Model):
     _rec_names_search = ["case_id", "partner_id"]
 
     case_id = fields.Many2one(
-        "collection.case", required=True, index=True, ondelete="cascade", check_company=True
+        "collection.case", required=True, index=True, ondelete="restrict", check_company=True
     )
     company_id = fields.Many2one(related="case_id.company_id", store=True, index=True)
     partner_id = fields.Many2one(
@@ -204,7 +204,7 @@ class CollectionPromise(models.Model):
                 }
             )
         promises._log_contacts()
-        promises.case_id.filtered(lambda c: c.state in ("open", "escalated")).write(
+        promises.case_id.sudo().filtered(lambda c: c.state in ("open", "escalated")).write(
             {"state": "promised"}
         )
         promises.case_id._message_log_batch(
@@ -372,7 +372,7 @@ class CollectionPromise(models.Model):
                 by_state.setdefault(state, self.env["collection.case"])
                 by_state[state] |= case
         for state, state_cases in by_state.items():
-            state_cases.write({"state": state})
+            state_cases.sudo().write({"state": state})
         if not broken:
             self.env["collection.case"]._refresh_from_accounting(
                 companies=cases.company_id, partners=cases.partner_id

@@ -89,16 +89,25 @@ class CollectionRun(models.Model):
     # ---------------------------------------------------------------- actions
 
     def action_run_now(self):
-        """Run today's follow-up of the current companies now (a second run sends nothing twice)."""
-        runs = self.browse()
-        for company in self.env.companies:
-            runs |= self.with_company(company)._run_company(company)
+        """Queue today's follow-up run now (a second run sends nothing twice).
+
+        A whole company's follow-up does not fit in a web request: the scheduled
+        run is started at once instead, in a cron worker that commits as it goes.
+        """
+        if not self.env.user.has_group("collections_officer.group_collections_manager"):
+            raise AccessError(self.env._("Only a collections manager can run the follow-up."))
+        self.env.ref("collections_officer.ir_cron_collection_followup_run").sudo()._trigger()
         return {
-            "type": "ir.actions.act_window",
-            "res_model": "collection.run",
-            "view_mode": "list,form",
-            "domain": [("id", "in", runs.ids)],
-            "name": self.env._("Follow-up Runs"),
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Follow-up run queued"),
+                "message": self.env._(
+                    "Today's follow-up starts in a moment; its runs appear in this list."
+                ),
+                "sticky": False,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
         }
 
     def action_dry_run(self):

@@ -17,5 +17,6 @@ from . import test_collection_ledger
 from . import test_collection_plan
 from . import test_collection_plan_allocation
 from . import test_collection_promise
+from . import test_collection_security
 from . import test_collections_ui
 from . import test_scheduled_work
