@@ -95,6 +95,11 @@ class CollectionCase(models.Model):
         "automated action (dispute, manual hold). Closed: nothing overdue.",
     )
     hold_reason = fields.Char(tracking=True)
+    breathing_space_from = fields.Date(
+        tracking=True,
+        help="First day of the breathing space: interest is frozen from this day to its end "
+        "(included) and runs again after it. Empty: frozen from the due date.",
+    )
     breathing_space_until = fields.Date(
         tracking=True,
         help="No contact and no fees or interest until this date "
@@ -334,6 +339,21 @@ class CollectionCase(models.Model):
             )
 
     # ------------------------------------------------------------------ CRUD
+
+    @api.constrains("breathing_space_from", "breathing_space_until")
+    def _check_breathing_space(self):
+        for case in self:
+            if (
+                case.breathing_space_from
+                and case.breathing_space_until
+                and case.breathing_space_from > case.breathing_space_until
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "%(case)s: a breathing space cannot end before it starts.",
+                        case=case.display_name,
+                    )
+                )
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -1,5 +1,9 @@
+from datetime import date
+from itertools import pairwise
+
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import ValidationError
+from odoo.fields import Domain
 
 RATE_TYPES = [("boe", "Bank of England Base Rate"), ("ecb", "ECB Main Refinancing Rate")]
 
@@ -7,7 +11,12 @@ RATE_TYPES = [("boe", "Bank of England Base Rate"), ("ecb", "ECB Main Refinancin
 class CollectionReferenceRate(models.Model):
     _name = "collection.reference.rate"
     _description = "Reference Interest Rate"
-    _order = "rate_type, date_from desc, id desc"
+    _order = "rate_type, date_from desc, company_id, id desc"
+    _check_company_auto = True
+
+    def _default_company(self):
+        # Managers record their own company's rates; the shared ones are the administrators'.
+        return False if self.env.user.has_group("base.group_system") else self.env.company
 
     rate_type = fields.Selection(RATE_TYPES, required=True)
     date_from = fields.Date(
@@ -17,9 +26,17 @@ class CollectionReferenceRate(models.Model):
         "per half-year: enter the rate fixed for the half-year, valid from 1 January or 1 July.",
     )
     rate = fields.Float(string="Rate (%)", digits=(16, 4), required=True)
+    company_id = fields.Many2one(
+        "res.company",
+        index=True,
+        default=lambda self: self._default_company(),
+        help="Empty: the rate is shared by every company (maintained by the system "
+        "administrators). A company's own rate for a date takes precedence over the shared one.",
+    )
 
     _type_date_uniq = models.UniqueIndex(
-        "(rate_type, date_from)", "A reference rate can only be valid from a date once."
+        "(rate_type, COALESCE(company_id, 0), date_from)",
+        "A reference rate can only be valid from a date once per company.",
     )
 
     @api.depends("rate_type", "date_from")
@@ -38,39 +55,62 @@ class CollectionReferenceRate(models.Model):
                 )
 
     @api.model
-    def _rate_at(self, rate_type, date):
-        """The rate (%) of `rate_type` in force on `date`: the one with the latest start on or
-        before it. Raises a clear error when none is recorded."""
-        return self._split_period(self._rate_table(rate_type), rate_type, date, date)[0][2]
+    def _rate_label(self, rate_type):
+        return dict(self._fields["rate_type"]._description_selection(self.env))[rate_type]
 
     @api.model
-    def _rate_table(self, rate_type):
-        """All rates of a type as [(date_from, rate)] in date order: a handful of rows,
-        read once per charge run."""
-        records = self.sudo().search([("rate_type", "=", rate_type)], order="date_from")
-        return [(record.date_from, record.rate) for record in records]
+    def _rate_at(self, rate_type, date, company=None):
+        """The rate (%) of `rate_type` in force on `date`, or None when none is recorded."""
+        return self._split_period(self._rate_table(rate_type, company), date, date)[0][2]
 
     @api.model
-    def _split_period(self, table, rate_type, date_from, date_to):
+    def _rate_table(self, rate_type, company=None):
+        """The rates of a type for a company as [(start, end, rate)] in date order: the shared
+        rates, overridden by the company's own for the same date. Statutory rates are fixed per
+        half-year, so a rate holds until the next one and never beyond the end of its
+        half-year: the next half-year's rate is unknown until it is recorded. A handful of
+        rows, read once per charge run."""
+        domain = Domain("rate_type", "=", rate_type) & Domain(
+            "company_id", "in", [False, *(company.ids if company else [])]
+        )
+        by_date = {}
+        # Shared rates first, so that a company's own rate for a date replaces them.
+        for record in self.sudo().search(domain).sorted(lambda r: (bool(r.company_id), r.id)):
+            by_date[record.date_from] = record.rate
+        starts = sorted(by_date)
+        table = []
+        for index, start in enumerate(starts):
+            half_year_end = (
+                date(start.year, 7, 1) if start.month <= 6 else date(start.year + 1, 1, 1)
+            )
+            end = (
+                min(starts[index + 1], half_year_end) if index + 1 < len(starts) else half_year_end
+            )
+            table.append((start, end, by_date[start]))
+        return table
+
+    @api.model
+    def _split_period(self, table, date_from, date_to):
         """Split [date_from, date_to] wherever the rate changes, each part at its own rate.
 
         Returns [(start, end, rate)]; the end of a part is the start of the next, so day
-        counts (end - start) add up to the whole period.
+        counts (end - start) add up to the whole period. The rate of a part no recorded rate
+        covers is None: it is never guessed.
         """
-        in_force = [rate for start, rate in table if start <= date_from]
-        if not in_force:
-            labels = dict(self._fields["rate_type"]._description_selection(self.env))
-            raise UserError(
-                self.env._(
-                    "No %(rate)s is recorded for %(date)s: add it under Reference Rates.",
-                    rate=labels[rate_type],
-                    date=date_from,
-                )
-            )
-        periods, start, rate = [], date_from, in_force[-1]
-        for change_date, change_rate in table:
-            if date_from < change_date < date_to:
-                periods.append((start, change_date, rate))
-                start, rate = change_date, change_rate
-        periods.append((start, date_to, rate))
+        cuts = sorted(
+            {date_from, date_to}
+            | {
+                day
+                for start, end, _rate in table
+                for day in (start, end)
+                if date_from < day < date_to
+            }
+        )
+        periods = []
+        for start, end in list(pairwise(cuts)) or [(date_from, date_to)]:
+            rate = next((r for s, e, r in table if s <= start < e), None)
+            if periods and periods[-1][2] == rate and periods[-1][1] == start:
+                periods[-1] = (periods[-1][0], end, rate)
+            else:
+                periods.append((start, end, rate))
         return periods

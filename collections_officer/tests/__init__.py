@@ -5,6 +5,8 @@ from . import test_collection_case_refresh
 from . import test_collection_case_security
 from . import test_collection_case_story
 from . import test_collection_charge
+from . import test_collection_charge_interest
+from . import test_collection_charge_invoicing
 from . import test_collection_commitment_money
 from . import test_collection_compliance
 from . import test_collection_contact

@@ -3,7 +3,7 @@ from datetime import date, timedelta
 from psycopg2 import IntegrityError
 
 from odoo import Command
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import freeze_time, new_test_user, tagged
 from odoo.tools import mute_logger
 
@@ -117,13 +117,20 @@ class TestCollectionCharge(CollectionsCommon):
     def test_rate_in_force_at_a_date(self):
         self.assertEqual(self.Rate._rate_at("boe", date(2025, 12, 31)), 5.0)
         self.assertEqual(self.Rate._rate_at("boe", date(2026, 1, 1)), 4.0)
-        self.assertEqual(self.Rate._rate_at("boe", date(2030, 1, 1)), 4.0)
-        with self.assertRaisesRegex(UserError, "No Bank of England Base Rate is recorded"):
-            self.Rate._rate_at("boe", date(2025, 6, 30))
+        self.assertEqual(self.Rate._rate_at("boe", date(2026, 6, 30)), 4.0)
+        # Never guessed: none before the first rate, none after the last rate's half-year.
+        self.assertIsNone(self.Rate._rate_at("boe", date(2025, 6, 30)))
+        self.assertIsNone(self.Rate._rate_at("boe", date(2030, 1, 1)))
 
     def test_shipped_rates_and_example_rules(self):
         self.assertEqual(self.Rate._rate_at("ecb", date(2024, 3, 1)), 4.5)
         self.assertEqual(self.Rate._rate_at("ecb", date(2025, 8, 1)), 2.15)
+        self.assertEqual(self.Rate._rate_at("ecb", date(2026, 6, 30)), 2.15)
+        # Not confirmed from a published source: not shipped, so never charged on a guess.
+        self.assertIsNone(self.Rate._rate_at("ecb", date(2026, 7, 1)))
+        self.assertFalse(
+            self.Rate.search([("company_id", "!=", False)]), "shipped rates are shared"
+        )
         # The examples belong to the main company, not to the tests' company.
         uk = self.env.ref("collections_officer.charge_rule_uk_late_payment").sudo()
         eu = self.env.ref("collections_officer.charge_rule_eu_late_payment").sudo()
@@ -234,16 +241,26 @@ class TestCollectionCharge(CollectionsCommon):
         self._post_invoice(1000, due_days_ago=30)
         case = self._open_case()
         rule = self._rule(fee_amount=10, interest_type="fixed", interest_rate=10)
-        case.breathing_space_until = TODAY + timedelta(days=10)
+        case.write({"breathing_space_from": days_ago(20), "breathing_space_until": TODAY})
 
         self.assertFalse(rule._charge_cases(case, TODAY))
         self.assertFalse(self.Charge.search([("case_id", "=", case.id)]))
 
-        # Once it is over, interest restarts from its end, not from the due date.
+        # Once it is over, only its own days are left out: interest runs before and after.
         case.breathing_space_until = days_ago(10)
         rule._charge_cases(case, TODAY)
-        interest = self.Charge.search([("case_id", "=", case.id), ("kind", "=", "interest")])
-        self.assertRecordValues(interest, [{"date_from": days_ago(10), "days": 10}])
+        interest = self.Charge.search(
+            [("case_id", "=", case.id), ("kind", "=", "interest")], order="date_from"
+        )
+        self.assertRecordValues(
+            interest,
+            [{"date_from": days_ago(30), "days": 10}, {"date_from": days_ago(9), "days": 9}],
+        )
+        self.assertTrue(self.Charge.search([("case_id", "=", case.id), ("kind", "=", "fee")]))
+
+        # A space cannot end before it starts.
+        with self.assertRaises(ValidationError):
+            case.write({"breathing_space_from": TODAY, "breathing_space_until": days_ago(1)})
 
     def test_no_followup_items_and_credit_notes_are_not_charged(self):
         charged = self._post_invoice(1000, due_days_ago=30)
