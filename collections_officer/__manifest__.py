@@ -42,6 +42,7 @@
         "wizards/collection_contact_wizard_views.xml",
         "wizards/collection_plan_wizard_views.xml",
         "wizards/collection_send_wizard_views.xml",
+        "wizards/collection_partner_flag_wizard_views.xml",
         "report/collection_plan_reports.xml",
         "report/collection_plan_templates.xml",
         "report/collection_statement_reports.xml",

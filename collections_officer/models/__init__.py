@@ -1,5 +1,6 @@
 from . import account_move
 from . import collection_case
+from . import collection_case_chatter
 from . import collection_case_followup
 from . import collection_case_refresh
 from . import collection_charge

@@ -14,7 +14,7 @@ class CollectionSendWizard(models.TransientModel):
         default=lambda self: self._default_case_ids(),
     )
     preview = fields.Html(compute="_compute_preview", sanitize=False)
-    is_manager = fields.Boolean(default=lambda self: self._default_is_manager())
+    is_manager = fields.Boolean(compute="_compute_is_manager")
     override_reason = fields.Char(
         help="Collections managers only: send although the compliance guard would block it. "
         "The reason is logged with the contact."
@@ -26,9 +26,9 @@ class CollectionSendWizard(models.TransientModel):
             return self.env["collection.case"].browse(self.env.context.get("active_ids", []))
         return self.env["collection.case"]
 
-    @api.model
-    def _default_is_manager(self):
-        return self.env.user.has_group("collections_officer.group_collections_manager")
+    def _compute_is_manager(self):
+        # Shows the override to managers only; the guard checks the group again when sending.
+        self.is_manager = self.env["collection.compliance"]._is_collections_manager()
 
     @api.depends("case_ids")
     def _compute_preview(self):
@@ -61,8 +61,10 @@ class CollectionSendWizard(models.TransientModel):
 
     def action_send(self):
         self.ensure_one()
-        if self.override_reason and not self.is_manager:
-            raise UserError(self.env._("Only a collections manager can override the guard."))
+        if self.override_reason:
+            self.env["collection.compliance"]._check_collections_manager(
+                self.env._("Only a collections manager can override the guard.")
+            )
         closed = self.case_ids.filtered(lambda c: c.state == "closed")
         if closed:
             raise UserError(
