@@ -14,6 +14,9 @@ MANAGED_FIELDS = (
     "collection_contact_hour_start",
     "collection_contact_hour_end",
 )
+# Who works the customer and whom we write to: read by anyone who sees the case (the
+# follow-up recipient is computed from them), changed by collections officers.
+OFFICER_FIELDS = ("collection_user_id", "collection_contact_id")
 # The flags that protect a customer: officers may raise them, only managers lift them.
 PROTECTIVE_FLAGS = (
     "collection_do_not_contact",
@@ -31,7 +34,6 @@ class ResPartner(models.Model):
         company_dependent=True,
         domain="[('share', '=', False)]",
         help="Officer given the customer's collection cases when they open.",
-        groups=OFFICERS,
         copy=False,
     )
     collection_policy_id = fields.Many2one(
@@ -59,7 +61,6 @@ class ResPartner(models.Model):
         string="Collections Contact",
         domain="[('commercial_partner_id', '=', commercial_partner_id), ('id', '!=', id)]",
         help="The person who receives the collection e-mails, letters and SMS of this customer.",
-        groups=OFFICERS,
         copy=False,
     )
     collection_do_not_contact = fields.Boolean(
@@ -262,17 +263,24 @@ class ResPartner(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        self._check_collection_rules_change(
-            [
-                name
-                for name in MANAGED_FIELDS
-                if name in vals
-                and any(
-                    self._fields[name].convert_to_write(partner[name], partner) != vals[name]
-                    for partner in self
-                )
-            ]
-        )
+        changed = [
+            name
+            for name in (*OFFICER_FIELDS, *MANAGED_FIELDS)
+            if name in vals
+            and any(
+                self._fields[name].convert_to_write(partner[name], partner) != vals[name]
+                for partner in self.sudo()
+            )
+        ]
+        if (
+            set(changed) & set(OFFICER_FIELDS)
+            and not self.env.su
+            and not self.env.user.has_group(OFFICERS)
+        ):
+            raise AccessError(
+                self.env._("Only collections officers assign a customer's officer and contact.")
+            )
+        self._check_collection_rules_change([n for n in changed if n in MANAGED_FIELDS])
         return super().write(vals)
 
     @api.model

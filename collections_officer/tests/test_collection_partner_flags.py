@@ -43,6 +43,7 @@ class TestPartnerCollectionFlags(CollectionsCommon):
             {"collection_cease_communication": False},
             {"collection_policy_id": self.softer.id},
             {"collection_followup_mode": "manual"},
+            {"collection_contact_id": self.contact.id},
         ):
             with self.subTest(vals=vals), self.assertRaises(AccessError):
                 customer.write(vals)
