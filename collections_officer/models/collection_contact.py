@@ -3,6 +3,10 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from .collection_case_chatter import GUARD_PASSED
+
+# Channels the compliance guard watches for contacts a person makes.
+GUARDED_CHANNELS = ("phone", "sms", "visit", "email")
 # The only part of a logged contact that can be completed afterwards.
 EDITABLE_FIELDS = ("note",)
 
@@ -107,10 +111,48 @@ class CollectionContact(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        vals_list = [self._with_compliance_verdict(vals) for vals in vals_list]
         contacts = super().create(vals_list)
         if not self.env.context.get("collection_contact_skip_chatter"):
             contacts._post_on_cases()
         return contacts
+
+    @api.model
+    def _with_compliance_verdict(self, vals):
+        """A contact a person logs is recorded whatever the guard says; what it says is kept.
+
+        An outbound contact on a guarded channel that the compliance guard would have
+        blocked is a compliance breach, with the guard's reason: decided here, not by the
+        caller. The follow-up run's contacts carry their own verdict (``followup_id``), and
+        code that judged the contact itself says so with ``GUARD_PASSED``.
+        """
+        if (
+            vals.get("followup_id")
+            or self.env.context.get("collection_guard_passed") is GUARD_PASSED
+        ):
+            return vals
+        vals = {**vals, "compliance_breach": False}
+        if vals.get("compliance_override") and not self.env[
+            "collection.compliance"
+        ]._is_collections_manager(self.env.user):
+            raise UserError(self.env._("Only a collections manager can override the guard."))
+        if (
+            vals.get("direction", "outbound") != "outbound"
+            or vals.get("channel") not in GUARDED_CHANNELS
+            or vals.get("outcome") == "blocked"
+            or vals.get("compliance_override")
+            or not vals.get("case_id")
+        ):
+            return vals
+        case = self.env["collection.case"].sudo().browse(vals["case_id"])
+        at = fields.Datetime.to_datetime(vals.get("date")) or fields.Datetime.now()
+        verdict = (
+            self.env["collection.compliance"]
+            .sudo()
+            ._check_contacts(case, vals["channel"], at=at)[case.id]
+        )
+        breach = verdict["verdict"] != "allowed" and verdict["reason"]
+        return {**vals, "compliance_breach": bool(breach), "blocked_reason": breach or False}
 
     def write(self, vals):
         # The log is evidence: what happened, when, how and with whom never changes, for

@@ -5,6 +5,8 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import split_every
 
+from .collection_case_chatter import GUARD_PASSED
+
 # What was promised: fixed once recorded.
 PROMISED_FIELDS = ("case_id", "amount", "date", "start_date")
 # Written by action_approve only.
@@ -279,19 +281,25 @@ class CollectionPromise(models.Model):
         """The promise is a contact's outcome: log it in the case's contact log."""
         # The contact log wizard creates its own contact and links it.
         todo = self.filtered(lambda p: not p.contact_log_id)
-        contacts = self.env["collection.contact"].create(
-            [
-                {
-                    "case_id": promise.case_id.id,
-                    "partner_id": promise.contact_id.id,
-                    "channel": promise.channel,
-                    "outcome": "promised",
-                    "note": promise.note
-                    or self.env._("Promised %(promise)s.", promise=promise.display_name),
-                    "user_id": promise.user_id.id,
-                }
-                for promise in todo
-            ]
+        # When and how the conversation took place is not known here: the guard cannot
+        # judge it, and recording the promise is no contact of its own.
+        contacts = (
+            self.env["collection.contact"]
+            .with_context(collection_guard_passed=GUARD_PASSED)
+            .create(
+                [
+                    {
+                        "case_id": promise.case_id.id,
+                        "partner_id": promise.contact_id.id,
+                        "channel": promise.channel,
+                        "outcome": "promised",
+                        "note": promise.note
+                        or self.env._("Promised %(promise)s.", promise=promise.display_name),
+                        "user_id": promise.user_id.id,
+                    }
+                    for promise in todo
+                ]
+            )
         )
         for promise, contact in zip(todo, contacts, strict=True):
             promise.contact_log_id = contact

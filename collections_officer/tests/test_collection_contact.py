@@ -161,6 +161,25 @@ class TestCollectionContact(CollectionsCommon):
         self.assertEqual(result["params"]["type"], "warning")
         self.assertIn("contact hours", result["params"]["message"])
 
+    def test_the_contact_log_judges_the_breach_whoever_writes_it(self):
+        self.customer.tz = "UTC"
+        Contact = self.env["collection.contact"].with_user(self.officer)
+        values = {
+            "case_id": self.case.id,
+            "channel": "phone",
+            "outcome": "no_answer",
+            "date": datetime(2026, 6, 29, 22, 30),
+        }
+        contact = Contact.create({**values, "compliance_breach": False, "blocked_reason": False})
+        self.assertTrue(contact.compliance_breach, "a client cannot hide a breach")
+        self.assertIn("contact hours", contact.blocked_reason)
+        with self.assertRaisesRegex(UserError, "Only a collections manager"):
+            Contact.create({**values, "compliance_override": "Trust me"})
+        inbound = Contact.create({**values, "direction": "inbound"})
+        self.assertFalse(inbound.compliance_breach, "the customer may call us any time")
+        at_noon = Contact.create({**values, "date": NOON, "compliance_breach": True})
+        self.assertFalse(at_noon.compliance_breach)
+
     def test_a_call_over_the_cap_is_recorded_and_counts(self):
         self.company.collection_max_calls = 1
         first = self._log(outcome="no_answer")

@@ -3,8 +3,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-# Channels the compliance guard watches for contacts an officer makes.
-GUARDED_CHANNELS = ("phone", "sms", "visit", "email")
+from ..models.collection_contact import GUARDED_CHANNELS
 
 
 class CollectionContactWizard(models.TransientModel):
@@ -76,16 +75,17 @@ class CollectionContactWizard(models.TransientModel):
         self.ensure_one()
         case = self.case_id
         self._check_input()
-        override = breach = False
-        if self.direction == "outbound" and self.channel in GUARDED_CHANNELS:
-            kwargs = {"override_reason": self.override_reason} if self.override_reason else {}
+        override = False
+        if (
+            self.override_reason
+            and self.direction == "outbound"
+            and self.channel in GUARDED_CHANNELS
+        ):
+            # Checks that the user is a manager; the contact log itself judges the rest.
             verdict = self.env["collection.compliance"]._check_contacts(
-                case, self.channel, at=self.date, **kwargs
+                case, self.channel, at=self.date, override_reason=self.override_reason
             )[case.id]
-            if self.override_reason:
-                override = verdict["reason"]
-            elif verdict["verdict"] != "allowed":
-                breach = verdict["reason"]
+            override = verdict["reason"]
         contact = self.env["collection.contact"].create(
             {
                 "case_id": case.id,
@@ -96,8 +96,6 @@ class CollectionContactWizard(models.TransientModel):
                 "outcome": self.outcome,
                 "note": self.note,
                 "compliance_override": override,
-                "blocked_reason": breach,
-                "compliance_breach": bool(breach),
                 "correction_of_id": self.correction_of_id.id,
             }
         )
@@ -127,8 +125,8 @@ class CollectionContactWizard(models.TransientModel):
                     "following up."
                 )
             )
-        if breach:
-            return self._breach_notification(case, breach)
+        if contact.compliance_breach:
+            return self._breach_notification(case, contact.blocked_reason)
         return {"type": "ir.actions.act_window_close"}
 
     def _breach_notification(self, case, reason):
