@@ -31,6 +31,14 @@ OCA_REQUIREMENT = "odoo-addon-account-credit-control>=19.0,<19.1"
 def parse_args():
     parser = book.book_parser(__doc__.split("\n\n")[0])
     parser.add_argument("--oca", action="store_true", help="also time OCA's credit control")
+    parser.add_argument(
+        "--daily",
+        action="store_true",
+        help="time the whole daily job instead: the scheduled refresh, then the scheduled run",
+    )
+    parser.add_argument(
+        "--statement-batch", type=int, help="statements per wkhtmltopdf call (default: the code's)"
+    )
     args = book.book_args(parser)
     if args.oca:
         args.addons_path += f",{oca_addons()}"
@@ -87,6 +95,29 @@ def install(args, database, module):
 
 
 @contextlib.contextmanager
+def pdf_clock():
+    """Seconds spent inside wkhtmltopdf, and how many times it ran."""
+    from odoo.addons.base.models import ir_actions_report
+
+    spent = {"seconds": 0.0, "calls": 0}
+    original = ir_actions_report.IrActionsReport._run_wkhtmltopdf
+
+    def timed(self, *args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            spent["seconds"] += time.perf_counter() - start
+            spent["calls"] += 1
+
+    ir_actions_report.IrActionsReport._run_wkhtmltopdf = timed
+    try:
+        yield spent
+    finally:
+        ir_actions_report.IrActionsReport._run_wkhtmltopdf = original
+
+
+@contextlib.contextmanager
 def measured(cr, label, rows):
     tally = book.QueryTally()
     with tally.hooked():
@@ -94,7 +125,7 @@ def measured(cr, label, rows):
         yield
         seconds, queries = time.perf_counter() - start, cr.sql_log_count - queries
     rows.append((label, seconds, queries))
-    book.say(f"  {label:<40} {seconds:8.2f} s {queries:8d} queries; top: {tally.top(4)}")
+    book.say(f"  {label:<40} {seconds:8.2f} s {queries:8d} queries; top: {tally.top(40)}")
 
 
 def count(env, table, where="TRUE"):
@@ -154,6 +185,38 @@ def time_ours(odoo, registry, rows):
         cr.rollback()
 
 
+def time_daily(odoo, registry, rows):
+    """The whole daily job as the scheduler runs it: refresh, then the follow-up run
+    (every statement rendered, every e-mail queued). From a book with no case yet: the
+    refresh opens them all and each gets its first level, the heaviest day."""
+    with registry.cursor() as cr:
+        env = book.new_env(odoo, registry, cr, mail_notify_force_send=False)
+        give_emails(env)
+        company = env.company
+        company.collection_policy_id = company.collection_policy_id or env.ref(
+            "collections_officer.collection_policy_default"
+        )
+        cr.commit()
+        book.say(f"policy {company.collection_policy_id.name}; the first day's job:")
+        with pdf_clock() as pdf:
+            with measured(cr, "daily job: refresh", rows):
+                env["collection.case"]._cron_refresh_cases()
+                env.flush_all()
+            with measured(cr, "daily job: follow-up run", rows):
+                env["collection.run"]._cron_run_followup()
+                env.flush_all()
+        cases = count(env, "collection_case", "state != 'closed'")
+        seconds = rows[-1][1] + rows[-2][1]
+        queries = rows[-1][2] + rows[-2][2]
+        rows.append(("daily job: total", seconds, queries))
+        book.say(
+            f"  total {seconds:.2f} s, {queries / max(cases, 1):.1f} queries per case; "
+            f"wkhtmltopdf {pdf['seconds']:.2f} s in {pdf['calls']} calls; "
+            f"e-mails queued {count(env, 'mail_mail')}"
+        )
+        cr.rollback()
+
+
 def time_oca(odoo, registry, rows):
     with registry.cursor() as cr:
         env = book.new_env(odoo, registry, cr, mail_notify_force_send=False)
@@ -203,7 +266,11 @@ def main():
     if fresh:
         book.build_book(odoo, Registry(args.database), args)
     rows = []
-    targets = [(f"{args.database}_followup", time_ours)]
+    if args.statement_batch:
+        from odoo.addons.collections_officer.models import collection_followup
+
+        collection_followup.STATEMENT_BATCH = args.statement_batch
+    targets = [(f"{args.database}_followup", time_daily if args.daily else time_ours)]
     if args.oca:
         targets.append((f"{args.database}_oca", time_oca))
     for database, timer in targets:

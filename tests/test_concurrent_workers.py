@@ -271,3 +271,28 @@ def test_a_scheduled_run_out_of_time_resumes_where_it_stopped(registry, book):
     followups, emails, _calls = sent_per_case(registry, case_ids)
     assert {len(names) for names in followups.values()} == {1}
     assert set(emails.values()) == {1}
+
+
+def test_officers_log_contacts_on_cases_a_batch_holds(registry, book):
+    """The run keeps its batch locked while it renders PDFs: an officer logging a call
+    on one of those cases (an insert that references the case) does not wait for it."""
+    _company_id, case_ids, _policy_id = book
+    logged = []
+
+    def log_a_call(batch):
+        with registry.cursor() as officer_cr:
+            # Waiting for the batch would hang the officer's click: fail fast instead.
+            officer_cr.execute("SET LOCAL lock_timeout = '2s'")
+            env = api.Environment(officer_cr, SUPERUSER_ID, {})
+            contact = env["collection.contact"].create(
+                {"case_id": batch[0].id, "channel": "phone", "direction": "inbound"}
+            )
+            logged.append(contact.id)
+            officer_cr.rollback()
+
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        cases = env["collection.case"].browse(case_ids[:3])
+        env["collection.run"]._process_in_batches(cases, 10, False, log_a_call)
+        cr.rollback()
+    assert logged, "the officer's contact was saved while the batch was locked"

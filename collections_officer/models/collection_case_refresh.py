@@ -21,12 +21,22 @@ class CollectionCase(models.Model):
 
     @api.model
     def _cron_refresh_cases(self, batch_size=500):
-        """Daily refresh of every company's cases, committing after each batch."""
-        # Companies are few; each is refreshed in batches of cases.
-        for company in self.env["res.company"].sudo().search([]):  # pylint: disable=no-search-all
-            self.with_company(company)._refresh_from_accounting(
-                companies=company, batch_size=batch_size, commit=True
-            )
+        """Daily refresh of every company's cases, committing after each batch.
+
+        Out of time, it stops and tells the scheduler the work left over all
+        companies; the next call only finds what still differs from accounting.
+        """
+        companies = self.env["res.company"].sudo().search([], order="id")  # pylint: disable=no-search-all
+        for index, company in enumerate(companies):
+            model = self.with_company(company)
+            if not model._lock_company_refresh(company):
+                _logger.info("Collection refresh of %s skipped: already running.", company.name)
+                continue
+            _touched, left = model._refresh_company(company, None, batch_size, commit=True)
+            if left is not None:
+                later = sum(len(model._refresh_work(other)[0]) for other in companies[index + 1 :])
+                self.env["ir.cron"]._commit_progress(remaining=left + later)
+                return
 
     # ---------------------------------------------------------------- refresh
 
@@ -58,7 +68,7 @@ class CollectionCase(models.Model):
                     )
                 _logger.info("Collection refresh of %s skipped: already running.", company.name)
                 continue
-            done |= self._refresh_company(company, partners, batch_size, commit)
+            done |= self._refresh_company(company, partners, batch_size, commit)[0]
         return done
 
     @api.model
@@ -68,8 +78,8 @@ class CollectionCase(models.Model):
         )[0][0]
 
     @api.model
-    def _refresh_company(self, company, partners, batch_size, commit):
-        cases_model = (
+    def _refresh_model(self, company):
+        return (
             self.sudo()
             .with_company(company)
             .with_context(
@@ -79,6 +89,16 @@ class CollectionCase(models.Model):
                 collection_case_from_refresh=True,
             )
         )
+
+    @api.model
+    def _refresh_work(self, company, partners=None):
+        """What the refresh of ``company`` has to do: ``(partner ids, context)``.
+
+        The partner ids are those whose case must open, change, close or reopen,
+        in order; everything else already matches accounting, so a refresh
+        interrupted by the cron's time finds only what is left.
+        """
+        cases_model = self._refresh_model(company)
         figures = cases_model.env["collection.ledger"]._fetch_figures(company, partners)
         domain = Domain("company_id", "=", company.id)
         if partners is not None:
@@ -92,19 +112,69 @@ class CollectionCase(models.Model):
             if self.env["collection.ledger"]._is_overdue(values) or partner_id in due_soon
         ]
         partner_ids = sorted(set(open_by_partner) | set(wanted))
-        touched = self.browse()
+        to_update, close_ids, to_open, _started = cases_model._refresh_actions(
+            company, partner_ids, figures, open_by_partner, due_soon
+        )
+        closing = set(close_ids)
+        work = {case.partner_id.id for case, _values in to_update} | set(to_open)
+        work |= {partner_id for partner_id, case in open_by_partner.items() if case.id in closing}
+        return [p for p in partner_ids if p in work], (figures, open_by_partner, due_soon)
+
+    @api.model
+    def _refresh_company(self, company, partners, batch_size, commit):
+        """Refresh the company in batches: ``(cases touched, left)``, where ``left`` is
+        None when done, else the number of customers left when the cron's time ran out."""
+        cases_model = self._refresh_model(company)
+        partner_ids, (figures, open_by_partner, due_soon) = self._refresh_work(company, partners)
+        touched = []
+
+        def refresh(partners_batch):
+            touched.append(
+                cases_model._refresh_batch(
+                    company, partners_batch.ids, figures, open_by_partner, due_soon
+                )
+            )
+
         batches = list(split_every(batch_size or len(partner_ids) or 1, partner_ids))
         for index, batch in enumerate(batches):
-            touched |= cases_model._refresh_batch(
-                company, batch, figures, open_by_partner, due_soon
+            partners_batch = self.env["res.partner"].browse(batch)
+            if not commit:
+                refresh(partners_batch)
+                continue
+            # Scheduled: a customer whose refresh fails is marked, the others go on.
+            failed = self.env["collection.run"]._process_isolated(partners_batch, refresh)
+            self._mark_refresh_failures(failed, open_by_partner)
+            remaining = sum(len(b) for b in batches[index + 1 :])
+            if not self.env["ir.cron"]._commit_progress(len(batch), remaining=remaining):
+                return self.browse().union(*touched), remaining
+            if remaining and not self._lock_company_refresh(company):
+                # Another worker took the company over between two batches.
+                break
+        return self.browse().union(*touched), None
+
+    @api.model
+    def _mark_refresh_failures(self, failed, open_by_partner):
+        for partner, error in failed.items():
+            _logger.warning("Collection refresh of %s failed: %s", partner.display_name, error)
+            case = open_by_partner.get(partner.id)
+            if case:
+                case.sudo().collection_error = error
+
+    def _refresh_locked_cases(self):
+        """Today's figures on these cases, locked by the caller, before deciding on them.
+
+        Closes those with nothing overdue any more; opens nothing (their customers
+        all have a case), so it needs no company refresh lock.
+        """
+        for company, cases in self.grouped("company_id").items():
+            cases_model = self._refresh_model(company)
+            cases = cases_model.browse(cases.ids)
+            figures = cases_model.env["collection.ledger"]._fetch_figures(company, cases.partner_id)
+            open_by_partner = {case.partner_id.id: case for case in cases}
+            due_soon = cases_model._due_soon_partners(company, figures, open_by_partner)
+            cases_model._refresh_batch(
+                company, list(open_by_partner), figures, open_by_partner, due_soon
             )
-            if commit:
-                remaining = sum(len(b) for b in batches[index + 1 :])
-                if not self.env["ir.cron"]._commit_progress(len(batch), remaining=remaining):
-                    break
-                if remaining and not self._lock_company_refresh(company):
-                    break
-        return touched
 
     @api.model
     def _due_soon_partners(self, company, figures, open_by_partner):
@@ -152,8 +222,8 @@ class CollectionCase(models.Model):
                 due_soon.add(partner.id)
         return due_soon
 
-    def _refresh_batch(self, company, partner_ids, figures, open_by_partner, due_soon=()):
-        now = fields.Datetime.now()
+    def _refresh_actions(self, company, partner_ids, figures, open_by_partner, due_soon=()):
+        """What the refresh does to each customer: ``(to_update, close_ids, to_open, started)``."""
         today = fields.Date.context_today(self)
         to_update, close_ids, to_open = [], [], []
         started = self.browse()
@@ -172,6 +242,14 @@ class CollectionCase(models.Model):
                 close_ids.append(case.id)
             elif overdue or partner_id in due_soon:
                 to_open.append(partner_id)
+        return to_update, close_ids, to_open, started
+
+    def _refresh_batch(self, company, partner_ids, figures, open_by_partner, due_soon=()):
+        now = fields.Datetime.now()
+        today = fields.Date.context_today(self)
+        to_update, close_ids, to_open, started = self._refresh_actions(
+            company, partner_ids, figures, open_by_partner, due_soon
+        )
         to_close = self.browse(close_ids)
 
         # Writing every figure (not only the changed ones) gives all updated

@@ -2,7 +2,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import split_every
+from odoo.fields import Domain
 
 # Periods of a month, to turn a monthly disposable income into what one installment
 # of each frequency can take.
@@ -88,6 +88,9 @@ class CollectionPlan(models.Model):
         readonly=True,
         help="When the plan was completed, broken or cancelled: money received later "
         "no longer counts.",
+    )
+    judged_date = fields.Date(
+        readonly=True, help="When the daily judging last looked at the plan while active."
     )
     installment_ids = fields.One2many("collection.plan.installment", "plan_id", readonly=True)
     installment_count = fields.Integer(compute="_compute_schedule_figures")
@@ -436,19 +439,33 @@ class CollectionPlan(models.Model):
     # ------------------------------------------------------------ scheduled
 
     @api.model
+    def _to_judge_domain(self, today):
+        return Domain("state", "=", "active") & (
+            Domain("judged_date", "=", False) | Domain("judged_date", "<", today)
+        )
+
+    @api.model
     def _judge_active_plans(self, batch_size=200):
-        """Complete the paid plans and break those with too many missed installments."""
-        self = self.sudo()
+        """Complete the paid plans and break those with too many missed installments.
+
+        Each plan is judged once a day (``judged_date``): a call out of time leaves
+        the rest to the next call. Returns the number of plans left then, else None.
+        """
         today = fields.Date.context_today(self)
-        plans = self.search([("state", "=", "active")], order="id")
-        batches = list(split_every(batch_size, plans.ids))
-        for index, batch in enumerate(batches):
-            locked = self.browse(batch).try_lock_for_update()
-            locked.invalidate_recordset(["state"])
-            locked.filtered(lambda p: p.state == "active")._judge(today)
-            remaining = sum(len(b) for b in batches[index + 1 :])
-            if not self.env["ir.cron"]._commit_progress(len(batch), remaining=remaining):
-                return
+        plans = self.sudo().search(self._to_judge_domain(today), order="id")
+        return self.env["collection.run"]._process_in_batches(
+            plans, batch_size, True, lambda batch: batch._judge_isolated(today)
+        )
+
+    def _judge_isolated(self, today):
+        active = self.filtered(lambda p: p.state == "active")
+        failed = self.env["collection.run"]._process_isolated(
+            active, lambda plans: plans._judge(today)
+        )
+        for plan, error in failed.items():
+            plan.case_id.collection_error = error
+        # Failed ones too: they are tried again tomorrow, not in a loop today.
+        self.write({"judged_date": today})
 
     def _judge(self, today):
         self.invalidate_recordset(ALLOCATION_FIELDS)

@@ -3,7 +3,6 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
-from odoo.tools import split_every
 
 from .collection_case_chatter import GUARD_PASSED
 
@@ -351,20 +350,33 @@ class CollectionPromise(models.Model):
 
     @api.model
     def _cron_judge(self, batch_size=200):
-        """Daily: judge the promises past their deadline, then the active payment plans."""
-        self = self.sudo()
+        """Daily: judge the promises past their deadline, then the active payment plans.
+
+        Judged promises are no longer open and judged plans carry today's date, so
+        a call out of time stops, reports what is left of both, and the next call
+        finds only that.
+        """
         today = fields.Date.context_today(self)
-        promises = self.search([("state", "=", "open"), ("deadline", "<", today)], order="id")
-        batches = list(split_every(batch_size, promises.ids))
-        for index, batch in enumerate(batches):
-            # Another worker may hold or have judged some: skip them.
-            locked = self.browse(batch).try_lock_for_update()
-            locked.invalidate_recordset(["state"])
-            locked.filtered(lambda p: p.state == "open")._judge(today)
-            remaining = sum(len(b) for b in batches[index + 1 :])
-            if not self.env["ir.cron"]._commit_progress(len(batch), remaining=remaining):
-                return
+        promises = self.sudo().search(
+            [("state", "=", "open"), ("deadline", "<", today)], order="id"
+        )
+        left = self.env["collection.run"]._process_in_batches(
+            promises, batch_size, True, lambda batch: batch._judge_isolated(today)
+        )
+        if left is not None:
+            plans = self.env["collection.plan"].sudo()
+            plans_left = plans.search_count(plans._to_judge_domain(today))
+            self.env["ir.cron"]._commit_progress(remaining=left + plans_left)
+            return
         self.env["collection.plan"]._judge_active_plans(batch_size)
+
+    def _judge_isolated(self, today):
+        # Another worker may have judged some meanwhile: they are no longer open.
+        failed = self.env["collection.run"]._process_isolated(
+            self.filtered(lambda p: p.state == "open"), lambda promises: promises._judge(today)
+        )
+        for promise, error in failed.items():
+            promise.case_id.collection_error = error
 
     def _judge(self, today):
         """Kept, partly kept or broken, from the money received up to the deadline."""

@@ -1,13 +1,17 @@
 import logging
 
 from psycopg2.errors import UniqueViolation
+from psycopg2.extensions import TransactionRollbackError
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import split_every
 
 _logger = logging.getLogger(__name__)
+
+# Days a failed follow-up is tried again by the daily run before its officer is asked to look.
+MAX_RETRIES = 3
 
 
 class CollectionRun(models.Model):
@@ -38,6 +42,17 @@ class CollectionRun(models.Model):
     pending_count = fields.Integer(string="Deferred", compute="_compute_counts")
     blocked_count = fields.Integer(string="Blocked", compute="_compute_counts")
     failed_count = fields.Integer(string="Failed", compute="_compute_counts")
+    last_case_id = fields.Integer(
+        readonly=True,
+        help="The scheduled run has dealt with the cases up to this id today: "
+        "once out of time, it goes on from here.",
+    )
+    failed_case_ids = fields.Many2many(
+        "collection.case",
+        string="Failed Cases",
+        readonly=True,
+        help="Cases the run could not deal with; the error is on each case.",
+    )
 
     _company_date_uniq = models.UniqueIndex(
         "(company_id, date)", "A company has one follow-up run per day."
@@ -92,9 +107,37 @@ class CollectionRun(models.Model):
 
     @api.model
     def _cron_run_followup(self, batch_size=200):
-        """Daily: execute the follow-up levels that are due, company by company."""
-        for company in self.env["res.company"].sudo().search([]):  # pylint: disable=no-search-all
-            self.with_company(company)._run_company(company, batch_size=batch_size, commit=True)
+        """Daily: execute the follow-up levels that are due, company by company.
+
+        Out of time, it stops and tells the scheduler what is left over all
+        companies; the next call goes on from each run's ``last_case_id``.
+        """
+        companies = self.env["res.company"].sudo().search([], order="id")  # pylint: disable=no-search-all
+        for index, company in enumerate(companies):
+            _run, left = self.with_company(company)._run_company_batches(
+                company, batch_size=batch_size, commit=True
+            )
+            if left is not None:
+                later = sum(self._count_left(other) for other in companies[index + 1 :])
+                self.env["ir.cron"]._commit_progress(remaining=left + later)
+                return
+
+    @api.model
+    def _count_left(self, company):
+        """Cases of the company the scheduled run has not dealt with today."""
+        run = self.sudo().search(
+            [("company_id", "=", company.id), ("date", "=", fields.Date.context_today(self))],
+            limit=1,
+        )
+        return (
+            self.env["collection.case"]
+            .sudo()
+            .search_count(self._candidates_domain(company) & Domain("id", ">", run.last_case_id))
+        )
+
+    @api.model
+    def _candidates_domain(self, company):
+        return Domain("company_id", "=", company.id) & Domain("state", "not in", ("closed", "hold"))
 
     @api.model
     def _cron_send_deferred(self, batch_size=200):
@@ -107,7 +150,13 @@ class CollectionRun(models.Model):
                 order="defer_until, id",
             )
         )
-        self._process_in_batches(followups, batch_size, True, lambda batch: batch._execute())
+        self._process_in_batches(followups, batch_size, True, self._execute_isolated)
+
+    @api.model
+    def _execute_isolated(self, followups):
+        failed = self._process_isolated(followups, lambda batch: batch._execute())
+        for followup, error in failed.items():
+            followup.write({"state": "failed", "error": error})
 
     @api.model
     def _run_company(self, company, cases=None, batch_size=200, commit=False):
@@ -118,39 +167,82 @@ class CollectionRun(models.Model):
         second worker takes other cases, and each batch is committed as cron
         progress so an interrupted run resumes with what is left.
         """
+        return self._run_company_batches(company, cases, batch_size, commit)[0]
+
+    @api.model
+    def _run_company_batches(self, company, cases=None, batch_size=200, commit=False):
+        """``_run_company``, returning ``(run, left)``: ``left`` is None when every case
+        was dealt with, else the number of cases left when the cron's time ran out."""
         env = self.env(context=dict(self.env.context, allowed_company_ids=[company.id]))
         warning = env["collection.compliance"]._bank_warnings(company).get(company.id, False)
         run = self._get_run(company, warning, commit)
         if run.bank_warning != warning:
             run.bank_warning = warning
-        domain = Domain("company_id", "=", company.id) & Domain(
-            "state", "not in", ("closed", "hold")
-        )
+        domain = self._candidates_domain(company)
+        # Only the scheduled run of the whole company keeps a cursor: a manager's
+        # "Run Now" or a run on chosen cases looks at every case it is given.
+        resume = commit and cases is None
         if cases is not None:
             domain &= Domain("id", "in", cases.ids)
+        if resume:
+            domain &= Domain("id", ">", run.last_case_id)
         candidates = env["collection.case"].sudo().search(domain, order="id")
-        self._process_in_batches(
-            candidates,
-            batch_size,
-            commit,
-            lambda batch: run._run_batch(batch, warning),
-        )
-        return run
+
+        def process(batch):
+            run._run_batch_isolated(batch, warning)
+            if resume:
+                run.last_case_id = batch.ids[-1]
+
+        left = self._process_in_batches(candidates, batch_size, commit, process)
+        return run, left
 
     @api.model
     def _process_in_batches(self, records, batch_size, commit, process):
+        """Call ``process`` on each batch of ``records`` it can lock.
+
+        With ``commit``, each batch is committed as cron progress. Returns None
+        when every batch was processed, else the number of records left when the
+        cron's time ran out (the caller stops too).
+        """
         batches = list(split_every(batch_size, records.ids))
         for index, ids in enumerate(batches):
             # Another worker (the scheduled run, a manager's "Run Now") holds some
             # of them: leave those to it rather than wait for it or deadlock with it.
-            batch = records.browse(ids).try_lock_for_update()
+            # The lock lets officers add contacts, promises or activities meanwhile.
+            batch = records.browse(ids).try_lock_for_update(allow_referencing=True)
             batch.invalidate_recordset()
             if batch:
                 process(batch)
             if commit:
                 remaining = sum(len(b) for b in batches[index + 1 :])
                 if not self.env["ir.cron"]._commit_progress(len(ids), remaining=remaining):
-                    break
+                    return remaining
+        return None
+
+    @api.model
+    def _process_isolated(self, records, process):
+        """``process(records)``, so that one bad record never stops the others.
+
+        The batch runs in one savepoint; only when it fails is it run again
+        record by record, each in its own savepoint. Returns ``{record: error}``
+        for the records that failed alone.
+        """
+        try:
+            with self.env.cr.savepoint():
+                process(records)
+            return {}
+        except TransactionRollbackError:
+            # A deadlock or a serialization failure is no record's fault: the
+            # scheduler tries the whole job again.
+            raise
+        except Exception as error:
+            if len(records) == 1:
+                _logger.warning("%s failed: %s", records, error, exc_info=True)
+                return {records: str(error) or type(error).__name__}
+        failed = {}
+        for record in records:
+            failed.update(self._process_isolated(record, process))
+        return failed
 
     def _get_run(self, company, bank_warning=False, commit=False):
         """Today's run of the company, created by the first worker that needs it."""
@@ -178,9 +270,32 @@ class CollectionRun(models.Model):
         self.env["ir.cron"]._commit_progress()
         return self.sudo().search(domain, limit=1)
 
+    def _run_batch_isolated(self, cases, warning):
+        """``_run_batch``, where a case that fails is marked failed and the others go on."""
+        self.ensure_one()
+        failed = self._process_isolated(cases, lambda batch: self._run_batch(batch, warning))
+        recovered = cases.filtered(lambda c: c.collection_error and c not in failed)
+        if recovered:
+            recovered.collection_error = False
+        if failed:
+            for case, error in failed.items():
+                case.collection_error = error
+            self.failed_case_ids = [Command.link(case.id) for case in failed]
+            cases.browse([case.id for case in failed])._message_log_batch(
+                bodies={
+                    case.id: self.env._(
+                        "The follow-up run failed on this case: %(error)s", error=error
+                    )
+                    for case, error in failed.items()
+                }
+            )
+
     def _run_batch(self, cases, warning):
         self.ensure_one()
         Followup = self.env["collection.followup"].sudo()
+        # Decide on today's figures: a customer who paid since the nightly refresh
+        # has their case closed here, and gets nothing.
+        cases._refresh_locked_cases()
         blockers = cases._get_followup_blockers()
         due = cases.filtered(lambda c: c.id not in blockers)._get_due_levels()
         if not due:
@@ -193,8 +308,16 @@ class CollectionRun(models.Model):
         for case in due_cases:
             followup = existing.get((case, due[case.id], case.followup_cycle))
             if followup:
-                # Sent, prepared or waiting already: only a blocked one is tried again.
-                retry |= followup.filtered(lambda f: f.state == "blocked")
+                # Sent, prepared or waiting already: a blocked one is tried again, a
+                # failed one once a day until MAX_RETRIES.
+                retry |= followup.filtered(
+                    lambda f: (
+                        f.state == "blocked"
+                        or (
+                            f.state == "failed" and f.run_id != self and f.retry_count < MAX_RETRIES
+                        )
+                    )
+                )
                 continue
             manual = case.partner_id.collection_followup_mode == "manual"
             values.append(
@@ -207,7 +330,13 @@ class CollectionRun(models.Model):
                     "bank_warning": warning,
                 }
             )
+        retried = retry.filtered(lambda f: f.state == "failed")
+        for count, followups in retried.grouped("retry_count").items():
+            followups.write({"retry_count": count + 1, "run_id": self.id})
         created = Followup.create(values)
         to_execute = retry | created.filtered(lambda f: f.state == "pending")
         to_execute._execute()
+        retried.filtered(
+            lambda f: f.state == "failed" and f.retry_count >= MAX_RETRIES
+        )._ask_officer_to_look()
         return created | retry

@@ -16,3 +16,4 @@ from . import test_collection_plan_allocation
 from . import test_collection_promise
 from . import test_collection_promise_limits
 from . import test_collections_ui
+from . import test_scheduled_work

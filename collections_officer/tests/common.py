@@ -1,5 +1,8 @@
+import time
+from contextlib import contextmanager
 from datetime import date, timedelta
 
+from odoo import api
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.tests import new_test_user
 
@@ -91,3 +94,17 @@ class CollectionsCommon(AccountTestInvoicingCommon):
         if state:
             domain.append(("state", "=", state))
         return self.Case.search(domain)
+
+    @contextmanager
+    def _cron_call(self, xmlid, out_of_time=False):
+        """One call of a scheduled action as the scheduler makes it, on a cursor whose
+        commits are savepoints: yields ``(env, progress)``. ``out_of_time``: the job's
+        time is already up, so the action stops after its first batch."""
+        cron = self.env.ref(xmlid)
+        with self.enter_registry_test_mode(), self.registry.cursor() as cr:
+            env = api.Environment(cr, self.env.uid, {"cron_id": cron.id})
+            cron, progress = cron.with_env(env)._add_progress()
+            context = dict(cron.env.context)
+            if out_of_time:
+                context["cron_end_time"] = time.monotonic() - 1
+            yield env(context=context), progress

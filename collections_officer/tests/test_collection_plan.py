@@ -390,3 +390,27 @@ class TestCollectionPlan(PlanCommon):
             self.assertEqual(len(case_form.promise_ids), 1)
             self.assertEqual(len(case_form.plan_installment_ids), 2)
         self.assertEqual((self.case.promise_count, self.case.plan_count), (1, 1))
+
+    def test_plans_are_judged_once_a_day_and_a_call_out_of_time_goes_on_later(self):
+        self._post_invoice(600, due_days_ago=30, partner=self.other_customer)
+        self._refresh()
+        plans = self._plan()
+        self.case = self._case(self.other_customer)
+        plans |= self._plan()
+        plans.action_activate()
+        xmlid = "collections_officer.ir_cron_collection_commitment_judge"
+        with freeze_time(days_ahead(3)):
+            to_judge = self.env["collection.plan"].search_count(
+                self.env["collection.plan"]._to_judge_domain(days_ahead(3))
+            )
+            with self._cron_call(xmlid, out_of_time=True) as (env, progress):
+                env["collection.promise"]._cron_judge(batch_size=1)
+                self.assertEqual((progress.done, progress.remaining), (1, to_judge - 1))
+            self.assertEqual(plans.mapped("judged_date"), [days_ahead(3), False])
+            with self._cron_call(xmlid) as (env, progress):
+                env["collection.promise"]._cron_judge(batch_size=1)
+                self.assertEqual(
+                    (progress.done, progress.remaining), (to_judge - 1, 0), "each plan once"
+                )
+            self.assertEqual(plans.mapped("judged_date"), [days_ahead(3)] * 2)
+            self.assertEqual(plans.mapped("state"), ["active", "active"])

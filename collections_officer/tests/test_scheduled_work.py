@@ -1,0 +1,246 @@
+from datetime import timedelta
+from unittest.mock import patch
+
+from odoo.tests import freeze_time, tagged
+from odoo.tools import mute_logger
+
+from ..models.collection_followup import CollectionFollowup
+from ..models.collection_run import MAX_RETRIES
+from .common import TODAY, days_ago
+from .test_collection_followup import FollowupCommon
+
+
+@freeze_time(TODAY)
+@tagged("post_install", "-at_install")
+class TestScheduledWork(FollowupCommon):
+    """The daily jobs out of time, on bad records and on figures that moved."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company_b = cls.setup_other_company(name="Company B")["company"]
+        cls.policy_b = cls.policy.copy({"company_id": cls.company_b.id, "name": "Policy B"})
+        for level in cls.policy.level_ids:
+            level.copy({"policy_id": cls.policy_b.id})
+        cls.company_b.collection_policy_id = cls.policy_b
+        cls.customers_a = cls.env["res.partner"].create(
+            [{"name": f"Late A{i}", "email": f"a{i}@example.com"} for i in range(3)]
+        )
+        cls.customers_b = cls.env["res.partner"].create(
+            [{"name": f"Late B{i}", "email": f"b{i}@example.com"} for i in range(2)]
+        )
+
+    def _post_in(self, company, partner, amount=100, due_days_ago=10):
+        return self._create_invoice_one_line(
+            price_unit=amount,
+            tax_ids=self.env["account.tax"],
+            partner_id=partner,
+            invoice_date=days_ago(due_days_ago),
+            invoice_date_due=days_ago(due_days_ago),
+            company_id=company.id,
+            post=True,
+        )
+
+    def _post_book(self):
+        for partner in self.customers_a:
+            self._post_in(self.company, partner)
+        for partner in self.customers_b:
+            self._post_in(self.company_b, partner)
+
+    def _cases(self, partners):
+        return self.Case.search([("partner_id", "in", partners.ids)])
+
+    # ------------------------------------------------------------ out of time
+
+    def test_refresh_out_of_time_stops_every_company_and_goes_on_later(self):
+        self._post_book()
+        Case = self.Case.sudo()
+        work = sum(
+            len(Case._refresh_work(company)[0]) for company in Case.env["res.company"].search([])
+        )
+        xmlid = "collections_officer.ir_cron_collection_case_refresh"
+        with self._cron_call(xmlid, out_of_time=True) as (env, progress):
+            env["collection.case"]._cron_refresh_cases(batch_size=1)
+            self.assertEqual((progress.done, progress.remaining), (1, work - 1))
+        self.assertFalse(self._cases(self.customers_b), "the next company waits for the next call")
+        with self._cron_call(xmlid) as (env, progress):
+            env["collection.case"]._cron_refresh_cases(batch_size=1)
+            self.assertEqual(
+                (progress.done, progress.remaining), (work - 1, 0), "nothing is done twice"
+            )
+        self.assertEqual(len(self._cases(self.customers_a | self.customers_b)), 5)
+
+    def test_followup_run_out_of_time_stops_every_company_and_goes_on_later(self):
+        self._post_book()
+        self._refresh(self.company | self.company_b)
+        Run = self.env["collection.run"].sudo()
+        companies = Run.env["res.company"].search([])
+        work = sum(Run._count_left(company) for company in companies)
+        xmlid = "collections_officer.ir_cron_collection_followup_run"
+        with self._cron_call(xmlid, out_of_time=True) as (env, progress):
+            env["collection.run"]._cron_run_followup(batch_size=1)
+            self.assertEqual((progress.done, progress.remaining), (1, work - 1))
+        cases_b = self._cases(self.customers_b)
+        self.assertFalse(cases_b.followup_ids, "the next company waits for the next call")
+        with self._cron_call(xmlid) as (env, progress):
+            env["collection.run"]._cron_run_followup(batch_size=1)
+            self.assertEqual(
+                (progress.done, progress.remaining),
+                (work - 1, 0),
+                "the run goes on from its cursor",
+            )
+        cases = self._cases(self.customers_a) | cases_b
+        self.assertEqual(cases.followup_ids.mapped("state"), ["done"] * 5)
+        self.assertEqual(set(cases.level_id.mapped("name")), {"Reminder"})
+        run_b = Run.search([("company_id", "=", self.company_b.id)])
+        self.assertEqual(
+            run_b.last_case_id,
+            max(Run.env["collection.case"].search([("company_id", "=", self.company_b.id)]).ids),
+        )
+
+    def test_judging_out_of_time_stops_before_the_plans(self):
+        self._post_book()
+        self._refresh(self.company)
+        promises = self.env["collection.promise"].create(
+            [
+                {"case_id": case.id, "amount": 100, "date": TODAY + timedelta(days=2)}
+                for case in self._cases(self.customers_a)[:2]
+            ]
+        )
+        xmlid = "collections_officer.ir_cron_collection_commitment_judge"
+        with freeze_time(TODAY + timedelta(days=20)):
+            Promise = self.env["collection.promise"].sudo()
+            today = TODAY + timedelta(days=20)
+            promises_left = Promise.search_count([("state", "=", "open"), ("deadline", "<", today)])
+            plans = self.env["collection.plan"].sudo()
+            plans_left = plans.search_count(plans._to_judge_domain(today))
+            with self._cron_call(xmlid, out_of_time=True) as (env, progress):
+                env["collection.promise"]._cron_judge(batch_size=1)
+                self.assertEqual(
+                    (progress.done, progress.remaining), (1, promises_left - 1 + plans_left)
+                )
+            self.assertEqual(promises.mapped("state").count("open"), 1)
+            with self._cron_call(xmlid) as (env, progress):
+                env["collection.promise"]._cron_judge(batch_size=1)
+                self.assertEqual(
+                    (progress.done, progress.remaining), (promises_left - 1 + plans_left, 0)
+                )
+        self.assertEqual(promises.mapped("state"), ["broken", "broken"])
+
+    # ---------------------------------------------------------- bad records
+
+    def test_one_failing_case_never_stops_the_run(self):
+        self._post_book()
+        self._refresh(self.company)
+        cases = self._cases(self.customers_a)
+        bad = cases[1]
+        get_due_levels = type(self.Case)._get_due_levels
+
+        def broken(records, *args, **kwargs):
+            if bad in records:
+                raise KeyError("no such level")
+            return get_due_levels(records, *args, **kwargs)
+
+        with (
+            patch.object(type(self.Case), "_get_due_levels", broken),
+            mute_logger("odoo.addons.collections_officer.models.collection_run"),
+        ):
+            run = self._run(cases)
+        self.assertEqual((cases - bad).followup_ids.mapped("state"), ["done", "done"])
+        self.assertFalse(bad.followup_ids)
+        self.assertIn("no such level", bad.collection_error)
+        self.assertEqual(run.failed_case_ids, bad)
+        self.assertIn("no such level", bad.message_ids[:1].body)
+        # The next run goes through: the error is gone.
+        self._run(bad)
+        self.assertEqual(bad.followup_ids.state, "done")
+        self.assertFalse(bad.collection_error)
+
+    def test_one_failing_followup_fails_alone_then_the_officer_is_asked(self):
+        self._post_book()
+        self._refresh(self.company)
+        cases = self._cases(self.customers_a)
+        cases.user_id = self.officer
+        bad = cases[0]
+        action_email = CollectionFollowup._action_email
+
+        def broken(followups):
+            if bad in followups.case_id:
+                raise ZeroDivisionError("template arithmetic")
+            return action_email(followups)
+
+        with (
+            patch.object(CollectionFollowup, "_action_email", broken),
+            mute_logger("odoo.addons.collections_officer.models.collection_followup"),
+        ):
+            self._run(cases)
+            self.assertEqual((cases - bad).followup_ids.mapped("state"), ["done", "done"])
+            followup = bad.followup_ids
+            self.assertEqual(followup.state, "failed")
+            self.assertIn("template arithmetic", followup.error)
+            self._run(bad)
+            self.assertEqual(followup.retry_count, 0, "not tried again the day it failed")
+            for day in range(1, MAX_RETRIES + 1):
+                with freeze_time(TODAY + timedelta(days=day)):
+                    run = self._run(bad)
+                self.assertEqual(followup.retry_count, day)
+                self.assertEqual(followup.run_id, run, "shown on the run that tried it")
+                self.assertEqual(followup.state, "failed")
+                activities = bad.activity_ids.filtered(lambda a: "failed" in (a.summary or ""))
+                self.assertEqual(len(activities), int(day == MAX_RETRIES))
+            with freeze_time(TODAY + timedelta(days=MAX_RETRIES + 1)):
+                self._run(bad)
+            self.assertEqual(followup.retry_count, MAX_RETRIES, "the officer decides now")
+        self.assertEqual(activities.user_id, self.officer)
+
+    def test_one_failing_customer_never_stops_the_refresh(self):
+        self._post_book()
+        self._refresh(self.company)
+        bad_partner = self.customers_a[0]
+        bad_case = self._cases(bad_partner)
+        for partner in self.customers_a:
+            self._post_in(self.company, partner, amount=50, due_days_ago=20)
+        refresh_batch = type(self.Case)._refresh_batch
+
+        def broken(records, company, partner_ids, *args, **kwargs):
+            if bad_partner.id in partner_ids:
+                raise ValueError("corrupt figures")
+            return refresh_batch(records, company, partner_ids, *args, **kwargs)
+
+        with (
+            patch.object(type(self.Case), "_refresh_batch", broken),
+            mute_logger(
+                "odoo.addons.collections_officer.models.collection_run",
+                "odoo.addons.collections_officer.models.collection_case_refresh",
+            ),
+            self._cron_call("collections_officer.ir_cron_collection_case_refresh") as (env, _p),
+        ):
+            env["collection.case"]._cron_refresh_cases(batch_size=10)
+        self.assertEqual(
+            self._cases(self.customers_a - bad_partner).mapped("overdue_amount"), [150, 150]
+        )
+        self.assertEqual(bad_case.overdue_amount, 100)
+        self.assertIn("corrupt figures", bad_case.collection_error)
+        self.assertEqual(len(self._cases(self.customers_b)), 2, "the other company too")
+
+    # ----------------------------------------------------- today's figures
+
+    def test_a_customer_who_paid_since_the_refresh_gets_nothing(self):
+        self._pay(self.invoice, 1000)
+        run = self._run()
+        self.assertFalse(self._followups(), "no letter on yesterday's figures")
+        self.assertEqual(self.case.state, "closed")
+        self.assertEqual(self.case.overdue_amount, 0)
+        self.assertFalse(run.failed_case_ids)
+
+    def test_a_customer_who_paid_part_is_dunned_for_the_rest(self):
+        self._pay(self.invoice, 400)
+        self._run()
+        self.assertEqual(self.case.overdue_amount, 600)
+        self.assertIn("600", self._emails().body)
+
+    def setUp(self):
+        super().setUp()
+        self.invoice = self._post_invoice(1000, due_days_ago=10)
+        self._refresh()
+        self.case = self._case()
