@@ -126,13 +126,15 @@ class CollectionCase(models.Model):
     total_due = fields.Monetary(readonly=True, help="All open receivable items, credits deducted.")
     overdue_amount = fields.Monetary(
         readonly=True,
-        help="Items past their due date, less unapplied credits; items marked "
-        "'No Follow-Up' are left out. This is what follow-up acts on.",
+        help="Items past their due date, less unapplied credits; items set apart "
+        "(see Excluded from Follow-Up) are left out. This is what follow-up acts on.",
     )
     no_followup_amount = fields.Monetary(
         string="Excluded from Follow-Up",
         readonly=True,
-        help="Open items marked 'No Follow-Up' on the invoice.",
+        help="Open debits shown but not chased: marked 'No Follow-Up', due before the "
+        "company's follow-up start, blocked or in payment in accounting, or below the "
+        "follow-up tolerance.",
     )
     amount_not_due = fields.Monetary(string="Not Due", readonly=True)
     amount_1_30 = fields.Monetary(string="1-30 Days", readonly=True)
@@ -140,9 +142,16 @@ class CollectionCase(models.Model):
     amount_61_90 = fields.Monetary(string="61-90 Days", readonly=True)
     amount_91_120 = fields.Monetary(string="91-120 Days", readonly=True)
     amount_over_120 = fields.Monetary(string="Over 120 Days", readonly=True)
-    oldest_due_date = fields.Date(readonly=True, index=True)
+    oldest_due_date = fields.Date(
+        readonly=True,
+        index=True,
+        help="The due date of the oldest overdue item unapplied credits do not cover "
+        "(credits pay the oldest items first).",
+    )
     next_due_date = fields.Date(
-        readonly=True, help="The earliest due date of the items not yet due, for reminders."
+        readonly=True,
+        help="The earliest due date of the items not yet due that unapplied credits do not "
+        "cover, for reminders.",
     )
     days_overdue = fields.Integer(compute="_compute_days_overdue", search="_search_days_overdue")
     aging_bucket = fields.Selection(
@@ -229,9 +238,10 @@ class CollectionCase(models.Model):
             self.env["collection.ledger"]._open_items_domain(self.partner_id, self.company_id),
             order="date_maturity, id",
         )
+        ledger = self.env["collection.ledger"]
         by_key = {}
         for line in lines:
-            key = (line.partner_id.commercial_partner_id, line.company_id)
+            key = (line.partner_id.commercial_partner_id, ledger._case_company(line.company_id))
             by_key.setdefault(key, []).append(line.id)
         for case in self:
             case.open_line_ids = by_key.get((case.partner_id, case.company_id), [])
@@ -395,7 +405,9 @@ class CollectionCase(models.Model):
         figures = self.env["collection.ledger"]._fetch_figures(companies, partners)
         for vals in vals_list:
             key = (vals.get("partner_id"), vals.get("company_id") or self.env.company.id)
-            if not self.env["collection.ledger"]._is_overdue(figures.get(key)):
+            if not self.env["collection.ledger"]._is_overdue(
+                figures.get(key), companies.browse(key[1])
+            ):
                 partner = partners.browse(key[0])
                 raise ValidationError(
                     self.env._(

@@ -46,7 +46,26 @@ class CollectionPlan(models.Model):
     partner_id = fields.Many2one(
         related="case_id.partner_id", string="Customer", store=True, index=True
     )
-    currency_id = fields.Many2one(related="case_id.currency_id")
+    currency_id = fields.Many2one(
+        "res.currency",
+        compute="_compute_scope",
+        store=True,
+        precompute=True,
+        readonly=True,
+        help="The invoices' currency when they all share one, else the company's: "
+        "installments are paid in it.",
+    )
+    line_ids = fields.Many2many(
+        "account.move.line",
+        string="Debt Covered",
+        compute="_compute_scope",
+        store=True,
+        precompute=True,
+        readonly=True,
+        copy=False,
+        help="The customer's open items when the plan was made: money applied to them, "
+        "or left unapplied, pays the installments; payments of later invoices do not.",
+    )
     contact_id = fields.Many2one(
         "res.partner",
         string="Contact Person",
@@ -72,7 +91,7 @@ class CollectionPlan(models.Model):
         tracking=True,
     )
     amount_total = fields.Monetary(
-        string="Planned Amount", required=True, help="Down payment included; company currency."
+        string="Planned Amount", required=True, help="Down payment included; plan currency."
     )
     down_payment = fields.Monetary()
     frequency = fields.Selection(FREQUENCIES, required=True, default="monthly")
@@ -143,6 +162,22 @@ class CollectionPlan(models.Model):
         "(case_id) WHERE state = 'active'", "A case can only have one active payment plan."
     )
 
+    @api.depends("case_id", "date_start")
+    def _compute_scope(self):
+        # The debt owed the day the plan is made; the same lines when read again later.
+        ledger = self.env["collection.ledger"]
+        records = self.filtered(lambda r: r.case_id and r.date_start)
+        debt = ledger._debt_on(
+            {
+                day: self.env["collection.case"].union(*(r.case_id for r in group))
+                for day, group in records.grouped("date_start").items()
+            }
+        )
+        for plan in self:
+            lines = debt.get((plan.case_id.id, plan.date_start), ledger.env["account.move.line"])
+            plan.line_ids = lines
+            plan.currency_id = ledger._commitment_currency(plan.company_id, lines)
+
     @api.depends("installment_ids.date")
     def _compute_schedule_figures(self):
         for plan in self:
@@ -198,15 +233,26 @@ class CollectionPlan(models.Model):
             ),
         )
 
-    @api.depends("amount_total", "duration_months", "company_id")
+    @api.depends("amount_total", "currency_id", "duration_months", "company_id")
     def _compute_needs_approval(self):
         for plan in self:
             company = plan.company_id
+            # The limit is in company currency; a plan in another currency at today's rate.
+            amount = (
+                plan.currency_id._convert(
+                    plan.amount_total,
+                    company.currency_id,
+                    company,
+                    fields.Date.context_today(plan),
+                )
+                if plan.currency_id and company
+                else plan.amount_total
+            )
             plan.needs_approval = bool(
                 (
                     company.collection_plan_max_amount
-                    and plan.currency_id.compare_amounts(
-                        plan.amount_total, company.collection_plan_max_amount
+                    and company.currency_id.compare_amounts(
+                        amount, company.collection_plan_max_amount
                     )
                     > 0
                 )
@@ -221,6 +267,8 @@ class CollectionPlan(models.Model):
         "date_start",
         "date_end",
         "partner_id",
+        "line_ids",
+        "currency_id",
         "installment_ids.amount",
         "installment_ids.date",
     )
@@ -252,7 +300,14 @@ class CollectionPlan(models.Model):
         plans = self.filtered(lambda p: p.partner_id and p.date_start)
         amounts = self.env["collection.ledger"]._fetch_received(
             [
-                (plan.partner_id.id, plan.company_id.id, plan.date_start, plan._reference_date())
+                (
+                    plan.partner_id.id,
+                    plan.company_id.id,
+                    plan.date_start,
+                    plan._reference_date(),
+                    plan.line_ids.ids,
+                    plan.currency_id,
+                )
                 for plan in plans
             ]
         )

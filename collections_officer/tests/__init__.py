@@ -5,11 +5,13 @@ from . import test_collection_case_refresh
 from . import test_collection_case_security
 from . import test_collection_charge
 from . import test_collection_chatter_guard
+from . import test_collection_commitment_money
 from . import test_collection_compliance
 from . import test_collection_contact
 from . import test_collection_documents
 from . import test_collection_followup
 from . import test_collection_followup_pre_due
+from . import test_collection_ledger
 from . import test_collection_partner_flags
 from . import test_collection_plan
 from . import test_collection_plan_allocation
