@@ -23,7 +23,9 @@
         "security/collection_followup_security.xml",
         "security/collection_run_security.xml",
         "data/ir_sequence_data.xml",
+        "data/mail_message_subtype_data.xml",
         "data/ir_cron_data.xml",
+        "data/mail_activity_type_data.xml",
         "data/collection_reference_rate_data.xml",
         "data/collection_charge_rule_data.xml",
         "views/collection_policy_views.xml",
@@ -43,6 +45,8 @@
         "wizards/collection_plan_wizard_views.xml",
         "wizards/collection_send_wizard_views.xml",
         "wizards/collection_partner_flag_wizard_views.xml",
+        "wizards/collection_golive_wizard_views.xml",
+        "wizards/collection_plan_refuse_wizard_views.xml",
         "report/collection_plan_reports.xml",
         "report/collection_plan_templates.xml",
         "report/collection_statement_reports.xml",
@@ -59,6 +63,7 @@
     "demo": [
         "demo/collection_team_demo.xml",
         "demo/account_move_demo.xml",
+        "demo/collection_run_demo.xml",
     ],
     "assets": {
         "web.assets_tests": ["collections_officer/static/tests/tours/*.js"],

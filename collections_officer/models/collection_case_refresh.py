@@ -391,7 +391,7 @@ class CollectionCase(models.Model):
         """Write the current accounting figures on these cases (no opening or closing)."""
         figures = self.env["collection.ledger"]._fetch_figures(self.company_id, self.partner_id)
         now = fields.Datetime.now()
-        for case in self:
+        for case in self.sudo():
             case.write(
                 figures.get((case.partner_id.id, case.company_id.id), EMPTY_FIGURES)
                 | {"refresh_date": now}

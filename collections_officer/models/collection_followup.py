@@ -35,7 +35,7 @@ class CollectionFollowup(models.Model):
     _check_company_auto = True
 
     case_id = fields.Many2one(
-        "collection.case", required=True, index=True, ondelete="cascade", check_company=True
+        "collection.case", required=True, index=True, ondelete="restrict", check_company=True
     )
     company_id = fields.Many2one(related="case_id.company_id", store=True, index=True)
     partner_id = fields.Many2one(related="case_id.partner_id", string="Customer")
@@ -55,6 +55,7 @@ class CollectionFollowup(models.Model):
     )
     state = fields.Selection(
         [
+            ("preview", "Preview"),
             ("to_review", "To Review"),
             ("pending", "Partly Deferred"),
             ("done", "Done"),
@@ -88,8 +89,9 @@ class CollectionFollowup(models.Model):
     )
     message_id = fields.Many2one("mail.message", string="E-mail", readonly=True)
 
+    # A preview (dry run) only shows what the run would do: it never holds a level's place.
     _level_once_per_cycle = models.UniqueIndex(
-        "(case_id, level_id, cycle) WHERE resend IS NOT TRUE",
+        "(case_id, level_id, cycle) WHERE resend IS NOT TRUE AND state != 'preview'",
         "A follow-up level is executed once per case and cycle.",
     )
 
@@ -98,6 +100,13 @@ class CollectionFollowup(models.Model):
         for followup in self:
             followup.display_name = f"{followup.case_id.name} - {followup.level_id.name}"
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
+        # The record of what was sent, and what keeps a level from being sent twice.
+        # Only a dry run's previews, which sent nothing, give way to the next dry run.
+        if self.filtered(lambda followup: followup.state != "preview"):
+            raise UserError(self.env._("Follow-ups are history: they cannot be deleted."))
+
     # ---------------------------------------------------------------- actions
 
     def action_send(self):
@@ -105,7 +114,10 @@ class CollectionFollowup(models.Model):
         to_send = self.filtered(lambda f: f.state in ("to_review", "blocked", "failed"))
         if not to_send:
             raise UserError(self.env._("Only follow-ups to review, blocked or failed can be sent."))
-        to_send.check_access("write")
+        # Follow-ups are the engine's records: officers read them and act through
+        # here, on the cases they work; the engine writes them.
+        to_send.case_id.check_access("write")
+        to_send = to_send.sudo()
         to_send.write({"sent_by_id": self.env.uid, "error": False})
         to_send._execute()
         return True
@@ -114,7 +126,8 @@ class CollectionFollowup(models.Model):
         """Skip the level: nothing is sent, and the case moves on to the next one."""
         if self.filtered(lambda f: f.state not in ("to_review", "blocked", "failed")):
             raise UserError(self.env._("Only follow-ups not sent yet can be cancelled."))
-        self.write({"state": "cancelled"})
+        self.case_id.check_access("write")
+        self.sudo().write({"state": "cancelled"})
         self._advance_cases()
         self._log_on_cases(
             lambda followup: self.env._(
@@ -143,7 +156,7 @@ class CollectionFollowup(models.Model):
         letters = self.filtered("letter_to_print")
         if not letters:
             raise UserError(self.env._("None of these follow-ups has a letter to print."))
-        letters.letter_printed = True
+        letters.sudo().letter_printed = True
         return self.env.ref("collections_officer.action_report_collection_letter").report_action(
             letters.case_id
         )
@@ -299,7 +312,8 @@ class CollectionFollowup(models.Model):
             followups = followups.filtered(
                 lambda f, lvl=level: not f.resend and f.case_id.level_id != lvl
             )
-            followups.case_id.with_context(tracking_disable=True).write(
+            # The case's level is the engine's: written as superuser whoever sends.
+            followups.case_id.sudo().with_context(tracking_disable=True).write(
                 {"level_id": level.id, "level_date": date}
             )
             advanced |= followups
@@ -332,12 +346,25 @@ class CollectionFollowup(models.Model):
         statements = self._statement_attachments()
         invoice_pdfs = self.filtered("level_id.attach_invoices").case_id._invoice_pdf_attachments()
         # What message_post would look up case by case (two queries each), for the batch.
-        author_id, email_from = cases._message_compute_author()
         alias_domains = cases.sudo()._mail_get_alias_domains(default_company=self.env.company)
         companies = cases._mail_get_companies(default=self.env.company)
-        reply_tos = cases._notify_get_reply_to(default=email_from, author_id=author_id)
         for template, followups in self.grouped(lambda f: f.level_id.mail_template_id).items():
-            rendered = template._generate_template(followups.case_id.ids, ("subject", "body_html"))
+            rendered = template._generate_template(
+                followups.case_id.ids, ("subject", "body_html", "email_from", "reply_to")
+            )
+            # The customer hears from its officer or the company, never from whoever runs
+            # the job (the scheduler's user is OdooBot).
+            senders = {}
+            for case in followups.case_id:
+                author = case.user_id.partner_id or case.company_id.partner_id
+                senders[case.id] = (
+                    author,
+                    rendered[case.id].get("email_from") or author.email_formatted,
+                )
+            reply_tos = followups.case_id._notify_get_reply_to_batch(
+                defaults={case_id: sender[1] for case_id, sender in senders.items()},
+                author_ids={case_id: sender[0].id for case_id, sender in senders.items()},
+            )
             for followup in followups:
                 case, recipient = followup.case_id, recipients[followup.case_id.id]
                 if not recipient.email:
@@ -349,6 +376,7 @@ class CollectionFollowup(models.Model):
                 if followup.level_id.attach_invoices:
                     attachments |= invoice_pdfs[case.id]
                 values = rendered[case.id]
+                author, email_from = senders[case.id]
                 # One bad e-mail fails alone: _run_action tries the follow-ups one by
                 # one when the batch fails, so the common path pays no savepoint.
                 message = case.with_context(
@@ -362,13 +390,14 @@ class CollectionFollowup(models.Model):
                     outgoing_email_to=",".join(followup.policy_id._get_cc_emails()) or False,
                     attachment_ids=attachments.ids,
                     message_type="comment",
-                    subtype_xmlid="mail.mt_comment",
+                    # Followers opt in to copies of every dunning e-mail.
+                    subtype_xmlid="collections_officer.mt_collection_followup_sent",
                     email_layout_xmlid="mail.mail_notification_light",
-                    author_id=author_id,
+                    author_id=author.id,
                     email_from=email_from,
                     record_alias_domain_id=alias_domains[case.id].id,
                     record_company_id=companies[case.id].id,
-                    reply_to=reply_tos[case.id],
+                    reply_to=values.get("reply_to") or reply_tos[case.id],
                 )
                 followup.message_id = message
                 results[followup] = False
@@ -453,7 +482,7 @@ class CollectionFollowup(models.Model):
                 user_id=manager.id,
             )
             results[followup] = False
-        self.case_id.filtered(lambda c: c.state == "open").write({"state": "escalated"})
+        self.case_id.sudo().filtered(lambda c: c.state == "open").write({"state": "escalated"})
         return results
 
     def _action_charge(self):

@@ -20,7 +20,7 @@ class CollectionPromise(models.Model):
     _rec_names_search = ["case_id", "partner_id"]
 
     case_id = fields.Many2one(
-        "collection.case", required=True, index=True, ondelete="cascade", check_company=True
+        "collection.case", required=True, index=True, ondelete="restrict", check_company=True
     )
     company_id = fields.Many2one(related="case_id.company_id", store=True, index=True)
     partner_id = fields.Many2one(
@@ -280,9 +280,9 @@ class CollectionPromise(models.Model):
             # A manager who records a promise beyond the limits approves it by doing so.
             to_approve._approve()
             to_approve = self.browse()
-        (promises - to_approve).case_id.filtered(lambda c: c.state in ("open", "escalated")).write(
-            {"state": "promised"}
-        )
+        (promises - to_approve).case_id.sudo().filtered(
+            lambda c: c.state in ("open", "escalated")
+        ).write({"state": "promised"})
         if to_approve:
             # The promise it replaced may have held the case: it is back in follow-up.
             self._release_cases(to_approve.case_id, broken=False)
@@ -386,7 +386,7 @@ class CollectionPromise(models.Model):
         if any(p.state != "open" or not p.needs_approval or p.approved_by_id for p in self):
             raise UserError(self.env._("Only open promises waiting for approval can be approved."))
         self._approve()
-        self.case_id.filtered(lambda c: c.state in ("open", "escalated")).write(
+        self.case_id.sudo().filtered(lambda c: c.state in ("open", "escalated")).write(
             {"state": "promised"}
         )
         self.case_id._message_log_batch(
@@ -517,7 +517,7 @@ class CollectionPromise(models.Model):
                 by_state.setdefault(state, self.env["collection.case"])
                 by_state[state] |= case
         for state, state_cases in by_state.items():
-            state_cases.write({"state": state})
+            state_cases.sudo().write({"state": state})
         if not broken:
             self.env["collection.case"]._refresh_from_accounting(
                 companies=cases.company_id, partners=cases.partner_id

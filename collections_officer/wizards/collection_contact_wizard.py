@@ -131,7 +131,8 @@ class CollectionContactWizard(models.TransientModel):
             reason = self.env._(
                 "Disputed: %(note)s", note=self._note_text() or contact.display_name
             )
-            case.write({"state": "hold", "hold_reason": reason[:200]})
+            case.check_access("write")
+            case.sudo().write({"state": "hold", "hold_reason": reason[:200]})
         elif self.outcome == "paid":
             case.message_post(
                 body=Markup("%s")
