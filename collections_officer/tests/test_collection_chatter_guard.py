@@ -46,13 +46,13 @@ class TestChatterGuard(CollectionsCommon):
         for partner_vals, case_vals, reason in blocks:
             with self.subTest(reason=reason):
                 self.customer.write(partner_vals)
-                self.case.write(case_vals)
+                self.case.sudo().write(case_vals)
                 count = len(self.case.message_ids)
                 with self.assertRaisesRegex(UserError, reason):
                     self._post()
                 self.assertEqual(len(self.case.message_ids), count)
                 self.customer.write(dict.fromkeys(partner_vals, False))
-                self.case.write(
+                self.case.sudo().write(
                     {"state": "open", "hold_reason": False, "breathing_space_until": False}
                 )
         self.assertTrue(self._post(), "an unprotected customer is written to")
