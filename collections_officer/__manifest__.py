@@ -46,6 +46,7 @@
         "wizards/collection_contact_wizard_views.xml",
         "wizards/collection_plan_wizard_views.xml",
         "wizards/collection_send_wizard_views.xml",
+        "wizards/collection_partner_flag_wizard_views.xml",
         "wizards/collection_golive_wizard_views.xml",
         "wizards/collection_plan_refuse_wizard_views.xml",
         "report/collection_plan_reports.xml",

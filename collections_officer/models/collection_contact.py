@@ -3,6 +3,13 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from .collection_case_chatter import GUARD_PASSED
+
+# Channels the compliance guard watches for contacts a person makes.
+GUARDED_CHANNELS = ("phone", "sms", "visit", "email")
+# The only part of a logged contact that can be completed afterwards.
+EDITABLE_FIELDS = ("note",)
+
 
 class CollectionContact(models.Model):
     _name = "collection.contact"
@@ -60,6 +67,19 @@ class CollectionContact(models.Model):
         ondelete="set null",
         help="The follow-up level execution that made this contact.",
     )
+    compliance_breach = fields.Boolean(
+        readonly=True,
+        help="The contact took place although the compliance guard would have blocked it.",
+    )
+    correction_of_id = fields.Many2one(
+        "collection.contact",
+        string="Corrects",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="restrict",
+        help="The entry this one corrects: the log is never rewritten, a correction is added.",
+    )
+    correction_ids = fields.One2many("collection.contact", "correction_of_id", string="Corrections")
 
     @api.depends("channel", "outcome")
     def _compute_display_name(self):
@@ -81,27 +101,115 @@ class CollectionContact(models.Model):
                     )
                 )
 
+    @api.constrains("correction_of_id", "case_id")
+    def _check_correction(self):
+        for contact in self.filtered("correction_of_id"):
+            if contact.correction_of_id.case_id != contact.case_id:
+                raise ValidationError(
+                    self.env._("A correction belongs to the case of the contact it corrects.")
+                )
+
     @api.model_create_multi
     def create(self, vals_list):
+        vals_list = [self._with_compliance_verdict(vals) for vals in vals_list]
         contacts = super().create(vals_list)
         if not self.env.context.get("collection_contact_skip_chatter"):
             contacts._post_on_cases()
         return contacts
 
-    def write(self, vals):
-        # The log is history: what happened, when and how does not change afterwards.
-        if {"case_id", "channel", "date", "direction"} & set(vals) and not self.env.user.has_group(
-            "collections_officer.group_collections_manager"
+    @api.model
+    def _with_compliance_verdict(self, vals):
+        """A contact a person logs is recorded whatever the guard says; what it says is kept.
+
+        An outbound contact on a guarded channel that the compliance guard would have
+        blocked is a compliance breach, with the guard's reason: decided here, not by the
+        caller. The follow-up run's contacts carry their own verdict (``followup_id``), and
+        code that judged the contact itself says so with ``GUARD_PASSED``.
+        """
+        if (
+            vals.get("followup_id")
+            or self.env.context.get("collection_guard_passed") is GUARD_PASSED
         ):
+            return vals
+        vals = {**vals, "compliance_breach": False}
+        if vals.get("compliance_override") and not self.env[
+            "collection.compliance"
+        ]._is_collections_manager(self.env.user):
+            raise UserError(self.env._("Only a collections manager can override the guard."))
+        if (
+            vals.get("direction", "outbound") != "outbound"
+            or vals.get("channel") not in GUARDED_CHANNELS
+            or vals.get("outcome") == "blocked"
+            or vals.get("compliance_override")
+            or not vals.get("case_id")
+        ):
+            return vals
+        case = self.env["collection.case"].sudo().browse(vals["case_id"])
+        at = fields.Datetime.to_datetime(vals.get("date")) or fields.Datetime.now()
+        verdict = (
+            self.env["collection.compliance"]
+            .sudo()
+            ._check_contacts(case, vals["channel"], at=at)[case.id]
+        )
+        breach = verdict["verdict"] != "allowed" and verdict["reason"]
+        return {**vals, "compliance_breach": bool(breach), "blocked_reason": breach or False}
+
+    def write(self, vals):
+        # The log is evidence: what happened, when, how and with whom never changes, for
+        # nobody; a correction is a new entry. Only the note can be completed.
+        frozen = [
+            name
+            for name in vals
+            if name not in EDITABLE_FIELDS
+            and any(
+                self._fields[name].convert_to_write(contact[name], contact) != vals[name]
+                for contact in self
+            )
+        ]
+        if frozen:
             raise UserError(
-                self.env._("A logged contact's case, channel, direction and date cannot change.")
+                self.env._(
+                    "A logged contact cannot be rewritten (%(fields)s): log a correction instead.",
+                    fields=", ".join(self._fields[name].string for name in frozen),
+                )
             )
         return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
+        raise UserError(self.env._("The contact log is evidence: contacts are never deleted."))
+
+    def action_correct(self):
+        """Open Log a Contact on a new entry that corrects this one."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "collections_officer.collection_contact_wizard_action"
+        )
+        action["name"] = self.env._("Correct a Contact")
+        action["context"] = {
+            "default_case_id": self.case_id.id,
+            "default_correction_of_id": self.id,
+            "default_partner_id": self.partner_id.id,
+            "default_date": fields.Datetime.to_string(self.date),
+            "default_channel": self.channel,
+            "default_direction": self.direction,
+            "default_outcome": self.outcome,
+            "default_note": self.note,
+        }
+        return action
 
     def _post_on_cases(self):
         bodies = {}
         for contact in self:
             line = Markup("<b>%s</b>") % contact.display_name
+            if contact.compliance_breach:
+                line = Markup("<b>%s</b> ") % self.env._("Compliance breach:") + line
+            if contact.correction_of_id:
+                line += Markup(" %s") % self.env._(
+                    "(corrects %(contact)s of %(date)s)",
+                    contact=contact.correction_of_id.display_name,
+                    date=contact.correction_of_id.date,
+                )
             if contact.partner_id:
                 line += Markup(" (%s)") % contact.partner_id.name
             if contact.blocked_reason:

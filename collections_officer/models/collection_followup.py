@@ -8,6 +8,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import split_every
 
+from .collection_case_chatter import GUARD_PASSED
+
 _logger = logging.getLogger(__name__)
 
 # Actions that reach the customer, and the compliance channel each one uses.
@@ -508,7 +510,9 @@ class CollectionFollowup(models.Model):
                 # One bad e-mail fails alone: _run_action tries the follow-ups one by
                 # one when the batch fails, so the common path pays no savepoint.
                 message = case.with_context(
-                    mail_notify_force_send=False, mail_post_autofollow=False
+                    mail_notify_force_send=False,
+                    mail_post_autofollow=False,
+                    collection_guard_passed=GUARD_PASSED,
                 ).message_post(
                     subject=values.get("subject"),
                     body=values.get("body_html"),
@@ -578,7 +582,9 @@ class CollectionFollowup(models.Model):
                     "%(partner)s has no phone number for the SMS.", partner=recipient.display_name
                 )
                 continue
-            followup.case_id._message_sms_with_template(
+            followup.case_id.with_context(
+                collection_guard_passed=GUARD_PASSED
+            )._message_sms_with_template(
                 template=followup.level_id.sms_template_id,
                 partner_ids=recipient.ids,
                 put_in_queue=True,

@@ -226,25 +226,41 @@ class CollectionPlan(models.Model):
     @api.depends("monthly_income", "monthly_expenses", "frequency", "installment_ids.amount")
     def _compute_affordability(self):
         for plan in self:
-            plan.disposable_income = plan.monthly_income - plan.monthly_expenses
-            plan.affordable_amount = affordable_installment(plan.disposable_income, plan.frequency)
             regular = plan.installment_ids.filtered(lambda i: not i.is_down_payment)
-            plan.affordability_warning = plan._affordability_warning(
-                max(regular.mapped("amount"), default=0)
+            plan.disposable_income, plan.affordable_amount, plan.affordability_warning = (
+                self._affordability(
+                    plan.monthly_income,
+                    plan.monthly_expenses,
+                    plan.frequency,
+                    max(regular.mapped("amount"), default=0),
+                    plan.currency_id,
+                    plan.is_company,
+                )
             )
 
-    def _affordability_warning(self, installment):
-        """A warning when a person's installment exceeds what their income affords."""
-        self.ensure_one()
-        if self.is_company or not (self.monthly_income or self.monthly_expenses):
-            return False
-        if self.currency_id.compare_amounts(installment, self.affordable_amount) <= 0:
-            return False
-        return self.env._(
-            "The installment of %(installment)s exceeds the %(affordable)s the customer's "
-            "disposable income affords.",
-            installment=self.currency_id.format(installment),
-            affordable=self.currency_id.format(self.affordable_amount),
+    @api.model
+    def _affordability(self, income, expenses, frequency, installment, currency, is_company):
+        """What a person's monthly income affords: ``(disposable, affordable, warning)``.
+
+        ``affordable`` is the disposable income per period of ``frequency``; ``warning``
+        says so when the largest ``installment`` exceeds it. Companies and people who
+        gave no figures get no warning. Shared by the plan and the plan wizard.
+        """
+        disposable = (income or 0) - (expenses or 0)
+        affordable = affordable_installment(disposable, frequency)
+        if is_company or not (income or expenses):
+            return disposable, affordable, False
+        if currency.compare_amounts(installment, affordable) <= 0:
+            return disposable, affordable, False
+        return (
+            disposable,
+            affordable,
+            self.env._(
+                "The installment of %(installment)s exceeds the %(affordable)s the customer's "
+                "disposable income affords.",
+                installment=currency.format(installment),
+                affordable=currency.format(affordable),
+            ),
         )
 
     @api.depends("amount_total", "currency_id", "duration_months", "company_id")

@@ -4,6 +4,13 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 
+from .collection_case_chatter import GUARD_PASSED
+
+# What was promised: fixed once recorded.
+PROMISED_FIELDS = ("case_id", "amount", "date", "start_date")
+# Written by action_approve only.
+APPROVAL_FIELDS = ("needs_approval", "approval_reason", "approved_by_id", "approval_date")
+
 
 class CollectionPromise(models.Model):
     _name = "collection.promise"
@@ -87,6 +94,16 @@ class CollectionPromise(models.Model):
     contact_log_id = fields.Many2one(
         "collection.contact", string="Contact", readonly=True, index="btree_not_null"
     )
+    # Beyond the company's limits a promise holds follow-up only once a manager approves it.
+    needs_approval = fields.Boolean(
+        compute="_compute_needs_approval",
+        store=True,
+        help="Further away or smaller than the company's limits: follow-up goes on until a "
+        "collections manager approves the promise.",
+    )
+    approval_reason = fields.Char(compute="_compute_needs_approval", store=True)
+    approved_by_id = fields.Many2one("res.users", readonly=True, copy=False)
+    approval_date = fields.Datetime(readonly=True, copy=False)
 
     _amount_positive = models.Constraint(
         "CHECK(amount > 0)", "The promised amount must be positive."
@@ -153,6 +170,50 @@ class CollectionPromise(models.Model):
         for promise, amount in zip(promises, received, strict=True):
             promise.amount_received = amount
 
+    @api.depends("amount", "date", "start_date", "case_id", "currency_id")
+    def _compute_needs_approval(self):
+        # Judged once, when the promise is made: amount and dates do not change afterwards.
+        for promise in self:
+            company = promise.company_id or promise.case_id.company_id
+            reasons = []
+            horizon = company.collection_promise_max_days
+            if (
+                horizon
+                and promise.date
+                and promise.start_date
+                and (promise.date - promise.start_date).days > horizon
+            ):
+                reasons.append(
+                    self.env._("the promised date is more than %(days)s days away", days=horizon)
+                )
+            share = company.collection_promise_min_percent
+            # The case's overdue amount is in its (company) currency, the promise in its own.
+            overdue = promise.case_id.overdue_amount
+            currency = promise.case_id.currency_id or company.currency_id
+            amount = promise.amount
+            if promise.currency_id and promise.currency_id != currency:
+                amount = promise.currency_id._convert(
+                    amount,
+                    currency,
+                    company,
+                    promise.start_date or fields.Date.context_today(self),
+                )
+            if (
+                share
+                and currency.compare_amounts(overdue, 0) > 0
+                and currency.compare_amounts(amount, overdue * share / 100) < 0
+            ):
+                reasons.append(
+                    self.env._(
+                        "%(amount)s is less than %(share)s%% of the %(overdue)s overdue",
+                        amount=(promise.currency_id or currency).format(promise.amount),
+                        share=f"{share:g}",
+                        overdue=currency.format(overdue),
+                    )
+                )
+            promise.needs_approval = bool(reasons)
+            promise.approval_reason = "; ".join(reasons) or False
+
     @api.depends("case_id", "amount", "date")
     def _compute_display_name(self):
         for promise in self:
@@ -182,6 +243,16 @@ class CollectionPromise(models.Model):
         # The database refuses it too; this says it clearly.
         if any((vals.get("amount") or 0) <= 0 for vals in vals_list):
             raise ValidationError(self.env._("The promised amount must be positive."))
+        # Money counts from the day the promise is recorded: no back-dating, no approval
+        # given by the caller.
+        today = fields.Date.context_today(self)
+        vals_list = [
+            {
+                **{name: value for name, value in vals.items() if name not in APPROVAL_FIELDS},
+                "start_date": today,
+            }
+            for vals in vals_list
+        ]
         cases = self.env["collection.case"].browse([v.get("case_id") for v in vals_list])
         if closed := cases.filtered(lambda c: c.state == "closed"):
             raise UserError(
@@ -204,18 +275,57 @@ class CollectionPromise(models.Model):
                 }
             )
         promises._log_contacts()
-        promises.case_id.sudo().filtered(lambda c: c.state in ("open", "escalated")).write(
-            {"state": "promised"}
-        )
+        to_approve = promises.filtered("needs_approval")
+        if to_approve and self.env["collection.compliance"]._is_collections_manager():
+            # A manager who records a promise beyond the limits approves it by doing so.
+            to_approve._approve()
+            to_approve = self.browse()
+        (promises - to_approve).case_id.sudo().filtered(
+            lambda c: c.state in ("open", "escalated")
+        ).write({"state": "promised"})
+        if to_approve:
+            # The promise it replaced may have held the case: it is back in follow-up.
+            self._release_cases(to_approve.case_id, broken=False)
         promises.case_id._message_log_batch(
             bodies={
-                promise.case_id.id: self.env._(
-                    "Promise to pay recorded: %(promise)s.", promise=promise.display_name
+                promise.case_id.id: (
+                    self.env._(
+                        "Promise to pay recorded: %(promise)s. It needs a collections "
+                        "manager's approval (%(reason)s): follow-up goes on until then.",
+                        promise=promise.display_name,
+                        reason=promise.approval_reason,
+                    )
+                    if promise in to_approve
+                    else self.env._(
+                        "Promise to pay recorded: %(promise)s.", promise=promise.display_name
+                    )
                 )
                 for promise in promises
             }
         )
         return promises
+
+    def write(self, vals):
+        # What was promised, and from when, is history; approval comes from action_approve.
+        if not self.env.su:
+            frozen = [
+                name
+                for name in (*PROMISED_FIELDS, *APPROVAL_FIELDS)
+                if name in vals
+                and any(
+                    self._fields[name].convert_to_write(promise[name], promise) != vals[name]
+                    for promise in self
+                )
+            ]
+            if frozen:
+                raise UserError(
+                    self.env._(
+                        "A recorded promise's %(fields)s cannot change: record a new promise "
+                        "instead (it replaces the open one).",
+                        fields=", ".join(self._fields[name].string for name in frozen),
+                    )
+                )
+        return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_cancelled(self):
@@ -228,19 +338,25 @@ class CollectionPromise(models.Model):
         """The promise is a contact's outcome: log it in the case's contact log."""
         # The contact log wizard creates its own contact and links it.
         todo = self.filtered(lambda p: not p.contact_log_id)
-        contacts = self.env["collection.contact"].create(
-            [
-                {
-                    "case_id": promise.case_id.id,
-                    "partner_id": promise.contact_id.id,
-                    "channel": promise.channel,
-                    "outcome": "promised",
-                    "note": promise.note
-                    or self.env._("Promised %(promise)s.", promise=promise.display_name),
-                    "user_id": promise.user_id.id,
-                }
-                for promise in todo
-            ]
+        # When and how the conversation took place is not known here: the guard cannot
+        # judge it, and recording the promise is no contact of its own.
+        contacts = (
+            self.env["collection.contact"]
+            .with_context(collection_guard_passed=GUARD_PASSED)
+            .create(
+                [
+                    {
+                        "case_id": promise.case_id.id,
+                        "partner_id": promise.contact_id.id,
+                        "channel": promise.channel,
+                        "outcome": "promised",
+                        "note": promise.note
+                        or self.env._("Promised %(promise)s.", promise=promise.display_name),
+                        "user_id": promise.user_id.id,
+                    }
+                    for promise in todo
+                ]
+            )
         )
         for promise, contact in zip(todo, contacts, strict=True):
             promise.contact_log_id = contact
@@ -261,6 +377,32 @@ class CollectionPromise(models.Model):
         )
         self._release_cases(self.case_id, broken=False)
         return True
+
+    def action_approve(self):
+        """A collections manager lets promises beyond the limits hold follow-up."""
+        self.env["collection.compliance"]._check_collections_manager(
+            self.env._("Only a collections manager can approve a promise.")
+        )
+        if any(p.state != "open" or not p.needs_approval or p.approved_by_id for p in self):
+            raise UserError(self.env._("Only open promises waiting for approval can be approved."))
+        self._approve()
+        self.case_id.sudo().filtered(lambda c: c.state in ("open", "escalated")).write(
+            {"state": "promised"}
+        )
+        self.case_id._message_log_batch(
+            bodies={
+                promise.case_id.id: self.env._(
+                    "Promise %(promise)s approved by %(user)s: follow-up waits for it.",
+                    promise=promise.display_name,
+                    user=self.env.user.name,
+                )
+                for promise in self
+            }
+        )
+        return True
+
+    def _approve(self):
+        self.sudo().write({"approved_by_id": self.env.uid, "approval_date": fields.Datetime.now()})
 
     # ------------------------------------------------------------ scheduled
 
@@ -349,7 +491,10 @@ class CollectionPromise(models.Model):
         promised = {
             case
             for [case] in self.sudo()._read_group(
-                [("case_id", "in", cases.ids), ("state", "=", "open")], ["case_id"]
+                Domain("case_id", "in", cases.ids)
+                & Domain("state", "=", "open")
+                & self._holding_domain(),
+                ["case_id"],
             )
         }
         planned = {
@@ -380,7 +525,16 @@ class CollectionPromise(models.Model):
 
     @api.model
     def _open_promise_domain(self, cases, today):
-        """Open promises whose deadline has not passed: follow-up of their case waits."""
-        return Domain(
-            [("case_id", "in", cases.ids), ("state", "=", "open"), ("deadline", ">=", today)]
+        """Open promises whose deadline has not passed and that are within the limits or
+        approved: follow-up of their case waits."""
+        return (
+            Domain(
+                [("case_id", "in", cases.ids), ("state", "=", "open"), ("deadline", ">=", today)]
+            )
+            & self._holding_domain()
         )
+
+    @api.model
+    def _holding_domain(self):
+        """Promises that hold follow-up: within the company's limits, or approved."""
+        return Domain("needs_approval", "=", False) | Domain("approved_by_id", "!=", False)

@@ -109,6 +109,18 @@ class ResCompany(models.Model):
         default=3,
         help="Days after the promised date for the money to arrive before the promise is judged.",
     )
+    collection_promise_max_days = fields.Integer(
+        string="Promise Approval Beyond (days)",
+        default=30,
+        help="A promise for a later date needs a manager's approval before it holds "
+        "follow-up (0: no limit).",
+    )
+    collection_promise_min_percent = fields.Float(
+        string="Promise Approval Below (% of overdue)",
+        default=10.0,
+        help="A promise of less than this share of the overdue amount needs a manager's "
+        "approval before it holds follow-up (0: no limit).",
+    )
     collection_installment_grace_days = fields.Integer(
         string="Installment Grace (days)",
         default=5,
@@ -140,6 +152,11 @@ class ResCompany(models.Model):
         "CHECK(collection_promise_tolerance_days >= 0 AND collection_installment_grace_days >= 0"
         " AND collection_plan_max_months >= 0 AND collection_plan_max_amount >= 0)",
         "Tolerance, grace days and plan limits cannot be negative.",
+    )
+    _collection_promise_limits_positive = models.Constraint(
+        "CHECK(collection_promise_max_days >= 0 AND collection_promise_min_percent >= 0"
+        " AND collection_promise_min_percent <= 100)",
+        "Promise limits cannot be negative, and the share of the overdue amount is at most 100%.",
     )
     _collection_compliance_numbers_positive = models.Constraint(
         "CHECK(collection_cap_window_days >= 0 AND collection_max_calls >= 0"

@@ -63,6 +63,12 @@ class ResConfigSettings(models.TransientModel):
     collection_promise_tolerance_days = fields.Integer(
         related="company_id.collection_promise_tolerance_days", readonly=False
     )
+    collection_promise_max_days = fields.Integer(
+        related="company_id.collection_promise_max_days", readonly=False
+    )
+    collection_promise_min_percent = fields.Float(
+        related="company_id.collection_promise_min_percent", readonly=False
+    )
     collection_installment_grace_days = fields.Integer(
         related="company_id.collection_installment_grace_days", readonly=False
     )

@@ -1,5 +1,28 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
+
+OFFICERS = "collections_officer.group_collections_officer"
+# Decide how hard and how often a customer is chased: only collections managers change them
+# (officers set the protective flags through the flag wizard, which logs why).
+MANAGED_FIELDS = (
+    "collection_policy_id",
+    "collection_followup_mode",
+    "collection_do_not_contact",
+    "collection_cease_communication",
+    "collection_credit_hold",
+    "collection_window_override",
+    "collection_contact_hour_start",
+    "collection_contact_hour_end",
+)
+# Who works the customer and whom we write to: read by anyone who sees the case (the
+# follow-up recipient is computed from them), changed by collections officers.
+OFFICER_FIELDS = ("collection_user_id", "collection_contact_id")
+# The flags that protect a customer: officers may raise them, only managers lift them.
+PROTECTIVE_FLAGS = (
+    "collection_do_not_contact",
+    "collection_cease_communication",
+    "collection_credit_hold",
+)
 
 
 class ResPartner(models.Model):
@@ -11,12 +34,16 @@ class ResPartner(models.Model):
         company_dependent=True,
         domain="[('share', '=', False)]",
         help="Officer given the customer's collection cases when they open.",
+        copy=False,
     )
     collection_policy_id = fields.Many2one(
         "collection.policy",
         string="Follow-up Policy",
         company_dependent=True,
         help="Overrides the company's default follow-up policy for this customer.",
+        groups=OFFICERS,
+        copy=False,
+        tracking=True,
     )
     collection_followup_mode = fields.Selection(
         [("auto", "Automatic"), ("manual", "Reviewed by an Officer")],
@@ -25,31 +52,61 @@ class ResPartner(models.Model):
         required=True,
         help="Automatic: the daily run sends the follow-ups. Reviewed: the run prepares them "
         "and an officer sends them from the To Review list.",
+        groups=OFFICERS,
+        copy=False,
+        tracking=True,
     )
     collection_contact_id = fields.Many2one(
         "res.partner",
         string="Collections Contact",
         domain="[('commercial_partner_id', '=', commercial_partner_id), ('id', '!=', id)]",
         help="The person who receives the collection e-mails, letters and SMS of this customer.",
+        copy=False,
     )
     collection_do_not_contact = fields.Boolean(
-        string="Do Not Contact", help="No outbound collection contact of any kind."
+        string="Do Not Contact",
+        help="No outbound collection contact of any kind.",
+        groups=OFFICERS,
+        copy=False,
+        tracking=True,
     )
     collection_cease_communication = fields.Boolean(
         string="Cease Communication",
         help="The customer asked in writing that collection communications stop.",
+        groups=OFFICERS,
+        copy=False,
+        tracking=True,
     )
     collection_window_override = fields.Boolean(
         string="Own Contact Hours",
         help="Use these contact hours instead of the company's, in the customer's timezone.",
+        groups=OFFICERS,
+        copy=False,
+        tracking=True,
     )
-    collection_contact_hour_start = fields.Float(string="Contact From", default=8.0)
-    collection_contact_hour_end = fields.Float(string="Contact Until", default=21.0)
+    collection_contact_hour_start = fields.Float(
+        string="Contact From", default=8.0, groups=OFFICERS, copy=False, tracking=True
+    )
+    collection_contact_hour_end = fields.Float(
+        string="Contact Until", default=21.0, groups=OFFICERS, copy=False, tracking=True
+    )
     collection_credit_hold = fields.Boolean(
-        string="Credit Hold", help="Set by a follow-up level: no new credit for this customer."
+        string="Credit Hold",
+        help="Set by a follow-up level or an officer: no new credit for this customer.",
+        groups=OFFICERS,
+        copy=False,
+        tracking=True,
     )
     collection_case_ids = fields.One2many(
-        "collection.case", "partner_id", string="Collection Cases"
+        "collection.case",
+        "partner_id",
+        string="Collection Cases",
+        groups=OFFICERS,
+    )
+    collection_is_manager = fields.Boolean(
+        compute="_compute_collection_is_manager",
+        groups=OFFICERS,
+        help="The current user may change how this customer is chased.",
     )
     collection_case_count = fields.Integer(
         compute="_compute_collection_case", groups="collections_officer.group_collections_officer"
@@ -90,6 +147,10 @@ class ResPartner(models.Model):
         help="Share of the customer's judged promises and payment plans that were kept "
         "(a partly kept promise counts half); 100 without history.",
     )
+
+    @api.depends_context("uid")
+    def _compute_collection_is_manager(self):
+        self.collection_is_manager = self.env["collection.compliance"]._is_collections_manager()
 
     @api.depends("commercial_partner_id")
     @api.depends_context("company")
@@ -171,6 +232,71 @@ class ResPartner(models.Model):
                     "%(start)s.",
                     owner=owner,
                     start=f"{int(start):02d}:{round(start % 1 * 60):02d}",
+                )
+            )
+
+    # ------------------------------------------------------------------ CRUD
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # A default is no decision: dropped here, it comes back as the default. Users
+        # (whose partner gets every default) and sales staff can then create partners.
+        given = [name for name in MANAGED_FIELDS if any(name in vals for vals in vals_list)]
+        defaults = self.default_get(given) if given else {}
+        vals_list = [
+            {
+                name: value
+                for name, value in vals.items()
+                if name not in given or (value or False) != (defaults.get(name) or False)
+            }
+            for vals in vals_list
+        ]
+        # A new customer may start protected; anything else needs a manager.
+        for vals in vals_list:
+            self._check_collection_rules_change(
+                [
+                    name
+                    for name, value in vals.items()
+                    if name in MANAGED_FIELDS and not (name in PROTECTIVE_FLAGS and value)
+                ]
+            )
+        return super().create(vals_list)
+
+    def write(self, vals):
+        changed = [
+            name
+            for name in (*OFFICER_FIELDS, *MANAGED_FIELDS)
+            if name in vals
+            and any(
+                self._fields[name].convert_to_write(partner[name], partner) != vals[name]
+                for partner in self.sudo()
+            )
+        ]
+        if (
+            set(changed) & set(OFFICER_FIELDS)
+            and not self.env.su
+            and not self.env.user.has_group(OFFICERS)
+        ):
+            raise AccessError(
+                self.env._("Only collections officers assign a customer's officer and contact.")
+            )
+        self._check_collection_rules_change([n for n in changed if n in MANAGED_FIELDS])
+        return super().write(vals)
+
+    @api.model
+    def _check_collection_rules_change(self, changed):
+        """Only collections managers (and the engine) change how a customer is chased.
+
+        Sales staff could otherwise lift a credit hold or a do-not-contact flag by import
+        or RPC, and officers soften a customer's policy. ``changed``: the managed fields
+        whose value would change.
+        """
+        if changed and not self.env["collection.compliance"]._is_collections_manager():
+            raise AccessError(
+                self.env._(
+                    "Only a collections manager can change %(fields)s of a customer. Officers "
+                    "set Do Not Contact, Cease Communication and Credit Hold from the case.",
+                    fields=", ".join(self._fields[name].string for name in changed),
                 )
             )
 

@@ -7,6 +7,7 @@ from . import test_collection_case_story
 from . import test_collection_charge
 from . import test_collection_charge_interest
 from . import test_collection_charge_invoicing
+from . import test_collection_chatter_guard
 from . import test_collection_commitment_money
 from . import test_collection_compliance
 from . import test_collection_contact
@@ -16,9 +17,11 @@ from . import test_collection_followup_officer
 from . import test_collection_followup_pre_due
 from . import test_collection_golive
 from . import test_collection_ledger
+from . import test_collection_partner_flags
 from . import test_collection_plan
 from . import test_collection_plan_allocation
 from . import test_collection_promise
+from . import test_collection_promise_limits
 from . import test_collection_security
 from . import test_collections_ui
 from . import test_scheduled_work

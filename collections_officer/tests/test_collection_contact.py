@@ -35,7 +35,7 @@ class TestCollectionContact(CollectionsCommon):
                 }
             )
         )
-        wizard.action_log()
+        self._last_result = wizard.action_log()
         return self.case.contact_ids.sorted("id")[-1:]
 
     def test_a_call_is_logged_and_posted_on_the_chatter(self):
@@ -92,23 +92,118 @@ class TestCollectionContact(CollectionsCommon):
 
     def test_the_log_is_history(self):
         contact = self._log()
+        for user in (self.officer, self.manager):
+            for vals in (
+                {"channel": "email"},
+                {"outcome": "promised"},
+                {"date": NOON - timedelta(days=1)},
+                {"direction": "inbound"},
+                {"partner_id": False},
+                {"compliance_breach": True},
+            ):
+                with self.subTest(user=user.login, vals=vals):
+                    with self.assertRaisesRegex(UserError, "cannot be rewritten"):
+                        contact.with_user(user).write(vals)
+        self.assertEqual((contact.channel, contact.outcome), ("phone", "spoke"))
+        contact.with_user(self.officer).note = "<p>Completed</p>"
+        contact.with_user(self.manager).write({"channel": "phone"})  # no change, no harm
         with self.assertRaises(AccessError):
             contact.with_user(self.officer).unlink()
-        with self.assertRaisesRegex(UserError, "cannot change"):
-            contact.with_user(self.officer).channel = "email"
-        contact.with_user(self.officer).note = "<p>Completed</p>"
-        with self.assertRaises(AccessError):
+        with self.assertRaises(UserError):
             contact.with_user(self.manager).unlink()
+        with self.assertRaisesRegex(UserError, "never deleted"):
+            contact.sudo().unlink()
+        self.assertTrue(contact.exists())
 
-    def test_the_guard_blocks_an_officer_and_a_manager_overrides_it(self):
+    def test_a_correction_is_a_new_entry(self):
+        contact = self._log(outcome="spoke", note="<p>Spoke to Jane</p>")
+        action = contact.with_user(self.officer).action_correct()
+        self.assertEqual(action["res_model"], "collection.contact.wizard")
+        wizard = (
+            self.env["collection.contact.wizard"]
+            .with_user(self.officer)
+            .with_context(**action["context"])
+            .create({"outcome": "left_message"})
+        )
+        self.assertEqual((wizard.channel, wizard.date), ("phone", contact.date))
+        wizard.action_log()
+        correction = self.case.contact_ids.sorted("id")[-1]
+        self.assertNotEqual(correction, contact)
+        self.assertEqual(correction.correction_of_id, contact)
+        self.assertEqual(contact.correction_ids, correction)
+        self.assertEqual(contact.outcome, "spoke", "the corrected entry stays as it was")
+        self.assertEqual(correction.outcome, "left_message")
+        self.assertIn("corrects", str(self.case.message_ids[0].body))
+        self._post_invoice(500, due_days_ago=20, partner=self.other_customer)
+        self._refresh()
+        other_case = self._case(partner=self.other_customer)
+        with self.assertRaisesRegex(ValidationError, "case of the contact it corrects"):
+            self.env["collection.contact"].create(
+                {
+                    "case_id": other_case.id,
+                    "channel": "phone",
+                    "outcome": "spoke",
+                    "correction_of_id": contact.id,
+                }
+            )
+
+    def test_a_contact_outside_contact_hours_is_recorded_as_a_breach(self):
+        self.customer.tz = "UTC"
+        self._log(date=datetime(2026, 6, 29, 22, 30))
+        result = self._last_result
+        contact = self.case.contact_ids
+        self.assertEqual(len(contact), 1, "recorded, not refused")
+        self.assertTrue(contact.compliance_breach)
+        self.assertIn("contact hours", contact.blocked_reason)
+        self.assertEqual(contact.outcome, "spoke", "what happened, not 'blocked'")
+        self.assertIn("Compliance breach", str(self.case.message_ids[0].body))
+        self.assertEqual(result["tag"], "display_notification")
+        self.assertEqual(result["params"]["type"], "warning")
+        self.assertIn("contact hours", result["params"]["message"])
+
+    def test_the_contact_log_judges_the_breach_whoever_writes_it(self):
+        self.customer.tz = "UTC"
+        Contact = self.env["collection.contact"].with_user(self.officer)
+        values = {
+            "case_id": self.case.id,
+            "channel": "phone",
+            "outcome": "no_answer",
+            "date": datetime(2026, 6, 29, 22, 30),
+        }
+        contact = Contact.create({**values, "compliance_breach": False, "blocked_reason": False})
+        self.assertTrue(contact.compliance_breach, "a client cannot hide a breach")
+        self.assertIn("contact hours", contact.blocked_reason)
+        with self.assertRaisesRegex(UserError, "Only a collections manager"):
+            Contact.create({**values, "compliance_override": "Trust me"})
+        inbound = Contact.create({**values, "direction": "inbound"})
+        self.assertFalse(inbound.compliance_breach, "the customer may call us any time")
+        at_noon = Contact.create({**values, "date": NOON, "compliance_breach": True})
+        self.assertFalse(at_noon.compliance_breach)
+
+    def test_a_call_over_the_cap_is_recorded_and_counts(self):
+        self.company.collection_max_calls = 1
+        first = self._log(outcome="no_answer")
+        self.assertFalse(first.compliance_breach)
+        second = self._log(outcome="no_answer")
+        self.assertTrue(second.compliance_breach)
+        self.assertIn("At most 1", second.blocked_reason)
+        self.assertEqual(len(self.case.contact_ids), 2)
+
+    def test_the_guard_warns_strongly_and_a_manager_overrides_it(self):
         self.customer.collection_do_not_contact = True
-        with self.assertRaisesRegex(UserError, "must not be contacted"):
-            self._log()
-        self.assertFalse(self.case.contact_ids)
-        contact = self._log(user=self.manager, override_reason="Customer called us back")
-        self.assertIn("Customer called us back", contact.compliance_override)
+        contact = self._log()
+        self.assertTrue(contact.compliance_breach)
+        self.assertIn("must not be contacted", contact.blocked_reason)
+        self.assertEqual(self._last_result["params"]["type"], "danger")
+        self.assertTrue(self._last_result["params"]["sticky"])
+        override = self._log(user=self.manager, override_reason="Customer called us back")
+        self.assertIn("Customer called us back", override.compliance_override)
+        self.assertFalse(override.compliance_breach)
+        with self.assertRaisesRegex(UserError, "Only a collections manager"):
+            self._log(override_reason="I know better")
         inbound = self._log(direction="inbound")
         self.assertEqual(inbound.direction, "inbound", "the customer may always call us")
+        self.assertFalse(inbound.compliance_breach)
 
     def test_contacts_of_another_company_are_invisible(self):
         self._log()

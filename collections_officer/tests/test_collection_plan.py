@@ -163,6 +163,49 @@ class TestCollectionPlan(PlanCommon):
                 self._plan(**vals)
         self.assertFalse(self.case.plan_ids)
 
+    def test_an_installment_larger_than_the_debt_is_refused(self):
+        with self.assertRaisesRegex(UserError, "more than the amount to plan"):
+            self._plan(split_by="amount", installment_amount=1500)
+        with self.assertRaisesRegex(UserError, r"more than the amount to plan.*900"):
+            self._plan(split_by="amount", installment_amount=950, down_payment=100)
+        plan = self._plan(split_by="amount", installment_amount=1000)
+        self.assertEqual([i.amount for i in plan.installment_ids], [1000], "one installment")
+
+    def test_one_affordability_check_for_the_plan_and_its_wizard(self):
+        self.customer.is_company = False
+        currency = self.case.currency_id
+        Plan = self.env["collection.plan"]
+        self.assertEqual(
+            Plan._affordability(2000, 1700, "monthly", 300, currency, False), (300, 300, False)
+        )
+        warning = Plan._affordability(2000, 1700, "monthly", 333.34, currency, False)[2]
+        self.assertIn("exceeds", warning)
+        self.assertFalse(Plan._affordability(2000, 1700, "monthly", 400, currency, True)[2])
+        self.assertFalse(Plan._affordability(0, 0, "monthly", 400, currency, False)[2])
+        wizard = self._wizard(installment_count=3, monthly_income=2000, monthly_expenses=1700)
+        self.assertEqual(wizard.affordability_warning, warning)
+        plan = self._plan(installment_count=3, monthly_income=2000, monthly_expenses=1700)
+        self.assertEqual(plan.affordability_warning, warning)
+
+    def test_one_manager_check(self):
+        Compliance = self.env["collection.compliance"]
+        self.assertFalse(Compliance.with_user(self.officer)._is_collections_manager())
+        self.assertTrue(Compliance.with_user(self.manager)._is_collections_manager())
+        self.assertTrue(Compliance._is_collections_manager(self.manager))
+        self.assertFalse(Compliance._is_collections_manager(self.officer))
+        with self.assertRaises(AccessError):
+            Compliance.with_user(self.officer)._check_collections_manager()
+        Compliance.with_user(self.manager)._check_collections_manager()
+        for model in ("collection.send.wizard", "collection.contact.wizard"):
+            field = self.env[model]._fields["is_manager"]
+            self.assertFalse(field.store, f"{model}: a client cannot set it")
+        send = self.env["collection.send.wizard"].with_user(self.officer)
+        self.assertFalse(send.create({"case_ids": self.case.ids}).is_manager)
+        self.assertTrue(send.with_user(self.manager).create({"case_ids": self.case.ids}).is_manager)
+        wizard = send.create({"case_ids": self.case.ids, "override_reason": "Because"})
+        with self.assertRaisesRegex(AccessError, "Only a collections manager"):
+            wizard.action_send()
+
     def test_no_plan_for_a_closed_case(self):
         self._pay(self.invoice, 1000)
         self._refresh()

@@ -3,8 +3,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-# Channels the compliance guard watches for contacts an officer makes.
-GUARDED_CHANNELS = ("phone", "sms", "visit", "email")
+from ..models.collection_contact import GUARDED_CHANNELS
 
 
 class CollectionContactWizard(models.TransientModel):
@@ -36,10 +35,12 @@ class CollectionContactWizard(models.TransientModel):
     note = fields.Html()
     promise_amount = fields.Monetary(string="Promised Amount")
     promise_date = fields.Date(string="Promised Date")
-    is_manager = fields.Boolean(
-        default=lambda self: self.env.user.has_group(
-            "collections_officer.group_collections_manager"
-        )
+    is_manager = fields.Boolean(compute="_compute_is_manager")
+    correction_of_id = fields.Many2one(
+        "collection.contact",
+        string="Corrects",
+        readonly=True,
+        help="The logged contact this entry corrects; it stays in the log as it was.",
     )
     override_reason = fields.Char(
         help="Collections managers only: log an outbound contact the compliance guard "
@@ -68,30 +69,38 @@ class CollectionContactWizard(models.TransientModel):
         )
         return [(value, label) for value, label in outcomes if value not in ("sent", "blocked")]
 
+    def _compute_is_manager(self):
+        # Shows the override to managers only; the guard checks the group again.
+        self.is_manager = self.env["collection.compliance"]._is_collections_manager()
+
     @api.onchange("outcome")
     def _onchange_outcome(self):
         if self.outcome == "promised" and not self.promise_amount:
             self.promise_amount = self._default_promise_amount()
 
     def action_log(self):
+        """Record the contact; a contact that already happened is always recorded.
+
+        When the compliance guard would have blocked it (outside contact hours, over
+        the cap, quiet days, hold, breathing space, do not contact, cease
+        communication) it is recorded as a compliance breach with the reason, noted
+        on the case and the officer is warned. A manager's override reason records it
+        as an override instead.
+        """
         self.ensure_one()
         case = self.case_id
         self._check_input()
-        if self.direction == "outbound" and self.channel in GUARDED_CHANNELS:
-            kwargs = {"override_reason": self.override_reason} if self.override_reason else {}
+        override = False
+        if (
+            self.override_reason
+            and self.direction == "outbound"
+            and self.channel in GUARDED_CHANNELS
+        ):
+            # Checks that the user is a manager; the contact log itself judges the rest.
             verdict = self.env["collection.compliance"]._check_contacts(
-                case, self.channel, at=self.date, **kwargs
+                case, self.channel, at=self.date, override_reason=self.override_reason
             )[case.id]
-            if verdict["verdict"] != "allowed":
-                raise UserError(
-                    self.env._(
-                        "The compliance guard does not allow this contact: %(reason)s",
-                        reason=verdict["reason"],
-                    )
-                )
-            override = self.override_reason and verdict["reason"]
-        else:
-            override = False
+            override = verdict["reason"]
         contact = self.env["collection.contact"].create(
             {
                 "case_id": case.id,
@@ -102,6 +111,7 @@ class CollectionContactWizard(models.TransientModel):
                 "outcome": self.outcome,
                 "note": self.note,
                 "compliance_override": override,
+                "correction_of_id": self.correction_of_id.id,
             }
         )
         if self.outcome == "promised":
@@ -131,7 +141,28 @@ class CollectionContactWizard(models.TransientModel):
                     "following up."
                 )
             )
+        if contact.compliance_breach:
+            return self._breach_notification(case, contact.blocked_reason)
         return {"type": "ir.actions.act_window_close"}
+
+    def _breach_notification(self, case, reason):
+        customer = case.partner_id.sudo()
+        # Contacting a customer who asked not to be is the serious breach: it stays on screen.
+        serious = customer.collection_do_not_contact or customer.collection_cease_communication
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "danger" if serious else "warning",
+                "title": self.env._("Contact logged as a compliance breach"),
+                "message": self.env._(
+                    "The compliance guard would not have allowed this contact: %(reason)s",
+                    reason=reason,
+                ),
+                "sticky": bool(serious),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
 
     def _check_input(self):
         if self.date > fields.Datetime.now():

@@ -5,7 +5,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
-from ..models.collection_plan import FREQUENCIES, affordable_installment
+from ..models.collection_plan import FREQUENCIES
 
 # Beyond this a schedule is a typing mistake (an amount per installment far too small).
 MAX_INSTALLMENTS = 120
@@ -104,26 +104,25 @@ class CollectionPlanWizard(models.TransientModel):
         "down_payment_date",
     )
     def _compute_affordability(self):
+        Plan = self.env["collection.plan"]
         for wizard in self:
-            wizard.disposable_income = wizard.monthly_income - wizard.monthly_expenses
-            wizard.affordable_amount = affordable_installment(
-                wizard.disposable_income, wizard.frequency
-            )
-            wizard.affordability_warning = False
-            if wizard.is_company or not (wizard.monthly_income or wizard.monthly_expenses):
-                continue
             try:
                 schedule = wizard._schedule()
             except UserError:
-                continue
-            largest = max(line["amount"] for line in schedule if not line["is_down_payment"])
-            if wizard.currency_id.compare_amounts(largest, wizard.affordable_amount) > 0:
-                wizard.affordability_warning = self.env._(
-                    "The installment of %(installment)s exceeds the %(affordable)s the "
-                    "customer's disposable income affords.",
-                    installment=wizard.currency_id.format(largest),
-                    affordable=wizard.currency_id.format(wizard.affordable_amount),
+                schedule = []
+            largest = max(
+                (line["amount"] for line in schedule if not line["is_down_payment"]), default=0
+            )
+            wizard.disposable_income, wizard.affordable_amount, wizard.affordability_warning = (
+                Plan._affordability(
+                    wizard.monthly_income,
+                    wizard.monthly_expenses,
+                    wizard.frequency,
+                    largest,
+                    wizard.currency_id,
+                    wizard.is_company,
                 )
+            )
 
     @api.depends(
         "amount_total",
@@ -199,7 +198,16 @@ class CollectionPlanWizard(models.TransientModel):
         else:
             if currency.compare_amounts(self.installment_amount, 0) <= 0:
                 raise UserError(self.env._("The amount per installment must be positive."))
-            each = min(round(self.installment_amount / unit), rest)
+            each = round(self.installment_amount / unit)
+            if each > rest:
+                raise UserError(
+                    self.env._(
+                        "The amount per installment (%(installment)s) is more than the amount "
+                        "to plan after the down payment (%(rest)s).",
+                        installment=currency.format(self.installment_amount),
+                        rest=currency.format(rest * unit),
+                    )
+                )
             count = -(-rest // each)
         if count > MAX_INSTALLMENTS:
             raise UserError(

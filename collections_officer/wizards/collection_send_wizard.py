@@ -17,7 +17,7 @@ class CollectionSendWizard(models.TransientModel):
         default=lambda self: self._default_case_ids(),
     )
     preview = fields.Html(compute="_compute_preview", sanitize=False)
-    is_manager = fields.Boolean(default=lambda self: self._default_is_manager())
+    is_manager = fields.Boolean(compute="_compute_is_manager")
     override_reason = fields.Char(
         help="Collections managers only: send although the compliance guard, the days "
         "between two levels, a recent agreement, a promise, a plan or a hold would stop it. "
@@ -30,9 +30,9 @@ class CollectionSendWizard(models.TransientModel):
             return self.env["collection.case"].browse(self.env.context.get("active_ids", []))
         return self.env["collection.case"]
 
-    @api.model
-    def _default_is_manager(self):
-        return self.env.user.has_group("collections_officer.group_collections_manager")
+    def _compute_is_manager(self):
+        # Shows the override to managers only; the guard checks the group again when sending.
+        self.is_manager = self.env["collection.compliance"]._is_collections_manager()
 
     @api.depends("case_ids", "override_reason")
     def _compute_preview(self):
