@@ -155,6 +155,8 @@ def time_ours(odoo, registry, rows):
         company.collection_policy_id = company.collection_policy_id or env.ref(
             "collections_officer.collection_policy_default"
         )
+        # Timed live: a company not live only gets a dry run.
+        company.collection_followup_live = True
         env["collection.case"]._refresh_from_accounting(companies=company)
         cr.commit()
         open_cases = count(env, "collection_case", "state != 'closed'")

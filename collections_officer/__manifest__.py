@@ -23,6 +23,7 @@
         "security/collection_followup_security.xml",
         "security/collection_run_security.xml",
         "data/ir_sequence_data.xml",
+        "data/mail_message_subtype_data.xml",
         "data/ir_cron_data.xml",
         "data/collection_reference_rate_data.xml",
         "data/collection_charge_rule_data.xml",
@@ -42,6 +43,7 @@
         "wizards/collection_contact_wizard_views.xml",
         "wizards/collection_plan_wizard_views.xml",
         "wizards/collection_send_wizard_views.xml",
+        "wizards/collection_golive_wizard_views.xml",
         "report/collection_plan_reports.xml",
         "report/collection_plan_templates.xml",
         "report/collection_statement_reports.xml",
@@ -58,6 +60,7 @@
     "demo": [
         "demo/collection_team_demo.xml",
         "demo/account_move_demo.xml",
+        "demo/collection_run_demo.xml",
     ],
     "assets": {
         "web.assets_tests": ["collections_officer/static/tests/tours/*.js"],

@@ -76,6 +76,7 @@ def book(registry):
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         company = env.ref("base.main_company")
+        company.collection_followup_live = True
         template = env["mail.template"].create(
             {
                 "name": "Workers reminder",

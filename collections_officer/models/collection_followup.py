@@ -53,6 +53,7 @@ class CollectionFollowup(models.Model):
     )
     state = fields.Selection(
         [
+            ("preview", "Preview"),
             ("to_review", "To Review"),
             ("pending", "Partly Deferred"),
             ("done", "Done"),
@@ -86,8 +87,9 @@ class CollectionFollowup(models.Model):
     )
     message_id = fields.Many2one("mail.message", string="E-mail", readonly=True)
 
+    # A preview (dry run) only shows what the run would do: it never holds a level's place.
     _level_once_per_cycle = models.UniqueIndex(
-        "(case_id, level_id, cycle) WHERE resend IS NOT TRUE",
+        "(case_id, level_id, cycle) WHERE resend IS NOT TRUE AND state != 'preview'",
         "A follow-up level is executed once per case and cycle.",
     )
 
@@ -330,12 +332,26 @@ class CollectionFollowup(models.Model):
         statements = self._statement_attachments()
         invoice_pdfs = self.filtered("level_id.attach_invoices").case_id._invoice_pdf_attachments()
         # What message_post would look up case by case (two queries each), for the batch.
-        author_id, email_from = cases._message_compute_author()
         alias_domains = cases.sudo()._mail_get_alias_domains(default_company=self.env.company)
         companies = cases._mail_get_companies(default=self.env.company)
-        reply_tos = cases._notify_get_reply_to(default=email_from, author_id=author_id)
         for template, followups in self.grouped(lambda f: f.level_id.mail_template_id).items():
-            rendered = template._generate_template(followups.case_id.ids, ("subject", "body_html"))
+            rendered = template._generate_template(
+                followups.case_id.ids, ("subject", "body_html", "email_from", "reply_to")
+            )
+            # The customer hears from its officer or the company, never from whoever
+            # runs the job (the scheduler's user is OdooBot).
+            authors = {
+                case.id: case.user_id.partner_id or case.company_id.partner_id
+                for case in followups.case_id
+            }
+            senders = {
+                case_id: rendered[case_id].get("email_from") or author.email_formatted
+                for case_id, author in authors.items()
+            }
+            reply_tos = followups.case_id._notify_get_reply_to_batch(
+                defaults=senders,
+                author_ids={case_id: author.id for case_id, author in authors.items()},
+            )
             for followup in followups:
                 case, recipient = followup.case_id, recipients[followup.case_id.id]
                 if not recipient.email:
@@ -358,13 +374,14 @@ class CollectionFollowup(models.Model):
                     outgoing_email_to=",".join(followup.policy_id._get_cc_emails()) or False,
                     attachment_ids=attachments.ids,
                     message_type="comment",
-                    subtype_xmlid="mail.mt_comment",
+                    # Followers opt in to copies of every dunning e-mail.
+                    subtype_xmlid="collections_officer.mt_collection_followup_sent",
                     email_layout_xmlid="mail.mail_notification_light",
-                    author_id=author_id,
-                    email_from=email_from,
+                    author_id=authors[case.id].id,
+                    email_from=senders[case.id],
                     record_alias_domain_id=alias_domains[case.id].id,
                     record_company_id=companies[case.id].id,
-                    reply_to=reply_tos[case.id],
+                    reply_to=values.get("reply_to") or reply_tos[case.id],
                 )
                 followup.message_id = message
                 results[followup] = False

@@ -4,7 +4,7 @@ from psycopg2.errors import UniqueViolation
 from psycopg2.extensions import TransactionRollbackError
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
 from odoo.tools import split_every
 
@@ -36,7 +36,13 @@ class CollectionRun(models.Model):
         help="The company's bank statements were not reconciled or are stale: "
         "customers may already have paid.",
     )
+    dry_run = fields.Boolean(
+        readonly=True,
+        help="A preview of what the run would do: its follow-ups sent, charged and "
+        "scheduled nothing. A company not live yet only gets dry runs.",
+    )
     followup_ids = fields.One2many("collection.followup", "run_id", string="Follow-ups")
+    preview_count = fields.Integer(string="Previews", compute="_compute_counts")
     to_review_count = fields.Integer(compute="_compute_counts")
     done_count = fields.Integer(string="Sent", compute="_compute_counts")
     pending_count = fields.Integer(string="Deferred", compute="_compute_counts")
@@ -55,7 +61,7 @@ class CollectionRun(models.Model):
     )
 
     _company_date_uniq = models.UniqueIndex(
-        "(company_id, date)", "A company has one follow-up run per day."
+        "(company_id, date) WHERE dry_run IS NOT TRUE", "A company has one follow-up run per day."
     )
 
     @api.depends("date", "company_id")
@@ -73,6 +79,7 @@ class CollectionRun(models.Model):
             )
         }
         for run in self:
+            run.preview_count = counts.get((run.id, "preview"), 0)
             run.to_review_count = counts.get((run.id, "to_review"), 0)
             run.done_count = counts.get((run.id, "done"), 0)
             run.pending_count = counts.get((run.id, "pending"), 0)
@@ -93,6 +100,20 @@ class CollectionRun(models.Model):
             "domain": [("id", "in", runs.ids)],
             "name": self.env._("Follow-up Runs"),
         }
+
+    def action_dry_run(self):
+        """Show what today's follow-up of the current companies would do, doing nothing."""
+        if not self.env.user.has_group("collections_officer.group_collections_manager"):
+            raise AccessError(self.env._("Only a collections manager can start a dry run."))
+        runs = self.browse()
+        for company in self.env.companies:
+            runs |= self.with_company(company)._run_company(company, dry_run=True)
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "collections_officer.collection_followup_action"
+        )
+        action["domain"] = [("run_id", "in", runs.ids)]
+        action["context"] = {"search_default_preview": 1}
+        return action
 
     def action_view_followups(self):
         self.ensure_one()
@@ -126,7 +147,11 @@ class CollectionRun(models.Model):
     def _count_left(self, company):
         """Cases of the company the scheduled run has not dealt with today."""
         run = self.sudo().search(
-            [("company_id", "=", company.id), ("date", "=", fields.Date.context_today(self))],
+            [
+                ("company_id", "=", company.id),
+                ("date", "=", fields.Date.context_today(self)),
+                ("dry_run", "=", not company.collection_followup_live),
+            ],
             limit=1,
         )
         return (
@@ -159,23 +184,34 @@ class CollectionRun(models.Model):
             followup.write({"state": "failed", "error": error})
 
     @api.model
-    def _run_company(self, company, cases=None, batch_size=200, commit=False):
+    def _run_company(self, company, cases=None, batch_size=200, commit=False, dry_run=False):
         """Prepare or send the level due on every case of ``company`` (or on ``cases``).
+
+        A company that is not live, or ``dry_run``, only gets previews: the
+        follow-ups the run would execute, in state ``preview``, on a dry run of
+        their own that replaces the company's previous one.
 
         Idempotent by data: a level is executed once per case and cycle (unique
         index on collection.followup), cases are locked with SKIP LOCKED so a
         second worker takes other cases, and each batch is committed as cron
         progress so an interrupted run resumes with what is left.
         """
-        return self._run_company_batches(company, cases, batch_size, commit)[0]
+        return self._run_company_batches(company, cases, batch_size, commit, dry_run)[0]
 
     @api.model
-    def _run_company_batches(self, company, cases=None, batch_size=200, commit=False):
+    def _run_company_batches(
+        self, company, cases=None, batch_size=200, commit=False, dry_run=False
+    ):
         """``_run_company``, returning ``(run, left)``: ``left`` is None when every case
         was dealt with, else the number of cases left when the cron's time ran out."""
         env = self.env(context=dict(self.env.context, allowed_company_ids=[company.id]))
+        dry_run = dry_run or not company.collection_followup_live
         warning = env["collection.compliance"]._bank_warnings(company).get(company.id, False)
-        run = self._get_run(company, warning, commit)
+        run = (
+            self._get_dry_run(company, warning, commit)
+            if dry_run
+            else self._get_run(company, warning, commit)
+        )
         if run.bank_warning != warning:
             run.bank_warning = warning
         domain = self._candidates_domain(company)
@@ -244,10 +280,25 @@ class CollectionRun(models.Model):
             failed.update(self._process_isolated(record, process))
         return failed
 
+    def _get_dry_run(self, company, bank_warning=False, commit=False):
+        """A new dry run of the company, in place of its previous one and their previews."""
+        previous = self.sudo().search([("company_id", "=", company.id), ("dry_run", "=", True)])
+        # A scheduled dry run out of time goes on with today's previews, not from scratch.
+        today = fields.Date.context_today(self)
+        resumed = previous.filtered(lambda run: run.date == today)[:1] if commit else self.browse()
+        previous -= resumed
+        previous.followup_ids.unlink()
+        previous.unlink()
+        if resumed:
+            return resumed
+        return self.sudo().create(
+            {"company_id": company.id, "dry_run": True, "bank_warning": bank_warning}
+        )
+
     def _get_run(self, company, bank_warning=False, commit=False):
         """Today's run of the company, created by the first worker that needs it."""
         today = fields.Date.context_today(self)
-        domain = [("company_id", "=", company.id), ("date", "=", today)]
+        domain = [("company_id", "=", company.id), ("date", "=", today), ("dry_run", "=", False)]
         run = self.sudo().search(domain, limit=1)
         if run:
             return run
@@ -302,15 +353,20 @@ class CollectionRun(models.Model):
             return Followup
         due_cases = cases.browse(list(due))
         existing = Followup.search(
-            [("case_id", "in", due_cases.ids), ("resend", "=", False)]
+            [("case_id", "in", due_cases.ids), ("resend", "=", False), ("state", "!=", "preview")]
         ).grouped(lambda f: (f.case_id, f.level_id, f.cycle))
         retry, values = Followup, []
+        if self.dry_run:
+            # Previewed before this dry run was interrupted.
+            due_cases -= Followup.search(
+                [("run_id", "=", self.id), ("case_id", "in", due_cases.ids)]
+            ).case_id
         for case in due_cases:
             followup = existing.get((case, due[case.id], case.followup_cycle))
             if followup:
                 # Sent, prepared or waiting already: a blocked one is tried again, a
                 # failed one once a day until MAX_RETRIES.
-                retry |= followup.filtered(
+                retriable = followup.filtered(
                     lambda f: (
                         f.state == "blocked"
                         or (
@@ -318,6 +374,10 @@ class CollectionRun(models.Model):
                         )
                     )
                 )
+                # A dry run previews what the run would try again.
+                if not (self.dry_run and retriable):
+                    retry |= retriable
+                    continue
                 continue
             manual = case.partner_id.collection_followup_mode == "manual"
             values.append(
@@ -326,7 +386,7 @@ class CollectionRun(models.Model):
                     "level_id": due[case.id].id,
                     "cycle": case.followup_cycle,
                     "run_id": self.id,
-                    "state": "to_review" if manual else "pending",
+                    "state": "preview" if self.dry_run else ("to_review" if manual else "pending"),
                     "bank_warning": warning,
                 }
             )
@@ -334,6 +394,8 @@ class CollectionRun(models.Model):
         for count, followups in retried.grouped("retry_count").items():
             followups.write({"retry_count": count + 1, "run_id": self.id})
         created = Followup.create(values)
+        if self.dry_run:
+            return created
         to_execute = retry | created.filtered(lambda f: f.state == "pending")
         to_execute._execute()
         retried.filtered(

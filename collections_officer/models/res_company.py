@@ -1,4 +1,16 @@
+import logging
+
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
+
+_logger = logging.getLogger(__name__)
+
+# Shipped as examples for every company: copied to each company that lacks them.
+DEFAULT_POLICY = "collections_officer.collection_policy_default"
+EXAMPLE_CHARGE_RULES = (
+    "collections_officer.charge_rule_uk_late_payment",
+    "collections_officer.charge_rule_eu_late_payment",
+)
 
 
 class ResCompany(models.Model):
@@ -15,6 +27,12 @@ class ResCompany(models.Model):
         string="Follow Up Items Due After",
         help="Items due on or before this date are shown on the cases but not chased "
         "(no level, no charge). Empty: every overdue item is followed up.",
+    )
+    collection_followup_live_date = fields.Datetime(
+        string="Follow-up Live Since", readonly=True, copy=False
+    )
+    collection_followup_live_user_id = fields.Many2one(
+        "res.users", string="Follow-up Switched On By", readonly=True, copy=False
     )
     collection_tolerance = fields.Monetary(
         string="Follow-up Tolerance",
@@ -112,3 +130,88 @@ class ResCompany(models.Model):
                 company.collection_contact_hour_end,
                 company.name,
             )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        companies = super().create(vals_list)
+        companies._collection_copy_examples()
+        return companies
+
+    def write(self, vals):
+        if "collection_followup_live" in vals:
+            live = bool(vals["collection_followup_live"])
+            switching = self.filtered(lambda c: c.collection_followup_live != live)
+            if switching:
+                switching._check_collection_live_switch()
+                # Who switched follow-up on, and when, stays on the company.
+                super(ResCompany, switching).write(
+                    {
+                        "collection_followup_live_date": live and fields.Datetime.now(),
+                        "collection_followup_live_user_id": live and self.env.uid,
+                    }
+                )
+                for company in switching:
+                    _logger.info(
+                        "Collections follow-up of %s switched %s by user %s",
+                        company.name,
+                        "on" if live else "off",
+                        self.env.uid,
+                    )
+        return super().write(vals)
+
+    def _check_collection_live_switch(self):
+        # Switching follow-up on starts real e-mails, letters and charges: a collections
+        # manager decides it, whatever the path (settings, go-live wizard, RPC).
+        if self.env.su or self.env.user.has_group("collections_officer.group_collections_manager"):
+            return
+        raise AccessError(self.env._("Only a collections manager can switch follow-up on or off."))
+
+    def _collection_go_live(self, followup_from):
+        """Switch follow-up on from now, for items due after ``followup_from``."""
+        self._check_collection_live_switch()
+        self.sudo().write(
+            {"collection_followup_live": True, "collection_followup_from": followup_from}
+        )
+        # The dry runs showed what the run would do before go-live; from now on it does it.
+        dry_runs = (
+            self.env["collection.run"]
+            .sudo()
+            .search([("company_id", "in", self.ids), ("dry_run", "=", True)])
+        )
+        dry_runs.followup_ids.unlink()
+        dry_runs.unlink()
+        return True
+
+    @api.model
+    def _collection_install_defaults(self):
+        """At install: every existing company gets the examples the main company ships with."""
+        # pylint: disable-next=no-search-all
+        self.sudo().search([])._collection_copy_examples()
+
+    def _collection_copy_examples(self):
+        """Give companies without any a copy of the default policy (with its levels, as
+        their default) and of the example charge rules (inactive). Nothing is sent before
+        the company goes live."""
+        Policy = self.env["collection.policy"].sudo().with_context(active_test=False)
+        Rule = self.env["collection.charge.rule"].sudo().with_context(active_test=False)
+        policy = self.env.ref(DEFAULT_POLICY, raise_if_not_found=False)
+        examples = Rule.browse(
+            rule.id
+            for rule in (self.env.ref(x, raise_if_not_found=False) for x in EXAMPLE_CHARGE_RULES)
+            if rule
+        )
+        with_policy = {
+            c for (c,) in Policy._read_group([("company_id", "in", self.ids)], ["company_id"])
+        }
+        with_rules = {
+            c for (c,) in Rule._read_group([("company_id", "in", self.ids)], ["company_id"])
+        }
+        for company in self.sudo():
+            if policy and company not in with_policy:
+                copy = policy.sudo().copy({"company_id": company.id})
+                # A charge rule belongs to its company: the copied levels charge nothing.
+                policy.sudo().level_ids.copy({"policy_id": copy.id, "charge_rule_id": False})
+                company.collection_policy_id = copy
+            if company not in with_rules:
+                for rule in examples:
+                    rule.copy({"company_id": company.id, "journal_id": False, "active": False})

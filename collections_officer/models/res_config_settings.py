@@ -4,9 +4,13 @@ from odoo import fields, models
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
-    # Go-live.
-    collection_followup_live = fields.Boolean(
-        related="company_id.collection_followup_live", readonly=False
+    # Go-live: switched on by the Go Live wizard only, which asks for the date and logs it.
+    collection_followup_live = fields.Boolean(related="company_id.collection_followup_live")
+    collection_followup_live_date = fields.Datetime(
+        related="company_id.collection_followup_live_date"
+    )
+    collection_followup_live_user_id = fields.Many2one(
+        related="company_id.collection_followup_live_user_id"
     )
     collection_followup_from = fields.Date(
         related="company_id.collection_followup_from", readonly=False
@@ -63,3 +67,8 @@ class ResConfigSettings(models.TransientModel):
     collection_broken_action = fields.Selection(
         related="company_id.collection_broken_action", readonly=False
     )
+
+    def action_collection_followup_off(self):
+        """Back to dry runs: nothing more is sent until a manager goes live again."""
+        self.company_id.collection_followup_live = False
+        return {"type": "ir.actions.client", "tag": "soft_reload"}

@@ -9,6 +9,7 @@ from . import test_collection_contact
 from . import test_collection_documents
 from . import test_collection_followup
 from . import test_collection_followup_pre_due
+from . import test_collection_golive
 from . import test_collection_plan
 from . import test_collection_plan_allocation
 from . import test_collection_promise

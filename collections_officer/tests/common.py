@@ -24,6 +24,8 @@ class CollectionsCommon(AccountTestInvoicingCommon):
         cls.env.user.group_ids |= cls.env.ref("collections_officer.group_collections_manager")
         cls.Case = cls.env["collection.case"]
         cls.company = cls.env.company
+        # The desk is live: the run sends. Tests of the go-live switch it off again.
+        cls.company.collection_followup_live = True
         cls.customer = cls.env["res.partner"].create({"name": "Acme Debtor", "is_company": True})
         cls.contact = cls.env["res.partner"].create(
             {"name": "Jane at Acme", "parent_id": cls.customer.id}
