@@ -33,6 +33,11 @@ class TestExternalApi(HttpCase):
             client.login(self.env.cr.dbname, "admin", "admin")
             cases = client.env["collection.case"]
             client.execute("collection.case", "action_refresh_all", [])
+            # Queued for the refresh cron rather than run in the request: run it.
+            cron = self.env.ref("collections_officer.ir_cron_collection_case_refresh")
+            self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]))
+            cron.method_direct_trigger()
+            self.env.flush_all()
             found = cases.search_read(
                 [("partner_id", "=", customer.id)],
                 ["state", "overdue_amount", "overdue_invoice_count"],

@@ -5,6 +5,29 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
+from .collection_ledger import EMPTY_FIGURES
+
+# Written by the engine only (refresh, follow-up, promises and plans, wizards), as
+# superuser: an officer who set them by hand would skip or repeat follow-up levels.
+ENGINE_FIELDS = frozenset(EMPTY_FIGURES) | {
+    "state",
+    "level_id",
+    "level_date",
+    "followup_cycle",
+    "refresh_date",
+}
+# Beyond this many selected cases, Refresh queues the scheduled refresh instead of
+# keeping the user waiting.
+REFRESH_NOW_MAX = 100
+# The history a case keeps: a case with any of it is archived, never deleted.
+HISTORY_MODELS = (
+    "collection.contact",
+    "collection.followup",
+    "collection.promise",
+    "collection.plan",
+    "collection.charge",
+)
+
 
 class CollectionCase(models.Model):
     _name = "collection.case"
@@ -21,6 +44,9 @@ class CollectionCase(models.Model):
 
     name = fields.Char(
         string="Reference", required=True, readonly=True, copy=False, default="/", index="trigram"
+    )
+    active = fields.Boolean(
+        default=True, help="Archived cases are closed cases kept as history, out of the worklist."
     )
     partner_id = fields.Many2one(
         "res.partner",
@@ -60,6 +86,7 @@ class CollectionCase(models.Model):
         ],
         required=True,
         default="open",
+        readonly=True,
         index=True,
         tracking=True,
         help="Due Soon: nothing overdue yet, but a reminder before the due date is due. "
@@ -82,11 +109,12 @@ class CollectionCase(models.Model):
     level_id = fields.Many2one(
         "collection.level",
         string="Follow-up Level",
+        readonly=True,
         tracking=True,
         check_company=True,
         help="The last follow-up level executed on this case.",
     )
-    level_date = fields.Date(help="When the current follow-up level was executed.")
+    level_date = fields.Date(readonly=True, help="When the current follow-up level was executed.")
     followup_cycle = fields.Integer(
         default=0, readonly=True, help="Grows each time the case closes: levels restart."
     )
@@ -126,13 +154,15 @@ class CollectionCase(models.Model):
     total_due = fields.Monetary(readonly=True, help="All open receivable items, credits deducted.")
     overdue_amount = fields.Monetary(
         readonly=True,
-        help="Items past their due date, less unapplied credits; items marked "
-        "'No Follow-Up' are left out. This is what follow-up acts on.",
+        help="Items past their due date, less unapplied credits; items set apart "
+        "(see Excluded from Follow-Up) are left out. This is what follow-up acts on.",
     )
     no_followup_amount = fields.Monetary(
         string="Excluded from Follow-Up",
         readonly=True,
-        help="Open items marked 'No Follow-Up' on the invoice.",
+        help="Open debits shown but not chased: marked 'No Follow-Up', due before the "
+        "company's follow-up start, blocked or in payment in accounting, or below the "
+        "follow-up tolerance.",
     )
     amount_not_due = fields.Monetary(string="Not Due", readonly=True)
     amount_1_30 = fields.Monetary(string="1-30 Days", readonly=True)
@@ -140,9 +170,16 @@ class CollectionCase(models.Model):
     amount_61_90 = fields.Monetary(string="61-90 Days", readonly=True)
     amount_91_120 = fields.Monetary(string="91-120 Days", readonly=True)
     amount_over_120 = fields.Monetary(string="Over 120 Days", readonly=True)
-    oldest_due_date = fields.Date(readonly=True, index=True)
+    oldest_due_date = fields.Date(
+        readonly=True,
+        index=True,
+        help="The due date of the oldest overdue item unapplied credits do not cover "
+        "(credits pay the oldest items first).",
+    )
     next_due_date = fields.Date(
-        readonly=True, help="The earliest due date of the items not yet due, for reminders."
+        readonly=True,
+        help="The earliest due date of the items not yet due that unapplied credits do not "
+        "cover, for reminders.",
     )
     days_overdue = fields.Integer(compute="_compute_days_overdue", search="_search_days_overdue")
     aging_bucket = fields.Selection(
@@ -229,9 +266,10 @@ class CollectionCase(models.Model):
             self.env["collection.ledger"]._open_items_domain(self.partner_id, self.company_id),
             order="date_maturity, id",
         )
+        ledger = self.env["collection.ledger"]
         by_key = {}
         for line in lines:
-            key = (line.partner_id.commercial_partner_id, line.company_id)
+            key = (line.partner_id.commercial_partner_id, ledger._case_company(line.company_id))
             by_key.setdefault(key, []).append(line.id)
         for case in self:
             case.open_line_ids = by_key.get((case.partner_id, case.company_id), [])
@@ -275,6 +313,7 @@ class CollectionCase(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         from_refresh = self.env.context.get("collection_case_from_refresh")
+        self._check_engine_fields(vals_list)
         partners = self.env["res.partner"].browse(
             [vals["partner_id"] for vals in vals_list if vals.get("partner_id")]
         )
@@ -326,6 +365,10 @@ class CollectionCase(models.Model):
         return [sequence.get_next_char(number) for (number,) in rows]
 
     def write(self, vals):
+        self._check_engine_fields([vals], writing=True)
+        self._check_owner_kept(vals)
+        if "active" in vals and not vals["active"]:
+            self._check_archivable()
         if vals.get("state", "open") != "closed" and {"state", "partner_id", "company_id"} & set(
             vals
         ):
@@ -346,6 +389,72 @@ class CollectionCase(models.Model):
     def _unlink_only_closed(self):
         if any(case.state != "closed" for case in self):
             raise UserError(self.env._("Only closed collection cases can be deleted."))
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_without_history(self):
+        for model in HISTORY_MODELS:
+            history = self.env[model].sudo().with_context(active_test=False)
+            if history.search_count([("case_id", "in", self.ids)], limit=1):
+                raise UserError(
+                    self.env._(
+                        "A collection case with contacts, follow-ups, promises, payment plans "
+                        "or charges is history: archive it instead of deleting it."
+                    )
+                )
+
+    def _check_engine_fields(self, vals_list, writing=False):
+        """Refuse the engine's fields to anyone but the engine.
+
+        Like posted entries in accounting, the state, the follow-up level and
+        cycle and the figures read from accounting change only through the
+        refresh, the follow-up run, promises, plans and the wizards, which write
+        them as superuser. A new case may only start open.
+        """
+        if self.env.su:
+            return
+        for vals in vals_list:
+            touched = ENGINE_FIELDS & set(vals)
+            if not writing:
+                touched = {
+                    name
+                    for name in touched
+                    if vals[name] and not (name == "state" and vals[name] == "open")
+                }
+            if touched:
+                raise UserError(
+                    self.env._(
+                        "%(fields)s of a collection case follow accounting and the follow-up "
+                        "engine: they cannot be set by hand.",
+                        fields=", ".join(
+                            sorted(
+                                self._fields[name]._description_string(self.env) for name in touched
+                            )
+                        ),
+                    )
+                )
+
+    def _check_owner_kept(self, vals):
+        """A case's history belongs to its customer and company: they never change."""
+        if self.env.su:
+            return
+        for name in ("partner_id", "company_id"):
+            if name in vals and any(case[name].id != vals[name] for case in self):
+                raise UserError(
+                    self.env._(
+                        "The customer and company of a collection case cannot change: its "
+                        "contacts, promises and plans are theirs."
+                    )
+                )
+
+    def _check_archivable(self):
+        if self.filtered(lambda case: case.state != "closed"):
+            raise UserError(
+                self.env._("Only closed collection cases can be archived: they are history.")
+            )
+        if not self.env.su and not self.env.user.has_group(
+            "collections_officer.group_collections_manager"
+        ):
+            raise UserError(self.env._("Only a collections manager can archive collection cases."))
 
     def _check_single_open_case(self, vals_list, exclude=None):
         """Refuse a second open case for one customer and company, with a clear message.
@@ -395,7 +504,9 @@ class CollectionCase(models.Model):
         figures = self.env["collection.ledger"]._fetch_figures(companies, partners)
         for vals in vals_list:
             key = (vals.get("partner_id"), vals.get("company_id") or self.env.company.id)
-            if not self.env["collection.ledger"]._is_overdue(figures.get(key)):
+            if not self.env["collection.ledger"]._is_overdue(
+                figures.get(key), companies.browse(key[1])
+            ):
                 partner = partners.browse(key[0])
                 raise ValidationError(
                     self.env._(
@@ -409,8 +520,8 @@ class CollectionCase(models.Model):
     # --------------------------------------------------------------- actions
 
     def action_refresh(self):
-        """Re-read the selected cases' customers from accounting."""
-        if not self:
+        """Re-read the selected cases' customers from accounting, at once for a few cases."""
+        if not self or len(self) > REFRESH_NOW_MAX:
             return self.action_refresh_all()
         self._refresh_from_accounting(
             companies=self.company_id, partners=self.partner_id, wait=True
@@ -418,9 +529,26 @@ class CollectionCase(models.Model):
         return True
 
     def action_refresh_all(self):
-        """Refresh the cases of every company the user works in, whatever is selected."""
-        self.browse()._refresh_from_accounting(companies=self.env.companies, wait=True)
-        return {"type": "ir.actions.client", "tag": "soft_reload"}
+        """Queue the refresh of every case from accounting, whatever is selected.
+
+        A whole book does not fit in a web request: the scheduled refresh is
+        started at once instead, in a cron worker that commits as it goes. The
+        Refresh button of a case (or a selection) stays immediate.
+        """
+        self.browse().check_access("write")
+        self.env.ref("collections_officer.ir_cron_collection_case_refresh").sudo()._trigger()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Refresh queued"),
+                "message": self.env._(
+                    "The cases are read again from accounting in a moment: reload the list "
+                    "to see them."
+                ),
+                "sticky": False,
+            },
+        }
 
     def action_view_open_items(self):
         self.ensure_one()

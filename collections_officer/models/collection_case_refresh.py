@@ -109,7 +109,7 @@ class CollectionCase(models.Model):
         wanted = [
             partner_id
             for (partner_id, _company), values in figures.items()
-            if self.env["collection.ledger"]._is_overdue(values) or partner_id in due_soon
+            if self.env["collection.ledger"]._is_overdue(values, company) or partner_id in due_soon
         ]
         partner_ids = sorted(set(open_by_partner) | set(wanted))
         to_update, close_ids, to_open, _started = cases_model._refresh_actions(
@@ -182,7 +182,10 @@ class CollectionCase(models.Model):
 
         A policy level with a negative delay reminds the customer that many days
         before their earliest item falls due: such customers get a case "Due Soon"
-        so the follow-up run can send it. Returns a set of partner ids.
+        so the follow-up run can send it. The earliest item is the earliest one
+        the customer's unapplied credits leave unpaid (see ``next_due_date``): a
+        customer whose credits cover what falls due is not reminded. Returns a
+        set of partner ids.
         """
         reach = {
             policy.id: -earliest
@@ -202,7 +205,8 @@ class CollectionCase(models.Model):
         days_to_due = {
             partner_id: (values["next_due_date"] - today).days
             for (partner_id, _company), values in figures.items()
-            if values["next_due_date"] and not self.env["collection.ledger"]._is_overdue(values)
+            if values["next_due_date"]
+            and not self.env["collection.ledger"]._is_overdue(values, company)
         }
         farthest = max(reach.values())
         partners = (
@@ -230,7 +234,7 @@ class CollectionCase(models.Model):
         for partner_id in partner_ids:
             values = figures.get((partner_id, company.id))
             case = open_by_partner.get(partner_id)
-            overdue = self.env["collection.ledger"]._is_overdue(values)
+            overdue = self.env["collection.ledger"]._is_overdue(values, company)
             if case and (overdue or (case.state == "upcoming" and partner_id in due_soon)):
                 if overdue and case.state == "upcoming":
                     # The reminder was before the due date; now the debt is overdue.
@@ -311,7 +315,9 @@ class CollectionCase(models.Model):
             def opening_state(partner_id):
                 return (
                     "open"
-                    if self.env["collection.ledger"]._is_overdue(figures[(partner_id, company.id)])
+                    if self.env["collection.ledger"]._is_overdue(
+                        figures[(partner_id, company.id)], company
+                    )
                     else "upcoming"
                 )
 
@@ -385,7 +391,7 @@ class CollectionCase(models.Model):
         """Write the current accounting figures on these cases (no opening or closing)."""
         figures = self.env["collection.ledger"]._fetch_figures(self.company_id, self.partner_id)
         now = fields.Datetime.now()
-        for case in self:
+        for case in self.sudo():
             case.write(
                 figures.get((case.partner_id.id, case.company_id.id), EMPTY_FIGURES)
                 | {"refresh_date": now}

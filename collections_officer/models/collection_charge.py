@@ -16,7 +16,7 @@ class CollectionCharge(models.Model):
     _rec_name = "source_move_id"
 
     case_id = fields.Many2one(
-        "collection.case", required=True, index=True, ondelete="cascade", check_company=True
+        "collection.case", required=True, index=True, ondelete="restrict", check_company=True
     )
     company_id = fields.Many2one(related="case_id.company_id", store=True, index=True)
     currency_id = fields.Many2one(related="company_id.currency_id")

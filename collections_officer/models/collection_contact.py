@@ -11,7 +11,7 @@ class CollectionContact(models.Model):
     _check_company_auto = True
 
     case_id = fields.Many2one(
-        "collection.case", required=True, index=True, ondelete="cascade", check_company=True
+        "collection.case", required=True, index=True, ondelete="restrict", check_company=True
     )
     company_id = fields.Many2one(related="case_id.company_id", store=True, index=True)
     partner_id = fields.Many2one(

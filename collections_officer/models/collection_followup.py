@@ -33,7 +33,7 @@ class CollectionFollowup(models.Model):
     _check_company_auto = True
 
     case_id = fields.Many2one(
-        "collection.case", required=True, index=True, ondelete="cascade", check_company=True
+        "collection.case", required=True, index=True, ondelete="restrict", check_company=True
     )
     company_id = fields.Many2one(related="case_id.company_id", store=True, index=True)
     partner_id = fields.Many2one(related="case_id.partner_id", string="Customer")
@@ -98,6 +98,13 @@ class CollectionFollowup(models.Model):
         for followup in self:
             followup.display_name = f"{followup.case_id.name} - {followup.level_id.name}"
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
+        # The record of what was sent, and what keeps a level from being sent twice.
+        # Only a dry run's previews, which sent nothing, give way to the next dry run.
+        if self.filtered(lambda followup: followup.state != "preview"):
+            raise UserError(self.env._("Follow-ups are history: they cannot be deleted."))
+
     # ---------------------------------------------------------------- actions
 
     def action_send(self):
@@ -105,7 +112,10 @@ class CollectionFollowup(models.Model):
         to_send = self.filtered(lambda f: f.state in ("to_review", "blocked", "failed"))
         if not to_send:
             raise UserError(self.env._("Only follow-ups to review, blocked or failed can be sent."))
-        to_send.check_access("write")
+        # Follow-ups are the engine's records: officers read them and act through
+        # here, on the cases they work; the engine writes them.
+        to_send.case_id.check_access("write")
+        to_send = to_send.sudo()
         to_send.write({"sent_by_id": self.env.uid, "error": False})
         to_send._execute()
         return True
@@ -114,7 +124,8 @@ class CollectionFollowup(models.Model):
         """Skip the level: nothing is sent, and the case moves on to the next one."""
         if self.filtered(lambda f: f.state not in ("to_review", "blocked", "failed")):
             raise UserError(self.env._("Only follow-ups not sent yet can be cancelled."))
-        self.write({"state": "cancelled"})
+        self.case_id.check_access("write")
+        self.sudo().write({"state": "cancelled"})
         self._advance_cases()
         self._log_on_cases(
             lambda followup: self.env._(
@@ -143,7 +154,7 @@ class CollectionFollowup(models.Model):
         letters = self.filtered("letter_to_print")
         if not letters:
             raise UserError(self.env._("None of these follow-ups has a letter to print."))
-        letters.letter_printed = True
+        letters.sudo().letter_printed = True
         return self.env.ref("collections_officer.action_report_collection_letter").report_action(
             letters.case_id
         )
@@ -299,7 +310,8 @@ class CollectionFollowup(models.Model):
             followups = followups.filtered(
                 lambda f, lvl=level: not f.resend and f.case_id.level_id != lvl
             )
-            followups.case_id.with_context(tracking_disable=True).write(
+            # The case's level is the engine's: written as superuser whoever sends.
+            followups.case_id.sudo().with_context(tracking_disable=True).write(
                 {"level_id": level.id, "level_date": date}
             )
             advanced |= followups
@@ -492,7 +504,7 @@ class CollectionFollowup(models.Model):
                 user_id=manager.id,
             )
             results[followup] = False
-        self.case_id.filtered(lambda c: c.state == "open").write({"state": "escalated"})
+        self.case_id.sudo().filtered(lambda c: c.state == "open").write({"state": "escalated"})
         return results
 
     def _action_charge(self):

@@ -39,13 +39,41 @@ class CollectionLedger(models.AbstractModel):
     _name = "collection.ledger"
     _description = "Collections: Reads of Accounting"
 
+    # ------------------------------------------------------------ scope
+
+    @api.model
+    def _case_company(self, company):
+        """The company whose cases follow up the receivables booked in ``company``.
+
+        Like Odoo's partner balance, a head office and its branches are one
+        creditor: their customers have one case, at the head office, unless the
+        head office chose cases per branch.
+        """
+        root = company.sudo().root_id
+        return company if root.collection_case_per_branch else root
+
+    @api.model
+    def _company_scope(self, companies):
+        """``{company id of a line: company id of its case}`` for the cases of ``companies``."""
+        related = (
+            self.env["res.company"]
+            .sudo()
+            .search([("id", "child_of", companies.sudo().root_id.ids)])
+        )
+        scope = {}
+        for company in related:
+            case_company = self._case_company(company)
+            if case_company in companies:
+                scope[company.id] = case_company.id
+        return scope
+
     @api.model
     def _open_items_domain(self, partners, companies):
-        """The open receivable items of the commercial partners, in the companies."""
+        """The open receivable items of the commercial partners, for the cases of the companies."""
         return Domain(
             [
                 ("partner_id.commercial_partner_id", "in", partners.ids),
-                ("company_id", "in", companies.ids),
+                ("company_id", "in", list(self._company_scope(companies))),
                 ("account_id.account_type", "=", "asset_receivable"),
                 ("parent_state", "=", "posted"),
                 ("reconciled", "=", False),
@@ -54,27 +82,224 @@ class CollectionLedger(models.AbstractModel):
         )
 
     @api.model
-    def _is_overdue(self, values):
-        return bool(values) and values["overdue_amount"] > 0
+    def _chased_items_domain(self, partners, companies):
+        """The open debits follow-up chases and charges may bill.
+
+        Left out (shown on the case, never chased): debits marked 'No Follow-Up'
+        (those of miscellaneous journals only when the company does not follow
+        them up), items due on or before the company's follow-up start, and
+        invoices Odoo itself holds: blocked, or paid by a payment still in
+        process. Residuals below the tolerance are not filtered here: see
+        ``_below_tolerance``.
+        """
+        company_domains = []
+        for line_company_id, case_company_id in self._company_scope(companies).items():
+            case_company = self.env["res.company"].browse(case_company_id)
+            domain = Domain("company_id", "=", line_company_id)
+            followed = Domain("no_followup", "=", False)
+            if case_company.collection_include_misc_debits:
+                followed |= Domain("journal_id.type", "=", "general")
+            domain &= followed
+            if start := case_company.collection_followup_from:
+                domain &= Domain("date_maturity", ">", start) | (
+                    Domain("date_maturity", "=", False) & Domain("date", ">", start)
+                )
+            company_domains.append(domain)
+        return (
+            self._open_items_domain(partners, companies)
+            & Domain("amount_residual", ">", 0)
+            & Domain("move_id.payment_state", "not in", ("blocked", "in_payment"))
+            & Domain.OR(company_domains or [Domain.FALSE])
+        )
+
+    @api.model
+    def _debt_on(self, cases_by_day):
+        """The receivable debits each case's customer owed on a day: ``{(case id, day): lines}``.
+
+        ``cases_by_day`` maps a day to cases. The debt owed on a day is the debits
+        booked by then and still open that day: open now, or settled on that day
+        or later. A promise or a plan covers the debt owed the day it is made;
+        reading it back from that day gives the same lines on a later
+        recomputation.
+        """
+        debt = {}
+        for day, cases in cases_by_day.items():
+            domain = Domain(
+                [
+                    ("partner_id.commercial_partner_id", "in", cases.partner_id.ids),
+                    ("company_id", "in", list(self._company_scope(cases.company_id))),
+                    ("account_id.account_type", "=", "asset_receivable"),
+                    ("parent_state", "=", "posted"),
+                    ("balance", ">", 0),
+                    ("date", "<=", day),
+                ]
+            ) & (
+                Domain("reconciled", "=", False) | Domain("matched_credit_ids.max_date", ">=", day)
+            )
+            lines = self.env["account.move.line"].sudo().search(domain, order="id")
+            grouped = lines.grouped(
+                lambda line: (
+                    line.partner_id.commercial_partner_id.id,
+                    self._case_company(line.company_id).id,
+                )
+            )
+            for case in cases:
+                debt[(case.id, day)] = grouped.get(
+                    (case.partner_id.id, case.company_id.id), lines.browse()
+                )
+        return debt
+
+    @api.model
+    def _commitment_currency(self, company, lines):
+        """The currency of a promise or a plan: the one all its lines share, else the company's."""
+        return lines.currency_id if len(lines.currency_id) == 1 else company.currency_id
+
+    @api.model
+    def _commitment_scope(self, cases):
+        """The debt a promise or a plan made on each case covers, as it stands now.
+
+        Returns ``{case id: {"lines", "currency", "overdue", "total"}}``: the
+        customer's open receivable debits (the money applied to them later keeps
+        the promise), the currency of the commitment (the invoices' currency
+        when they all share one, else the company's) and what is overdue and due
+        in that currency, unapplied credits deducted (a credit in another
+        currency converted at today's rate).
+        """
+        today = fields.Date.context_today(self)
+        lines = (
+            self.env["account.move.line"]
+            .sudo()
+            .search(self._open_items_domain(cases.partner_id, cases.company_id))
+        )
+        by_key = {}
+        for line in lines:
+            key = (line.partner_id.commercial_partner_id.id, self._case_company(line.company_id).id)
+            by_key.setdefault(key, []).append(line)
+        scope = {}
+        for case in cases:
+            company = case.company_id
+            items = (
+                self.env["account.move.line"]
+                .sudo()
+                .union(*by_key.get((case.partner_id.id, company.id), []))
+            )
+            debits = items.filtered(lambda line: line.amount_residual > 0)
+            currency = self._commitment_currency(company, debits)
+            overdue = total = 0.0
+            for line in items:
+                if line.currency_id == currency:
+                    amount = line.amount_residual_currency
+                else:
+                    amount = company.currency_id._convert(
+                        line.amount_residual, currency, company, today, round=False
+                    )
+                total += amount
+                if line.amount_residual < 0 or (line.date_maturity or line.date) < today:
+                    overdue += amount
+            scope[case.id] = {
+                "lines": debits,
+                "currency": currency,
+                "overdue": currency.round(overdue),
+                "total": currency.round(total),
+            }
+        return scope
+
+    # -------------------------------------------------------------- tolerance
+
+    @api.model
+    def _tolerance(self, company, currency=None):
+        """The company's tolerance in ``currency`` (default: the company's), at today's rate."""
+        company_currency = company.currency_id
+        currency = currency or company_currency
+        if currency == company_currency:
+            return company.collection_tolerance
+        return company_currency._convert(
+            company.collection_tolerance,
+            currency,
+            company,
+            fields.Date.context_today(self),
+            round=False,
+        )
+
+    @api.model
+    def _below_tolerance(self, company, amount, currency=None):
+        """Whether ``amount`` (in ``currency``, default the company's) is too small to chase.
+
+        The company tolerance is converted to the amount's currency at today's
+        rate; an amount below it is not debt: no case, no level, no charge.
+        """
+        currency = currency or company.currency_id
+        tolerance = self._tolerance(company, currency)
+        return currency.compare_amounts(abs(amount), tolerance) < 0
+
+    @api.model
+    def _lines_below_tolerance(self, lines):
+        """The receivable lines whose residual, in the line's currency, is below the tolerance."""
+        tolerances = {}
+        below = []
+        for line in lines:
+            key = (line.company_id, line.currency_id)
+            if key not in tolerances:
+                tolerances[key] = self._tolerance(*key)
+            if (
+                line.currency_id.compare_amounts(
+                    abs(line.amount_residual_currency), tolerances[key]
+                )
+                < 0
+            ):
+                below.append(line.id)
+        return lines.browse(below)
+
+    @api.model
+    def _is_overdue(self, values, company=None):
+        """Whether the figures of a customer show debt to chase.
+
+        The overdue amount left after credits must reach the company tolerance,
+        and some overdue item must be left uncovered by the credits.
+        """
+        if not values or values["overdue_amount"] <= 0 or not values["oldest_due_date"]:
+            return False
+        return not self._below_tolerance(company or self.env.company, values["overdue_amount"])
+
+    # ---------------------------------------------------------------- figures
 
     @api.model
     def _fetch_figures(self, companies, partners=None):
-        """Accounting figures per (commercial partner id, company id), in two queries.
+        """Accounting figures per (commercial partner id, company id of the case), in two queries.
 
         Works per receivable move line (each installment of an invoice has its
-        own due date), on the amounts residual in company currency. Credits
-        (credit notes, unreconciled payments) reduce what is due and what is
-        overdue; lines marked 'No Follow-Up' are reported apart.
+        own due date), on the amounts residual in company currency; lines of a
+        branch count at the company of its cases (see ``_case_company``).
+
+        Every credit, whatever its journal, reduces what is due and what is
+        overdue. Debits follow-up does not chase are set apart (reported as
+        ``no_followup_amount``, in the total and the buckets, never in the
+        overdue amount): those marked 'No Follow-Up' (see
+        ``collection_include_misc_debits``), those due on or before the company's
+        follow-up start, invoices Odoo holds (blocked, payment in process) and
+        residuals below the tolerance (converted to the line's currency).
+
+        Credits pay the oldest chased debits first: the oldest due date, the
+        count of overdue invoices and the next due date are those of the debits
+        the credits leave uncovered (a running sum over the customer's debits
+        in the same query).
         """
         today = fields.Date.context_today(self)
+        scope = self._company_scope(companies)
+        if not scope:
+            return {}
+        case_companies = self.env["res.company"].browse(set(scope.values()))
         self.env["account.move.line"].flush_model(
             [
                 "account_id",
                 "partner_id",
                 "company_id",
+                "currency_id",
+                "journal_id",
                 "parent_state",
                 "reconciled",
                 "amount_residual",
+                "amount_residual_currency",
                 "date_maturity",
                 "date",
                 "no_followup",
@@ -83,69 +308,125 @@ class CollectionLedger(models.AbstractModel):
             ]
         )
         self.env["account.account"].flush_model(["account_type"])
+        self.env["account.journal"].flush_model(["type"])
         self.env["res.partner"].flush_model(["commercial_partner_id"])
-        self.env["account.move"].flush_model(["origin_payment_id", "statement_line_id"])
+        self.env["account.move"].flush_model(
+            ["origin_payment_id", "statement_line_id", "payment_state", "reversed_entry_id"]
+        )
+        company_values = SQL(", ").join(
+            SQL(
+                "(%s, %s, %s::date, %s, %s::numeric)",
+                line_company_id,
+                case_company_id,
+                case_company.collection_followup_from or None,
+                bool(case_company.collection_include_misc_debits),
+                case_company.collection_tolerance or 0.0,
+            )
+            for line_company_id, case_company_id in scope.items()
+            for case_company in [case_companies.browse(case_company_id)]
+        )
+        # The tolerance in each active currency, for residuals in a foreign currency.
+        currencies = self.env["res.currency"].search([("active", "=", True)])
+        tolerances = []
+        for company in case_companies:
+            rates = (currencies | company.currency_id)._get_rates(company, today)
+            base = company.collection_tolerance / rates[company.currency_id.id]
+            tolerances += [
+                SQL("(%s, %s, %s::numeric)", company.id, currency_id, base * rate)
+                for currency_id, rate in rates.items()
+            ]
+        tolerance_values = SQL(", ").join(tolerances)
         partner_filter = (
             SQL("AND p.commercial_partner_id = ANY(%s)", partners.ids)
             if partners is not None
             else SQL()
         )
-        age = SQL("(%s::date - COALESCE(aml.date_maturity, aml.date))", today)
-        overdue_debit = SQL("NOT aml.no_followup AND aml.amount_residual > 0 AND %s > 0", age)
-        coming_debit = SQL("NOT aml.no_followup AND aml.amount_residual > 0 AND %s <= 0", age)
         rows = self.env.execute_query_dict(
             SQL(
                 """
-                SELECT p.commercial_partner_id AS partner_id,
-                       aml.company_id,
-                       SUM(aml.amount_residual) AS total_due,
-                       COALESCE(SUM(aml.amount_residual) FILTER (
-                           WHERE NOT aml.no_followup
-                             AND (aml.amount_residual < 0 OR %(age)s > 0)), 0) AS overdue_amount,
-                       COALESCE(SUM(aml.amount_residual) FILTER (WHERE aml.no_followup), 0)
-                           AS no_followup_amount,
-                       COALESCE(SUM(aml.amount_residual) FILTER (WHERE %(age)s <= 0), 0)
-                           AS amount_not_due,
-                       COALESCE(SUM(aml.amount_residual)
-                                FILTER (WHERE %(age)s BETWEEN 1 AND 30), 0)
+                WITH items AS (
+                    SELECT p.commercial_partner_id AS partner_id,
+                           cm.case_company_id AS company_id,
+                           aml.id,
+                           aml.move_id,
+                           aml.amount_residual AS residual,
+                           COALESCE(aml.date_maturity, aml.date) AS due,
+                           %(today)s::date - COALESCE(aml.date_maturity, aml.date) AS age,
+                           cm.tolerance,
+                           aml.amount_residual > 0 AND (
+                               (aml.no_followup AND NOT (cm.include_misc AND j.type = 'general'))
+                               OR COALESCE(COALESCE(aml.date_maturity, aml.date)
+                                           <= cm.followup_from, FALSE)
+                               OR COALESCE(m.payment_state IN ('blocked', 'in_payment'), FALSE)
+                               OR CASE WHEN t.tolerance IS NULL
+                                       THEN ABS(aml.amount_residual) < cm.tolerance
+                                       ELSE ABS(aml.amount_residual_currency) < t.tolerance
+                                  END
+                           ) AS set_apart
+                      FROM account_move_line aml
+                      JOIN (VALUES %(company_values)s)
+                           AS cm(company_id, case_company_id, followup_from, include_misc,
+                                 tolerance)
+                        ON cm.company_id = aml.company_id
+                      JOIN account_account a ON a.id = aml.account_id
+                      JOIN account_journal j ON j.id = aml.journal_id
+                      JOIN account_move m ON m.id = aml.move_id
+                      JOIN res_partner p ON p.id = aml.partner_id
+                 LEFT JOIN (VALUES %(tolerance_values)s) AS t(company_id, currency_id, tolerance)
+                        ON t.company_id = cm.case_company_id AND t.currency_id = aml.currency_id
+                     WHERE a.account_type = 'asset_receivable'
+                       AND aml.reconciled IS NOT TRUE
+                       AND aml.parent_state = 'posted'
+                       AND aml.amount_residual != 0
+                       %(partner_filter)s
+                ),
+                netted AS (
+                    SELECT items.*,
+                           residual > 0 AND NOT set_apart AS chased,
+                           -- What credits leave unpaid of each chased debit, oldest paid first.
+                           LEAST(
+                               residual,
+                               SUM(residual) FILTER (WHERE residual > 0 AND NOT set_apart)
+                                   OVER (PARTITION BY partner_id, company_id
+                                         ORDER BY due, id ROWS UNBOUNDED PRECEDING)
+                               + SUM(LEAST(residual, 0)) OVER (PARTITION BY partner_id, company_id)
+                           ) AS uncovered
+                      FROM items
+                )
+                SELECT partner_id,
+                       company_id,
+                       SUM(residual) AS total_due,
+                       COALESCE(SUM(residual) FILTER (
+                           WHERE residual < 0 OR (chased AND age > 0)), 0) AS overdue_amount,
+                       COALESCE(SUM(residual) FILTER (WHERE set_apart), 0) AS no_followup_amount,
+                       COALESCE(SUM(residual) FILTER (WHERE age <= 0), 0) AS amount_not_due,
+                       COALESCE(SUM(residual) FILTER (WHERE age BETWEEN 1 AND 30), 0)
                            AS amount_1_30,
-                       COALESCE(SUM(aml.amount_residual)
-                                FILTER (WHERE %(age)s BETWEEN 31 AND 60), 0)
+                       COALESCE(SUM(residual) FILTER (WHERE age BETWEEN 31 AND 60), 0)
                            AS amount_31_60,
-                       COALESCE(SUM(aml.amount_residual)
-                                FILTER (WHERE %(age)s BETWEEN 61 AND 90), 0)
+                       COALESCE(SUM(residual) FILTER (WHERE age BETWEEN 61 AND 90), 0)
                            AS amount_61_90,
-                       COALESCE(SUM(aml.amount_residual)
-                                FILTER (WHERE %(age)s BETWEEN 91 AND 120), 0)
+                       COALESCE(SUM(residual) FILTER (WHERE age BETWEEN 91 AND 120), 0)
                            AS amount_91_120,
-                       COALESCE(SUM(aml.amount_residual) FILTER (WHERE %(age)s > 120), 0)
-                           AS amount_over_120,
-                       MIN(COALESCE(aml.date_maturity, aml.date)) FILTER (WHERE %(overdue_debit)s)
+                       COALESCE(SUM(residual) FILTER (WHERE age > 120), 0) AS amount_over_120,
+                       MIN(due) FILTER (WHERE chased AND age > 0 AND %(uncovered)s)
                            AS oldest_due_date,
-                       MIN(COALESCE(aml.date_maturity, aml.date)) FILTER (WHERE %(coming_debit)s)
+                       MIN(due) FILTER (WHERE chased AND age <= 0 AND %(uncovered)s)
                            AS next_due_date,
-                       COUNT(DISTINCT aml.move_id) FILTER (WHERE %(overdue_debit)s)
+                       COUNT(DISTINCT move_id) FILTER (WHERE chased AND age > 0 AND %(uncovered)s)
                            AS overdue_invoice_count
-                  FROM account_move_line aml
-                  JOIN account_account a ON a.id = aml.account_id
-                  JOIN res_partner p ON p.id = aml.partner_id
-                 WHERE a.account_type = 'asset_receivable'
-                   AND aml.reconciled IS NOT TRUE
-                   AND aml.parent_state = 'posted'
-                   AND aml.amount_residual != 0
-                   AND aml.company_id = ANY(%(companies)s)
-                   %(partner_filter)s
-              GROUP BY p.commercial_partner_id, aml.company_id
+                  FROM netted
+              GROUP BY partner_id, company_id
                 """,
-                age=age,
-                overdue_debit=overdue_debit,
-                coming_debit=coming_debit,
-                companies=companies.ids,
+                today=today,
+                company_values=company_values,
+                tolerance_values=tolerance_values,
                 partner_filter=partner_filter,
+                uncovered=SQL("uncovered > 0 AND uncovered >= tolerance"),
             )
         )
         figures = {}
-        currency_by_company = {company.id: company.currency_id for company in companies}
+        currency_by_company = {company.id: company.currency_id for company in case_companies}
         for row in rows:
             currency = currency_by_company[row["company_id"]]
             values = {name: currency.round(float(row[name])) for name in MONETARY_FIGURES}
@@ -155,18 +436,28 @@ class CollectionLedger(models.AbstractModel):
             values["last_payment_date"] = False
             figures[(row["partner_id"], row["company_id"])] = values
         if figures:
-            self._add_last_payment_dates(figures, companies)
+            self._add_last_payment_dates(figures, scope)
         return figures
 
     @api.model
-    def _add_last_payment_dates(self, figures, companies):
-        """Date of the latest payment received, reconciled or not."""
+    def _add_last_payment_dates(self, figures, scope):
+        """Date of the latest payment received, reconciled or not, and not undone.
+
+        A payment undone by a reversal (a bounced cheque or direct debit) is not a
+        payment received.
+        """
         partner_ids = list({partner_id for partner_id, _company in figures})
+        company_values = SQL(", ").join(
+            SQL("(%s, %s)", line_company_id, case_company_id)
+            for line_company_id, case_company_id in scope.items()
+        )
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT p.commercial_partner_id, aml.company_id, MAX(aml.date)
+                SELECT p.commercial_partner_id, cm.case_company_id, MAX(aml.date)
                   FROM account_move_line aml
+                  JOIN (VALUES %s) AS cm(company_id, case_company_id)
+                    ON cm.company_id = aml.company_id
                   JOIN account_account a ON a.id = aml.account_id
                   JOIN account_move m ON m.id = aml.move_id
                   JOIN res_partner p ON p.id = aml.partner_id
@@ -174,11 +465,16 @@ class CollectionLedger(models.AbstractModel):
                    AND aml.parent_state = 'posted'
                    AND aml.credit > 0
                    AND (m.origin_payment_id IS NOT NULL OR m.statement_line_id IS NOT NULL)
-                   AND aml.company_id = ANY(%s)
                    AND p.commercial_partner_id = ANY(%s)
-              GROUP BY p.commercial_partner_id, aml.company_id
+                   AND NOT EXISTS (
+                       SELECT 1
+                         FROM account_move reversal
+                        WHERE reversal.reversed_entry_id = m.id
+                          AND reversal.state = 'posted'
+                   )
+              GROUP BY p.commercial_partner_id, cm.case_company_id
                 """,
-                companies.ids,
+                company_values,
                 partner_ids,
             )
         )
@@ -191,56 +487,141 @@ class CollectionLedger(models.AbstractModel):
         """Money received from customers in date windows, in one query.
 
         ``windows`` is a list of ``(commercial partner id, company id, date from,
-        date to)``; returns the amount received in each window, in the same order.
+        date to)``, optionally followed by ``(scope line ids, currency)``; returns
+        the amount received in each window, in the same order.
 
         Money received is read from accounting, never kept: the posted lines on
-        receivable accounts of the commercial partner (or its contacts) in the
-        company, dated in the window (both days included), of
+        receivable accounts of the commercial partner (or its contacts) for the
+        company's cases, dated in the window (both days included), of
         - payments and bank statement lines: money in (credits) less money paid back
           to the customer (debits, e.g. an outbound refund payment);
-        - credit notes: their receivable credit (a credit note settles debt too).
-        Amounts are the lines' balance in company currency, i.e. at the rate of the
-        payment's own date for a foreign-currency payment. Exchange differences,
-        write-off and other miscellaneous entries are not money received. Whether
-        the money is matched with an invoice or left unallocated does not matter.
+        - credit notes: their receivable credit (a credit note settles debt too);
+        - reversals of payments and statement lines: a bounced cheque or direct
+          debit gives the money back.
+        Exchange differences, write-off and other miscellaneous entries are not
+        money received.
+
+        Without a scope, every such line counts, at its balance in company
+        currency. With a scope (the receivable lines a promise or a plan covers),
+        only the money applied to those lines counts, plus the money left
+        unapplied: payments of other invoices (issued later) do not. It is
+        counted in ``currency`` (a foreign currency all the scope shares; None
+        or the company currency: company currency): the amounts in that currency
+        the payments settled, so that a payment of the invoice-currency amount
+        after the rate moved pays it in full. Unapplied money in yet another
+        currency is converted at the rate of its own date.
         """
         if not windows:
             return []
         self.env["account.move.line"].flush_model(
-            ["account_id", "partner_id", "company_id", "date", "parent_state", "balance", "move_id"]
+            [
+                "account_id",
+                "partner_id",
+                "company_id",
+                "currency_id",
+                "date",
+                "parent_state",
+                "balance",
+                "amount_residual",
+                "amount_residual_currency",
+                "move_id",
+            ]
         )
         self.env["account.move"].flush_model(
-            ["origin_payment_id", "statement_line_id", "move_type"]
+            ["origin_payment_id", "statement_line_id", "move_type", "reversed_entry_id"]
+        )
+        self.env["account.partial.reconcile"].flush_model(
+            ["debit_move_id", "credit_move_id", "amount", "debit_amount_currency"]
         )
         self.env["account.account"].flush_model(["account_type"])
         self.env["res.partner"].flush_model(["commercial_partner_id"])
-        values = SQL(", ").join(
-            SQL("(%s, %s, %s, %s::date, %s::date)", index, partner_id, company_id, start, end)
-            for index, (partner_id, company_id, start, end) in enumerate(windows)
+        companies = self.env["res.company"].browse({window[1] for window in windows})
+        scope = self._company_scope(companies)
+        if not scope:
+            return [0.0] * len(windows)
+        company_values = SQL(", ").join(
+            SQL("(%s, %s)", line_company_id, case_company_id)
+            for line_company_id, case_company_id in scope.items()
         )
+        rows_values, currencies = [], []
+        for index, window in enumerate(windows):
+            partner_id, company_id, start, end = window[:4]
+            line_ids, currency = (*window[4:], None, None)[:2]
+            company = companies.browse(company_id)
+            foreign = currency if currency and currency != company.currency_id else None
+            currencies.append((company, foreign))
+            rows_values.append(
+                SQL(
+                    "(%s, %s, %s, %s::date, %s::date, %s, %s::int[], %s::int)",
+                    index,
+                    partner_id,
+                    company_id,
+                    start,
+                    end,
+                    line_ids is not None,
+                    list(line_ids or []),
+                    foreign.id if foreign else None,
+                )
+            )
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT w.idx, SUM(-aml.balance)
-                  FROM (VALUES %s) AS w(idx, partner_id, company_id, date_from, date_to)
+                SELECT w.idx,
+                       aml.date,
+                       SUM(CASE
+                           WHEN NOT w.scoped THEN -aml.balance
+                           WHEN w.currency_id IS NULL
+                               THEN COALESCE(applied.amount, 0) - aml.amount_residual
+                           WHEN aml.currency_id = w.currency_id
+                               THEN COALESCE(applied.amount_currency, 0)
+                                    - aml.amount_residual_currency
+                           ELSE COALESCE(applied.amount_currency, 0)
+                       END),
+                       SUM(CASE
+                           WHEN w.scoped AND w.currency_id IS NOT NULL
+                                AND aml.currency_id != w.currency_id
+                               THEN -aml.amount_residual
+                           ELSE 0
+                       END)
+                  FROM (VALUES %s)
+                       AS w(idx, partner_id, company_id, date_from, date_to, scoped, line_ids,
+                            currency_id)
+                  JOIN (VALUES %s) AS cm(company_id, case_company_id)
+                    ON cm.case_company_id = w.company_id
                   JOIN res_partner p ON p.commercial_partner_id = w.partner_id
                   JOIN account_move_line aml
                     ON aml.partner_id = p.id
-                   AND aml.company_id = w.company_id
+                   AND aml.company_id = cm.company_id
                    AND aml.date BETWEEN w.date_from AND w.date_to
                   JOIN account_account a ON a.id = aml.account_id
                   JOIN account_move m ON m.id = aml.move_id
+             LEFT JOIN account_move reversed ON reversed.id = m.reversed_entry_id
+             LEFT JOIN LATERAL (
+                    SELECT SUM(pr.amount) AS amount,
+                           SUM(pr.debit_amount_currency) AS amount_currency
+                      FROM account_partial_reconcile pr
+                     WHERE pr.credit_move_id = aml.id
+                       AND pr.debit_move_id = ANY(w.line_ids)
+                   ) AS applied ON w.scoped
                  WHERE a.account_type = 'asset_receivable'
                    AND aml.parent_state = 'posted'
                    AND (m.origin_payment_id IS NOT NULL
                         OR m.statement_line_id IS NOT NULL
-                        OR m.move_type = 'out_refund')
-              GROUP BY w.idx
+                        OR m.move_type = 'out_refund'
+                        OR reversed.origin_payment_id IS NOT NULL
+                        OR reversed.statement_line_id IS NOT NULL)
+              GROUP BY w.idx, aml.date
                 """,
-                values,
+                SQL(", ").join(rows_values),
+                company_values,
             )
         )
         received = [0.0] * len(windows)
-        for index, amount in rows:
-            received[index] = float(amount or 0)
+        for index, day, amount, to_convert in rows:
+            received[index] += float(amount or 0)
+            if to_convert:
+                company, foreign = currencies[index]
+                received[index] += company.currency_id._convert(
+                    float(to_convert), foreign, company, day, round=False
+                )
         return received

@@ -18,6 +18,19 @@ ALLOCATION_FIELDS = [
     "missed_count",
     "on_track",
 ]
+# Written only through the plan's actions (a manager's approval, the engine), as superuser.
+GUARDED_FIELDS = {
+    "state",
+    "approval_state",
+    "approved_by_id",
+    "approval_date",
+    "refusal_reason",
+    "date_start",
+    "date_end",
+}
+# The terms a manager approves: changing them takes the approval back.
+TERMS_FIELDS = {"amount_total", "down_payment", "frequency", "installment_ids"}
+APPROVAL_ACTIVITY = "collections_officer.mail_activity_type_plan_approval"
 
 
 def affordable_installment(disposable_income, frequency):
@@ -34,19 +47,38 @@ def months_between(start, end):
 class CollectionPlan(models.Model):
     _name = "collection.plan"
     _description = "Payment Plan"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "mail.activity.mixin"]
     _order = "date_start desc, id desc"
     _check_company_auto = True
     _rec_names_search = ["case_id", "partner_id"]
 
     case_id = fields.Many2one(
-        "collection.case", required=True, index=True, ondelete="cascade", check_company=True
+        "collection.case", required=True, index=True, ondelete="restrict", check_company=True
     )
     company_id = fields.Many2one(related="case_id.company_id", store=True, index=True)
     partner_id = fields.Many2one(
         related="case_id.partner_id", string="Customer", store=True, index=True
     )
-    currency_id = fields.Many2one(related="case_id.currency_id")
+    currency_id = fields.Many2one(
+        "res.currency",
+        compute="_compute_scope",
+        store=True,
+        precompute=True,
+        readonly=True,
+        help="The invoices' currency when they all share one, else the company's: "
+        "installments are paid in it.",
+    )
+    line_ids = fields.Many2many(
+        "account.move.line",
+        string="Debt Covered",
+        compute="_compute_scope",
+        store=True,
+        precompute=True,
+        readonly=True,
+        copy=False,
+        help="The customer's open items when the plan was made: money applied to them, "
+        "or left unapplied, pays the installments; payments of later invoices do not.",
+    )
     contact_id = fields.Many2one(
         "res.partner",
         string="Contact Person",
@@ -72,7 +104,7 @@ class CollectionPlan(models.Model):
         tracking=True,
     )
     amount_total = fields.Monetary(
-        string="Planned Amount", required=True, help="Down payment included; company currency."
+        string="Planned Amount", required=True, help="Down payment included; plan currency."
     )
     down_payment = fields.Monetary()
     frequency = fields.Selection(FREQUENCIES, required=True, default="monthly")
@@ -116,8 +148,21 @@ class CollectionPlan(models.Model):
 
     # Approval above the company's limits.
     needs_approval = fields.Boolean(compute="_compute_needs_approval", store=True)
-    approved_by_id = fields.Many2one("res.users", readonly=True, copy=False)
+    approval_state = fields.Selection(
+        [("requested", "Requested"), ("approved", "Approved"), ("refused", "Refused")],
+        readonly=True,
+        copy=False,
+        index=True,
+        tracking=True,
+        help="Plans above the company's limits: the officer requests the approval, the team "
+        "manager (else a collections manager) approves or refuses it.",
+    )
+    approved_by_id = fields.Many2one("res.users", readonly=True, copy=False, tracking=True)
     approval_date = fields.Datetime(readonly=True, copy=False)
+    refusal_reason = fields.Char(readonly=True, copy=False)
+    can_approve = fields.Boolean(
+        compute="_compute_can_approve", help="The current user may approve or refuse the plan."
+    )
 
     # Read from accounting: money received since the start, oldest installment first.
     amount_received = fields.Monetary(compute="_compute_allocation")
@@ -142,6 +187,22 @@ class CollectionPlan(models.Model):
     _one_active_per_case = models.UniqueIndex(
         "(case_id) WHERE state = 'active'", "A case can only have one active payment plan."
     )
+
+    @api.depends("case_id", "date_start")
+    def _compute_scope(self):
+        # The debt owed the day the plan is made; the same lines when read again later.
+        ledger = self.env["collection.ledger"]
+        records = self.filtered(lambda r: r.case_id and r.date_start)
+        debt = ledger._debt_on(
+            {
+                day: self.env["collection.case"].union(*(r.case_id for r in group))
+                for day, group in records.grouped("date_start").items()
+            }
+        )
+        for plan in self:
+            lines = debt.get((plan.case_id.id, plan.date_start), ledger.env["account.move.line"])
+            plan.line_ids = lines
+            plan.currency_id = ledger._commitment_currency(plan.company_id, lines)
 
     @api.depends("installment_ids.date")
     def _compute_schedule_figures(self):
@@ -182,15 +243,26 @@ class CollectionPlan(models.Model):
             affordable=self.currency_id.format(self.affordable_amount),
         )
 
-    @api.depends("amount_total", "duration_months", "company_id")
+    @api.depends("amount_total", "currency_id", "duration_months", "company_id")
     def _compute_needs_approval(self):
         for plan in self:
             company = plan.company_id
+            # The limit is in company currency; a plan in another currency at today's rate.
+            amount = (
+                plan.currency_id._convert(
+                    plan.amount_total,
+                    company.currency_id,
+                    company,
+                    fields.Date.context_today(plan),
+                )
+                if plan.currency_id and company
+                else plan.amount_total
+            )
             plan.needs_approval = bool(
                 (
                     company.collection_plan_max_amount
-                    and plan.currency_id.compare_amounts(
-                        plan.amount_total, company.collection_plan_max_amount
+                    and company.currency_id.compare_amounts(
+                        amount, company.collection_plan_max_amount
                     )
                     > 0
                 )
@@ -200,11 +272,20 @@ class CollectionPlan(models.Model):
                 )
             )
 
+    @api.depends("case_id.team_id.manager_id")
+    @api.depends_context("uid")
+    def _compute_can_approve(self):
+        manager = self.env.user.has_group("collections_officer.group_collections_manager")
+        for plan in self:
+            plan.can_approve = manager or plan.sudo().case_id.team_id.manager_id == self.env.user
+
     @api.depends(
         "amount_total",
         "date_start",
         "date_end",
         "partner_id",
+        "line_ids",
+        "currency_id",
         "installment_ids.amount",
         "installment_ids.date",
     )
@@ -236,7 +317,14 @@ class CollectionPlan(models.Model):
         plans = self.filtered(lambda p: p.partner_id and p.date_start)
         amounts = self.env["collection.ledger"]._fetch_received(
             [
-                (plan.partner_id.id, plan.company_id.id, plan.date_start, plan._reference_date())
+                (
+                    plan.partner_id.id,
+                    plan.company_id.id,
+                    plan.date_start,
+                    plan._reference_date(),
+                    plan.line_ids.ids,
+                    plan.currency_id,
+                )
                 for plan in plans
             ]
         )
@@ -284,6 +372,27 @@ class CollectionPlan(models.Model):
 
     # ------------------------------------------------------------------ CRUD
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su:
+            for vals in vals_list:
+                self._check_guarded_fields(
+                    {name for name, value in vals.items() if value}
+                    - ({"state"} if vals.get("state") == "draft" else set())
+                )
+        return super().create(vals_list)
+
+    def write(self, vals):
+        terms = TERMS_FIELDS & set(vals)
+        if not self.env.su:
+            self._check_guarded_fields(set(vals))
+            if terms:
+                self._check_terms_editable()
+        result = super().write(vals)
+        if terms:
+            self._reset_approval()
+        return result
+
     @api.ondelete(at_uninstall=False)
     def _unlink_only_draft(self):
         if any(plan.state != "draft" for plan in self):
@@ -291,17 +400,183 @@ class CollectionPlan(models.Model):
                 self.env._("Only draft payment plans can be deleted: cancel the plan instead.")
             )
 
+    def _check_guarded_fields(self, names):
+        """Like a posted entry's, a plan's state and approval change only through its actions."""
+        if guarded := GUARDED_FIELDS & names:
+            raise UserError(
+                self.env._(
+                    "%(fields)s of a payment plan change only through its buttons "
+                    "(request approval, approve, propose, activate, cancel).",
+                    fields=", ".join(
+                        sorted(self._fields[name]._description_string(self.env) for name in guarded)
+                    ),
+                )
+            )
+
+    def _check_terms_editable(self):
+        if self.filtered(lambda plan: plan.state not in ("draft", "proposed")):
+            raise UserError(
+                self.env._(
+                    "The amount and schedule of a payment plan cannot change once it is active "
+                    "or ended: cancel it and build a new one."
+                )
+            )
+
+    def _terms_changed(self):
+        """The amount or schedule changed: what a manager approved no longer holds."""
+        if not self.env.su:
+            self._check_terms_editable()
+        self._reset_approval()
+
+    def _reset_approval(self):
+        reset = self.filtered(lambda plan: plan.approval_state in ("approved", "refused"))
+        if not reset:
+            return
+        reset.sudo().write(
+            {
+                "approval_state": False,
+                "approved_by_id": False,
+                "approval_date": False,
+                "refusal_reason": False,
+            }
+        )
+        for plan in reset:
+            plan._message_log(
+                body=self.env._("The amount or schedule changed: the plan needs a new approval.")
+            )
+
     # --------------------------------------------------------------- actions
 
+    def action_request_approval(self):
+        """Ask the team manager (else the collections managers) to approve the plan."""
+        self.check_access("write")
+        if any(plan.state not in ("draft", "proposed") for plan in self):
+            raise UserError(
+                self.env._("Only draft or proposed plans can be submitted for approval.")
+            )
+        if self.filtered(lambda plan: not plan.needs_approval):
+            raise UserError(
+                self.env._("Within the company's limits, a payment plan needs no approval.")
+            )
+        if self.filtered(lambda plan: plan.approval_state == "approved"):
+            raise UserError(self.env._("This payment plan is approved already."))
+        self.sudo().write({"approval_state": "requested", "refusal_reason": False})
+        for plan in self:
+            for approver in plan._approvers():
+                plan.sudo().activity_schedule(
+                    APPROVAL_ACTIVITY,
+                    summary=self.env._("Approve the payment plan"),
+                    note=self.env._(
+                        "%(officer)s asks you to approve %(plan)s: %(amount)s over "
+                        "%(months)s months.",
+                        officer=self.env.user.name,
+                        plan=plan.display_name,
+                        amount=plan.currency_id.format(plan.amount_total),
+                        months=plan.duration_months,
+                    ),
+                    user_id=approver.id,
+                )
+            plan.message_post(
+                body=self.env._("Approval requested by %(user)s.", user=self.env.user.name)
+            )
+        return True
+
     def action_approve(self):
-        if not self.env.user.has_group("collections_officer.group_collections_manager"):
-            raise UserError(self.env._("Only a collections manager can approve a payment plan."))
+        self._check_approver()
         if any(plan.state not in ("draft", "proposed") for plan in self):
             raise UserError(self.env._("Only draft or proposed plans can be approved."))
-        self.write({"approved_by_id": self.env.user.id, "approval_date": fields.Datetime.now()})
+        self._approve()
         for plan in self:
-            plan.message_post(body=self.env._("Plan approved by a manager."))
+            plan.message_post(
+                body=self.env._("Plan approved by %(user)s.", user=self.env.user.name),
+                partner_ids=(plan.user_id | plan.case_id.user_id).partner_id.ids,
+            )
         return True
+
+    def action_refuse(self):
+        """Refuse the approval, with a reason the officer reads."""
+        self._check_approver()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Refuse the Payment Plan"),
+            "res_model": "collection.plan.refuse.wizard",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {"default_plan_ids": self.ids},
+        }
+
+    def _refuse(self, reason):
+        self._check_approver()
+        if not (reason or "").strip():
+            raise UserError(self.env._("Say why the payment plan is refused."))
+        if any(plan.state not in ("draft", "proposed") for plan in self):
+            raise UserError(self.env._("Only draft or proposed plans can be refused."))
+        self.sudo().write(
+            {
+                "approval_state": "refused",
+                "approved_by_id": False,
+                "approval_date": False,
+                "refusal_reason": reason,
+            }
+        )
+        self._close_approval_activities(self.env._("Refused: %(reason)s", reason=reason))
+        for plan in self:
+            plan.message_post(
+                body=self.env._(
+                    "Plan refused by %(user)s: %(reason)s", user=self.env.user.name, reason=reason
+                ),
+                partner_ids=(plan.user_id | plan.case_id.user_id).partner_id.ids,
+            )
+        return True
+
+    def _approve(self):
+        self.sudo().write(
+            {
+                "approval_state": "approved",
+                "approved_by_id": self.env.user.id,
+                "approval_date": fields.Datetime.now(),
+                "refusal_reason": False,
+            }
+        )
+        self._close_approval_activities(self.env._("Approved."))
+
+    def _close_approval_activities(self, feedback):
+        plans = self.sudo()
+        plans.activity_feedback([APPROVAL_ACTIVITY], user_id=self.env.uid, feedback=feedback)
+        plans.activity_unlink([APPROVAL_ACTIVITY])
+
+    def _is_approver(self, user=None):
+        """Collections managers approve every plan; a team's manager, the plans of its cases."""
+        user = user or self.env.user
+        if user.has_group("collections_officer.group_collections_manager"):
+            return True
+        return bool(self) and all(plan.sudo().case_id.team_id.manager_id == user for plan in self)
+
+    def _check_approver(self):
+        if not self._is_approver():
+            raise UserError(
+                self.env._(
+                    "Only a collections manager or the manager of the case's team can approve "
+                    "or refuse a payment plan."
+                )
+            )
+
+    def _approvers(self):
+        """Who is asked to approve: the team's manager, else the company's collections managers."""
+        self.ensure_one()
+        manager = self.case_id.team_id.manager_id
+        if manager and manager != self.env.user:
+            return manager
+        group = self.env.ref("collections_officer.group_collections_manager").sudo()
+        return (
+            group.user_ids.filtered(
+                lambda user: (
+                    not user.share and self.company_id in user.company_ids and user != self.env.user
+                )
+            )
+            or manager
+        )
 
     def action_propose(self):
         """Send the schedule to the customer (email with the PDF, queued)."""
@@ -329,7 +604,8 @@ class CollectionPlan(models.Model):
                     )
                 )
         template = self.env.ref("collections_officer.mail_template_collection_plan")
-        self.write({"state": "proposed"})
+        self.check_access("write")
+        self.sudo().write({"state": "proposed"})
         # Queued: the mail queue sends it, the user does not wait for the mail server.
         self.with_context(mail_notify_force_send=False).message_post_with_source(
             template, message_type="comment", subtype_xmlid="mail.mt_comment"
@@ -367,8 +643,9 @@ class CollectionPlan(models.Model):
                     case=(active.case_id or self.case_id)[0].name,
                 )
             )
-        self.write({"state": "active"})
-        self.case_id.filtered(lambda c: c.state in ("open", "promised", "escalated")).write(
+        self.check_access("write")
+        self.sudo().write({"state": "active"})
+        self.case_id.sudo().filtered(lambda c: c.state in ("open", "promised", "escalated")).write(
             {"state": "plan"}
         )
         self.case_id._message_log_batch(
@@ -389,7 +666,8 @@ class CollectionPlan(models.Model):
         if any(plan.state not in ("draft", "proposed", "active") for plan in self):
             raise UserError(self.env._("Only draft, proposed or active plans can be cancelled."))
         was_active = self.filtered(lambda p: p.state == "active")
-        self.write({"state": "cancelled", "date_end": fields.Date.context_today(self)})
+        self.check_access("write")
+        self.sudo().write({"state": "cancelled", "date_end": fields.Date.context_today(self)})
         if was_active:
             was_active.case_id._message_log_batch(
                 bodies=dict.fromkeys(was_active.case_id.ids, self.env._("Payment plan cancelled."))
@@ -401,24 +679,22 @@ class CollectionPlan(models.Model):
         return self.env.ref("collections_officer.action_report_collection_plan").report_action(self)
 
     def _check_approval(self):
-        """Plans above the company's limits need a manager; a manager approves by acting."""
-        to_approve = self.filtered(lambda p: p.needs_approval and not p.approved_by_id)
+        """Plans above the company's limits need an approver; an approver approves by acting."""
+        to_approve = self.filtered(lambda p: p.needs_approval and p.approval_state != "approved")
         if not to_approve:
             return
-        if not self.env.user.has_group("collections_officer.group_collections_manager"):
+        if not to_approve._is_approver():
             company = to_approve[0].company_id
             raise UserError(
                 self.env._(
                     "%(plan)s needs a manager's approval: it is above the limits of "
-                    "%(amount)s or %(months)s months.",
+                    "%(amount)s or %(months)s months. Request the approval first.",
                     plan=to_approve[0].display_name,
                     amount=company.currency_id.format(company.collection_plan_max_amount),
                     months=company.collection_plan_max_months,
                 )
             )
-        to_approve.write(
-            {"approved_by_id": self.env.user.id, "approval_date": fields.Datetime.now()}
-        )
+        to_approve._approve()
 
     # ------------------------------------------------------------ scheduled
 

@@ -2,6 +2,9 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 
+# What the customer agreed to pay and when: part of the terms a manager approves.
+TERMS_FIELDS = {"plan_id", "date", "amount", "is_down_payment"}
+
 
 class CollectionPlanInstallment(models.Model):
     _name = "collection.plan.installment"
@@ -63,6 +66,24 @@ class CollectionPlanInstallment(models.Model):
         if reference <= self.date + timedelta(days=grace):
             return "late"
         return "missed"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        installments = super().create(vals_list)
+        installments.plan_id._terms_changed()
+        return installments
+
+    def write(self, vals):
+        if not TERMS_FIELDS & set(vals):
+            return super().write(vals)
+        plans = self.plan_id
+        result = super().write(vals)
+        (plans | self.plan_id)._terms_changed()
+        return result
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_changes_terms(self):
+        self.plan_id._terms_changed()
 
     @api.depends("is_down_payment", "sequence", "plan_id")
     def _compute_display_name(self):

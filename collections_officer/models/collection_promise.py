@@ -13,14 +13,33 @@ class CollectionPromise(models.Model):
     _rec_names_search = ["case_id", "partner_id"]
 
     case_id = fields.Many2one(
-        "collection.case", required=True, index=True, ondelete="cascade", check_company=True
+        "collection.case", required=True, index=True, ondelete="restrict", check_company=True
     )
     company_id = fields.Many2one(related="case_id.company_id", store=True, index=True)
     partner_id = fields.Many2one(
         related="case_id.partner_id", string="Customer", store=True, index=True
     )
-    currency_id = fields.Many2one(related="case_id.currency_id")
-    amount = fields.Monetary(required=True, help="In company currency.")
+    currency_id = fields.Many2one(
+        "res.currency",
+        compute="_compute_scope",
+        store=True,
+        precompute=True,
+        readonly=True,
+        help="The invoices' currency when they all share one, else the company's: the "
+        "promise is judged in it.",
+    )
+    line_ids = fields.Many2many(
+        "account.move.line",
+        string="Debt Covered",
+        compute="_compute_scope",
+        store=True,
+        precompute=True,
+        readonly=True,
+        copy=False,
+        help="The customer's open items when the promise was made: money applied to "
+        "them, or left unapplied, keeps the promise; payments of later invoices do not.",
+    )
+    amount = fields.Monetary(required=True, help="In the promise's currency.")
     date = fields.Date(string="Promised Date", required=True)
     start_date = fields.Date(
         string="Counted From",
@@ -62,7 +81,8 @@ class CollectionPromise(models.Model):
     amount_received = fields.Monetary(
         compute="_compute_amount_received",
         help="Payments and credit notes of the customer booked between the start of the "
-        "promise and its deadline, read from accounting.",
+        "promise and its deadline, applied to the debt it covers or left unapplied, in "
+        "the promise's currency; read from accounting.",
     )
     contact_log_id = fields.Many2one(
         "collection.contact", string="Contact", readonly=True, index="btree_not_null"
@@ -77,13 +97,40 @@ class CollectionPromise(models.Model):
         # The contact log owns the list of channels: a promise is made through one of them.
         return self.env["collection.contact"]._fields["channel"]._description_selection(self.env)
 
+    @api.depends("case_id", "start_date")
+    def _compute_scope(self):
+        # The debt owed the day the promise is made; the same lines when read again later.
+        ledger = self.env["collection.ledger"]
+        records = self.filtered(lambda r: r.case_id and r.start_date)
+        debt = ledger._debt_on(
+            {
+                day: self.env["collection.case"].union(*(r.case_id for r in group))
+                for day, group in records.grouped("start_date").items()
+            }
+        )
+        for promise in self:
+            lines = debt.get(
+                (promise.case_id.id, promise.start_date), ledger.env["account.move.line"]
+            )
+            promise.line_ids = lines
+            promise.currency_id = ledger._commitment_currency(promise.company_id, lines)
+
     @api.depends("date", "company_id")
     def _compute_deadline(self):
         for promise in self:
             tolerance = promise.company_id.collection_promise_tolerance_days
             promise.deadline = promise.date and promise.date + timedelta(days=tolerance)
 
-    @api.depends("amount", "start_date", "deadline", "judged_date", "partner_id", "company_id")
+    @api.depends(
+        "amount",
+        "start_date",
+        "deadline",
+        "judged_date",
+        "partner_id",
+        "company_id",
+        "line_ids",
+        "currency_id",
+    )
     @api.depends_context("date")
     def _compute_amount_received(self):
         # Up to the deadline, or to today (or the cancellation) when that comes first.
@@ -96,6 +143,8 @@ class CollectionPromise(models.Model):
                     p.company_id.id,
                     p.start_date,
                     min(p.deadline, p.judged_date or today),
+                    p.line_ids.ids,
+                    p.currency_id,
                 )
                 for p in promises
             ]
@@ -155,7 +204,7 @@ class CollectionPromise(models.Model):
                 }
             )
         promises._log_contacts()
-        promises.case_id.filtered(lambda c: c.state in ("open", "escalated")).write(
+        promises.case_id.sudo().filtered(lambda c: c.state in ("open", "escalated")).write(
             {"state": "promised"}
         )
         promises.case_id._message_log_batch(
@@ -323,7 +372,7 @@ class CollectionPromise(models.Model):
                 by_state.setdefault(state, self.env["collection.case"])
                 by_state[state] |= case
         for state, state_cases in by_state.items():
-            state_cases.write({"state": state})
+            state_cases.sudo().write({"state": state})
         if not broken:
             self.env["collection.case"]._refresh_from_accounting(
                 companies=cases.company_id, partners=cases.partner_id

@@ -89,16 +89,25 @@ class CollectionRun(models.Model):
     # ---------------------------------------------------------------- actions
 
     def action_run_now(self):
-        """Run today's follow-up of the current companies now (a second run sends nothing twice)."""
-        runs = self.browse()
-        for company in self.env.companies:
-            runs |= self.with_company(company)._run_company(company)
+        """Queue today's follow-up run now (a second run sends nothing twice).
+
+        A whole company's follow-up does not fit in a web request: the scheduled
+        run is started at once instead, in a cron worker that commits as it goes.
+        """
+        if not self.env.user.has_group("collections_officer.group_collections_manager"):
+            raise AccessError(self.env._("Only a collections manager can run the follow-up."))
+        self.env.ref("collections_officer.ir_cron_collection_followup_run").sudo()._trigger()
         return {
-            "type": "ir.actions.act_window",
-            "res_model": "collection.run",
-            "view_mode": "list,form",
-            "domain": [("id", "in", runs.ids)],
-            "name": self.env._("Follow-up Runs"),
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Follow-up run queued"),
+                "message": self.env._(
+                    "Today's follow-up starts in a moment; its runs appear in this list."
+                ),
+                "sticky": False,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
         }
 
     def action_dry_run(self):
@@ -366,7 +375,7 @@ class CollectionRun(models.Model):
             if followup:
                 # Sent, prepared or waiting already: a blocked one is tried again, a
                 # failed one once a day until MAX_RETRIES.
-                retriable = followup.filtered(
+                again = followup.filtered(
                     lambda f: (
                         f.state == "blocked"
                         or (
@@ -374,11 +383,12 @@ class CollectionRun(models.Model):
                         )
                     )
                 )
-                # A dry run previews what the run would try again.
-                if not (self.dry_run and retriable):
-                    retry |= retriable
+                if not self.dry_run:
+                    retry |= again
                     continue
-                continue
+                if not again:
+                    continue
+                # A dry run previews the retry, and leaves the follow-up as it is.
             manual = case.partner_id.collection_followup_mode == "manual"
             values.append(
                 {

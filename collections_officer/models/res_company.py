@@ -41,6 +41,19 @@ class ResCompany(models.Model):
         help="Residuals below this amount (converted to each item's currency) are not "
         "debt: they open no case and draw no level and no charge.",
     )
+    # What the ledger counts as debt.
+    collection_include_misc_debits = fields.Boolean(
+        string="Follow Up Miscellaneous Debits",
+        help="Open debits of miscellaneous-journal entries (e.g. opening balances migrated "
+        "as journal entries) are followed up, although Odoo marks them 'No Follow-Up'. "
+        "Credits are always deducted, whatever their journal.",
+    )
+    collection_case_per_branch = fields.Boolean(
+        string="Cases per Branch",
+        help="Set on the head office: each branch keeps its own cases. Otherwise a "
+        "customer invoiced by the head office and its branches has one case, at the "
+        "head office.",
+    )
     # Follow-up.
     collection_policy_id = fields.Many2one(
         "collection.policy",

@@ -18,6 +18,13 @@ class ResConfigSettings(models.TransientModel):
     collection_tolerance = fields.Monetary(
         related="company_id.collection_tolerance", currency_field="currency_id", readonly=False
     )
+    # What the ledger counts as debt.
+    collection_include_misc_debits = fields.Boolean(
+        related="company_id.collection_include_misc_debits", readonly=False
+    )
+    collection_case_per_branch = fields.Boolean(
+        related="company_id.collection_case_per_branch", readonly=False
+    )
     # Follow-up and compliance guard.
     collection_policy_id = fields.Many2one(
         related="company_id.collection_policy_id", readonly=False

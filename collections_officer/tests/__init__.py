@@ -4,14 +4,17 @@ from . import test_collection_case_performance
 from . import test_collection_case_refresh
 from . import test_collection_case_security
 from . import test_collection_charge
+from . import test_collection_commitment_money
 from . import test_collection_compliance
 from . import test_collection_contact
 from . import test_collection_documents
 from . import test_collection_followup
 from . import test_collection_followup_pre_due
 from . import test_collection_golive
+from . import test_collection_ledger
 from . import test_collection_plan
 from . import test_collection_plan_allocation
 from . import test_collection_promise
+from . import test_collection_security
 from . import test_collections_ui
 from . import test_scheduled_work

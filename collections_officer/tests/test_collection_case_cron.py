@@ -43,8 +43,9 @@ class TestCollectionCaseCron(CollectionsCommon):
             )
             self.assertFalse(self._refresh(), "the company is skipped")
             self.assertFalse(self._case())
+            # What the Refresh button of a case does: the user is told, not kept waiting.
             with self.assertRaisesRegex(UserError, "being refreshed"):
-                self.Case.action_refresh_all()
+                self.Case._refresh_from_accounting(companies=self.company, wait=True)
         finally:
             other_worker.execute(
                 SQL("SELECT pg_advisory_unlock(%s, %s)", REFRESH_LOCK_KEY, self.company.id)

@@ -218,7 +218,7 @@ class TestCollectionCharge(CollectionsCommon):
         )
 
         with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"):
-            self.Charge.create(
+            self.Charge.sudo().create(
                 {
                     "case_id": case.id,
                     "rule_id": rule.id,

@@ -97,7 +97,8 @@ class TestCollectionContact(CollectionsCommon):
         with self.assertRaisesRegex(UserError, "cannot change"):
             contact.with_user(self.officer).channel = "email"
         contact.with_user(self.officer).note = "<p>Completed</p>"
-        contact.with_user(self.manager).unlink()
+        with self.assertRaises(AccessError):
+            contact.with_user(self.manager).unlink()
 
     def test_the_guard_blocks_an_officer_and_a_manager_overrides_it(self):
         self.customer.collection_do_not_contact = True

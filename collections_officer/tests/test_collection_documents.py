@@ -74,7 +74,7 @@ class TestCollectionDocuments(CollectionsCommon):
                 "letter_body": "<p>This is our formal notice of default.</p>",
             }
         )
-        cases.level_id = final
+        cases.sudo().level_id = final
         html = self._html(LETTER, cases)
         self.assertIn("Acme Debtor", html)
         self.assertIn("Second Debtor", html)

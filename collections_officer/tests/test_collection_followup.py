@@ -167,7 +167,7 @@ class TestCollectionFollowup(FollowupCommon):
     def test_the_database_refuses_a_level_twice_in_a_cycle(self):
         self._run()
         with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError):
-            self.env["collection.followup"].create(
+            self.env["collection.followup"].sudo().create(
                 {"case_id": self.case.id, "level_id": self.level_1.id, "cycle": 0}
             )
             self.env.flush_all()
@@ -210,7 +210,9 @@ class TestCollectionFollowup(FollowupCommon):
             self.assertEqual(self.case.level_id, self.level_3, "oldest item 40 days late")
 
     def test_letter_sms_manager_alert_legal_and_credit_hold(self):
-        self.case.write({"level_id": self.level_2.id, "level_date": TODAY - timedelta(days=30)})
+        self.case.sudo().write(
+            {"level_id": self.level_2.id, "level_date": TODAY - timedelta(days=30)}
+        )
         day = datetime.combine(TODAY + timedelta(days=30), datetime.min.time())
         with freeze_time(day + timedelta(hours=3)):
             # 03:00 in the customer's timezone (UTC): the SMS waits for 08:00.
@@ -344,7 +346,9 @@ class TestCollectionFollowup(FollowupCommon):
         self.assertEqual(len(self._followups().filtered("resend")), 1)
 
     def test_an_officer_sends_the_legal_level_with_its_credit_hold(self):
-        self.case.write({"level_id": self.level_4.id, "level_date": TODAY - timedelta(days=60)})
+        self.case.sudo().write(
+            {"level_id": self.level_4.id, "level_date": TODAY - timedelta(days=60)}
+        )
         with freeze_time(TODAY + timedelta(days=55)):
             self._refresh()
             wizard = (
@@ -409,7 +413,9 @@ class TestCollectionFollowup(FollowupCommon):
 
     def test_a_level_blocked_on_two_channels_is_logged_once_per_channel(self):
         self.customer.collection_do_not_contact = True
-        self.case.write({"level_id": self.level_2.id, "level_date": TODAY - timedelta(days=30)})
+        self.case.sudo().write(
+            {"level_id": self.level_2.id, "level_date": TODAY - timedelta(days=30)}
+        )
         noon = datetime.combine(TODAY + timedelta(days=30), datetime.min.time()) + timedelta(
             hours=12
         )
@@ -425,7 +431,9 @@ class TestCollectionFollowup(FollowupCommon):
 
     def test_send_now_takes_over_a_deferred_follow_up(self):
         self.level_3.print_letter = False  # SMS only: deferred whole, the level waits
-        self.case.write({"level_id": self.level_2.id, "level_date": TODAY - timedelta(days=30)})
+        self.case.sudo().write(
+            {"level_id": self.level_2.id, "level_date": TODAY - timedelta(days=30)}
+        )
         night = datetime.combine(TODAY + timedelta(days=30), datetime.min.time())
         with freeze_time(night + timedelta(hours=3)):
             self._refresh()

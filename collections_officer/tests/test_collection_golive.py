@@ -66,6 +66,8 @@ class TestCollectionGolive(FollowupCommon):
 
     def test_run_now_of_a_company_not_live_is_a_dry_run(self):
         self.env["collection.run"].with_user(self.manager).action_run_now()
+        self.assertFalse(self._followups(), "Run Now queues the scheduled run")
+        self._trigger_cron()
         self.assertEqual(self._followups().state, "preview")
         self.assertFalse(self._emails())
 

@@ -167,7 +167,7 @@ class TestCollectionPromise(CollectionsCommon):
             promise.action_cancel()
         open_promise = self._promise(100)
         with self.assertRaisesRegex(UserError, "cancel a promise instead"):
-            open_promise.unlink()
+            open_promise.sudo().unlink()
 
     def test_bad_promises_are_refused(self):
         with self.assertRaisesRegex(ValidationError, "must be positive"):

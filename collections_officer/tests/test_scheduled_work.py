@@ -19,6 +19,7 @@ class TestScheduledWork(FollowupCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.company_b = cls.setup_other_company(name="Company B")["company"]
+        cls.company_b.collection_followup_live = True
         cls.policy_b = cls.policy.copy({"company_id": cls.company_b.id, "name": "Policy B"})
         for level in cls.policy.level_ids:
             level.copy({"policy_id": cls.policy_b.id})

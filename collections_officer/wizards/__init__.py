@@ -2,3 +2,4 @@ from . import collection_contact_wizard
 from . import collection_plan_wizard
 from . import collection_send_wizard
 from . import collection_golive_wizard
+from . import collection_plan_refuse_wizard

@@ -15,7 +15,7 @@ class CollectionContactWizard(models.TransientModel):
 
     case_id = fields.Many2one("collection.case", required=True, readonly=True)
     customer_id = fields.Many2one(related="case_id.partner_id", string="Customer")
-    currency_id = fields.Many2one(related="case_id.currency_id")
+    currency_id = fields.Many2one("res.currency", compute="_compute_currency_id")
     date = fields.Datetime(required=True, default=fields.Datetime.now)
     channel = fields.Selection(
         selection=lambda self: (
@@ -46,6 +46,21 @@ class CollectionContactWizard(models.TransientModel):
         "would block, with the reason."
     )
 
+    @api.depends("case_id")
+    def _compute_currency_id(self):
+        # A promise is made in the currency of the debt it covers.
+        scope = self.env["collection.ledger"]._commitment_scope(self.case_id)
+        for wizard in self:
+            debt = scope.get(wizard.case_id.id)
+            wizard.currency_id = debt["currency"] if debt else wizard.case_id.currency_id
+
+    def _default_promise_amount(self):
+        """What is overdue, in the currency of the promise."""
+        case = self.case_id
+        if self.currency_id in (case.currency_id, self.env["res.currency"]):
+            return case.overdue_amount
+        return self.env["collection.ledger"]._commitment_scope(case)[case.id]["overdue"]
+
     def _selection_outcome(self):
         # What a person reports; the other outcomes are written by the follow-up run.
         outcomes = (
@@ -56,7 +71,7 @@ class CollectionContactWizard(models.TransientModel):
     @api.onchange("outcome")
     def _onchange_outcome(self):
         if self.outcome == "promised" and not self.promise_amount:
-            self.promise_amount = self.case_id.overdue_amount
+            self.promise_amount = self._default_promise_amount()
 
     def action_log(self):
         self.ensure_one()
@@ -106,7 +121,8 @@ class CollectionContactWizard(models.TransientModel):
             reason = self.env._(
                 "Disputed: %(note)s", note=self._note_text() or contact.display_name
             )
-            case.write({"state": "hold", "hold_reason": reason[:200]})
+            case.check_access("write")
+            case.sudo().write({"state": "hold", "hold_reason": reason[:200]})
         elif self.outcome == "paid":
             case.message_post(
                 body=Markup("%s")

@@ -18,7 +18,7 @@ class CollectionPlanWizard(models.TransientModel):
 
     case_id = fields.Many2one("collection.case", required=True, readonly=True, check_company=True)
     company_id = fields.Many2one(related="case_id.company_id")
-    currency_id = fields.Many2one(related="case_id.currency_id")
+    currency_id = fields.Many2one("res.currency", compute="_compute_currency_id")
     partner_id = fields.Many2one(related="case_id.partner_id", string="Customer")
     contact_id = fields.Many2one(
         "res.partner",
@@ -37,7 +37,10 @@ class CollectionPlanWizard(models.TransientModel):
         readonly=False,
         help="Down payment included.",
     )
-    amount_due = fields.Monetary(related="case_id.total_due", string="Total Due")
+    case_currency_id = fields.Many2one(related="case_id.currency_id", string="Company Currency")
+    amount_due = fields.Monetary(
+        related="case_id.total_due", string="Total Due", currency_field="case_currency_id"
+    )
     down_payment = fields.Monetary()
     down_payment_date = fields.Date(default=fields.Date.context_today)
     split_by = fields.Selection(
@@ -68,11 +71,25 @@ class CollectionPlanWizard(models.TransientModel):
     schedule_preview = fields.Html(compute="_compute_schedule_preview", sanitize=False)
     schedule_error = fields.Char(compute="_compute_schedule_preview")
 
-    @api.depends("case_id", "include_not_due")
+    @api.depends("case_id")
+    def _compute_currency_id(self):
+        # A plan is made in the currency of the debt it covers.
+        scope = self.env["collection.ledger"]._commitment_scope(self.case_id)
+        for wizard in self:
+            debt = scope.get(wizard.case_id.id)
+            wizard.currency_id = debt["currency"] if debt else wizard.case_id.currency_id
+
+    @api.depends("case_id", "include_not_due", "currency_id")
     def _compute_amount_total(self):
         for wizard in self:
             case = wizard.case_id
-            wizard.amount_total = case.total_due if wizard.include_not_due else case.overdue_amount
+            if wizard.currency_id in (case.currency_id, self.env["res.currency"]):
+                wizard.amount_total = (
+                    case.total_due if wizard.include_not_due else case.overdue_amount
+                )
+                continue
+            debt = self.env["collection.ledger"]._commitment_scope(case)[case.id]
+            wizard.amount_total = debt["total"] if wizard.include_not_due else debt["overdue"]
 
     @api.depends(
         "monthly_income",
