@@ -102,17 +102,22 @@ class TestFollowupRunPerformance(FollowupCommon):
 
     def _pending_email_followups(self, prefix, count):
         cases = self._late_customers(prefix, count)
-        run = self.env["collection.run"]._get_run(self.company)
-        followups = self.env["collection.followup"].create(
-            [
-                {
-                    "case_id": case.id,
-                    "level_id": self.level_1.id,
-                    "run_id": run.id,
-                    "state": "pending",
-                }
-                for case in cases
-            ]
+        # Follow-ups are the engine's records: it creates and executes them as superuser.
+        run = self.env["collection.run"].sudo()._get_run(self.company)
+        followups = (
+            self.env["collection.followup"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "case_id": case.id,
+                        "level_id": self.level_1.id,
+                        "run_id": run.id,
+                        "state": "pending",
+                    }
+                    for case in cases
+                ]
+            )
         )
         # The statements are rendered apart, per batch: only the e-mails are counted.
         self.level_1.attach_statement = False
