@@ -1,4 +1,6 @@
 from . import account_move
+from . import account_move_line
+from . import account_partial_reconcile
 from . import collection_case
 from . import collection_case_followup
 from . import collection_case_refresh

@@ -30,6 +30,12 @@ class AccountMove(models.Model):
                 else False
             )
 
+    def button_draft(self):
+        res = super().button_draft()
+        # A payment or credit note reset to draft puts the debt back on the case at once.
+        self.line_ids._refresh_collection_cases()
+        return res
+
     def action_open_collection_case(self):
         self.ensure_one()
         return {

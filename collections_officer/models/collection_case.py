@@ -196,6 +196,31 @@ class CollectionCase(models.Model):
     )
     overdue_invoice_count = fields.Integer(string="Overdue Invoices", readonly=True)
     last_payment_date = fields.Date(readonly=True)
+    # The case's story in its current cycle, written by the refresh as it opens and
+    # closes: kept when the case closes and its figures drop to zero.
+    opened_date = fields.Date(
+        string="Opened On",
+        readonly=True,
+        help="When the case opened (or reopened) for the current follow-up cycle.",
+    )
+    opening_amount = fields.Monetary(
+        string="Due at Opening",
+        readonly=True,
+        help="The overdue amount when the case opened (for a case opened before the due "
+        "date, the amount falling due).",
+    )
+    closed_date = fields.Date(string="Closed On", readonly=True)
+    collected_amount = fields.Monetary(
+        string="Received While Open",
+        readonly=True,
+        help="Money received from the customer (payments and credit notes) between the "
+        "opening and the closing of the case.",
+    )
+    level_reached_id = fields.Many2one(
+        "collection.level",
+        readonly=True,
+        help="The last follow-up level executed before the case closed.",
+    )
     open_line_ids = fields.Many2many(
         "account.move.line",
         string="Open Items",
@@ -327,9 +352,14 @@ class CollectionCase(models.Model):
         unnamed = [vals for vals in vals_list if vals.get("name", "/") == "/"]
         for vals, reference in zip(unnamed, self._next_references(len(unnamed)), strict=True):
             vals["name"] = reference
+        today = fields.Date.context_today(self)
+        for vals in vals_list:
+            vals.setdefault("opened_date", today)
         cases = super().create(vals_list)
         if not from_refresh:
             cases._refresh_figures()
+            for case in cases:
+                case.opening_amount = case.overdue_amount
         return cases
 
     @api.model
@@ -577,5 +607,10 @@ class CollectionCase(models.Model):
             "view_mode": "form",
             "views": [(False, "form")],
             "target": "new",
-            "context": {"active_model": "account.move", "active_ids": invoices.ids},
+            # Back on the case when the payment is registered: its figures follow at once.
+            "context": {
+                "active_model": "account.move",
+                "active_ids": invoices.ids,
+                "dont_redirect_to_payments": True,
+            },
         }

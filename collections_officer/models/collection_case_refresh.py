@@ -238,7 +238,11 @@ class CollectionCase(models.Model):
             if case and (overdue or (case.state == "upcoming" and partner_id in due_soon)):
                 if overdue and case.state == "upcoming":
                     # The reminder was before the due date; now the debt is overdue.
-                    values = values | {"state": "open", "next_action_date": today}
+                    values = values | {
+                        "state": "open",
+                        "next_action_date": today,
+                        "opening_amount": values["overdue_amount"],
+                    }
                     started |= case
                 if any(case[name] != value for name, value in values.items()):
                     to_update.append((case, values))
@@ -268,6 +272,7 @@ class CollectionCase(models.Model):
             )
 
         if to_close:
+            story = to_close._closing_story(company, figures, due_soon)
             for case in to_close:
                 soon = case.partner_id.id in due_soon
                 case.write(
@@ -281,6 +286,7 @@ class CollectionCase(models.Model):
                         "level_date": False,
                         "followup_cycle": case.followup_cycle + 1,
                     }
+                    | story.get(case.id, {})
                 )
             to_close._message_log_batch(
                 bodies={
@@ -321,6 +327,16 @@ class CollectionCase(models.Model):
                     else "upcoming"
                 )
 
+            def opening_story(partner_id):
+                values = figures[(partner_id, company.id)]
+                return {
+                    "opened_date": today,
+                    "opening_amount": values["overdue_amount"] or values["amount_not_due"],
+                    "closed_date": False,
+                    "collected_amount": 0,
+                    "level_reached_id": False,
+                }
+
             for partner_id, case in latest_closed.items():
                 case.write(
                     figures[(partner_id, company.id)]
@@ -329,6 +345,7 @@ class CollectionCase(models.Model):
                         "next_action_date": today,
                         "refresh_date": now,
                     }
+                    | opening_story(partner_id)
                 )
                 reopened |= case
             created = self.create(
@@ -341,6 +358,7 @@ class CollectionCase(models.Model):
                         "next_action_date": today,
                         "refresh_date": now,
                     }
+                    | opening_story(partner_id)
                     | officers.get(partner_id, {})
                     for partner_id in new_partner_ids
                 ]
@@ -367,6 +385,47 @@ class CollectionCase(models.Model):
                     }
                 )
         return self.browse([case.id for case, _values in to_update]) | to_close | reopened | created
+
+    def _closing_story(self, company, figures, due_soon):
+        """What a closing case keeps of its cycle: ``{case_id: values}``.
+
+        When it closed, the level it reached, the money received while it was
+        open and the customer's last payment (the figures of a customer with
+        nothing open carry none), read for all the closing cases at once.
+        """
+        today = fields.Date.context_today(self)
+        closing = self.filtered(lambda case: case.partner_id.id not in due_soon)
+        if not closing:
+            return {}
+        ledger = self.env["collection.ledger"]
+        windows = [
+            (
+                case.partner_id.id,
+                company.id,
+                case.opened_date or case.create_date.date(),
+                today,
+            )
+            for case in closing
+        ]
+        received = ledger._fetch_received(windows)
+        payments = {
+            (case.partner_id.id, company.id): dict(EMPTY_FIGURES)
+            for case in closing
+            if (case.partner_id.id, company.id) not in figures
+        }
+        if payments:
+            ledger._add_last_payment_dates(payments, ledger._company_scope(company))
+        story = {}
+        for case, amount in zip(closing, received, strict=True):
+            key = (case.partner_id.id, company.id)
+            story[case.id] = {
+                "closed_date": today,
+                "collected_amount": amount,
+                "level_reached_id": case.level_id.id,
+                "last_payment_date": (figures.get(key) or payments[key])["last_payment_date"]
+                or case.last_payment_date,
+            }
+        return story
 
     def _default_officers(self, partners, company):
         """Officer and team of new cases, from the customers' collection officer."""

@@ -14,7 +14,8 @@ _logger = logging.getLogger(__name__)
 # Actions that reach the customer, and the compliance channel each one uses.
 ACTION_CHANNEL = {"email": "email", "letter": "letter", "sms": "sms", "call": "phone"}
 # Statements rendered per wkhtmltopdf call: the run's whole batch, as each call costs
-# seconds of start-up (205 statements: 13 s in 3 calls, 9 s in 2).
+# seconds of start-up (205 statements: 13 s in 3 calls, 9 s in 2). Only a wkhtmltopdf
+# built on patched Qt takes several documents per call; Debian's renders one per call.
 STATEMENT_BATCH = 200
 
 
@@ -39,7 +40,12 @@ class CollectionFollowup(models.Model):
     partner_id = fields.Many2one(related="case_id.partner_id", string="Customer")
     user_id = fields.Many2one(related="case_id.user_id", string="Officer")
     currency_id = fields.Many2one(related="case_id.currency_id")
-    overdue_amount = fields.Monetary(related="case_id.overdue_amount")
+    # The case's figures as this follow-up went out (when it was prepared, then
+    # when it was executed): what the customer was told, whatever happens later.
+    overdue_amount = fields.Monetary(readonly=True)
+    total_due = fields.Monetary(readonly=True)
+    days_overdue = fields.Integer(readonly=True)
+    oldest_due_date = fields.Date(readonly=True)
     level_id = fields.Many2one(
         "collection.level", required=True, index=True, ondelete="restrict", check_company=True
     )
@@ -98,6 +104,33 @@ class CollectionFollowup(models.Model):
         for followup in self:
             followup.display_name = f"{followup.case_id.name} - {followup.level_id.name}"
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        cases = self.env["collection.case"].browse(
+            [vals["case_id"] for vals in vals_list if vals.get("case_id")]
+        )
+        figures = {case.id: self._case_figures(case) for case in cases}
+        for vals in vals_list:
+            if vals.get("case_id"):
+                vals.update(
+                    {
+                        name: value
+                        for name, value in figures[vals["case_id"]].items()
+                        if name not in vals
+                    }
+                )
+        return super().create(vals_list)
+
+    @api.model
+    def _case_figures(self, case):
+        """The case's figures a follow-up keeps: at preparation, then at execution."""
+        return {
+            "overdue_amount": case.overdue_amount,
+            "total_due": case.total_due,
+            "days_overdue": case.days_overdue,
+            "oldest_due_date": case.oldest_due_date,
+        }
+
     @api.ondelete(at_uninstall=False)
     def _unlink_never(self):
         # The record of what was sent, and what keeps a level from being sent twice.
@@ -150,13 +183,13 @@ class CollectionFollowup(models.Model):
             self.case_id.browse(list(bodies))._message_log_batch(bodies=bodies)
 
     def action_print_letters(self):
-        """One PDF with the letter of every selected follow-up, one case per page."""
+        """One PDF with the letter of every selected follow-up, each with its own level."""
         letters = self.filtered("letter_to_print")
         if not letters:
             raise UserError(self.env._("None of these follow-ups has a letter to print."))
         letters.sudo().letter_printed = True
         return self.env.ref("collections_officer.action_report_collection_letter").report_action(
-            letters.case_id
+            letters
         )
 
     # -------------------------------------------------------------- execution
@@ -270,6 +303,9 @@ class CollectionFollowup(models.Model):
                 "blocked_reason": "; ".join(blocked.get(followup.id, [])) or False,
                 "error": "\n".join(errors.get(followup.id, [])) or False,
             }
+            if finished and not followup.done_actions:
+                # The first actions to go out fix the figures the customer was told.
+                vals |= self._case_figures(followup.case_id)
             followup.write(vals)
             if finished:
                 advanced |= followup
@@ -350,13 +386,25 @@ class CollectionFollowup(models.Model):
         cases = self.case_id
         recipients = cases._get_followup_recipients()
         statements = self._statement_attachments()
-        invoice_pdfs = self.filtered("level_id.attach_invoices").case_id._invoice_pdf_attachments()
+        invoice_pdfs = self.env[
+            "report.collections_officer.report_collection_statement"
+        ]._invoice_pdf_attachments(self.filtered("level_id.attach_invoices").case_id)
         alias_domains = cases.sudo()._mail_get_alias_domains(default_company=self.env.company)
         companies = cases._mail_get_companies(default=self.env.company)
         subtype = self.env.ref("collections_officer.mt_collection_followup_sent")
         mail_values, sent = [], self.browse()
-        for template, followups in self.grouped(lambda f: f.level_id.mail_template_id).items():
-            rendered = template._generate_template(
+        for (template, with_statement, with_invoices), followups in self.grouped(
+            lambda f: (
+                f.level_id.mail_template_id,
+                f.level_id.attach_statement,
+                f.level_id.attach_invoices and bool(invoice_pdfs.get(f.case_id.id)),
+            )
+        ).items():
+            # The text says what is attached only when it is.
+            rendered = template.with_context(
+                collection_statement_attached=with_statement,
+                collection_invoices_attached=with_invoices,
+            )._generate_template(
                 followups.case_id.ids, ("subject", "body_html", "email_from", "reply_to")
             )
             # The customer hears from its officer or the company, never from whoever
@@ -428,13 +476,22 @@ class CollectionFollowup(models.Model):
         return results
 
     def _statement_attachments(self):
-        """The customer statements of these follow-ups' cases, as attachments of the cases."""
-        wanted = self.filtered(lambda f: f.level_id.attach_statement).case_id
+        """The customer statements of these follow-ups' cases, as attachments of the cases.
+
+        Only for the cases whose e-mail can go out: a statement nobody receives
+        is neither rendered nor stored. The ones sent stay with their message,
+        as evidence of what the customer was sent.
+        """
+        recipients = self.case_id._get_followup_recipients()
+        wanted = self.filtered(
+            lambda f: f.level_id.attach_statement and recipients[f.case_id.id].email
+        ).case_id
         if not wanted:
             return {}
         pdfs = {}
+        report = self.env["report.collections_officer.report_collection_statement"]
         for batch in split_every(STATEMENT_BATCH, wanted.ids, wanted.browse):
-            pdfs.update(batch._render_statements())
+            pdfs.update(report._render_statements(batch))
         attachments = self.env["ir.attachment"].create(
             [
                 {

@@ -1,2 +1,3 @@
 from . import collection_letter_report
+from . import collection_plan_report
 from . import collection_statement_report

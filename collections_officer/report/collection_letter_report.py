@@ -1,4 +1,4 @@
-from odoo import api, models
+from odoo import api, fields, models
 
 
 class CollectionLetterReport(models.AbstractModel):
@@ -7,6 +7,13 @@ class CollectionLetterReport(models.AbstractModel):
 
     @api.model
     def _get_report_values(self, docids, data=None):
-        return self.env[
-            "report.collections_officer.report_collection_statement"
-        ]._get_report_values(docids, data)
+        followups = self.env["collection.followup"].browse(docids)
+        return {
+            "doc_ids": docids,
+            "doc_model": "collection.followup",
+            "docs": followups,
+            "today": fields.Date.context_today(self),
+            "bank_accounts": self.env[
+                "report.collections_officer.report_collection_statement"
+            ]._payment_bank_accounts(followups.company_id),
+        }

@@ -3,6 +3,7 @@ from . import test_collection_case_cron
 from . import test_collection_case_performance
 from . import test_collection_case_refresh
 from . import test_collection_case_security
+from . import test_collection_case_story
 from . import test_collection_charge
 from . import test_collection_commitment_money
 from . import test_collection_compliance

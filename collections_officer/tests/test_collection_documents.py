@@ -1,11 +1,17 @@
+import io
 from datetime import timedelta
+from unittest.mock import patch
 
+from odoo.addons.base.models.ir_actions_report import _wkhtml
 from odoo.tests import freeze_time, tagged
+from odoo.tools.pdf import PdfFileReader
 
 from .common import TODAY, CollectionsCommon
 
 STATEMENT = "collections_officer.action_report_collection_statement"
 LETTER = "collections_officer.action_report_collection_letter"
+PLAN = "collections_officer.action_report_collection_plan"
+REPORT_MODEL = "report.collections_officer.report_collection_statement"
 
 
 @freeze_time(TODAY)
@@ -26,7 +32,7 @@ class TestCollectionDocuments(CollectionsCommon):
         self.case = self._case()
 
     def _html(self, report, cases):
-        return str(self.env["ir.actions.report"]._render_qweb_html(report, cases.ids)[0])
+        return self.env["ir.actions.report"]._render_qweb_html(report, cases.ids)[0].decode()
 
     def test_statement_lists_open_items_totals_and_aging(self):
         html = self._html(STATEMENT, self.case)
@@ -55,7 +61,7 @@ class TestCollectionDocuments(CollectionsCommon):
             self.assertIn(installment.display_name, html)
 
     def test_statement_pdf(self):
-        pdf = self.case._render_statements()[self.case.id]
+        pdf = self.env[REPORT_MODEL]._render_statements(self.case)[self.case.id]
         self.assertTrue(pdf.startswith(b"%PDF"))
 
     def test_letters_print_in_batch_with_the_level_text(self):
@@ -63,8 +69,29 @@ class TestCollectionDocuments(CollectionsCommon):
         self._post_invoice(500, due_days_ago=50, partner=other)
         self._refresh()
         cases = self.case | self._case(other)
+        final = self._letter_level()
+        followups = (
+            self.env["collection.followup"]
+            .sudo()
+            .create([{"case_id": case.id, "level_id": final.id} for case in cases])
+        )
+        html = self._html(LETTER, followups)
+        self.assertIn("Acme Debtor", html)
+        self.assertIn("Second Debtor", html)
+        self.assertEqual(html.count("Final Notice before Legal Action"), 2)
+        self.assertIn("formal notice of default", html)
+
+    def _letter_level(self):
         policy = self.env["collection.policy"].create({"name": "Letters"})
-        final = self.env["collection.level"].create(
+        self.manager_level = self.env["collection.level"].create(
+            {
+                "name": "Manager Alert",
+                "policy_id": policy.id,
+                "delay_days": 50,
+                "alert_manager": True,
+            }
+        )
+        return self.env["collection.level"].create(
             {
                 "name": "Final",
                 "policy_id": policy.id,
@@ -74,12 +101,50 @@ class TestCollectionDocuments(CollectionsCommon):
                 "letter_body": "<p>This is our formal notice of default.</p>",
             }
         )
-        cases.sudo().level_id = final
-        html = self._html(LETTER, cases)
-        self.assertIn("Acme Debtor", html)
-        self.assertIn("Second Debtor", html)
-        self.assertEqual(html.count("Final Notice before Legal Action"), 2)
+
+    def test_a_letter_prints_the_level_it_was_prepared_for(self):
+        final = self._letter_level()
+        followup = (
+            self.env["collection.followup"]
+            .sudo()
+            .create({"case_id": self.case.id, "level_id": final.id})
+        )
+        followup._execute()
+        self.assertTrue(followup.letter_to_print)
+        # Printed days later: the case has moved on to the manager alert meanwhile.
+        self.case.sudo().level_id = self.manager_level
+        action = followup.with_env(self.env).action_print_letters()
+        self.assertEqual(action["context"]["active_ids"], followup.ids)
+        html = self._html(LETTER, followup)
+        self.assertIn("Final Notice before Legal Action", html)
         self.assertIn("formal notice of default", html)
+        self.assertNotIn("Manager Alert", html)
+
+    def test_a_followup_keeps_the_figures_it_was_sent_with(self):
+        followup = (
+            self.env["collection.followup"]
+            .sudo()
+            .create({"case_id": self.case.id, "level_id": self._letter_level().id})
+        )
+        followup._execute()
+        self.assertEqual(followup.state, "done")
+        self.assertEqual(
+            (
+                followup.overdue_amount,
+                followup.total_due,
+                followup.oldest_due_date,
+                followup.days_overdue,
+            ),
+            (600.0, 850.0, TODAY - timedelta(days=40), 40),
+            "700 overdue less the credit note of 100; 250 not due yet",
+        )
+        self._pay(self.invoice, 700)
+        self._refresh()
+        self.assertNotEqual(self.case.overdue_amount, 600.0)
+        self.assertEqual(followup.overdue_amount, 600.0, "what the letter said")
+        self.assertEqual(followup.oldest_due_date, TODAY - timedelta(days=40))
+        with freeze_time(TODAY + timedelta(days=5)):
+            self.assertEqual(followup.days_overdue, 40)
 
     def test_email_goes_to_collections_contact_then_invoice_address_then_customer(self):
         template = self.env.ref("collections_officer.mail_template_collection_reminder")
@@ -109,3 +174,140 @@ class TestCollectionDocuments(CollectionsCommon):
         self.assertTrue(final.print_letter and final.letter_body)
         self.assertTrue(manager.alert_manager)
         self.assertTrue(legal.propose_legal and legal.credit_hold)
+
+    # ------------------------------------------------------------ batch rendering
+
+    def test_statements_rendered_together_are_each_their_own_pdf(self):
+        other = self.env["res.partner"].create({"name": "Long Debtor"})
+        for age in range(45):
+            self._post_invoice(10 + age, due_days_ago=age + 1, partner=other)
+        self._refresh()
+        long_case = self._case(other)
+        report = self.env["ir.actions.report"]
+        alone = self.env[REPORT_MODEL]._render_statements(long_case)[long_case.id]
+        alone_pages = len(PdfFileReader(io.BytesIO(alone)).pages)
+        self.assertGreater(alone_pages, 1, "the long statement runs over several pages")
+        cases = self.case | long_case
+        run = type(report)._run_wkhtmltopdf
+        with patch.object(
+            type(report), "_run_wkhtmltopdf", autospec=True, side_effect=run
+        ) as wkhtmltopdf:
+            pdfs = self.env[REPORT_MODEL]._render_statements(cases)
+        # Unpatched Qt (Debian's build) takes one document per call.
+        self.assertEqual(wkhtmltopdf.call_count, 1 if _wkhtml().is_patched_qt else len(cases))
+        self.assertEqual(set(pdfs), set(cases.ids))
+        for case in cases:
+            reader = PdfFileReader(io.BytesIO(pdfs[case.id]))
+            text = "".join(page.extract_text() for page in reader.pages)
+            self.assertIn(case.name, text)
+            self.assertNotIn((cases - case).name, text)
+        pages = len(PdfFileReader(io.BytesIO(pdfs[long_case.id])).pages)
+        self.assertEqual(pages, alone_pages, "the same pages as when rendered alone")
+
+    # ------------------------------------------------------------ e-mail bodies
+
+    def _email_body(self, template_xmlid, attach_statement):
+        policy = self.env["collection.policy"].create({"name": "Mails"})
+        level = self.env["collection.level"].create(
+            {
+                "name": "Reminder",
+                "policy_id": policy.id,
+                "delay_days": 7,
+                "send_email": True,
+                "mail_template_id": self.env.ref(template_xmlid).id,
+                "attach_statement": attach_statement,
+            }
+        )
+        self.customer.email = "acme@example.com"
+        followup = (
+            self.env["collection.followup"]
+            .sudo()
+            .create({"case_id": self.case.id, "level_id": level.id})
+        )
+        followup._execute()
+        self.assertEqual(followup.state, "done", followup.error)
+        return followup.message_id
+
+    def test_an_email_says_the_statement_is_attached_only_when_it_is(self):
+        for xmlid in (
+            "collections_officer.mail_template_collection_reminder",
+            "collections_officer.mail_template_collection_second_reminder",
+            "collections_officer.mail_template_collection_final_notice",
+            "collections_officer.mail_template_collection_upcoming",
+        ):
+            with self.subTest(template=xmlid):
+                without = self._email_body(xmlid, attach_statement=False)
+                self.assertFalse(without.attachment_ids)
+                self.assertNotIn("statement", str(without.body))
+                self.assertNotIn("below", str(without.body), "nothing is listed below")
+                with_statement = self._email_body(xmlid, attach_statement=True)
+                self.assertTrue(with_statement.attachment_ids)
+                self.assertIn("statement of account is attached", str(with_statement.body))
+
+    # ------------------------------------------------------ what customers read
+
+    def _plan(self):
+        wizard = self.env["collection.plan.wizard"].create(
+            {
+                "case_id": self.case.id,
+                "installment_count": 3,
+                "first_date": TODAY + timedelta(days=7),
+            }
+        )
+        return self.env["collection.plan"].browse(wizard.action_create_plan()["res_id"])
+
+    def test_the_plan_pdf_keeps_the_internal_note_to_ourselves(self):
+        plan = self._plan()
+        plan.note = "<p>Agreed by phone with AP: they are short of cash until March.</p>"
+        html = self._html(PLAN, plan)
+        self.assertIn(self.case.name, html)
+        self.assertNotIn("short of cash", html)
+
+    def test_documents_say_how_to_pay_and_whom_to_contact(self):
+        bank = self.env["res.bank"].create({"name": "Test Bank", "bic": "TESTBEBB"})
+        account = self.env["res.partner.bank"].create(
+            {
+                "acc_number": "BE71 0961 2345 6769",
+                "partner_id": self.company.partner_id.id,
+                "bank_id": bank.id,
+            }
+        )
+        self.bank_journal.bank_account_id = account
+        self.officer.partner_id.phone = "+32 2 555 01 01"
+        self.officer.email = "officer@example.com"
+        self.case.user_id = self.officer
+        followup = (
+            self.env["collection.followup"]
+            .sudo()
+            .create({"case_id": self.case.id, "level_id": self._letter_level().id})
+        )
+        for report, records in (
+            (STATEMENT, self.case),
+            (LETTER, followup),
+            (PLAN, self._plan()),
+        ):
+            with self.subTest(report=report):
+                html = self._html(report, records)
+                self.assertIn("BE71 0961 2345 6769", html)
+                self.assertIn("TESTBEBB", html)
+                self.assertIn(f"Please quote <strong>{self.case.name}</strong>", html)
+                self.assertIn("officer@example.com", html)
+                self.assertIn("+32 2 555 01 01", html)
+        self.case.user_id = False
+        self.company.write({"email": "credit@company.example", "phone": "+32 2 555 00 00"})
+        html = self._html(STATEMENT, self.case)
+        self.assertIn("credit@company.example", html)
+        self.assertIn("+32 2 555 00 00", html)
+
+    def test_statement_lines_in_their_document_currency(self):
+        currency = self.setup_other_currency("EUR", rates=[("2026-01-01", 2.0)])
+        eur_invoice = self._post_invoice(400, due_days_ago=20, currency_id=currency.id)
+        self._refresh()
+        self.assertEqual(self.case.total_due, 1050.0, "850 + 400 EUR at 2 EUR per unit")
+        html = self._html(STATEMENT, self.case)
+        row = html[html.index(eur_invoice.name) :]
+        row = row[: row.index("</tr>")]
+        self.assertIn("400.00", row, "the invoice's own amount")
+        self.assertIn("€", row)
+        self.assertIn("200.00", row, "and its value in company currency")
+        self.assertIn("1,050.00", html, "the total in company currency")

@@ -142,7 +142,9 @@ class TestCollectionFollowup(FollowupCommon):
             self._post_invoice(300, due_days_ago=9, partner=partner)
         self._refresh()
         cases = self.case | self.Case.search([("partner_id", "in", others.ids)])
-        pdfs = cases._render_statements()
+        pdfs = self.env[
+            "report.collections_officer.report_collection_statement"
+        ]._render_statements(cases)
         self.assertEqual(set(pdfs), set(cases.ids))
         for case in cases:
             reader = PdfFileReader(io.BytesIO(pdfs[case.id]))
@@ -372,6 +374,10 @@ class TestCollectionFollowup(FollowupCommon):
         self.assertEqual(failed.state, "failed")
         self.assertIn("no e-mail address", failed.error)
         self.assertIn("no e-mail address", other_case.message_ids[0].body)
+        statements = self.env["ir.attachment"].search(
+            [("res_model", "=", "collection.case"), ("res_id", "=", other_case.id)]
+        )
+        self.assertFalse(statements, "no statement rendered for an e-mail that cannot go out")
         self.assertEqual(self._followups().state, "done", "the other case was sent")
         self._run()
         self.assertEqual(len(self._followups(other_case)), 1, "not retried every day")

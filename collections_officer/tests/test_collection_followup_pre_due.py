@@ -49,6 +49,8 @@ class TestCollectionFollowupBeforeDue(FollowupCommon):
         self.assertTrue(self.invoice.invoice_pdf_report_id, "the invoice PDF is kept on it")
         self.assertEqual(email.attachment_ids, self.invoice.invoice_pdf_report_id)
         self.assertEqual(email.attachment_ids.mimetype, "application/pdf")
+        self.assertIn("invoices concerned are attached", email.body)
+        self.assertNotIn("statement", email.body, "the level attaches no statement")
         self._refresh()
         self._run()
         self.assertEqual(len(self._emails()), 1, "reminded once")
@@ -135,6 +137,14 @@ class TestCollectionFollowupBeforeDue(FollowupCommon):
     def test_the_letter_of_a_case_due_soon_asks_to_pay_by_the_due_date(self):
         self._remind_before_due()
         report = "collections_officer.action_report_collection_letter"
-        html = str(self.env["ir.actions.report"]._render_qweb_html(report, self.case.ids)[0])
+        level = self.env["collection.level"].create(
+            {"name": "Letter", "policy_id": self.policy.id, "delay_days": -30, "print_letter": True}
+        )
+        followup = (
+            self.env["collection.followup"]
+            .sudo()
+            .create({"case_id": self.case.id, "level_id": level.id})
+        )
+        html = str(self.env["ir.actions.report"]._render_qweb_html(report, followup.ids)[0])
         self.assertIn("fall due on the dates shown", html)
         self.assertNotIn("are overdue", html)

@@ -1,0 +1,43 @@
+from odoo import api, models
+
+
+class AccountMoveLine(models.Model):
+    _inherit = "account.move.line"
+
+    @api.model
+    def _reconcile_plan(self, reconciliation_plan):
+        res = super()._reconcile_plan(reconciliation_plan)
+        # A payment matched in accounting shows on the customer's case at once.
+        self._lines_of_plan(reconciliation_plan)._refresh_collection_cases()
+        return res
+
+    @api.model
+    def _lines_of_plan(self, plan):
+        lines = self.browse()
+        for step in plan:
+            lines |= step if isinstance(step, models.BaseModel) else self._lines_of_plan(step)
+        return lines
+
+    def _refresh_collection_cases(self):
+        """Refresh the collection cases of these lines' customers, in one go.
+
+        Only customers who already have a case (closed ones included, which a
+        cancelled payment may reopen): the daily refresh opens the new ones.
+        """
+        receivable = self.filtered(
+            lambda line: line.account_id.account_type == "asset_receivable" and line.partner_id
+        )
+        if not receivable:
+            return
+        cases = (
+            self.env["collection.case"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "in", receivable.partner_id.commercial_partner_id.ids),
+                    ("company_id", "in", receivable.company_id.ids),
+                ]
+            )
+        )
+        if cases:
+            cases._refresh_from_accounting(companies=cases.company_id, partners=cases.partner_id)
