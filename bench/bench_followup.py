@@ -198,6 +198,8 @@ def time_daily(odoo, registry, rows):
         company.collection_policy_id = company.collection_policy_id or env.ref(
             "collections_officer.collection_policy_default"
         )
+        # Timed live: a company not live only gets a dry run.
+        company.collection_followup_live = True
         cr.commit()
         book.say(f"policy {company.collection_policy_id.name}; the first day's job:")
         with pdf_clock() as pdf:

@@ -342,3 +342,33 @@ class CollectionCase(models.Model):
                 for channel, address in RECIPIENT_ADDRESS.items()
             }
         return recipients
+
+    def _collection_email_layout(self, body, recipient):
+        """``body`` in the light e-mail layout, as ``message_post`` would send it to
+        ``recipient`` (a customer: no access button)."""
+        self.ensure_one()
+        layout = "mail.mail_notification_light"
+        message = self.env["mail.message"].new({"body": body, "email_add_signature": False})
+        msg_vals = {"email_layout_xmlid": layout, "model": self._name, "res_id": self.id}
+        lang = recipient.lang or self.env.lang
+        recipient_data = {
+            "active": True,
+            "email_normalized": False,
+            "id": recipient.id,
+            "is_follower": False,
+            "lang": lang,
+            "name": False,
+            "groups": [],
+            "notif": "email",
+            "share": True,
+            "type": "customer",
+            "uid": False,
+            "ushare": False,
+        }
+        for _lang, render_values, group in self._notify_get_classified_recipients_iterator(
+            message, [recipient_data], msg_vals=msg_vals, force_email_lang=lang
+        ):
+            return self._notify_by_email_render_layout(
+                message, group, msg_vals=msg_vals, render_values=render_values
+            )
+        return body

@@ -3,6 +3,10 @@ from odoo.tests import freeze_time, tagged
 from .common import TODAY, CollectionsCommon
 from .test_collection_followup import FollowupCommon
 
+# Sending the e-mails of a batch: once for the batch, then per case.
+EMAIL_BATCH_QUERIES = 20
+EMAIL_QUERIES_PER_CASE = 1
+
 
 @freeze_time(TODAY)
 @tagged("post_install", "-at_install")
@@ -92,7 +96,44 @@ class TestFollowupRunPerformance(FollowupCommon):
         self._count_run_queries(self._late_customers("Warm", 2))
         few = self._count_run_queries(self._late_customers("Few", 2))
         many = self._count_run_queries(self._late_customers("Many", 6))
-        # Per case: Odoo's message_post of one e-mail to the customer and the policy's
-        # copy (message, recipients, attachment, followers, mail.mail, notification);
-        # everything else (figures, blockers, levels, statements, notes) is per batch.
-        self.assertLessEqual((many - few) / 4, 16, f"{many - few} queries for 4 more cases")
+        # The e-mails of a batch are created together, like everything else (figures,
+        # blockers, levels, statements, notes): only a few queries grow with the cases.
+        self.assertLessEqual((many - few) / 4, 3, f"{many - few} queries for 4 more cases")
+
+    def _pending_email_followups(self, prefix, count):
+        cases = self._late_customers(prefix, count)
+        # Follow-ups are the engine's records: it creates and executes them as superuser.
+        run = self.env["collection.run"].sudo()._get_run(self.company)
+        followups = (
+            self.env["collection.followup"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "case_id": case.id,
+                        "level_id": self.level_1.id,
+                        "run_id": run.id,
+                        "state": "pending",
+                    }
+                    for case in cases
+                ]
+            )
+        )
+        # The statements are rendered apart, per batch: only the e-mails are counted.
+        self.level_1.attach_statement = False
+        self.env.flush_all()
+        self.env.invalidate_all()
+        return followups
+
+    def test_a_batch_of_emails_costs_a_bounded_number_of_queries_per_case(self):
+        self._pending_email_followups("Warm", 2)._action_email()
+        few = self._pending_email_followups("Few", 2)
+        with self.assertQueryCount(EMAIL_BATCH_QUERIES + 2 * EMAIL_QUERIES_PER_CASE):
+            few._action_email()
+        many = self._pending_email_followups("Many", 6)
+        with self.assertQueryCount(EMAIL_BATCH_QUERIES + 6 * EMAIL_QUERIES_PER_CASE):
+            results = many._action_email()
+        self.assertEqual(set(results.values()), {False})
+        mails = self.env["mail.mail"].search([("mail_message_id", "in", many.message_id.ids)])
+        self.assertEqual(len(mails), 6, "one queued e-mail a case")
+        self.assertEqual(set(mails.mapped("state")), {"outgoing"})

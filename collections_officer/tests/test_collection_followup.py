@@ -386,6 +386,22 @@ class TestCollectionFollowup(FollowupCommon):
         failed.action_send()
         self.assertEqual(failed.state, "done")
 
+    def test_an_email_that_cannot_be_written_fails_alone(self):
+        broken = self.env["res.partner"].create({"name": "Broken Ltd", "email": "b@example.com"})
+        self._post_invoice(300, due_days_ago=9, partner=broken)
+        self._refresh()
+        broken_case = self._case(broken)
+        # The e-mails of the batch are written together: this one cannot be.
+        self.template.body_html = (
+            "<p>Owed: <t t-out='1 // (object.partner_id.name != \"Broken Ltd\")'/></p>"
+        )
+        self._run()
+        self.assertEqual(self._followups(broken_case).state, "failed")
+        self.assertFalse(self._emails(broken_case))
+        self.assertEqual(self._followups().state, "done", "the other case was sent")
+        self.assertEqual(len(self._emails()), 1)
+        self.assertEqual(self._followups().message_id, self._emails())
+
     def test_a_guarded_case_is_blocked_and_logged_once(self):
         self.case.breathing_space_until = TODAY + timedelta(days=30)
         self._run()

@@ -24,6 +24,7 @@ class TestScheduledWork(FollowupCommon):
         for level in cls.policy.level_ids:
             level.copy({"policy_id": cls.policy_b.id})
         cls.company_b.collection_policy_id = cls.policy_b
+        cls.company_b.collection_followup_live = True
         cls.customers_a = cls.env["res.partner"].create(
             [{"name": f"Late A{i}", "email": f"a{i}@example.com"} for i in range(3)]
         )
