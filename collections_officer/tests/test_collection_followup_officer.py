@@ -260,9 +260,11 @@ class TestRecheckBeforeActing(FollowupCommon):
         with freeze_time(TODAY):
             self._run()
             followup = self._followups()
-            # Credited the next day: nothing overdue is old enough for the level any more.
-            self._pay(self.invoice, 1000)
+            # Paid, while a newer invoice falls overdue: nothing overdue is old enough
+            # for the level any more (the payment refreshes the case at once, so the
+            # newer invoice comes first or the case would simply close).
             self._post_invoice(200, due_days_ago=2)
+            self._pay(self.invoice, 1000)
             followup.action_send()
         self.assertEqual(followup.state, "cancelled")
         self.assertIn("no longer due", followup.blocked_reason)
