@@ -113,6 +113,27 @@ class CollectionLedger(models.AbstractModel):
         )
 
     @api.model
+    def _set_commitment_scope(self, commitments, date_field):
+        """Set ``line_ids`` and ``currency_id`` of promises or plans.
+
+        The scope is the debt owed on the day in ``date_field``, when the promise or
+        plan was made; read again later, it is still the same lines.
+        """
+        dated = commitments.filtered(lambda c: c.case_id and c[date_field])
+        debt = self._debt_on(
+            {
+                day: self.env["collection.case"].union(*(c.case_id for c in group))
+                for day, group in dated.grouped(date_field).items()
+            }
+        )
+        for commitment in commitments:
+            lines = debt.get(
+                (commitment.case_id.id, commitment[date_field]), self.env["account.move.line"]
+            )
+            commitment.line_ids = lines
+            commitment.currency_id = self._commitment_currency(commitment.company_id, lines)
+
+    @api.model
     def _debt_on(self, cases_by_day):
         """The receivable debits each case's customer owed on a day: ``{(case id, day): lines}``.
 

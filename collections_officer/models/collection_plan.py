@@ -194,19 +194,7 @@ class CollectionPlan(models.Model):
 
     @api.depends("case_id", "date_start")
     def _compute_scope(self):
-        # The debt owed the day the plan is made; the same lines when read again later.
-        ledger = self.env["collection.ledger"]
-        records = self.filtered(lambda r: r.case_id and r.date_start)
-        debt = ledger._debt_on(
-            {
-                day: self.env["collection.case"].union(*(r.case_id for r in group))
-                for day, group in records.grouped("date_start").items()
-            }
-        )
-        for plan in self:
-            lines = debt.get((plan.case_id.id, plan.date_start), ledger.env["account.move.line"])
-            plan.line_ids = lines
-            plan.currency_id = ledger._commitment_currency(plan.company_id, lines)
+        self.env["collection.ledger"]._set_commitment_scope(self, "date_start")
 
     @api.depends("installment_ids.date")
     def _compute_schedule_figures(self):

@@ -116,21 +116,7 @@ class CollectionPromise(models.Model):
 
     @api.depends("case_id", "start_date")
     def _compute_scope(self):
-        # The debt owed the day the promise is made; the same lines when read again later.
-        ledger = self.env["collection.ledger"]
-        records = self.filtered(lambda r: r.case_id and r.start_date)
-        debt = ledger._debt_on(
-            {
-                day: self.env["collection.case"].union(*(r.case_id for r in group))
-                for day, group in records.grouped("start_date").items()
-            }
-        )
-        for promise in self:
-            lines = debt.get(
-                (promise.case_id.id, promise.start_date), ledger.env["account.move.line"]
-            )
-            promise.line_ids = lines
-            promise.currency_id = ledger._commitment_currency(promise.company_id, lines)
+        self.env["collection.ledger"]._set_commitment_scope(self, "start_date")
 
     @api.depends("date", "company_id")
     def _compute_deadline(self):
