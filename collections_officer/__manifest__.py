@@ -61,6 +61,9 @@
         "data/sms_template_data.xml",
         "data/collection_policy_data.xml",
         "views/collections_officer_menus.xml",
+        "security/collection_my_day_security.xml",
+        "views/collection_case_worklist_views.xml",
+        "views/collection_my_day_views.xml",
     ],
     "demo": [
         "demo/collection_team_demo.xml",
