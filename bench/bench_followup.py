@@ -14,8 +14,11 @@ Usage: see bench/README.md.
 """
 
 import contextlib
+import cProfile
+import io
 import os
 import pathlib
+import pstats
 import subprocess
 import sys
 import time
@@ -38,6 +41,11 @@ def parse_args():
     )
     parser.add_argument(
         "--statement-batch", type=int, help="statements per wkhtmltopdf call (default: the code's)"
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="DIR",
+        help="with --daily: cProfile each step into DIR/<step>.prof, print the top functions",
     )
     args = book.book_args(parser)
     if args.oca:
@@ -118,14 +126,35 @@ def pdf_clock():
 
 
 @contextlib.contextmanager
-def measured(cr, label, rows):
+def measured(cr, label, rows, profile=None):
     tally = book.QueryTally()
+    profiler = cProfile.Profile() if profile else None
     with tally.hooked():
         queries, start = cr.sql_log_count, time.perf_counter()
+        cpu = time.process_time()
+        if profiler:
+            profiler.enable()
         yield
+        if profiler:
+            profiler.disable()
         seconds, queries = time.perf_counter() - start, cr.sql_log_count - queries
+        cpu = time.process_time() - cpu
     rows.append((label, seconds, queries))
-    book.say(f"  {label:<40} {seconds:8.2f} s {queries:8d} queries; top: {tally.top(40)}")
+    book.say(
+        f"  {label:<40} {seconds:8.2f} s ({cpu:.2f} s CPU in this process) {queries:8d} queries;"
+        f" top: {tally.top(40)}"
+    )
+    if profiler:
+        directory = pathlib.Path(profile)
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / f"{label.replace(' ', '_').replace(':', '')}.prof"
+        profiler.dump_stats(path)
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(30)
+        book.say(f"  profile written to {path}; top functions (cumulative):")
+        book.say(
+            "\n".join("    " + line for line in out.getvalue().splitlines()[6:44] if line.strip())
+        )
 
 
 def count(env, table, where="TRUE"):
@@ -187,7 +216,7 @@ def time_ours(odoo, registry, rows):
         cr.rollback()
 
 
-def time_daily(odoo, registry, rows):
+def time_daily(odoo, registry, rows, profile=None):
     """The whole daily job as the scheduler runs it: refresh, then the follow-up run
     (every statement rendered, every e-mail queued). From a book with no case yet: the
     refresh opens them all and each gets its first level, the heaviest day."""
@@ -203,10 +232,10 @@ def time_daily(odoo, registry, rows):
         cr.commit()
         book.say(f"policy {company.collection_policy_id.name}; the first day's job:")
         with pdf_clock() as pdf:
-            with measured(cr, "daily job: refresh", rows):
+            with measured(cr, "daily job: refresh", rows, profile):
                 env["collection.case"]._cron_refresh_cases()
                 env.flush_all()
-            with measured(cr, "daily job: follow-up run", rows):
+            with measured(cr, "daily job: follow-up run", rows, profile):
                 env["collection.run"]._cron_run_followup()
                 env.flush_all()
         cases = count(env, "collection_case", "state != 'closed'")
@@ -284,7 +313,10 @@ def main():
         try:
             if timer is time_oca:
                 install(args, database, "account_credit_control")
-            timer(odoo, Registry(database), rows)
+            if timer is time_daily:
+                timer(odoo, Registry(database), rows, args.profile)
+            else:
+                timer(odoo, Registry(database), rows)
         finally:
             book.drop_database(odoo, database)
     book.say("")

@@ -485,7 +485,9 @@ class CollectionFollowup(models.Model):
             )
         ).items():
             # The text says what is attached only when it is.
+            # The body compiled once for the batch, not once per case.
             rendered = template.with_context(
+                collection_render_batch=True,
                 collection_statement_attached=with_statement,
                 collection_invoices_attached=with_invoices,
             )._generate_template(

@@ -1,3 +1,8 @@
+from unittest.mock import patch
+
+from lxml import etree
+
+from odoo.addons.base.models.ir_qweb import IrQweb
 from odoo.tests import freeze_time, tagged
 
 from .common import TODAY, CollectionsCommon
@@ -137,3 +142,27 @@ class TestFollowupRunPerformance(FollowupCommon):
         mails = self.env["mail.mail"].search([("mail_message_id", "in", many.message_id.ids)])
         self.assertEqual(len(mails), 6, "one queued e-mail a case")
         self.assertEqual(set(mails.mapped("state")), {"outgoing"})
+
+    def test_a_mail_body_is_compiled_once_for_the_batch(self):
+        cases = self._late_customers("Batch", 3)
+        template = self.env.ref("collections_officer.mail_template_collection_reminder")
+        fields = ("subject", "body_html")
+        one_by_one = {
+            case.id: template._generate_template(case.ids, fields)[case.id] for case in cases
+        }
+        compiled = []
+        generate = IrQweb._generate_code_uncached
+
+        def counting(qweb, template_ref):
+            if isinstance(template_ref, etree._Element):
+                compiled.append(template_ref)
+            return generate(qweb, template_ref)
+
+        with patch.object(IrQweb, "_generate_code_uncached", counting):
+            batch = template.with_context(collection_render_batch=True)._generate_template(
+                cases.ids, fields
+            )
+        self.assertEqual(len(compiled), 1, "one compilation of the body for three cases")
+        self.assertEqual(batch, one_by_one, "the same e-mails as rendered one by one")
+        self.assertIn(cases[1].name, batch[cases[1].id]["body_html"])
+        self.assertNotIn(cases[0].name, batch[cases[1].id]["body_html"])
