@@ -21,6 +21,7 @@ import pathlib
 import pstats
 import subprocess
 import sys
+import threading
 import time
 import zipfile
 
@@ -41,6 +42,11 @@ def parse_args():
     )
     parser.add_argument(
         "--statement-batch", type=int, help="statements per wkhtmltopdf call (default: the code's)"
+    )
+    parser.add_argument(
+        "--statement-workers",
+        type=int,
+        help="wkhtmltopdf processes running at once (default: the code's)",
     )
     parser.add_argument(
         "--profile",
@@ -104,25 +110,28 @@ def install(args, database, module):
 
 @contextlib.contextmanager
 def pdf_clock():
-    """Seconds spent inside wkhtmltopdf, and how many times it ran."""
+    """Seconds spent inside wkhtmltopdf processes (summed: they may run side by side),
+    and how many ran."""
     from odoo.addons.base.models import ir_actions_report
 
     spent = {"seconds": 0.0, "calls": 0}
-    original = ir_actions_report.IrActionsReport._run_wkhtmltopdf
+    lock = threading.Lock()
+    original = ir_actions_report._run_wkhtmltopdf
 
-    def timed(self, *args, **kwargs):
+    def timed(*args, **kwargs):
         start = time.perf_counter()
         try:
-            return original(self, *args, **kwargs)
+            return original(*args, **kwargs)
         finally:
-            spent["seconds"] += time.perf_counter() - start
-            spent["calls"] += 1
+            with lock:
+                spent["seconds"] += time.perf_counter() - start
+                spent["calls"] += 1
 
-    ir_actions_report.IrActionsReport._run_wkhtmltopdf = timed
+    ir_actions_report._run_wkhtmltopdf = timed
     try:
         yield spent
     finally:
-        ir_actions_report.IrActionsReport._run_wkhtmltopdf = original
+        ir_actions_report._run_wkhtmltopdf = original
 
 
 @contextlib.contextmanager
@@ -244,7 +253,7 @@ def time_daily(odoo, registry, rows, profile=None):
         rows.append(("daily job: total", seconds, queries))
         book.say(
             f"  total {seconds:.2f} s, {queries / max(cases, 1):.1f} queries per case; "
-            f"wkhtmltopdf {pdf['seconds']:.2f} s in {pdf['calls']} calls; "
+            f"wkhtmltopdf {pdf['seconds']:.2f} s (summed) in {pdf['calls']} processes; "
             f"e-mails queued {count(env, 'mail_mail')}"
         )
         cr.rollback()
@@ -299,10 +308,12 @@ def main():
     if fresh:
         book.build_book(odoo, Registry(args.database), args)
     rows = []
-    if args.statement_batch:
-        from odoo.addons.collections_officer.models import collection_followup
+    from odoo.addons.collections_officer.report import collection_statement_report
 
-        collection_followup.STATEMENT_BATCH = args.statement_batch
+    if args.statement_batch:
+        collection_statement_report.STATEMENT_BATCH = args.statement_batch
+    if args.statement_workers:
+        collection_statement_report.STATEMENT_WORKERS = args.statement_workers
     targets = [(f"{args.database}_followup", time_daily if args.daily else time_ours)]
     if args.oca:
         targets.append((f"{args.database}_oca", time_oca))
