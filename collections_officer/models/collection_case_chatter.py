@@ -1,7 +1,10 @@
+from collections import defaultdict
+
 from markupsafe import Markup
 
 from odoo import models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 # Put in the context by code that ran the compliance guard itself before posting (the
 # follow-up run). An object, not a flag: a client's context (JSON) cannot carry it.
@@ -76,3 +79,41 @@ class CollectionCase(models.Model):
             # A public message also reaches the followers.
             partners |= self.sudo().message_partner_ids
         return partners.filtered(lambda p: not any(not user.share for user in p.user_ids))
+
+    def _log_notes(self, bodies):
+        """Log an internal note on many cases at once: ``bodies`` is ``{case_id: body}``.
+
+        Odoo's ``_message_log_batch`` builds every message through the ORM: a third
+        of the first refresh when 2,000 cases open at once. Here one note per
+        distinct body goes through ``_message_log_batch`` and the database copies
+        it, every column but the case, to the other cases in one INSERT: the same
+        notes (author, subtype, date, ...). Notes only: no recipients, no
+        attachments, no notification.
+        """
+        messages = self.env["mail.message"]
+        columns = SQL(", ").join(
+            SQL.identifier(name)
+            for name, field in messages._fields.items()
+            if field.store and field.column_type and name not in ("id", "res_id")
+        )
+        case_ids_by_body = defaultdict(list)
+        for case_id, body in bodies.items():
+            case_ids_by_body[body].append(case_id)
+        for body, case_ids in case_ids_by_body.items():
+            first, others = case_ids[0], case_ids[1:]
+            note = self.browse(first)._message_log_batch(bodies={first: body})
+            if not others:
+                continue
+            messages.flush_model()
+            self.env.execute_query(
+                SQL(
+                    """INSERT INTO mail_message (res_id, %(columns)s)
+                       SELECT case_id, %(columns)s
+                         FROM mail_message, unnest(%(case_ids)s::int[]) AS case_id
+                        WHERE mail_message.id = %(note_id)s""",
+                    columns=columns,
+                    case_ids=others,
+                    note_id=note.id,
+                )
+            )
+            self.browse(others).invalidate_recordset(["message_ids"])

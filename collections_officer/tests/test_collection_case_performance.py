@@ -48,6 +48,37 @@ class TestCollectionCasePerformance(CollectionsCommon):
             self._post_invoice(5, due_days_ago=15, partner=partner)
         self.assertEqual(self._count_refresh_queries(many), self._count_refresh_queries(few))
 
+    def test_opening_notes_are_copied_in_the_database(self):
+        partners = self._customers_with_invoices("Note", invoices_per_customer=1)
+        message_model = type(self.env["mail.message"])
+        create = message_model.create
+        built = []
+
+        def counting(messages, vals_list):
+            built.extend(vals_list if isinstance(vals_list, list) else [vals_list])
+            return create(messages, vals_list)
+
+        with patch.object(message_model, "create", counting):
+            self.Case._refresh_from_accounting(companies=self.company, partners=partners)
+        self.assertEqual(len(built), 1, "one note built by the ORM, copied to the other cases")
+        cases = self.Case.search([("partner_id", "in", partners.ids)])
+        notes = self.env["mail.message"].search(
+            [("model", "=", "collection.case"), ("res_id", "in", cases.ids)]
+        )
+        self.assertEqual(sorted(notes.mapped("res_id")), sorted(cases.ids), "a note per case")
+        self.assertEqual(cases.message_ids, notes, "each case shows its note")
+        # The same note as Odoo's own batch log, whichever case it is on.
+        logged = cases[:1]._message_log_batch(bodies={cases[0].id: notes[0].body})
+        for name, field in notes._fields.items():
+            if not field.store or not field.column_type or name in ("id", "res_id", "message_id"):
+                continue
+            values, expected = notes.mapped(name), logged.mapped(name)
+            if isinstance(values, list):
+                values, expected = set(values), set(expected)
+            self.assertEqual(values, expected, name)
+        self.assertEqual(set(notes.mapped("body")), {logged.body})
+        self.assertIn("Case opened", str(logged.body))
+
 
 @freeze_time(TODAY)
 @tagged("post_install", "-at_install")
