@@ -17,9 +17,10 @@ from odoo.tools.pdf import PdfFileReader, PdfFileWriter
 _logger = logging.getLogger(__name__)
 
 STATEMENT_REPORT = "collections_officer.action_report_collection_statement"
-# Statements printed per wkhtmltopdf process, and processes running at once. A process
-# costs about a second to start; two run side by side on two cores while the next
-# statements are rendered.
+# Statements rendered and printed per wkhtmltopdf process, and processes running at
+# once: the first half of a run's batch prints while the second is rendered. Smaller
+# batches cost more than they save: each rendering prepares the report's assets again
+# (about 0.3 s), 2,000 statements took 6 s more by 50 than by 100.
 STATEMENT_BATCH = 100
 STATEMENT_WORKERS = 2
 
