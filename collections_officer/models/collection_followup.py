@@ -185,7 +185,7 @@ class CollectionFollowup(models.Model):
                     bodies[case_id] + Markup("<br/>") + body if case_id in bodies else body
                 )
         if bodies:
-            self.case_id.browse(list(bodies))._message_log_batch(bodies=bodies)
+            self.case_id.browse(list(bodies))._log_notes(bodies)
 
     def action_print_letters(self):
         """One PDF with the letter of every selected follow-up, each with its own level."""
