@@ -124,6 +124,7 @@ class CollectionAgingReport(models.AbstractModel):
                 "debit_amount_currency",
                 "credit_amount_currency",
                 "max_date",
+                "company_id",
             ]
         )
         self.env["account.account"].flush_model(["account_type"])
@@ -162,6 +163,26 @@ class CollectionAgingReport(models.AbstractModel):
                       FROM collection_case
                   ORDER BY partner_id, company_id, state = 'closed', id DESC
                 ),
+                -- What the reconciliations dated by then settled of each line, either side.
+                settled AS (
+                    SELECT line_id, SUM(amount) AS amount, SUM(amount_currency) AS amount_currency
+                      FROM (
+                            SELECT pr.debit_move_id AS line_id,
+                                   -pr.amount AS amount,
+                                   -pr.debit_amount_currency AS amount_currency
+                              FROM account_partial_reconcile pr
+                             WHERE pr.max_date <= %(as_of)s
+                               AND pr.company_id = ANY(%(line_companies)s)
+                         UNION ALL
+                            SELECT pr.credit_move_id,
+                                   pr.amount,
+                                   pr.credit_amount_currency
+                              FROM account_partial_reconcile pr
+                             WHERE pr.max_date <= %(as_of)s
+                               AND pr.company_id = ANY(%(line_companies)s)
+                           ) AS sides
+                  GROUP BY line_id
+                ),
                 items AS (
                     SELECT aml.id AS line_id,
                            aml.move_id,
@@ -179,25 +200,8 @@ class CollectionAgingReport(models.AbstractModel):
                            c.team_id,
                            %(as_of)s::date - %(age_from)s AS days,
                            width_bucket(%(as_of)s::date - %(age_from)s, cm.thresholds) AS bucket,
-                           aml.balance
-                               - COALESCE((SELECT SUM(pr.amount)
-                                             FROM account_partial_reconcile pr
-                                            WHERE pr.debit_move_id = aml.id
-                                              AND pr.max_date <= %(as_of)s), 0)
-                               + COALESCE((SELECT SUM(pr.amount)
-                                             FROM account_partial_reconcile pr
-                                            WHERE pr.credit_move_id = aml.id
-                                              AND pr.max_date <= %(as_of)s), 0)
-                               AS residual,
-                           aml.amount_currency
-                               - COALESCE((SELECT SUM(pr.debit_amount_currency)
-                                             FROM account_partial_reconcile pr
-                                            WHERE pr.debit_move_id = aml.id
-                                              AND pr.max_date <= %(as_of)s), 0)
-                               + COALESCE((SELECT SUM(pr.credit_amount_currency)
-                                             FROM account_partial_reconcile pr
-                                            WHERE pr.credit_move_id = aml.id
-                                              AND pr.max_date <= %(as_of)s), 0)
+                           aml.balance + COALESCE(settled.amount, 0) AS residual,
+                           aml.amount_currency + COALESCE(settled.amount_currency, 0)
                                AS residual_currency,
                            CASE WHEN aml.partner_id IS NULL THEN 'no_customer' END AS excluded
                       FROM account_move_line aml
@@ -211,6 +215,7 @@ class CollectionAgingReport(models.AbstractModel):
                  LEFT JOIN cases c
                         ON c.partner_id = p.commercial_partner_id
                        AND c.company_id = cm.case_company_id
+                 LEFT JOIN settled ON settled.line_id = aml.id
                      WHERE a.account_type = 'asset_receivable'
                        AND aml.parent_state = 'posted'
                        AND aml.date <= %(as_of)s
@@ -222,6 +227,7 @@ class CollectionAgingReport(models.AbstractModel):
               ORDER BY company_id, partner_name, partner_id, COALESCE(date_maturity, date), line_id
                 """,
                 as_of=as_of,
+                line_companies=list(scope),
                 age_from=age_from,
                 company_values=company_values,
                 filters=SQL(" ").join(filters),
@@ -250,6 +256,11 @@ class CollectionAgingReport(models.AbstractModel):
         in the line's currency (``residual_currency``).
         """
         items = self._fetch_items(companies, as_of, by, buckets, partners, users, teams)
+        return self._aged_rows(items, buckets)
+
+    @api.model
+    def _aged_rows(self, items, buckets=None):
+        """The items of ``_fetch_items`` the desk reports, with their ``bucket_label``."""
         labels = {
             company_id: self._bucket_labels(limits)
             for company_id, limits in self._company_limits(
@@ -265,13 +276,15 @@ class CollectionAgingReport(models.AbstractModel):
         return rows
 
     @api.model
-    def _tie_out(self, companies, as_of):
+    def _tie_out(self, companies, as_of, items=None):
         """How the aging of each company as of ``as_of`` ties to its receivable accounts.
 
         ``{case company id: {"balance", "aged", "excluded", "excluded_lines"}}``:
         the balance of the posted receivable lines dated on or before the day,
         the total of the aging, the total of the lines left out and those lines
         (each with its ``excluded`` reason). ``balance == aged + excluded``.
+        ``items``: the unfiltered result of ``_fetch_items`` for the same day, when
+        the caller already has it.
         """
         scope = self.env["collection.ledger"]._company_scope(companies)
         result = {
@@ -280,7 +293,9 @@ class CollectionAgingReport(models.AbstractModel):
         }
         if not scope:
             return result
-        for item in self._fetch_items(companies, as_of):
+        if items is None:
+            items = self._fetch_items(companies, as_of)
+        for item in items:
             figures = result[item["company_id"]]
             if item["excluded"]:
                 figures["excluded"] += float(item["residual"])

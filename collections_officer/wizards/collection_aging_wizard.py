@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 
 class CollectionAgingWizard(models.TransientModel):
@@ -68,13 +69,13 @@ class CollectionAgingWizard(models.TransientModel):
     def action_export_xlsx(self):
         """Downloads the aging as an XLSX workbook, one sheet per company."""
         self.ensure_one()
-        rows = self._visible_rows()
+        items = self._items()
         content = self.env["collection.report.xlsx"]._aging_workbook(
-            rows,
+            self._visible_rows(items),
             self.as_of,
             self._companies(),
             self.buckets,
-            tie_out=self._tie_out(),
+            tie_out=self._tie_out(items),
         )
         filename = self.env._("aged-receivables-%(date)s.xlsx", date=self.as_of)
         return self.env["collection.report.xlsx"]._download(self, content, filename)
@@ -88,9 +89,10 @@ class CollectionAgingWizard(models.TransientModel):
             raise UserError(self.env._("Choose at least one of your companies."))
         return companies
 
-    def _rows(self):
+    def _items(self):
+        """Every item of the run as of its day, those left out included."""
         self.ensure_one()
-        return self.env["collection.aging.report"]._compute_aging(
+        return self.env["collection.aging.report"]._fetch_items(
             self._companies(),
             self.as_of,
             by=self.aging_by,
@@ -100,34 +102,38 @@ class CollectionAgingWizard(models.TransientModel):
             teams=self.team_ids or None,
         )
 
-    def _visible_rows(self):
+    def _reads_all_cases(self):
+        return self.env.user.has_group(
+            "collections_officer.group_collections_manager"
+        ) or self.env.user.has_group("account.group_account_invoice")
+
+    def _visible_rows(self, items=None):
         """The items of the customers whose case the user may read.
 
         Officers see the items of the cases they work (theirs, their teams',
         the unassigned ones); customers without a case only appear to those who
         read every case (managers, accountants).
         """
-        rows = self._rows()
-        cases = self.env["collection.case"].with_context(active_test=False)
-        read_all = self.env.user.has_group(
-            "collections_officer.group_collections_manager"
-        ) or self.env.user.has_group("account.group_account_invoice")
+        rows = self.env["collection.aging.report"]._aged_rows(
+            self._items() if items is None else items, self.buckets
+        )
+        read_all = self._reads_all_cases()
         readable = set(
-            cases.browse({row["case_id"] for row in rows if row["case_id"]})
+            self.env["collection.case"]
+            .with_context(active_test=False)
+            .browse({row["case_id"] for row in rows if row["case_id"]})
             ._filtered_access("read")
             .ids
         )
         return [row for row in rows if (row["case_id"] in readable if row["case_id"] else read_all)]
 
-    def _tie_out(self):
-        """The tie-out with the ledger, for those who read every case."""
-        if not self.env.user.has_group(
-            "collections_officer.group_collections_manager"
-        ) and not self.env.user.has_group("account.group_account_invoice"):
+    def _tie_out(self, items):
+        """The tie-out with the ledger of an unfiltered run, for those who read every case."""
+        if not self._reads_all_cases() or self.partner_ids or self.user_ids or self.team_ids:
             return None
-        if self.partner_ids or self.user_ids or self.team_ids:
-            return None
-        return self.env["collection.aging.report"]._tie_out(self._companies(), self.as_of)
+        return self.env["collection.aging.report"]._tie_out(
+            self._companies(), self.as_of, items=items
+        )
 
     def _fill_lines(self):
         """(Re)writes the run's items as aging lines."""
@@ -142,30 +148,50 @@ class CollectionAgingWizard(models.TransientModel):
                 for index, label in enumerate(labels)
             ]
         )
-        self.env["collection.aging.line"].create(
-            [
-                {
-                    "wizard_id": self.id,
-                    "move_line_id": row["line_id"],
-                    "move_id": row["move_id"],
-                    "move_name": row["move_name"],
-                    "partner_id": row["partner_id"],
-                    "company_id": row["company_id"],
-                    "case_id": row["case_id"],
-                    "user_id": row["user_id"],
-                    "team_id": row["team_id"],
-                    "bucket_id": buckets[row["bucket"]].id,
-                    "date": row["date"],
-                    "date_maturity": row["date_maturity"],
-                    "invoice_date": row["invoice_date"],
-                    "days": row["days"],
-                    "amount_residual": row["residual"],
-                    "item_currency_id": row["currency_id"],
-                    "amount_residual_currency": row["residual_currency"],
-                }
-                for row in self._visible_rows()
-            ]
+        self.env["collection.aging.line"].check_access("create")
+        rows = self._visible_rows()
+        # Thousands of items: one insert, not a create per line (nothing computes on them).
+        columns = {
+            "move_line_id": ("int", "line_id"),
+            "move_id": ("int", "move_id"),
+            "move_name": ("varchar", "move_name"),
+            "partner_id": ("int", "partner_id"),
+            "company_id": ("int", "company_id"),
+            "case_id": ("int", "case_id"),
+            "user_id": ("int", "user_id"),
+            "team_id": ("int", "team_id"),
+            "date": ("date", "date"),
+            "date_maturity": ("date", "date_maturity"),
+            "invoice_date": ("date", "invoice_date"),
+            "days": ("int", "days"),
+            "amount_residual": ("numeric", "residual"),
+            "item_currency_id": ("int", "currency_id"),
+            "amount_residual_currency": ("numeric", "residual_currency"),
+        }
+        bucket_ids = [buckets[row["bucket"]].id for row in rows]
+        self.env.execute_query(
+            SQL(
+                """
+                INSERT INTO collection_aging_line
+                       (wizard_id, bucket_id, create_uid, write_uid, create_date, write_date,
+                        %(names)s)
+                SELECT %(wizard)s, bucket_id, %(uid)s, %(uid)s, %(now)s, %(now)s, %(names)s
+                  FROM unnest(%(bucket_ids)s::int[], %(arrays)s)
+                       AS item(bucket_id, %(names)s)
+                """,
+                names=SQL(", ").join(SQL.identifier(name) for name in columns),
+                wizard=self.id,
+                uid=self.env.uid,
+                now=fields.Datetime.now(),
+                bucket_ids=bucket_ids,
+                arrays=SQL(", ").join(
+                    SQL("%s::%s[]", [row[key] for row in rows], SQL(sql_type))
+                    for sql_type, key in columns.values()
+                ),
+            )
         )
+        self.env["collection.aging.line"].invalidate_model()
+        self.invalidate_recordset(["line_ids"])
 
 
 class CollectionAgingBucket(models.TransientModel):
