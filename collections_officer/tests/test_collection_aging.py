@@ -167,6 +167,46 @@ class TestCollectionAging(CollectionsCommon):
         self.assertAlmostEqual(float(now["residual_currency"]), 600)
         self.assertAlmostEqual(float(now["residual"]), invoice.amount_residual_signed)
         self.assertTiesOut(self.company, TODAY)
+        wizard = self.env["collection.aging.wizard"].create(
+            {"as_of": TODAY, "partner_ids": [(6, 0, self.customer.ids)]}
+        )
+        sheet = self._xlsx(self._attachment(wizard.action_export_xlsx())).worksheets[0]
+        self.assertEqual(sheet.cell(2, 8).value, "EUR")
+        self.assertEqual(sheet.cell(2, 9).value, 600)
+        self.assertIn(eur.symbol, sheet.cell(2, 9).number_format)
+        self.assertEqual(sheet.cell(2, 16).value, 300)
+        self.assertIn(self.company.currency_id.symbol, sheet.cell(2, 16).number_format)
+
+    def test_lines_without_customer_are_shown_apart(self):
+        receivable = self.company_data["default_account_receivable"]
+        entry = self.env["account.move"].create(
+            {
+                "move_type": "entry",
+                "date": days_ago(5),
+                "journal_id": self.company_data["default_journal_misc"].id,
+                "line_ids": [
+                    (0, 0, {"account_id": receivable.id, "debit": 50.0, "name": "No customer"}),
+                    (
+                        0,
+                        0,
+                        {
+                            "account_id": self.company_data["default_account_revenue"].id,
+                            "credit": 50.0,
+                            "name": "No customer",
+                        },
+                    ),
+                ],
+            }
+        )
+        entry.action_post()
+        figures = self.Aging._tie_out(self.company, TODAY)[self.company.id]
+        [left_out] = [line for line in figures["excluded_lines"] if line["move_id"] == entry.id]
+        self.assertEqual(left_out["excluded"], "no_customer")
+        self.assertAlmostEqual(float(left_out["residual"]), 50)
+        rows = self.Aging._compute_aging(self.company, TODAY)
+        self.assertNotIn(entry.id, {row["move_id"] for row in rows})
+        self.assertTiesOut(self.company, TODAY)
+        self.assertTiesOut(self.company, days_ago(6))
 
     # ------------------------------------------------------------------- XLSX
 
@@ -193,6 +233,12 @@ class TestCollectionAging(CollectionsCommon):
             ["Not Due", "1-30", "31-60", "61-90", "91-120", "Over 120", "Total"],
         )
         self.assertEqual(sheet.freeze_panes, "B2")
+        first_row = next(row for row in rows if row["move_id"] == first.id)
+        cells = next(cells for cells in sheet.iter_rows(min_row=2) if cells[3].value == first.name)
+        self.assertEqual(cells[5].value.date(), first_row["date_maturity"])
+        self.assertEqual(cells[5].number_format, "yyyy-mm-dd")
+        self.assertEqual(cells[6].value, 45)
+        self.assertEqual(cells[11].value, 700, "in the 31-60 bucket")
         self.assertTrue(sheet.auto_filter.ref.startswith("A1:P"))
         self.assertEqual(sheet.max_row, len(rows) + 2, "a row per item, a header and the total")
         symbol = self.company.currency_id.symbol
