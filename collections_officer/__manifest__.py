@@ -61,6 +61,12 @@
         "data/sms_template_data.xml",
         "data/collection_policy_data.xml",
         "views/collections_officer_menus.xml",
+        "security/collection_aging_security.xml",
+        "views/collection_aging_line_views.xml",
+        "views/res_config_settings_aging_views.xml",
+        "wizards/collection_aging_wizard_views.xml",
+        "wizards/collection_activity_wizard_views.xml",
+        "views/collection_aging_menus.xml",
     ],
     "demo": [
         "demo/collection_team_demo.xml",
