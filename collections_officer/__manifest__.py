@@ -61,6 +61,12 @@
         "data/sms_template_data.xml",
         "data/collection_policy_data.xml",
         "views/collections_officer_menus.xml",
+        "security/collection_kpi_security.xml",
+        "data/collection_snapshot_cron_data.xml",
+        "views/collection_target_views.xml",
+        "views/collection_snapshot_views.xml",
+        "wizards/collection_expected_cash_views.xml",
+        "views/collection_kpi_menus.xml",
     ],
     "demo": [
         "demo/collection_team_demo.xml",
