@@ -131,6 +131,38 @@ class TestCollectionTarget(KpiBookCase):
         self.assertEqual(Snapshot.with_user(self.officer_2).search([]).user_id, self.officer_2)
         self.assertEqual(len(Snapshot.with_user(self.manager).search([])), 4)
 
+    # ---------------------------------------------------------- dashboard
+
+    def _cards(self, user):
+        Card = self.env["collection.kpi.card"].with_user(user)
+        cards = Card.search(Card.action_open_dashboard()["domain"])
+        return {(card.owner, card.kpi): card for card in cards}
+
+    def test_dashboard_cards_this_month_last_month_and_target(self):
+        self._target(user_id=self.officer.id)
+        cards = self._cards(self.officer)
+        self.assertEqual({owner for owner, _kpi in cards}, {self.officer.name, self.team.name})
+        collected = cards[(self.officer.name, "collected")]
+        self.assertEqual(
+            (collected.value, collected.last_value, collected.target), (400.0, 300.0, 800.0)
+        )
+        self.assertEqual(collected.trend, "better")
+        self.assertFalse(cards[(self.team.name, "collected")].has_target)
+        dso = cards[(self.officer.name, "dso")]
+        self.assertAlmostEqual(dso.last_value, 1700 / 600 * 31)
+        # June: 1,300 owed, nothing invoiced: no DSO to speak of.
+        self.assertFalse(dso.has_value)
+        self.assertEqual(dso.trend, False)
+        manager_cards = self._cards(self.manager)
+        self.assertEqual(
+            {owner for owner, _kpi in manager_cards}, {self.company.name, self.team.name}
+        )
+        self.assertEqual(manager_cards[(self.company.name, "collected")].last_value, 500.0)
+        # Each user sees the cards built for them only.
+        self.assertEqual(
+            len(self.env["collection.kpi.card"].with_user(self.officer).search([])), len(cards)
+        )
+
     # ------------------------------------------------------- expected cash
 
     def test_expected_cash_of_the_next_four_weeks(self):

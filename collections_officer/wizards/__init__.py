@@ -6,3 +6,4 @@ from . import collection_plan_refuse_wizard
 from . import collection_plan_wizard
 from . import collection_send_wizard
 from . import collection_expected_cash
+from . import collection_kpi_card
