@@ -221,6 +221,12 @@ class CollectionKpi(models.AbstractModel):
     # ------------------------------------------------------ receivables
 
     @api.model
+    def _line_companies(self, companies):
+        """``{company: ids of the companies whose receivables its cases follow}``."""
+        ledger = self.env["collection.ledger"]
+        return {company: list(ledger._company_scope(company)) for company in set(companies)}
+
+    @api.model
     def _receivables_as_of(self, requests):
         """Receivables as of a date by aging bucket, in one query.
 
@@ -254,13 +260,13 @@ class CollectionKpi(models.AbstractModel):
         )
         self.env["account.account"].flush_model(["account_type"])
         self.env["res.partner"].flush_model(["commercial_partner_id"])
-        ledger = self.env["collection.ledger"]
+        line_companies = self._line_companies([company for company, _day, _p in requests])
         values = SQL(", ").join(
             SQL(
                 "(%s, %s::date, %s::int[], %s, %s::int[])",
                 index,
                 day,
-                list(ledger._company_scope(company)),
+                line_companies[company],
                 partners is None,
                 partners or [],
             )
@@ -325,7 +331,7 @@ class CollectionKpi(models.AbstractModel):
             ["account_id", "partner_id", "company_id", "date", "parent_state", "balance", "move_id"]
         )
         self.env["account.move"].flush_model(["move_type"])
-        ledger = self.env["collection.ledger"]
+        line_companies = self._line_companies([scope["company"] for scope in scopes])
         values = []
         for index, (scope, partners) in enumerate(zip(scopes, partner_ids, strict=True)):
             start = scope["start"]
@@ -337,7 +343,7 @@ class CollectionKpi(models.AbstractModel):
                     index,
                     start,
                     scope["end"],
-                    list(ledger._company_scope(scope["company"])),
+                    line_companies[scope["company"]],
                     partners is None,
                     partners or [],
                 )
@@ -426,41 +432,48 @@ class CollectionKpi(models.AbstractModel):
 
     @api.model
     def _recovered_after_write_off(self, scopes):
-        """Money received in the period on debts written off before it.
+        """Money received in the period from customers after a write-off of their debt.
 
-        The add-on writes nothing off itself; where a write-off model is
-        installed (``collection.write.off``, with ``partner_id``, ``company_id``
-        and ``date``), it is the money received from the written-off customers
-        after their write-off. ``None`` without it.
+        For each posted write-off (``collection.writeoff``) of a case of the scope
+        dated before the end of the period, the money the customer paid from the
+        day after the write-off (or the start of the period) to the end of the
+        period, as ``collection.ledger._fetch_received`` reads money received.
+        ``None`` where write-offs are not available.
         """
-        if "collection.write.off" not in self.env:
+        if "collection.writeoff" not in self.env:
             return [None] * len(scopes)
-        write_offs = (
-            self.env["collection.write.off"]
-            .sudo()
-            .search(
-                [
-                    ("company_id", "in", [s["company"].id for s in scopes]),
-                    ("date", "<=", max(s["end"] for s in scopes)),
-                ]
-            )
+        write_offs = self.env["collection.writeoff"].search(
+            [
+                ("company_id", "in", [s["company"].id for s in scopes]),
+                ("state", "=", "posted"),
+                ("date", "<", max(s["end"] for s in scopes)),
+            ],
+            order="date, id",
         )
         windows, owners = [], []
         for index, scope in enumerate(scopes):
-            for write_off in write_offs.filtered(
-                lambda w, scope=scope: w.company_id == scope["company"] and w.date < scope["end"]
-            ):
-                start = max(scope["start"], write_off.date + timedelta(days=1))
-                windows.append(
-                    (write_off.partner_id.id, write_off.company_id.id, start, scope["end"])
-                )
-                owners.append(index)
+            partners = set()
+            for write_off in write_offs:
+                case = write_off.case_id
+                if (
+                    self._in_scope(scope, case.company_id, case.user_id, case.team_id)
+                    and write_off.date < scope["end"]
+                    and case.partner_id not in partners
+                ):
+                    # Money received once counts once, after the first write-off.
+                    partners.add(case.partner_id)
+                    start = max(scope["start"], write_off.date + timedelta(days=1))
+                    windows.append((case.partner_id.id, case.company_id.id, start, scope["end"]))
+                    owners.append(index)
         totals = [0.0] * len(scopes)
         for index, amount in zip(
             owners, self.env["collection.ledger"]._fetch_received(windows), strict=True
         ):
             totals[index] += amount
-        return totals
+        return [
+            scope["company"].currency_id.round(total)
+            for scope, total in zip(scopes, totals, strict=True)
+        ]
 
     @api.model
     def _case_counts(self, scopes, cases):

@@ -227,6 +227,26 @@ class TestCollectionKpi(KpiBookCase):
         self.assertAlmostEqual(self._kpis(JUNE, user=self.officer)["plan_completion_rate"], 200 / 3)
         self.assertIsNone(self._kpis(MAY, user=self.officer)["plan_completion_rate"])
 
+    def test_many_scopes_cost_what_one_costs(self):
+        one = [self.Kpi._scope(self.company, MAY, self.officer)]
+        many = [
+            self.Kpi._scope(self.company, month, user, team)
+            for month in (MAY, JUNE)
+            for user, team in (
+                (None, None),
+                (self.officer, None),
+                (self.officer_2, None),
+                (None, self.team),
+            )
+        ]
+        counts = []
+        for scopes in (one, one, many):
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            self.Kpi._kpis(scopes)
+            counts.append(self.env.cr.sql_log_count - before)
+        self.assertEqual(counts[2], counts[1], "a query per KPI, not per scope")
+
     # ------------------------------------------------------------- access
 
     def test_officers_see_their_own_numbers_and_their_teams_only(self):
