@@ -91,10 +91,16 @@ class CollectionSnapshot(models.Model):
         Runs on the first of the month; any later run of the month, or a second
         run, finds the rows written and writes nothing.
         """
-        today = fields.Date.context_today(self)
-        self._take_snapshots(
-            self.env["res.company"].search([("active", "=", True)]), previous_month(today)
-        )
+        month = previous_month(fields.Date.context_today(self))
+        companies = self.env["res.company"].search([("active", "=", True)])
+        cron = self.env["ir.cron"]
+        cron._commit_progress(remaining=len(companies))
+        for done, company in enumerate(companies, start=1):
+            self._take_snapshots(company, month)
+            # Each company's month is kept as soon as it is taken; out of time, the
+            # scheduler's next call finds it written and goes on with the others.
+            if not cron._commit_progress(1, remaining=len(companies) - done):
+                break
 
     @api.model
     def _take_snapshots(self, companies, month):

@@ -62,7 +62,12 @@ class CollectionKpiCard(models.TransientModel):
         user = self.env.user
         company = self.env.company
         teams = self.env["collection.team"].search(
-            ["|", ("member_ids", "in", user.id), ("manager_id", "=", user.id)]
+            [
+                "|",
+                ("member_ids", "in", user.id),
+                ("manager_id", "=", user.id),
+                ("company_id", "in", self.env.companies.ids),
+            ]
         )
         if user.has_group("collections_officer.group_collections_manager"):
             teams = self.env["collection.team"].search([("company_id", "=", company.id)])
