@@ -28,3 +28,4 @@ from . import test_scheduled_work
 from . import test_collection_kpi
 from . import test_collection_target
 from . import test_collection_kpi_ui
+from . import test_collections_ui_walk
