@@ -67,6 +67,13 @@
         "wizards/collection_aging_wizard_views.xml",
         "wizards/collection_activity_wizard_views.xml",
         "views/collection_aging_menus.xml",
+        "security/collection_kpi_security.xml",
+        "data/collection_snapshot_cron_data.xml",
+        "views/collection_target_views.xml",
+        "views/collection_snapshot_views.xml",
+        "wizards/collection_expected_cash_views.xml",
+        "wizards/collection_kpi_card_views.xml",
+        "views/collection_kpi_menus.xml",
     ],
     "demo": [
         "demo/collection_team_demo.xml",
