@@ -23,3 +23,8 @@ from . import res_company
 from . import res_config_settings
 from . import res_partner
 from . import mail_template
+from . import collection_aging_report
+from . import collection_report_xlsx
+from . import collection_kpi
+from . import collection_target
+from . import collection_snapshot
