@@ -22,6 +22,7 @@ from . import collection_team
 from . import res_company
 from . import res_config_settings
 from . import res_partner
+from . import mail_template
 from . import collection_aging_report
 from . import collection_report_xlsx
 from . import collection_kpi
