@@ -227,6 +227,41 @@ class TestCollectionKpi(KpiBookCase):
         self.assertAlmostEqual(self._kpis(JUNE, user=self.officer)["plan_completion_rate"], 200 / 3)
         self.assertIsNone(self._kpis(MAY, user=self.officer)["plan_completion_rate"])
 
+    def test_recoveries_after_write_off(self):
+        if "collection.writeoff" not in self.env:
+            self.skipTest("write-offs are not installed")
+        self.company.write(
+            {
+                "collection_writeoff_account_id": self.company_data["default_account_expense"].id,
+                "collection_writeoff_journal_id": self.company_data["default_journal_misc"].id,
+            }
+        )
+        with freeze_time("2026-06-10 12:00:00"):
+            self.env["collection.writeoff.wizard"].with_user(self.manager).create(
+                {"case_id": self.case.id, "reason": "Customer ceased trading."}
+            ).action_writeoff()
+        self.assertEqual(self.case.writeoff_ids.state, "posted")
+        self._receive_unallocated(250, days_ago_paid=5)  # 25 June
+        kpis = self._kpis(JUNE, user=self.officer)
+        self.assertEqual(kpis["recovered_after_write_off"], 250.0)
+        self.assertEqual(kpis["collected"], 400.0, "C paid on 10 June, the case then closed")
+        self.assertEqual(self._kpis(JUNE, user=self.officer_2)["recovered_after_write_off"], 0.0)
+
+    def test_dispute_resolution_time(self):
+        if "collection.dispute" not in self.env:
+            self.skipTest("disputes are not installed")
+        dispute = (
+            self.env["collection.dispute"]
+            .with_user(self.officer)
+            .create({"case_id": self.case.id, "move_id": self.inv_b.id, "amount": 100})
+        )
+        with freeze_time("2026-07-04"):
+            dispute.with_user(self.manager).action_reject(note="Delivered as ordered.")
+            self.assertEqual(dispute.resolved_date, date(2026, 7, 4))
+            july = self._kpis(date(2026, 7, 1), user=self.officer)
+        self.assertEqual(july["dispute_resolution_days"], 4)
+        self.assertIsNone(self._kpis(JUNE, user=self.officer)["dispute_resolution_days"])
+
     def test_many_scopes_cost_what_one_costs(self):
         one = [self.Kpi._scope(self.company, MAY, self.officer)]
         many = [
