@@ -2,6 +2,7 @@ from datetime import date, datetime
 
 from odoo.exceptions import AccessError
 from odoo.tests import freeze_time, new_test_user, tagged
+from odoo.tools import SQL
 
 from .common import TODAY, CollectionsCommon
 
@@ -252,11 +253,21 @@ class TestCollectionKpi(KpiBookCase):
     def test_dispute_resolution_time(self):
         if "collection.dispute" not in self.env:
             self.skipTest("disputes are not installed")
+        self.customer.email = "acme@example.com"  # a rejection tells the customer why
         dispute = (
             self.env["collection.dispute"]
             .with_user(self.officer)
             .create({"case_id": self.case.id, "move_id": self.inv_b.id, "amount": 100})
         )
+        # Opened today: the database clock, not the frozen one, dates the creation.
+        self.env.execute_query(
+            SQL(
+                "UPDATE collection_dispute SET create_date = %s WHERE id = %s",
+                datetime(2026, 6, 30, 9),
+                dispute.id,
+            )
+        )
+        dispute.invalidate_recordset(["create_date"])
         with freeze_time("2026-07-04"):
             dispute.with_user(self.manager).action_reject(note="Delivered as ordered.")
             self.assertEqual(dispute.resolved_date, date(2026, 7, 4))
