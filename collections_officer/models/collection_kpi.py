@@ -18,6 +18,12 @@ def month_bounds(day):
     return start, start.replace(day=calendar.monthrange(start.year, start.month)[1])
 
 
+def first_of_month(day):
+    """``day`` moved to the first of its month (a date or a date string)."""
+    day = fields.Date.to_date(day)
+    return date(day.year, day.month, 1) if day else day
+
+
 def previous_month(day):
     """The first day of the month before the month of ``day``."""
     return (day.replace(day=1) - timedelta(days=1)).replace(day=1)
@@ -658,9 +664,3 @@ class CollectionKpi(models.AbstractModel):
             ]
             results.append(sum(days) / len(days) if days else None)
         return results
-
-
-def first_of_month(day):
-    """``day`` moved to the first of its month (a date or a date string)."""
-    day = fields.Date.to_date(day)
-    return date(day.year, day.month, 1) if day else day
