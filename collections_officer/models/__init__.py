@@ -22,6 +22,8 @@ from . import collection_team
 from . import res_company
 from . import res_config_settings
 from . import res_partner
+from . import collection_aging_report
+from . import collection_report_xlsx
 from . import collection_kpi
 from . import collection_target
 from . import collection_snapshot

@@ -29,3 +29,4 @@ from . import test_collection_kpi
 from . import test_collection_target
 from . import test_collection_kpi_ui
 from . import test_collections_ui_walk
+from . import test_collection_aging
