@@ -4,6 +4,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import freeze_time, new_test_user, tagged
 from odoo.tools import SQL
 
+from ..models.collection_kpi import AGING_BUCKETS
 from .common import TODAY, CollectionsCommon
 
 MAY = date(2026, 5, 1)
@@ -110,6 +111,16 @@ class TestCollectionKpi(KpiBookCase):
             )
             self.assertAlmostEqual(sum(aging.values()), balance, places=2, msg=str(day))
         self.assertEqual(sum(aging.values()), 1600.0)
+
+    def test_receivables_as_of_agree_with_the_aged_receivables(self):
+        """One definition of what is owed at a date: the KPIs and the aging report agree."""
+        report = self.env["collection.aging.report"]
+        for day in (date(2026, 4, 30), date(2026, 5, 31), TODAY):
+            expected = dict.fromkeys(AGING_BUCKETS, 0.0)
+            for item in report._fetch_items(self.company, day):
+                expected[AGING_BUCKETS[item["bucket"]]] += float(item["residual"])
+            [aging] = self.Kpi._receivables_as_of([(self.company, day, None)])
+            self.assertEqual(aging, expected, str(day))
 
     # --------------------------------------------------------------- KPIs
 
