@@ -138,11 +138,12 @@ class CollectionKpi(models.AbstractModel):
         disputes = kpi._dispute_resolution(scopes)
         recovered = kpi._recovered_after_write_off(scopes)
         for index, (scope, result) in enumerate(zip(scopes, results, strict=True)):
+            currency = scope["company"].currency_id
             end_aging = aging[index]
-            receivable_end = sum(end_aging.values())
-            receivable_begin = sum(aging[len(scopes) + index].values())
+            receivable_end = currency.round(sum(end_aging.values()))
+            receivable_begin = currency.round(sum(aging[len(scopes) + index].values()))
             month_sales = sales[index]
-            period_sales = month_sales.get(scope["start"], 0.0)
+            period_sales = currency.round(month_sales.get(scope["start"], 0.0))
             result.update(
                 collected=collected[index],
                 recovered_after_write_off=recovered[index],
