@@ -56,6 +56,10 @@ class TestCollectionTarget(KpiBookCase):
     def test_target_is_for_an_officer_or_a_team(self):
         with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError):
             self._target(user_id=self.officer.id, team_id=self.team.id)
+        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError):
+            self._target()
+        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError):
+            self._target(user_id=self.officer.id, target_promise_kept_rate=120)
 
     def test_one_target_per_officer_and_month(self):
         self._target(user_id=self.officer.id)
