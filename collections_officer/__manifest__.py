@@ -73,6 +73,7 @@
         "views/collection_snapshot_views.xml",
         "wizards/collection_expected_cash_views.xml",
         "wizards/collection_kpi_card_views.xml",
+        "views/collection_contact_analysis_views.xml",
         "views/collection_kpi_menus.xml",
     ],
     "demo": [
