@@ -61,6 +61,11 @@
         "data/sms_template_data.xml",
         "data/collection_policy_data.xml",
         "views/collections_officer_menus.xml",
+        "security/collection_legal_security.xml",
+        "data/collection_legal_data.xml",
+        "report/collection_legal_reports.xml",
+        "report/collection_legal_templates.xml",
+        "views/collection_legal_views.xml",
     ],
     "demo": [
         "demo/collection_team_demo.xml",

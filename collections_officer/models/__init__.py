@@ -22,3 +22,8 @@ from . import collection_team
 from . import res_company
 from . import res_config_settings
 from . import res_partner
+from . import collection_legal
+from . import collection_legal_pack
+from . import collection_case_legal
+from . import res_company_legal
+from . import res_config_settings_legal
