@@ -65,13 +65,19 @@ class CollectionCase(models.Model):
             },
         }
 
-    def _start_legal_action(self, legal_type):
+    def _start_legal_action(self, legal_type, note=None):
         """Open a draft legal action of ``legal_type`` on this case, the claim prefilled.
 
-        Called when a manager decides on legal action or an agency; the case
-        leaves automated follow-up at once. Returns the legal action.
+        The hook of a manager's escalation decision ("lawyer" for legal action,
+        "agency"), ``note`` being the manager's reason; any type of
+        ``collection.legal`` is accepted. The case leaves automated follow-up at
+        once; the manager then completes the draft (the external party first).
+        Returns the legal action.
         """
         self.ensure_one()
+        self.env["collection.compliance"]._check_collections_manager(
+            self.env._("Only a collections manager takes a case to legal action.")
+        )
         if self.state == "closed":
             raise UserError(
                 self.env._(
@@ -83,7 +89,18 @@ class CollectionCase(models.Model):
         values.update(self._legal_claim_amounts())
         if legal_type == "agency":
             values["commission_rate"] = self.company_id.collection_legal_agency_rate
-        return self.env["collection.legal"].create(values)
+        legal = self.env["collection.legal"].create(values)
+        if note:
+            legal.message_post(
+                body=self.env._("Decided by %(user)s: %(note)s", user=self.env.user.name, note=note)
+            )
+        legal.activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=self.env._("Prepare legal action %(name)s", name=legal.name),
+            note=note or False,
+            user_id=self.env.user.id,
+        )
+        return legal
 
     def _legal_claim_amounts(self):
         """What a new legal action claims: the overdue debt split into the interest and

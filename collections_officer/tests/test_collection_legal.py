@@ -59,6 +59,16 @@ class TestCollectionLegal(FollowupCommon):
         self._run()
         self.assertFalse(self._followups())
 
+    def test_a_managers_decision_opens_a_draft_with_its_reason(self):
+        self.case.with_user(self.manager)._start_legal_action("lawyer", "Refuses to pay")
+        legal = self.case.legal_ids
+        self.assertEqual((legal.legal_type, legal.state), ("lawyer", "draft"))
+        self.assertFalse(legal.party_id)
+        self.assertIn("Refuses to pay", legal.message_ids[0].body)
+        self.assertEqual(legal.activity_ids.user_id, self.manager)
+        self.assertEqual(self.case.legal_count, 1)
+        self.assertEqual(self.case.action_view_legal()["res_id"], legal.id)
+
     def test_states_dates_and_reply_deadline_rule(self):
         legal = self._legal("court", party_id=self.lawyer.id, principal_amount=1000)
         legal.action_send_notice()
