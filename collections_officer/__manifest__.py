@@ -75,6 +75,11 @@
         "wizards/collection_kpi_card_views.xml",
         "views/collection_contact_analysis_views.xml",
         "views/collection_kpi_menus.xml",
+        "security/collection_legal_security.xml",
+        "data/collection_legal_data.xml",
+        "report/collection_legal_reports.xml",
+        "report/collection_legal_templates.xml",
+        "views/collection_legal_views.xml",
     ],
     "demo": [
         "demo/collection_team_demo.xml",

@@ -297,11 +297,14 @@ class CollectionFollowup(models.Model):
         )
         today = fields.Date.context_today(self)
         commitments = {} if override else cases._get_commitment_blockers(today)
+        legal = {} if override else cases._get_legal_blockers()
         reasons = {}
         for followup in self:
             case, level = followup.case_id, followup.level_id
             if case.state == "closed" or followup.cycle != case.followup_cycle:
                 reasons[followup] = self.env._("The case was closed: nothing is overdue any more.")
+            elif case.id in legal:
+                reasons[followup] = legal[case.id]
             elif case.state == "hold" and not override:
                 reasons[followup] = case.hold_reason or self.env._("The case is on hold.")
             elif case.id in commitments:
