@@ -10,7 +10,7 @@ from odoo.tools.safe_eval import safe_eval
 from .common import TODAY, CollectionsCommon, days_ago
 
 NOON = datetime(2026, 6, 30, 12, 0)
-STATE_ORDER = ["upcoming", "open", "promised", "plan", "escalated", "hold", "closed"]
+STATE_ORDER = ["upcoming", "open", "promised", "plan", "escalated", "legal", "hold", "closed"]
 
 
 @freeze_time(NOON)
