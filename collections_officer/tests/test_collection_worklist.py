@@ -150,3 +150,10 @@ class TestCollectionWorklist(CollectionsCommon):
         self.assertNotIn("2026-07-10", reason)
         followup = self.env["collection.followup"].new({"done_actions": "email,letter"})
         self.assertEqual(followup.done_actions_label, "E-mail, Letter")
+
+    def test_the_customer_has_a_collections_tab(self):
+        arch = self.env["res.partner"].get_views([(False, "form")])["views"]["form"]["arch"]
+        page = etree.fromstring(arch).xpath("//notebook/page[@name='collections']")
+        self.assertEqual(len(page), 1)
+        for name in ("collection_user_id", "collection_credit_hold", "collection_reliability"):
+            self.assertTrue(page[0].xpath(f".//field[@name='{name}']"), name)
