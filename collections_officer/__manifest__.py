@@ -61,6 +61,8 @@
         "data/sms_template_data.xml",
         "data/collection_policy_data.xml",
         "views/collections_officer_menus.xml",
+        "views/collection_case_priority_views.xml",
+        "wizards/collection_case_rebalance_wizard_views.xml",
     ],
     "demo": [
         "demo/collection_team_demo.xml",
