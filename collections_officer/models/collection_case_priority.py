@@ -5,6 +5,7 @@ from markupsafe import Markup, escape
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.fields import Domain
 from odoo.tools import SQL
 
 # Full points for the days overdue at the last aging bucket.
@@ -57,8 +58,9 @@ class CollectionCase(models.Model):
         "settings. It only ranks the work of the desk: it never decides anything about the "
         "customer (GDPR Art. 22).",
     )
+    # Not prefetched: the scoring of thousands of cases never reads it back.
     priority_detail = fields.Json(
-        readonly=True, help="The inputs of the priority score and their points."
+        readonly=True, prefetch=False, help="The inputs of the priority score and their points."
     )
     priority_table = fields.Html(
         string="Priority Points", compute="_compute_priority_table", sanitize=False
@@ -207,6 +209,15 @@ class CollectionCase(models.Model):
                     )
                 )
 
+    # --------------------------------------------------------------- actions
+
+    def action_refresh(self):
+        result = super().action_refresh()
+        if self and result is True:
+            # Scored again even when accounting did not change: the days did.
+            self._update_priority()
+        return result
+
     # ------------------------------------------------------------ assignment
 
     @api.model
@@ -251,25 +262,59 @@ class CollectionCase(models.Model):
 
     def _update_priority(self):
         """Compute and store the priority, predicted pay date and next action of these
-        cases, in a fixed number of queries whatever their number."""
-        cases = self.sudo().exists()
-        if not cases:
+        cases, in a fixed number of queries whatever their number.
+
+        The cases are read as plain rows: thousands of them are scored at once, and
+        the score reads a dozen of their fields.
+        """
+        if not self:
             return
         today = fields.Date.context_today(self)
-        active = cases.filtered(lambda case: case.state != "closed")
-        inputs = active._priority_inputs(today)
-        next_actions = active._next_actions(today)
+        cases = self._priority_rows()
+        active = [case for case in cases if case["state"] != "closed"]
+        inputs = self.browse([case["id"] for case in active])._priority_inputs(active, today)
+        next_actions = self._next_actions(active, today)
         rows = []
         for case in cases:
-            if case.state == "closed":
-                rows.append((case.id, 0, [], None, 0, None, None))
+            if case["state"] == "closed":
+                rows.append((case["id"], 0, [], None, 0, None, None))
                 continue
-            detail = case._priority_points(inputs)
+            detail = self._priority_points(case, inputs)
             score = min(100, sum(row["points"] for row in detail))
-            predicted, basis = case._predicted_pay(inputs["history"], today)
-            action_date, action_label = next_actions.get(case.id, (None, None))
-            rows.append((case.id, score, detail, predicted, basis, action_date, action_label))
+            predicted, basis = self._predicted_pay(case, inputs["history"], today)
+            action_date, action_label = next_actions.get(case["id"], (None, None))
+            rows.append((case["id"], score, detail, predicted, basis, action_date, action_label))
         self._store_priority(rows)
+
+    def _priority_rows(self):
+        """What the scoring reads of each case: ``[{column: value}]``."""
+        names = [
+            "partner_id",
+            "company_id",
+            "state",
+            "overdue_amount",
+            "oldest_due_date",
+            "next_due_date",
+            "opened_date",
+            "callback_date",
+            "level_id",
+            "level_date",
+            "policy_id",
+        ]
+        self.flush_model(names)
+        return self.env.execute_query_dict(
+            SQL(
+                """
+                SELECT id, partner_id, company_id, state, overdue_amount, oldest_due_date,
+                       next_due_date, COALESCE(opened_date, create_date::date) AS opened_date,
+                       callback_date, level_id, level_date, policy_id
+                  FROM collection_case
+                 WHERE id = ANY(%s)
+                 ORDER BY id
+                """,
+                self.ids,
+            )
+        )
 
     def _store_priority(self, rows):
         names = [
@@ -280,141 +325,147 @@ class CollectionCase(models.Model):
             "next_action_date",
             "next_action_label",
         ]
+        if not rows:
+            return
         self.flush_model(names)
-        values = SQL(", ").join(
-            SQL(
-                "(%s, %s, %s::jsonb, %s::date, %s, %s::date, %s)",
-                case_id,
-                score,
-                json.dumps(detail),
-                predicted,
-                basis,
-                action_date,
-                label,
-            )
-            for case_id, score, detail, predicted, basis, action_date, label in rows
-        )
-        # One statement for the whole batch: the ORM would update case by case, as every
-        # case has its own values.
+        columns = list(zip(*rows, strict=True))
+        # One statement for the whole batch, its values as arrays: the ORM would update
+        # case by case, as every case has its own values.
         self.env.execute_query(
             SQL(
                 """
                 UPDATE collection_case c
                    SET priority_score = v.score,
-                       priority_detail = v.detail,
+                       priority_detail = v.detail::jsonb,
                        predicted_pay_date = v.predicted,
                        predicted_pay_basis = v.basis,
                        next_action_date = v.action_date,
                        next_action_label = v.label
-                  FROM (VALUES %s) AS v(id, score, detail, predicted, basis, action_date, label)
+                  FROM unnest(%s::int[], %s::int[], %s::text[], %s::date[], %s::int[],
+                              %s::date[], %s::varchar[])
+                       AS v(id, score, detail, predicted, basis, action_date, label)
                  WHERE c.id = v.id
+                   AND (c.priority_score, c.priority_detail, c.predicted_pay_date,
+                        c.predicted_pay_basis, c.next_action_date, c.next_action_label)
+                       IS DISTINCT FROM (v.score, v.detail::jsonb, v.predicted, v.basis,
+                                         v.action_date, v.label)
                 """,
-                values,
+                list(columns[0]),
+                list(columns[1]),
+                [json.dumps(detail) for detail in columns[2]],
+                list(columns[3]),
+                list(columns[4]),
+                list(columns[5]),
+                list(columns[6]),
             )
         )
         self.invalidate_model(names)
 
-    def _priority_inputs(self, today):
-        """Everything the score reads, for all these cases at once."""
+    def _priority_inputs(self, cases, today):
+        """Everything the score reads, for all these cases at once (``self``: the cases,
+        ``cases``: their rows)."""
         ids = self.ids
-        book = dict(
-            self.env["collection.case"]
+        companies = self.env["res.company"].sudo().browse({case["company_id"] for case in cases})
+        book = {
+            company.id: total
+            for company, total in self.env["collection.case"]
             .sudo()
             ._read_group(
                 [
-                    ("company_id", "in", self.company_id.ids),
+                    ("company_id", "in", companies.ids),
                     ("state", "!=", "closed"),
                     ("overdue_amount", ">", 0),
                 ],
                 ["company_id"],
                 ["overdue_amount:sum"],
             )
-        )
+        }
         Promise = self.env["collection.promise"].sudo()
         Plan = self.env["collection.plan"].sudo()
-        broken_promises = dict(
-            Promise._read_group(
-                [("case_id", "in", ids), ("state", "=", "broken")], ["case_id"], ["__count"]
-            )
-        )
-        broken_plans = dict(
-            Plan._read_group(
-                [("case_id", "in", ids), ("state", "=", "broken")], ["case_id"], ["__count"]
-            )
-        )
-        active_plans = Plan.search([("case_id", "in", ids), ("state", "=", "active")])
+
+        def count_by_case(model, domain):
+            return {
+                case.id: count
+                for case, count in model._read_group(
+                    Domain("case_id", "in", ids) & Domain(domain), ["case_id"], ["__count"]
+                )
+            }
+
         disputes = {}
         if "collection.dispute" in self.env:
-            disputes = dict(
-                self.env["collection.dispute"]
-                .sudo()
-                ._read_group(
-                    [("case_id", "in", ids), ("state", "=", "open")], ["case_id"], ["__count"]
-                )
+            disputes = count_by_case(
+                self.env["collection.dispute"].sudo(), [("state", "=", "open")]
             )
-        last_contacts = dict(
-            self.env["collection.contact"]
+        active_plans = Plan.search([("case_id", "in", ids), ("state", "=", "active")])
+        last_contacts = {
+            case.id: last
+            for case, last in self.env["collection.contact"]
             .sudo()
             ._read_group(
                 [("case_id", "in", ids), ("outcome", "!=", "blocked")],
                 ["case_id"],
                 ["date:max"],
             )
-        )
-        history = {}
-        for company, cases in self.grouped("company_id").items():
-            history.update(
-                self.env["collection.ledger"]._fetch_payment_history(company, cases.partner_id)
-            )
-        credit_hold = set()
-        for company, cases in self.grouped("company_id").items():
-            partners = cases.partner_id.sudo().with_company(company)
+        }
+        history, credit_hold = {}, set()
+        for company in companies:
+            company_partners = [
+                case["partner_id"] for case in cases if case["company_id"] == company.id
+            ]
+            partners = self.env["res.partner"].sudo().with_company(company).browse(company_partners)
+            history.update(self.env["collection.ledger"]._fetch_payment_history(company, partners))
+            # Only what the score reads: a customer has many company-dependent fields.
+            partners.fetch(["collection_credit_hold"])
             credit_hold |= {
                 (partner.id, company.id) for partner in partners if partner.collection_credit_hold
             }
         return {
+            "weights": {
+                company.id: {name: company[field] for name, field in PRIORITY_INPUTS}
+                | {"share": company.collection_priority_amount_share}
+                for company in companies
+            },
             "today": today,
-            "book": {company.id: total for company, total in book.items()},
-            "broken_promises": broken_promises,
-            "broken_plans": broken_plans,
-            "missed": {plan.case_id: plan.missed_count for plan in active_plans},
+            "book": book,
+            "broken_promises": count_by_case(Promise, [("state", "=", "broken")]),
+            "broken_plans": count_by_case(Plan, [("state", "=", "broken")]),
+            "missed": {plan.case_id.id: plan.missed_count for plan in active_plans},
             "disputes": disputes,
             "last_contacts": last_contacts,
             "history": history,
             "credit_hold": credit_hold,
         }
 
-    def _priority_points(self, inputs):
-        """The score's rows for this case: ``[{key, value, points, max}]``."""
-        self.ensure_one()
-        company = self.company_id
+    @api.model
+    def _priority_points(self, case, inputs):
+        """The score's rows for a case: ``[{key, value, points, max}]``."""
+        case_id, company_id = case["id"], case["company_id"]
+        weights = inputs["weights"][company_id]
         today = inputs["today"]
-        key = (self.partner_id.id, company.id)
-        book = inputs["book"].get(company.id) or 0.0
-        share = 100.0 * max(self.overdue_amount, 0.0) / book if book > 0 else 0.0
-        days = max((today - self.oldest_due_date).days, 0) if self.oldest_due_date else 0
-        promises = inputs["broken_promises"].get(self, 0)
-        plans = inputs["broken_plans"].get(self, 0)
-        missed = inputs["missed"].get(self, 0)
+        key = (case["partner_id"], company_id)
+        book = inputs["book"].get(company_id) or 0.0
+        overdue = max(case["overdue_amount"] or 0.0, 0.0)
+        share = 100.0 * overdue / book if book > 0 else 0.0
+        oldest = case["oldest_due_date"]
+        days = max((today - oldest).days, 0) if oldest else 0
+        promises = inputs["broken_promises"].get(case_id, 0)
+        plans = inputs["broken_plans"].get(case_id, 0)
+        missed = inputs["missed"].get(case_id, 0)
+        disputes = inputs["disputes"].get(case_id, 0)
         history = inputs["history"].get(key)
-        last_contact = inputs["last_contacts"].get(self)
-        if last_contact:
-            silent = (today - last_contact.date()).days
-        else:
-            silent = (today - (self.opened_date or self.create_date.date())).days
-        silent = max(silent, 0)
+        last_contact = inputs["last_contacts"].get(case_id)
+        since = last_contact.date() if last_contact else case["opened_date"]
+        silent = max((today - since).days, 0) if since else 0
         paid = history["paid_count"] if history else 0
+        hold = key in inputs["credit_hold"]
         fractions = {
-            "amount": (share, min(share / company.collection_priority_amount_share, 1.0)),
+            "amount": (share, min(share / weights["share"], 1.0)),
             "days": (days, min(days / FULL_DAYS_OVERDUE, 1.0)),
             "broken": (
                 {"promises": promises, "plans": plans, "missed": missed},
                 min((promises + plans + missed) / FULL_BROKEN, 1.0),
             ),
-            "dispute": (
-                inputs["disputes"].get(self, 0),
-                1.0 if inputs["disputes"].get(self) else 0.0,
-            ),
+            "dispute": (disputes, 1.0 if disputes else 0.0),
             "history": (
                 {
                     "paid": paid,
@@ -430,25 +481,22 @@ class CollectionCase(models.Model):
                 {"days": silent, "never": not last_contact},
                 min(silent / FULL_DAYS_SILENT, 1.0),
             ),
-            "credit_hold": (
-                key in inputs["credit_hold"],
-                1.0 if key in inputs["credit_hold"] else 0.0,
-            ),
+            "credit_hold": (hold, 1.0 if hold else 0.0),
         }
         detail = []
-        for name, weight_field in PRIORITY_INPUTS:
-            weight = company[weight_field]
+        for name, _weight_field in PRIORITY_INPUTS:
+            weight = weights[name]
             value, fraction = fractions[name]
             detail.append(
                 {"key": name, "value": value, "points": round(weight * fraction), "max": weight}
             )
         return detail
 
-    def _predicted_pay(self, history, today):
+    @api.model
+    def _predicted_pay(self, case, history, today):
         """``(date, invoices it rests on)`` from the customer's median delay, or ``(None, 0)``."""
-        self.ensure_one()
-        values = history.get((self.partner_id.id, self.company_id.id))
-        reference = self.oldest_due_date or self.next_due_date
+        values = history.get((case["partner_id"], case["company_id"]))
+        reference = case["oldest_due_date"] or case["next_due_date"]
         if not values or not values["paid_count"] or not reference:
             return None, 0
         predicted = reference + timedelta(days=values["median_days_late"])
@@ -458,7 +506,8 @@ class CollectionCase(models.Model):
 
     # ----------------------------------------------------------- next action
 
-    def _next_actions(self, today):
+    @api.model
+    def _next_actions(self, cases, today):
         """``{case id: (date, label)}``: the earliest thing that needs the officer.
 
         From an open promise's deadline, the next installment of the active plan
@@ -467,7 +516,7 @@ class CollectionCase(models.Model):
         the earliest open activity and the agreed callback. A case in follow-up
         with none of these is for the officer to decide on today.
         """
-        ids = self.ids
+        ids = [case["id"] for case in cases]
         candidates = {case_id: [] for case_id in ids}
 
         def offer(case_id, day, label):
@@ -499,9 +548,12 @@ class CollectionCase(models.Model):
             ]
             if upcoming:
                 offer(plan.case_id.id, min(upcoming), self.env._("Installment due"))
-        in_followup = self.filtered(lambda case: case.state in ("upcoming", "open", "escalated"))
-        for case_id, (level, day) in in_followup._get_next_level_dates().items():
-            offer(case_id, day, self.env._("Follow-up: %(level)s", level=level.name))
+        in_followup = [case for case in cases if case["state"] in ("upcoming", "open", "escalated")]
+        level_labels = {}
+        for case_id, (level, day) in self._get_next_level_dates(in_followup).items():
+            if level not in level_labels:
+                level_labels[level] = self.env._("Follow-up: %(level)s", level=level.name)
+            offer(case_id, day, level_labels[level])
         if "collection.dispute" in self.env:
             for case, deadline in (
                 self.env["collection.dispute"]
@@ -513,6 +565,7 @@ class CollectionCase(models.Model):
                 )
             ):
                 offer(case.id, deadline, self.env._("Dispute deadline"))
+        activity = self.env._("Activity")
         for res_id, deadline in (
             self.env["mail.activity"]
             .sudo()
@@ -522,49 +575,104 @@ class CollectionCase(models.Model):
                 ["date_deadline:min"],
             )
         ):
-            offer(res_id, deadline, self.env._("Activity"))
-        for case in self:
-            offer(case.id, case.callback_date, self.env._("Call back"))
+            offer(res_id, deadline, activity)
+        call_back = self.env._("Call back")
+        undecided = self.env._("Decide the next step")
         actions = {}
-        for case in self:
-            if candidates[case.id]:
-                actions[case.id] = min(candidates[case.id], key=lambda item: item[0])
-            elif case.state in ("open", "escalated"):
-                actions[case.id] = (today, self.env._("Decide the next step"))
+        for case in cases:
+            offer(case["id"], case["callback_date"], call_back)
+            if candidates[case["id"]]:
+                actions[case["id"]] = min(candidates[case["id"]], key=lambda item: item[0])
+            elif case["state"] in ("open", "escalated"):
+                actions[case["id"]] = (today, undecided)
         return actions
 
-    def _get_next_level_dates(self):
+    @api.model
+    def _case_policies(self, cases):
+        """``{case id: policy id}`` as ``_resolve_policy`` decides (the case's, the
+        customer's, the company's; archived ones skipped), read once per company."""
+        companies = self.env["res.company"].sudo().browse({case["company_id"] for case in cases})
+        own = {}
+        for company in companies:
+            partners = (
+                self.env["res.partner"]
+                .sudo()
+                .with_company(company)
+                .browse({case["partner_id"] for case in cases if case["company_id"] == company.id})
+            )
+            partners.fetch(["collection_policy_id"])
+            own |= {
+                (partner.id, company.id): partner.collection_policy_id.id for partner in partners
+            }
+        defaults = {company.id: company.collection_policy_id.id for company in companies}
+        candidate_ids = {
+            policy_id
+            for case in cases
+            for policy_id in (case["policy_id"], own[(case["partner_id"], case["company_id"])])
+        } | set(defaults.values())
+        active = set(
+            self.env["collection.policy"]
+            .sudo()
+            .search([("id", "in", list(candidate_ids - {None, False}))])
+            .ids
+        )
+        policies = {}
+        for case in cases:
+            for policy_id in (
+                case["policy_id"],
+                own[(case["partner_id"], case["company_id"])],
+                defaults[case["company_id"]],
+            ):
+                if policy_id in active:
+                    policies[case["id"]] = policy_id
+                    break
+        return policies
+
+    @api.model
+    def _get_next_level_dates(self, cases):
         """``{case id: (level, date)}``: the next level of each case and the day it is due.
 
         Like ``_get_next_levels``, but for levels still ahead too: the day the
         oldest overdue item (or, before any, the earliest due date) reaches the
         level's delay, not before the spacing after the current level allows.
         """
-        dates, levels_of = {}, {}
-        for case_id, policy in self._get_followup_policies().items():
-            case = self.browse(case_id)
-            reference = case.oldest_due_date or case.next_due_date
-            if not policy or not reference:
+        by_id = {case["id"]: case for case in cases}
+        Policy = self.env["collection.policy"].sudo()
+        Level = self.env["collection.level"].sudo()
+        dates, steps = {}, {}
+        for case_id, policy_id in self._case_policies(cases).items():
+            case = by_id[case_id]
+            oldest = case["oldest_due_date"]
+            reference = oldest or case["next_due_date"]
+            if not reference:
                 continue
-            if policy not in levels_of:
-                all_levels = policy._get_levels()
-                levels_of[policy] = (
-                    all_levels,
-                    all_levels.filtered(lambda level: level.delay_days >= 0),
+            # Cases of one policy at one level all take the same step: decided once.
+            key = (policy_id, bool(oldest), case["level_id"])
+            if key not in steps:
+                steps[key] = self._next_level_step(
+                    Policy.browse(policy_id), bool(oldest), Level.browse(case["level_id"])
                 )
-            levels = levels_of[policy][1 if case.oldest_due_date else 0]
-            current = case.level_id
-            if current and current not in levels:
-                previous = levels.filtered(lambda lvl, c=current: lvl.delay_days <= c.delay_days)
-                current = previous[-1:] if previous else current.browse()
-            position = list(levels).index(current) + 1 if current else 0
-            if position >= len(levels):
+            step = steps[key]
+            if not step:
                 continue
-            level = levels[position]
+            level, spacing = step
             day = reference + timedelta(days=level.delay_days)
-            if current and case.level_date:
-                day = max(
-                    day, case.level_date + timedelta(days=level.delay_days - current.delay_days)
-                )
-            dates[case.id] = (level, day)
+            if spacing is not None and case["level_date"]:
+                day = max(day, case["level_date"] + timedelta(days=spacing))
+            dates[case_id] = (level, day)
         return dates
+
+    @api.model
+    def _next_level_step(self, policy, overdue, current):
+        """``(next level, days after the current one)`` or None (see ``_get_next_levels``)."""
+        levels = policy._get_levels()
+        if overdue:
+            levels = levels.filtered(lambda level: level.delay_days >= 0)
+        if current and current not in levels:
+            previous = levels.filtered(lambda lvl: lvl.delay_days <= current.delay_days)
+            current = previous[-1:] if previous else current.browse()
+        position = list(levels).index(current) + 1 if current else 0
+        if position >= len(levels):
+            return None
+        level = levels[position]
+        return level, (level.delay_days - current.delay_days) if current else None
