@@ -24,3 +24,4 @@ from . import res_config_settings
 from . import res_partner
 from . import collection_case_priority
 from . import mail_activity
+from . import res_partner_payment_history

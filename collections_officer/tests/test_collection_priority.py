@@ -185,6 +185,14 @@ class TestPredictedPayDate(PriorityCommon):
         self._refresh()
         self.assertEqual(self._case().predicted_pay_date, TODAY + timedelta(days=7))
 
+    def test_the_customer_shows_its_payment_history(self):
+        self._history(10, 30, 20, 0)
+        customer = self.customer.with_user(self.officer)
+        self.assertEqual(customer.collection_paid_invoice_count, 4)
+        self.assertEqual(customer.collection_late_share, 75.0)
+        self.assertEqual(customer.collection_avg_days_late, 15.0)
+        self.assertEqual(customer.collection_median_days_late, 15)
+
     def test_no_history_no_prediction(self):
         self._post_invoice(400, due_days_ago=5)
         self._refresh()
