@@ -1,6 +1,6 @@
 from odoo import Command
 from odoo.exceptions import AccessError
-from odoo.tests import freeze_time, new_test_user, tagged
+from odoo.tests import Form, freeze_time, new_test_user, tagged
 
 from .common import TODAY, CollectionsCommon
 
@@ -86,6 +86,18 @@ class TestCollectionAssignment(CollectionsCommon):
         cases = self._new_customers(3)
         self._rebalance(cases, self.first | self.second, "workload")
         # The first officer already works 3 cases: the second gets all 3 new ones.
+        self.assertEqual(cases.user_id, self.second)
+
+    def test_the_rebalance_form_of_the_case_list(self):
+        cases = self._new_customers(2)
+        form = Form(
+            self.env["collection.case.rebalance.wizard"]
+            .with_user(self.manager)
+            .with_context(active_model="collection.case", active_ids=cases.ids)
+        )
+        form.user_ids.add(self.second)
+        form.rule = "round_robin"
+        form.save().action_rebalance()
         self.assertEqual(cases.user_id, self.second)
 
     def test_only_a_manager_rebalances(self):

@@ -2,7 +2,7 @@ from datetime import datetime, timedelta
 
 from odoo import fields
 from odoo.exceptions import AccessError
-from odoo.tests import freeze_time, new_test_user, tagged
+from odoo.tests import Form, freeze_time, new_test_user, tagged
 
 from .common import TODAY, CollectionsCommon, days_ago
 
@@ -89,6 +89,18 @@ class TestPriorityScore(PriorityCommon):
         self._update(self.case)
         self.assertGreater(sum(self._points(self.case).values()), 100)
         self.assertEqual(self.case.priority_score, 100)
+
+    def test_the_officer_reads_the_points_on_the_case_form(self):
+        form = Form(self.case.with_user(self.officer))
+        self.assertEqual(form.priority_score, self.case.priority_score)
+        self.assertIn("Days overdue", form.priority_table)
+        self.assertEqual(form.next_action_date, str(self.case.next_action_date))
+
+    def test_the_weights_are_set_in_the_settings(self):
+        settings = Form(self.env["res.config.settings"])
+        settings.collection_priority_contact = 0
+        settings.save().execute()
+        self.assertEqual(self.company.collection_priority_contact, 0)
 
     def test_the_weights_are_the_company_settings(self):
         self.company.collection_priority_days = 0
