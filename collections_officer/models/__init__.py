@@ -25,3 +25,8 @@ from . import res_partner
 from . import collection_case_priority
 from . import mail_activity
 from . import res_partner_payment_history
+from . import collection_aging_report
+from . import collection_report_xlsx
+from . import collection_kpi
+from . import collection_target
+from . import collection_snapshot

@@ -634,3 +634,25 @@ class CollectionCase(models.Model):
                 "dont_redirect_to_payments": True,
             },
         }
+
+    # --------------------------------------------------------------- helpers
+
+    def _get_approvers(self):
+        """Who approves what the current user asks on this case.
+
+        The team's manager, else the company's collections managers; never the
+        one asking.
+        """
+        self.ensure_one()
+        manager = self.team_id.manager_id
+        if manager and manager != self.env.user:
+            return manager
+        group = self.env.ref("collections_officer.group_collections_manager").sudo()
+        return (
+            group.user_ids.filtered(
+                lambda user: (
+                    not user.share and self.company_id in user.company_ids and user != self.env.user
+                )
+            )
+            or manager
+        )
