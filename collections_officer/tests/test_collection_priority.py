@@ -197,6 +197,21 @@ class TestPredictedPayDate(PriorityCommon):
         self._refresh()
         self.assertEqual(self._case().predicted_pay_date, TODAY + timedelta(days=7))
 
+    def test_the_prediction_feeds_the_expected_cash(self):
+        self._history(10, 30, 20)
+        self._post_invoice(400, due_days_ago=5)
+        self._refresh()
+        case = self._case()
+        lines = [
+            line
+            for line in self.env["collection.expected.cash"]._expected_lines()
+            if line["case_id"] == case.id
+        ]
+        self.assertEqual(
+            [(line["source"], line["date"], line["amount"]) for line in lines],
+            [("predicted", case.predicted_pay_date, 400)],
+        )
+
     def test_the_customer_shows_its_payment_history(self):
         self._history(10, 30, 20, 0)
         customer = self.customer.with_user(self.officer)
