@@ -32,3 +32,4 @@ from . import test_collection_target
 from . import test_collection_kpi_ui
 from . import test_collections_ui_walk
 from . import test_collection_aging
+from . import test_collection_priority_ui
