@@ -231,6 +231,22 @@ class CollectionCase(models.Model):
         for vals in unassigned:
             company_id = vals.get("company_id") or self.env.company.id
             by_company.setdefault(company_id, []).append(vals)
+        # The customer's own officer first, as the refresh does.
+        for company_id, company_vals in list(by_company.items()):
+            company = self.env["res.company"].browse(company_id)
+            partners = self.env["res.partner"].browse(
+                [vals["partner_id"] for vals in company_vals if vals.get("partner_id")]
+            )
+            own = self._default_officers(partners.commercial_partner_id, company)
+            left = []
+            for vals in company_vals:
+                partner = self.env["res.partner"].browse(vals.get("partner_id"))
+                officer = own.get(partner.commercial_partner_id.id)
+                if officer:
+                    vals.update(officer)
+                else:
+                    left.append(vals)
+            by_company[company_id] = left
         Team = self.env["collection.team"].sudo()
         for company_id, company_vals in by_company.items():
             team = Team.search(
@@ -241,7 +257,7 @@ class CollectionCase(models.Model):
                 ],
                 limit=1,
             )
-            if not team:
+            if not team or not company_vals:
                 continue
             officers = team._assign(len(company_vals))
             for vals, officer in zip(company_vals, officers, strict=True):

@@ -63,6 +63,17 @@ class TestCollectionAssignment(CollectionsCommon):
         self.Case._refresh_from_accounting(companies=self.company, partners=partner)
         self.assertEqual(self._case(partner).user_id, self.second)
 
+    def test_a_case_opened_by_hand_takes_the_customers_officer(self):
+        self.team.assignment_rule = "round_robin"
+        partner = self.env["res.partner"].create({"name": "By Hand", "is_company": True})
+        partner.collection_user_id = self.second
+        self._post_invoice(100, due_days_ago=10, partner=partner)
+        case = self.Case.create({"partner_id": partner.id})
+        self.assertEqual(case.user_id, self.second)
+        other = self.env["res.partner"].create({"name": "By Hand Too", "is_company": True})
+        self._post_invoice(100, due_days_ago=10, partner=other)
+        self.assertEqual(self.Case.create({"partner_id": other.id}).user_id, self.first)
+
     def _rebalance(self, cases, officers, rule, user=None):
         wizard = (
             self.env["collection.case.rebalance.wizard"]
