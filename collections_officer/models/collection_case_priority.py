@@ -58,7 +58,7 @@ class CollectionCase(models.Model):
         "settings. It only ranks the work of the desk: it never decides anything about the "
         "customer (GDPR Art. 22).",
     )
-    # Not prefetched: the scoring of thousands of cases never reads it back.
+    # Not prefetched: only the case form shows it, never a list of cases.
     priority_detail = fields.Json(
         readonly=True, prefetch=False, help="The inputs of the priority score and their points."
     )
@@ -90,7 +90,7 @@ class CollectionCase(models.Model):
         help="The day agreed with the customer, or set by the officer, to contact them again.",
     )
 
-    @api.depends("priority_detail")
+    @api.depends("priority_detail", "priority_score")
     @api.depends_context("lang")
     def _compute_priority_table(self):
         labels = {
