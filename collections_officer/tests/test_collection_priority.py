@@ -345,6 +345,26 @@ class TestNextAction(PriorityCommon):
         self.case.write({"callback_date": days_ahead(4)})
         self.assertEqual(self.case.next_action_label, "Activity")
 
+    def test_an_open_dispute_gives_points_and_its_deadline(self):
+        # Runs once disputes are part of the add-on (another part of the desk).
+        if "collection.dispute" not in self.env:
+            self.skipTest("no disputes in this build")
+        invoice = self.env["account.move"].search(
+            [("partner_id", "=", self.customer.id), ("move_type", "=", "out_invoice")], limit=1
+        )
+        self.env["collection.dispute"].create(
+            {
+                "case_id": self.case.id,
+                "move_id": invoice.id,
+                "amount": 100,
+                "deadline": days_ahead(2),
+            }
+        )
+        self.case._update_priority()
+        self.assertEqual(self._points(self.case)["dispute"], 10)
+        self.assertEqual(self.case.next_action_date, days_ahead(2))
+        self.assertIn(self.case.next_action_label, ("Dispute deadline", "Activity"))
+
     def test_a_closed_case_has_no_next_action(self):
         self._pay(self.env["account.move"].search([("partner_id", "=", self.customer.id)]), 500)
         self._refresh()
