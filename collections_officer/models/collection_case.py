@@ -81,6 +81,7 @@ class CollectionCase(models.Model):
             ("promised", "Promised"),
             ("plan", "Payment Plan"),
             ("escalated", "Escalated"),
+            ("legal", "Legal Action"),
             ("hold", "On Hold"),
             ("closed", "Closed"),
         ],
@@ -92,7 +93,9 @@ class CollectionCase(models.Model):
         help="Due Soon: nothing overdue yet, but a reminder before the due date is due. "
         "Open: in follow-up. Promised / Payment Plan: the customer committed to pay, "
         "follow-up waits while it is kept. Escalated: a manager was alerted. On Hold: no "
-        "automated action (dispute, manual hold). Closed: nothing overdue.",
+        "automated action (dispute, manual hold). Legal Action: a letter before action, an "
+        "agency, a lawyer or a court has the debt; no automated follow-up, payments still "
+        "count. Closed: nothing overdue.",
     )
     hold_reason = fields.Char(tracking=True)
     breathing_space_from = fields.Date(

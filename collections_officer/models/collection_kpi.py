@@ -18,6 +18,12 @@ def month_bounds(day):
     return start, start.replace(day=calendar.monthrange(start.year, start.month)[1])
 
 
+def first_of_month(day):
+    """``day`` moved to the first of its month (a date or a date string)."""
+    day = fields.Date.to_date(day)
+    return date(day.year, day.month, 1) if day else day
+
+
 def previous_month(day):
     """The first day of the month before the month of ``day``."""
     return (day.replace(day=1) - timedelta(days=1)).replace(day=1)
@@ -132,11 +138,12 @@ class CollectionKpi(models.AbstractModel):
         disputes = kpi._dispute_resolution(scopes)
         recovered = kpi._recovered_after_write_off(scopes)
         for index, (scope, result) in enumerate(zip(scopes, results, strict=True)):
+            currency = scope["company"].currency_id
             end_aging = aging[index]
-            receivable_end = sum(end_aging.values())
-            receivable_begin = sum(aging[len(scopes) + index].values())
+            receivable_end = currency.round(sum(end_aging.values()))
+            receivable_begin = currency.round(sum(aging[len(scopes) + index].values()))
             month_sales = sales[index]
-            period_sales = month_sales.get(scope["start"], 0.0)
+            period_sales = currency.round(month_sales.get(scope["start"], 0.0))
             result.update(
                 collected=collected[index],
                 recovered_after_write_off=recovered[index],
@@ -658,9 +665,3 @@ class CollectionKpi(models.AbstractModel):
             ]
             results.append(sum(days) / len(days) if days else None)
         return results
-
-
-def first_of_month(day):
-    """``day`` moved to the first of its month (a date or a date string)."""
-    day = fields.Date.to_date(day)
-    return date(day.year, day.month, 1) if day else day

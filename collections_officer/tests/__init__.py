@@ -27,6 +27,7 @@ from . import test_collections_ui
 from . import test_scheduled_work
 from . import test_collection_priority
 from . import test_collection_assignment
+from . import test_collection_legal
 from . import test_collection_kpi
 from . import test_collection_target
 from . import test_collection_kpi_ui

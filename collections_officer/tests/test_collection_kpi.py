@@ -2,7 +2,9 @@ from datetime import date, datetime
 
 from odoo.exceptions import AccessError
 from odoo.tests import freeze_time, new_test_user, tagged
+from odoo.tools import SQL
 
+from ..models.collection_kpi import AGING_BUCKETS
 from .common import TODAY, CollectionsCommon
 
 MAY = date(2026, 5, 1)
@@ -110,6 +112,16 @@ class TestCollectionKpi(KpiBookCase):
             self.assertAlmostEqual(sum(aging.values()), balance, places=2, msg=str(day))
         self.assertEqual(sum(aging.values()), 1600.0)
 
+    def test_receivables_as_of_agree_with_the_aged_receivables(self):
+        """One definition of what is owed at a date: the KPIs and the aging report agree."""
+        report = self.env["collection.aging.report"]
+        for day in (date(2026, 4, 30), date(2026, 5, 31), TODAY):
+            expected = dict.fromkeys(AGING_BUCKETS, 0.0)
+            for item in report._fetch_items(self.company, day):
+                expected[AGING_BUCKETS[item["bucket"]]] += float(item["residual"])
+            [aging] = self.Kpi._receivables_as_of([(self.company, day, None)])
+            self.assertEqual(aging, expected, str(day))
+
     # --------------------------------------------------------------- KPIs
 
     def test_ledger_kpis_of_the_officer_in_may(self):
@@ -128,7 +140,9 @@ class TestCollectionKpi(KpiBookCase):
         # (1,400 + 600 - 1,700) / (1,400 + 600 - 600 not due) * 100
         self.assertAlmostEqual(kpis["cei"], 300 / 1400 * 100)
         self.assertAlmostEqual(kpis["over_90_share"], 400 / 1700 * 100)
-        self.assertIsNone(kpis["recovered_after_write_off"])
+        # Nothing written off: nothing recovered (nothing to measure without write-offs).
+        no_recovery = 0.0 if "collection.writeoff" in self.env else None
+        self.assertEqual(kpis["recovered_after_write_off"], no_recovery)
 
     def test_collected_per_company_officer_and_team(self):
         self.assertEqual(self._kpis(MAY)["collected"], 500.0)
@@ -226,6 +240,51 @@ class TestCollectionKpi(KpiBookCase):
             plan.sudo().write({"state": state, "date_end": end})
         self.assertAlmostEqual(self._kpis(JUNE, user=self.officer)["plan_completion_rate"], 200 / 3)
         self.assertIsNone(self._kpis(MAY, user=self.officer)["plan_completion_rate"])
+
+    def test_recoveries_after_write_off(self):
+        if "collection.writeoff" not in self.env:
+            self.skipTest("write-offs are not installed")
+        self.company.write(
+            {
+                "collection_writeoff_account_id": self.company_data["default_account_expense"].id,
+                "collection_writeoff_journal_id": self.company_data["default_journal_misc"].id,
+            }
+        )
+        with freeze_time("2026-06-10 12:00:00"):
+            self.env["collection.writeoff.wizard"].with_user(self.manager).create(
+                {"case_id": self.case.id, "reason": "Customer ceased trading."}
+            ).action_writeoff()
+        self.assertEqual(self.case.writeoff_ids.state, "posted")
+        self._receive_unallocated(250, days_ago_paid=5)  # 25 June
+        kpis = self._kpis(JUNE, user=self.officer)
+        self.assertEqual(kpis["recovered_after_write_off"], 250.0)
+        self.assertEqual(kpis["collected"], 400.0, "C paid on 10 June, the case then closed")
+        self.assertEqual(self._kpis(JUNE, user=self.officer_2)["recovered_after_write_off"], 0.0)
+
+    def test_dispute_resolution_time(self):
+        if "collection.dispute" not in self.env:
+            self.skipTest("disputes are not installed")
+        self.customer.email = "acme@example.com"  # a rejection tells the customer why
+        dispute = (
+            self.env["collection.dispute"]
+            .with_user(self.officer)
+            .create({"case_id": self.case.id, "move_id": self.inv_b.id, "amount": 100})
+        )
+        # Opened today: the database clock, not the frozen one, dates the creation.
+        self.env.execute_query(
+            SQL(
+                "UPDATE collection_dispute SET create_date = %s WHERE id = %s",
+                datetime(2026, 6, 30, 9),
+                dispute.id,
+            )
+        )
+        dispute.invalidate_recordset(["create_date"])
+        with freeze_time("2026-07-04"):
+            dispute.with_user(self.manager).action_reject(note="Delivered as ordered.")
+            self.assertEqual(dispute.resolved_date, date(2026, 7, 4))
+            july = self._kpis(date(2026, 7, 1), user=self.officer)
+        self.assertEqual(july["dispute_resolution_days"], 4)
+        self.assertIsNone(self._kpis(JUNE, user=self.officer)["dispute_resolution_days"])
 
     def test_many_scopes_cost_what_one_costs(self):
         one = [self.Kpi._scope(self.company, MAY, self.officer)]

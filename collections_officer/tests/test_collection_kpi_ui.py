@@ -21,6 +21,7 @@ class TestCollectionKpiUi(HttpCase):
             ("collection_kpi_card_action_server", "collections_officer_dashboard"),
             ("collection_snapshot_action", "collections_officer_aging_trend"),
             ("collection_expected_cash_action_server", "collections_officer_expected_cash"),
+            ("collection_contact_analysis_action", "collections_officer_contacts_made"),
         ):
             with self.subTest(tour=tour):
                 self.start_tour(

@@ -56,6 +56,10 @@ class TestCollectionTarget(KpiBookCase):
     def test_target_is_for_an_officer_or_a_team(self):
         with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError):
             self._target(user_id=self.officer.id, team_id=self.team.id)
+        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError):
+            self._target()
+        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError):
+            self._target(user_id=self.officer.id, target_promise_kept_rate=120)
 
     def test_one_target_per_officer_and_month(self):
         self._target(user_id=self.officer.id)
@@ -200,4 +204,22 @@ class TestCollectionTarget(KpiBookCase):
                 (date(2026, 7, 12), "installment", 100.0),
                 (date(2026, 7, 19), "installment", 100.0),
             ],
+        )
+
+    def test_expected_cash_from_predicted_pay_dates(self):
+        if "predicted_pay_date" not in self.env["collection.case"]._fields:
+            self.skipTest("pay dates are not predicted")
+        self.env["collection.promise"].create(
+            {"case_id": self.case.id, "amount": 250, "date": date(2026, 7, 10)}
+        )
+        (self.case | self.other_case).sudo().write({"predicted_pay_date": date(2026, 7, 8)})
+        Cash = self.env["collection.expected.cash"].with_user(self.manager)
+        lines = Cash.search(Cash.action_open_expected_cash()["domain"])
+        self.assertEqual(
+            [(line.date, line.source, line.case_id, line.amount) for line in lines],
+            [
+                (date(2026, 7, 8), "predicted", self.other_case, 300.0),
+                (date(2026, 7, 10), "promise", self.case, 250.0),
+            ],
+            "a case with a promise is expected at the promised date only",
         )

@@ -34,3 +34,13 @@ registry.category("web_tour.tours").add("collections_officer_expected_cash", {
         },
     ],
 });
+
+registry.category("web_tour.tours").add("collections_officer_contacts_made", {
+    url: "/odoo/action-collections_officer.collection_contact_analysis_action",
+    steps: () => [
+        {
+            content: "The contacts made, by channel and outcome",
+            trigger: ".o_pivot_view",
+        },
+    ],
+});

@@ -71,8 +71,8 @@ registry.category("web_tour.tours").add("collections_officer_manager_goes_live",
             run: "click",
         },
         {
-            content: "The wizard closes",
-            trigger: "body:not(:has(.modal)) .o_action_manager",
+            content: "Back on the runs: the dry runs are gone with going live",
+            trigger: "body:not(:has(.modal)) .o_list_view",
         },
     ],
 });
