@@ -22,6 +22,9 @@ from . import collection_team
 from . import res_company
 from . import res_config_settings
 from . import res_partner
+from . import collection_case_priority
+from . import mail_activity
+from . import res_partner_payment_history
 from . import mail_template
 from . import collection_legal
 from . import collection_legal_pack
