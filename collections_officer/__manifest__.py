@@ -80,6 +80,8 @@
         "report/collection_legal_reports.xml",
         "report/collection_legal_templates.xml",
         "views/collection_legal_views.xml",
+        "views/collection_case_priority_views.xml",
+        "wizards/collection_case_rebalance_wizard_views.xml",
         "security/collection_my_day_security.xml",
         "views/collection_case_worklist_views.xml",
         "views/collection_my_day_views.xml",

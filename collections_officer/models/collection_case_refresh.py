@@ -37,6 +37,9 @@ class CollectionCase(models.Model):
                 later = sum(len(model._refresh_work(other)[0]) for other in companies[index + 1 :])
                 self.env["ir.cron"]._commit_progress(remaining=left + later)
                 return
+        # Every active case again, not only those the refresh touched: the days overdue,
+        # the days since the last contact and the share of the book move every day.
+        self._update_priority_all(companies)
 
     # ---------------------------------------------------------------- refresh
 
@@ -69,6 +72,7 @@ class CollectionCase(models.Model):
                 _logger.info("Collection refresh of %s skipped: already running.", company.name)
                 continue
             done |= self._refresh_company(company, partners, batch_size, commit)[0]
+        done._update_priority()
         return done
 
     @api.model

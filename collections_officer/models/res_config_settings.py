@@ -89,6 +89,31 @@ class ResConfigSettings(models.TransientModel):
     collection_broken_action = fields.Selection(
         related="company_id.collection_broken_action", readonly=False
     )
+    # Priority score weights.
+    collection_priority_amount = fields.Integer(
+        related="company_id.collection_priority_amount", readonly=False
+    )
+    collection_priority_amount_share = fields.Float(
+        related="company_id.collection_priority_amount_share", readonly=False
+    )
+    collection_priority_days = fields.Integer(
+        related="company_id.collection_priority_days", readonly=False
+    )
+    collection_priority_broken = fields.Integer(
+        related="company_id.collection_priority_broken", readonly=False
+    )
+    collection_priority_dispute = fields.Integer(
+        related="company_id.collection_priority_dispute", readonly=False
+    )
+    collection_priority_history = fields.Integer(
+        related="company_id.collection_priority_history", readonly=False
+    )
+    collection_priority_contact = fields.Integer(
+        related="company_id.collection_priority_contact", readonly=False
+    )
+    collection_priority_credit_hold = fields.Integer(
+        related="company_id.collection_priority_credit_hold", readonly=False
+    )
 
     def action_collection_followup_off(self):
         """Back to dry runs: nothing more is sent until a manager goes live again."""

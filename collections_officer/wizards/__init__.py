@@ -5,6 +5,7 @@ from . import collection_partner_flag_wizard
 from . import collection_plan_refuse_wizard
 from . import collection_plan_wizard
 from . import collection_send_wizard
+from . import collection_case_rebalance_wizard
 from . import collection_aging_wizard
 from . import collection_activity_wizard
 from . import collection_aging_line
