@@ -121,14 +121,20 @@ class CollectionMyDay(models.Model):
             # 5_dispute: disputes whose deadline is within DISPUTE_NEAR_DAYS days join
             # here once disputes have a deadline.
         ]
+        # A case listed for a precise reason (a callback, a promise...) is not listed
+        # again as "Action Due": each thing to do is counted once.
         return SQL(
             """
+            WITH todo AS (%s)
             SELECT row_number() OVER (ORDER BY todo.reason, todo.case_id) AS id,
                    todo.case_id, todo.reason, todo.user_id, todo.due_date, todo.summary,
                    c.partner_id, c.team_id, c.company_id, c.currency_id, c.overdue_amount
-              FROM (%s) todo
+              FROM todo
               JOIN collection_case c ON c.id = todo.case_id
              WHERE c.active AND c.state != 'closed'
+               AND (todo.reason != '1_action' OR NOT EXISTS (
+                    SELECT 1 FROM todo other
+                     WHERE other.case_id = todo.case_id AND other.reason != '1_action'))
             """,
             SQL(" UNION ALL ").join(queries),
         )

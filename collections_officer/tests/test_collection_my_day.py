@@ -28,7 +28,9 @@ class TestCollectionMyDay(CollectionsCommon):
         self.other_case = self._case(self.other_customer)
         self.third_case = self._case(self.third_customer)
         # Nothing is due on them unless a test says so.
-        (self.case | self.other_case | self.third_case).next_action_date = TODAY + timedelta(days=9)
+        (self.case | self.other_case | self.third_case).sudo().next_action_date = TODAY + timedelta(
+            days=9
+        )
 
     def _counts(self, user=None):
         MyDay = self.env["collection.my.day"].with_user(user or self.officer)
@@ -36,8 +38,8 @@ class TestCollectionMyDay(CollectionsCommon):
         return {group["reason"]: group["__count"] for group in groups}
 
     def test_my_day_counts_each_reason_in_the_order_of_the_day(self):
-        self.case.next_action_date = TODAY - timedelta(days=1)
-        self.other_case.next_action_date = TODAY + timedelta(days=1)  # not yet
+        self.case.sudo().next_action_date = TODAY - timedelta(days=1)
+        self.other_case.sudo().next_action_date = TODAY + timedelta(days=1)  # not yet
         self.other_case.activity_schedule(
             "mail.mail_activity_data_call",
             date_deadline=TODAY,
@@ -62,8 +64,8 @@ class TestCollectionMyDay(CollectionsCommon):
         )
 
     def test_my_day_shows_only_the_cases_an_officer_works(self):
-        self.case.next_action_date = TODAY
-        self.other_case.next_action_date = TODAY
+        self.case.sudo().next_action_date = TODAY
+        self.other_case.sudo().next_action_date = TODAY
         colleague = self.env["res.users"].create(
             {
                 "name": "Colleague",
@@ -76,7 +78,7 @@ class TestCollectionMyDay(CollectionsCommon):
         self.assertEqual(self._counts(self.manager), {"1_action": 2})
 
     def test_closed_cases_are_not_in_my_day(self):
-        self.case.next_action_date = TODAY
+        self.case.sudo().next_action_date = TODAY
         self.case.sudo().state = "closed"
         self.assertEqual(self._counts(), {})
 
@@ -96,7 +98,7 @@ class TestCollectionMyDayInstallments(PlanCommon):
     def test_installments_due_today_and_the_plan_named_once(self):
         plan = self._plan(first_date=TODAY, installment_count=2)
         plan.action_activate()
-        self.case.next_action_date = TODAY + timedelta(days=9)
+        self.case.sudo().next_action_date = TODAY + timedelta(days=9)
         groups = (
             self.env["collection.my.day"]
             .with_user(self.officer)
