@@ -22,5 +22,14 @@ from . import collection_team
 from . import res_company
 from . import res_config_settings
 from . import res_partner
+from . import mail_template
+from . import collection_legal
+from . import collection_legal_pack
+from . import collection_case_legal
+from . import res_company_legal
+from . import res_config_settings_legal
 from . import collection_aging_report
 from . import collection_report_xlsx
+from . import collection_kpi
+from . import collection_target
+from . import collection_snapshot
