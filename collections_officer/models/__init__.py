@@ -22,3 +22,6 @@ from . import collection_team
 from . import res_company
 from . import res_config_settings
 from . import res_partner
+from . import collection_escalation
+from . import collection_writeoff
+from . import collection_case_escalation

@@ -86,6 +86,18 @@ class ResConfigSettings(models.TransientModel):
     collection_broken_action = fields.Selection(
         related="company_id.collection_broken_action", readonly=False
     )
+    # Write-offs.
+    collection_writeoff_account_id = fields.Many2one(
+        related="company_id.collection_writeoff_account_id", readonly=False
+    )
+    collection_writeoff_journal_id = fields.Many2one(
+        related="company_id.collection_writeoff_journal_id", readonly=False
+    )
+    collection_writeoff_limit = fields.Monetary(
+        related="company_id.collection_writeoff_limit",
+        currency_field="currency_id",
+        readonly=False,
+    )
 
     def action_collection_followup_off(self):
         """Back to dry runs: nothing more is sent until a manager goes live again."""

@@ -5,3 +5,6 @@ from . import collection_partner_flag_wizard
 from . import collection_plan_refuse_wizard
 from . import collection_plan_wizard
 from . import collection_send_wizard
+from . import collection_escalate_wizard
+from . import collection_escalation_decide_wizard
+from . import collection_writeoff_wizard
