@@ -136,7 +136,15 @@ class CollectionCase(models.Model):
                         "hardship of a case; officers record them by escalating it."
                     )
                 )
-        return super().write(vals)
+        entering = self.browse()
+        if vals.get("state") == "escalated" and not self.env.context.get(
+            "collection_escalation_recorded"
+        ):
+            entering = self.filtered(lambda case: case.state != "escalated")
+        res = super().write(vals)
+        if entering:
+            entering._record_automatic_escalation()
+        return res
 
     @api.ondelete(at_uninstall=False)
     def _unlink_without_escalation_history(self):
@@ -223,7 +231,7 @@ class CollectionCase(models.Model):
         escalation = self.env["collection.escalation"].create(
             {"case_id": self.id, "reason": reason, "note": note, "manager_ids": managers.ids}
         )
-        case = self.sudo()
+        case = self.sudo().with_context(collection_escalation_recorded=True)
         values = {"state": "escalated"}
         if reason in INSOLVENCY_REASONS:
             values |= {"insolvency_type": reason} | (insolvency or {})
@@ -248,6 +256,31 @@ class CollectionCase(models.Model):
                 user_id=manager.id,
             )
         return escalation
+
+    def _record_automatic_escalation(self):
+        """Record the escalations the follow-up makes, for a manager to decide on."""
+        pending = (
+            self.env["collection.escalation"]
+            .sudo()
+            .search([("case_id", "in", self.ids), ("state", "=", "pending")])
+        )
+        cases = self - pending.case_id
+        if not cases:
+            return
+        self.env["collection.escalation"].sudo().create(
+            [
+                {
+                    "case_id": case.id,
+                    "reason": "followup",
+                    "note": self.env._(
+                        "Escalated by the follow-up: a level alerting the manager, or a broken "
+                        "promise or payment plan."
+                    ),
+                    "manager_ids": case.team_id.manager_id.ids,
+                }
+                for case in cases
+            ]
+        )
 
     def _collections_managers(self):
         """The company's collections managers, for a case without a team manager."""

@@ -10,6 +10,9 @@ ESCALATION_REASONS = [
     ("fraud", "Fraud Suspected"),
     ("other", "Other"),
 ]
+# Escalations the follow-up itself makes (a manager alert level, a broken promise or
+# plan): recorded so that the manager decides on them like on any other.
+AUTOMATIC_REASONS = [("followup", "Follow-Up Rules")]
 ESCALATION_DECISIONS = [
     ("officer", "Back to the Officer"),
     ("hardship", "Hardship Plan"),
@@ -44,7 +47,7 @@ class CollectionEscalation(models.Model):
     )
     company_id = fields.Many2one(related="case_id.company_id", store=True, index=True)
     partner_id = fields.Many2one(related="case_id.partner_id", string="Customer")
-    reason = fields.Selection(ESCALATION_REASONS, required=True)
+    reason = fields.Selection(ESCALATION_REASONS + AUTOMATIC_REASONS, required=True)
     note = fields.Text(required=True, help="Why the officer escalates: what was tried.")
     requested_by_id = fields.Many2one(
         "res.users", required=True, default=lambda self: self.env.user

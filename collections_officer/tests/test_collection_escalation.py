@@ -95,6 +95,18 @@ class TestCollectionEscalation(CollectionsCommon):
         self.assertTrue(self._activities(self.manager, ESCALATION_ACTIVITY))
         self.assertFalse(self._activities(self.officer, ESCALATION_ACTIVITY))
 
+    def test_an_escalation_by_the_follow_up_is_recorded_for_the_manager_to_decide(self):
+        # As the manager alert level and a broken promise write it.
+        self.case.sudo().write({"state": "escalated"})
+        escalation = self.case.pending_escalation_id
+        self.assertEqual(escalation.reason, "followup")
+        self.assertEqual(escalation.manager_ids, self.manager)
+        self.case.sudo().write({"state": "escalated"})
+        self.assertEqual(len(self.case.escalation_ids), 1, "recorded once")
+        self._decide("officer", note="Call them once more.")
+        self.assertEqual(self.case.state, "open")
+        self.assertEqual(escalation.decision, "officer")
+
     def test_one_pending_escalation_per_case_and_none_for_a_closed_case(self):
         self._escalate()
         with self.assertRaisesRegex(UserError, "already awaits"):

@@ -85,6 +85,10 @@ class TestCollectionWriteoff(CollectionsCommon):
 
     def test_partial_writeoff_keeps_the_rest_in_collection(self):
         self.case.sudo().state = "escalated"
+        action = self.case.pending_escalation_id.with_user(self.manager)._decide(
+            "writeoff", "The second invoice's goods were never recoverable."
+        )
+        self.assertEqual(action["res_model"], "collection.writeoff.wizard")
         writeoff = self._write_off(self.second)
         self.assertEqual(writeoff.invoice_ids, self.second)
         self.assertTrue(self._receivable(self.second).reconciled)
