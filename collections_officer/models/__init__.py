@@ -25,3 +25,14 @@ from . import res_partner
 from . import collection_escalation
 from . import collection_writeoff
 from . import collection_case_escalation
+from . import mail_template
+from . import collection_legal
+from . import collection_legal_pack
+from . import collection_case_legal
+from . import res_company_legal
+from . import res_config_settings_legal
+from . import collection_aging_report
+from . import collection_report_xlsx
+from . import collection_kpi
+from . import collection_target
+from . import collection_snapshot

@@ -296,36 +296,6 @@ class CollectionCase(models.Model):
         )
         return self.env["res.users"].browse(managers.ids)
 
-    def _start_legal_action(self, legal_type, note):
-        """Hook: hand the case over to legal action, decided by a manager.
-
-        ``legal_type``: "lawyer" (legal action) or "agency" (a collection agency);
-        ``note``: the manager's reason. The legal module of the desk overrides it to
-        open a ``collection.legal`` record; here the hand-over is the officer's task:
-        a note in the chatter and an activity.
-        """
-        labels = {
-            "lawyer": self.env._("legal action"),
-            "agency": self.env._("a collection agency"),
-        }
-        for case in self.sudo():
-            case.message_post(
-                body=self.env._(
-                    "Handed over to %(what)s: %(note)s", what=labels[legal_type], note=note
-                ),
-                subtype_xmlid="mail.mt_note",
-            )
-            case.activity_schedule(
-                "mail.mail_activity_data_todo",
-                summary=self.env._(
-                    "Prepare the hand-over to %(what)s: %(case)s",
-                    what=labels[legal_type],
-                    case=case.name,
-                ),
-                note=note,
-                user_id=(case.user_id or self.env.user).id,
-            )
-
     def _request_writeoff(self, invoices, reason):
         """A manager writes off the residual of ``invoices`` of this case.
 

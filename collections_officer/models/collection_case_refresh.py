@@ -263,8 +263,8 @@ class CollectionCase(models.Model):
         for case, values in to_update:
             case.write(values | {"refresh_date": now})
         if started:
-            started._message_log_batch(
-                bodies=dict.fromkeys(
+            started._log_notes(
+                dict.fromkeys(
                     started.ids, self.env._("Something is overdue now: follow-up starts.")
                 )
             )
@@ -286,8 +286,8 @@ class CollectionCase(models.Model):
                     }
                     | story.get(case.id, {})
                 )
-            to_close._message_log_batch(
-                bodies={
+            to_close._log_notes(
+                {
                     case.id: self.env._(
                         "Nothing is overdue any more, but an item falls due soon: "
                         "follow-up starts again with the reminders before the due date."
@@ -363,8 +363,8 @@ class CollectionCase(models.Model):
                 ]
             )
             if reopened:
-                reopened._message_log_batch(
-                    bodies={
+                reopened._log_notes(
+                    {
                         case.id: self.env._("Something is overdue again: the case is reopened.")
                         if case.state == "open"
                         else self.env._("An item falls due soon: the case is reopened.")
@@ -372,8 +372,8 @@ class CollectionCase(models.Model):
                     }
                 )
             if created:
-                created._message_log_batch(
-                    bodies={
+                created._log_notes(
+                    {
                         case.id: self.env._("Case opened: the customer has overdue items.")
                         if case.state == "open"
                         else self.env._(

@@ -48,6 +48,14 @@ class ResCompany(models.Model):
         "as journal entries) are followed up, although Odoo marks them 'No Follow-Up'. "
         "Credits are always deducted, whatever their journal.",
     )
+    # Aged receivables report.
+    collection_aging_buckets = fields.Char(
+        string="Aging Buckets (days)",
+        default="30,60,90,120",
+        help="Upper limits of the overdue buckets of the aged receivables, in days, "
+        "comma-separated and increasing: 30,60,90,120 gives not due, 1-30, 31-60, 61-90, "
+        "91-120 and over 120.",
+    )
     collection_case_per_branch = fields.Boolean(
         string="Cases per Branch",
         help="Set on the head office: each branch keeps its own cases. Otherwise a "
@@ -194,6 +202,11 @@ class ResCompany(models.Model):
         "CHECK(collection_plan_missed_limit >= 1)",
         "A plan breaks after at least one missed installment.",
     )
+
+    @api.constrains("collection_aging_buckets")
+    def _check_collection_aging_buckets(self):
+        for company in self:
+            self.env["collection.aging.report"]._parse_buckets(company.collection_aging_buckets)
 
     @api.constrains("collection_contact_hour_start", "collection_contact_hour_end")
     def _check_collection_contact_hours(self):

@@ -22,6 +22,9 @@ class ResConfigSettings(models.TransientModel):
     collection_include_misc_debits = fields.Boolean(
         related="company_id.collection_include_misc_debits", readonly=False
     )
+    collection_aging_buckets = fields.Char(
+        related="company_id.collection_aging_buckets", readonly=False
+    )
     collection_case_per_branch = fields.Boolean(
         related="company_id.collection_case_per_branch", readonly=False
     )

@@ -27,3 +27,9 @@ from . import test_collections_ui
 from . import test_scheduled_work
 from . import test_collection_escalation
 from . import test_collection_writeoff
+from . import test_collection_legal
+from . import test_collection_kpi
+from . import test_collection_target
+from . import test_collection_kpi_ui
+from . import test_collections_ui_walk
+from . import test_collection_aging

@@ -8,3 +8,8 @@ from . import collection_send_wizard
 from . import collection_escalate_wizard
 from . import collection_escalation_decide_wizard
 from . import collection_writeoff_wizard
+from . import collection_aging_wizard
+from . import collection_activity_wizard
+from . import collection_aging_line
+from . import collection_expected_cash
+from . import collection_kpi_card
