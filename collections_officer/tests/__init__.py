@@ -27,6 +27,8 @@ from . import test_collections_ui
 from . import test_scheduled_work
 from . import test_collection_priority
 from . import test_collection_assignment
+from . import test_collection_escalation
+from . import test_collection_writeoff
 from . import test_collection_legal
 from . import test_collection_kpi
 from . import test_collection_target
