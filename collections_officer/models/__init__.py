@@ -27,6 +27,9 @@ from . import collection_my_day
 from . import collection_case_priority
 from . import mail_activity
 from . import res_partner_payment_history
+from . import collection_escalation
+from . import collection_writeoff
+from . import collection_case_escalation
 from . import mail_template
 from . import collection_legal
 from . import collection_legal_pack

@@ -41,7 +41,7 @@ class CollectionCase(models.Model):
     def _get_contact_blockers(self, channel=None, at=None, recipients=None):
         """Why no action of a level may reach these cases now: ``{case_id: reason}``.
 
-        Hold and breathing space stop every action, charges included; the
+        Insolvency or death, hold and breathing space stop every action, charges included; the
         customer's do-not-contact and cease-communication flags stop the actions
         that reach them (``channel`` set). The breathing space is judged on the
         recipient's own day at ``at`` (naive UTC, default now). Used by the
@@ -55,6 +55,10 @@ class CollectionCase(models.Model):
                 blockers[case.id] = self.env._("The customer must not be contacted.")
             elif channel and customer.collection_cease_communication:
                 blockers[case.id] = self.env._("The customer asked that communications cease.")
+            elif case.insolvency_type:
+                # Insolvency or death: the debt is claimed from the practitioner or the
+                # estate, never chased from the customer, and accrues no charges.
+                blockers[case.id] = case._insolvency_blocker()
             elif case.state == "hold":
                 blockers[case.id] = case.hold_reason or self.env._("The case is on hold.")
             elif case.breathing_space_until and case.breathing_space_until >= today_of[case.id]:

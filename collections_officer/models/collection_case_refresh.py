@@ -337,6 +337,7 @@ class CollectionCase(models.Model):
                     "closed_date": False,
                     "collected_amount": 0,
                     "level_reached_id": False,
+                    "close_reason": False,
                 }
 
             for partner_id, case in latest_closed.items():

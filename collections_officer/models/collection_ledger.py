@@ -171,6 +171,38 @@ class CollectionLedger(models.AbstractModel):
         return debt
 
     @api.model
+    def _owed_on(self, cases_by_day):
+        """What each case's customer owed on each debt on a day, for a proof of debt.
+
+        ``{(case id, day): [(line, amount in company currency, amount in the line's
+        currency)]}``: the debts of ``_debt_on`` less what settled them before
+        that day. Partials are read in one query for all the lines.
+        """
+        debt = self._debt_on(cases_by_day)
+        lines = self.env["account.move.line"].union(*debt.values())
+        partials = (
+            self.env["account.partial.reconcile"]
+            .sudo()
+            .search([("debit_move_id", "in", lines.ids)])
+        )
+        owed = {}
+        for (case_id, day), case_lines in debt.items():
+            settled = {}
+            for partial in partials.filtered(lambda p, day=day: p.max_date < day):
+                amounts = settled.setdefault(partial.debit_move_id.id, [0.0, 0.0])
+                amounts[0] += partial.amount
+                amounts[1] += partial.debit_amount_currency
+            owed[(case_id, day)] = [
+                (
+                    line,
+                    line.balance - settled.get(line.id, (0.0, 0.0))[0],
+                    line.amount_currency - settled.get(line.id, (0.0, 0.0))[1],
+                )
+                for line in case_lines
+            ]
+        return owed
+
+    @api.model
     def _commitment_currency(self, company, lines):
         """The currency of a promise or a plan: the one all its lines share, else the company's."""
         return lines.currency_id if len(lines.currency_id) == 1 else company.currency_id

@@ -155,6 +155,27 @@ class ResCompany(models.Model):
         default="open",
         required=True,
     )
+    # Write-offs: a native journal entry on the bad-debt expense account.
+    collection_writeoff_account_id = fields.Many2one(
+        "account.account",
+        string="Bad-Debt Expense Account",
+        check_company=True,
+        domain="[('account_type', 'in', ('expense', 'expense_other'))]",
+        help="The expense account debited when a collections manager writes a debt off.",
+    )
+    collection_writeoff_journal_id = fields.Many2one(
+        "account.journal",
+        string="Write-Off Journal",
+        check_company=True,
+        domain="[('type', '=', 'general')]",
+        help="The miscellaneous journal of the write-off entries.",
+    )
+    collection_writeoff_limit = fields.Monetary(
+        string="Second Manager Above",
+        currency_field="currency_id",
+        help="Write-offs of a larger amount (company currency) need a second collections "
+        "manager's approval before they are posted (0: no limit).",
+    )
 
     # Priority score: the most points each input gives (see collection.case priority).
     collection_priority_amount = fields.Integer(
@@ -220,6 +241,10 @@ class ResCompany(models.Model):
         " AND collection_max_visits >= 0 AND collection_call_quiet_days >= 0"
         " AND collection_bank_stale_days >= 0 AND collection_agreement_quiet_days >= 0)",
         "Contact caps, windows and days cannot be negative.",
+    )
+    _collection_writeoff_limit_positive = models.Constraint(
+        "CHECK(collection_writeoff_limit >= 0)",
+        "The write-off approval limit cannot be negative.",
     )
     _collection_plan_missed_limit_positive = models.Constraint(
         "CHECK(collection_plan_missed_limit >= 1)",

@@ -114,6 +114,18 @@ class ResConfigSettings(models.TransientModel):
     collection_priority_credit_hold = fields.Integer(
         related="company_id.collection_priority_credit_hold", readonly=False
     )
+    # Write-offs.
+    collection_writeoff_account_id = fields.Many2one(
+        related="company_id.collection_writeoff_account_id", readonly=False
+    )
+    collection_writeoff_journal_id = fields.Many2one(
+        related="company_id.collection_writeoff_journal_id", readonly=False
+    )
+    collection_writeoff_limit = fields.Monetary(
+        related="company_id.collection_writeoff_limit",
+        currency_field="currency_id",
+        readonly=False,
+    )
 
     def action_collection_followup_off(self):
         """Back to dry runs: nothing more is sent until a manager goes live again."""

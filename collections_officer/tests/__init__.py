@@ -29,6 +29,8 @@ from . import test_collection_worklist
 from . import test_collection_my_day
 from . import test_collection_priority
 from . import test_collection_assignment
+from . import test_collection_escalation
+from . import test_collection_writeoff
 from . import test_collection_legal
 from . import test_collection_kpi
 from . import test_collection_target

@@ -6,6 +6,9 @@ from . import collection_plan_refuse_wizard
 from . import collection_plan_wizard
 from . import collection_send_wizard
 from . import collection_case_rebalance_wizard
+from . import collection_escalate_wizard
+from . import collection_escalation_decide_wizard
+from . import collection_writeoff_wizard
 from . import collection_aging_wizard
 from . import collection_activity_wizard
 from . import collection_aging_line

@@ -1,0 +1,61 @@
+from odoo import api, fields, models
+
+
+class CollectionWriteoffWizard(models.TransientModel):
+    """A manager writes off the residual of chosen invoices of a case (by default, all)."""
+
+    _name = "collection.writeoff.wizard"
+    _description = "Write Off Debt"
+
+    case_id = fields.Many2one("collection.case", required=True, readonly=True)
+    company_id = fields.Many2one(related="case_id.company_id")
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    available_invoice_ids = fields.Many2many(
+        "account.move", compute="_compute_available_invoice_ids"
+    )
+    invoice_ids = fields.Many2many(
+        "account.move",
+        string="Invoices",
+        required=True,
+        compute="_compute_invoice_ids",
+        store=True,
+        readonly=False,
+        domain="[('id', 'in', available_invoice_ids)]",
+        help="Their whole residual is written off; the case's other invoices stay in collection.",
+    )
+    reason = fields.Text(required=True, help="Logged on the case and kept with the write-off.")
+    writeoff_limit = fields.Monetary(
+        related="company_id.collection_writeoff_limit", string="Second Manager Above"
+    )
+
+    @api.depends("case_id")
+    def _compute_available_invoice_ids(self):
+        for wizard in self:
+            lines = wizard.case_id.sudo().open_line_ids.filtered(
+                lambda line: line.amount_residual > 0
+            )
+            wizard.available_invoice_ids = lines.move_id
+
+    @api.depends("available_invoice_ids")
+    def _compute_invoice_ids(self):
+        for wizard in self:
+            wizard.invoice_ids = wizard.available_invoice_ids
+
+    def action_writeoff(self):
+        self.ensure_one()
+        writeoff = self.case_id._request_writeoff(self.invoice_ids, self.reason)
+        if writeoff.state == "posted":
+            return {"type": "ir.actions.act_window_close"}
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Awaiting a second manager"),
+                "message": self.env._(
+                    "The write-off is above the company's limit: another collections "
+                    "manager approves it."
+                ),
+                "sticky": False,
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
