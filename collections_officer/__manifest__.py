@@ -95,6 +95,9 @@
         "report/collection_proof_of_debt_reports.xml",
         "report/collection_proof_of_debt_templates.xml",
         "views/collection_escalation_menus.xml",
+        "security/collection_my_day_security.xml",
+        "views/collection_case_worklist_views.xml",
+        "views/collection_my_day_views.xml",
     ],
     "demo": [
         "demo/collection_team_demo.xml",

@@ -63,8 +63,9 @@ class CollectionCase(models.Model):
     )
     # Computed, not related: on insert the ORM rounds each monetary value through a
     # related currency by building a new record per value, which dominated opening
-    # thousands of cases at once.
-    currency_id = fields.Many2one("res.currency", compute="_compute_currency_id")
+    # thousands of cases at once. Stored: grouped lists and kanban columns can only
+    # sum monetary amounts whose currency the database can group.
+    currency_id = fields.Many2one("res.currency", compute="_compute_currency_id", store=True)
     user_id = fields.Many2one(
         "res.users",
         string="Officer",
@@ -604,16 +605,17 @@ class CollectionCase(models.Model):
         }
 
     def action_view_open_items(self):
+        """The customer's open invoices and credit notes, as accounting shows them."""
         self.ensure_one()
+        moves = self.open_line_ids.move_id
         return {
             "type": "ir.actions.act_window",
-            "name": self.env._("Open Items of %(partner)s", partner=self.partner_id.name),
-            "res_model": "account.move.line",
+            "name": self.env._("Open Invoices of %(partner)s", partner=self.partner_id.name),
+            "res_model": "account.move",
             "view_mode": "list,form",
-            "domain": self.env["collection.ledger"]._open_items_domain(
-                self.partner_id, self.company_id
-            ),
-            "context": {"search_default_late": 0, "create": False},
+            "views": [(self.env.ref("account.view_out_invoice_tree").id, "list"), (False, "form")],
+            "domain": [("id", "in", moves.ids)],
+            "context": {"create": False},
         }
 
     def action_register_payment(self):

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.tools import format_date
 
 # A second click on "Send Follow-up Now" within these minutes sends nothing.
 MANUAL_SEND_COOLDOWN = 10
@@ -62,7 +63,8 @@ class CollectionCase(models.Model):
                 blockers[case.id] = case.hold_reason or self.env._("The case is on hold.")
             elif case.breathing_space_until and case.breathing_space_until >= today_of[case.id]:
                 blockers[case.id] = self.env._(
-                    "Breathing space until %(date)s.", date=case.breathing_space_until
+                    "Breathing space until %(date)s.",
+                    date=format_date(self.env, case.breathing_space_until),
                 )
         return blockers
 
@@ -113,7 +115,7 @@ class CollectionCase(models.Model):
         for plan in plans._filtered_on_track():
             blockers.setdefault(
                 plan.case_id.id,
-                self.env._("Payment plan %(plan)s on track.", plan=plan.display_name),
+                self.env._("%(plan)s on track.", plan=plan.display_name),
             )
         return blockers
 
@@ -159,7 +161,7 @@ class CollectionCase(models.Model):
                     self.env._(
                         "The customer promised to pay on %(date)s: nothing is sent by hand "
                         "within %(days)s days of an agreement.",
-                        date=promise.start_date,
+                        date=format_date(self.env, promise.start_date),
                         days=days,
                     ),
                 )
@@ -177,7 +179,7 @@ class CollectionCase(models.Model):
                     self.env._(
                         "The customer agreed a payment plan on %(date)s: nothing is sent by "
                         "hand within %(days)s days of an agreement.",
-                        date=plan.activation_date,
+                        date=format_date(self.env, plan.activation_date),
                         days=days,
                     ),
                 )
@@ -324,7 +326,7 @@ class CollectionCase(models.Model):
                     reason = self.env._(
                         "%(level)s is not due before %(date)s (the days between two levels).",
                         level=level.name,
-                        date=not_before,
+                        date=format_date(self.env, not_before),
                     )
                     level = False
             elif case.level_id:

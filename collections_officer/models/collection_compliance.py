@@ -5,6 +5,7 @@ import pytz
 
 from odoo import fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import format_date
 
 # Channels limited to the customer's contact hours: they reach a person at once.
 TIMED_CHANNELS = ("phone", "sms", "visit")
@@ -233,7 +234,9 @@ class CollectionCompliance(models.AbstractModel):
             stale = company.collection_bank_stale_days
             if company in with_banks and stale and (not last or (today - last).days > stale):
                 messages.append(
-                    self.env._("No bank statement since %(date)s.", date=last)
+                    self.env._(
+                        "No bank statement since %(date)s.", date=format_date(self.env, last)
+                    )
                     if last
                     else self.env._("No bank statement imported yet.")
                 )

@@ -2,6 +2,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import format_datetime
 
 from .collection_case_chatter import GUARD_PASSED
 
@@ -91,8 +92,12 @@ class CollectionContact(models.Model):
         channels = dict(self._fields["channel"]._description_selection(self.env))
         outcomes = dict(self._fields["outcome"]._description_selection(self.env))
         for contact in self:
-            parts = [channels.get(contact.channel), outcomes.get(contact.outcome)]
-            contact.display_name = " - ".join(part for part in parts if part)
+            channel, outcome = channels.get(contact.channel), outcomes.get(contact.outcome)
+            contact.display_name = (
+                self.env._("%(channel)s: %(outcome)s", channel=channel, outcome=outcome)
+                if channel and outcome
+                else channel or outcome or ""
+            )
 
     @api.constrains("partner_id", "case_id")
     def _check_partner(self):
@@ -213,7 +218,7 @@ class CollectionContact(models.Model):
                 line += Markup(" %s") % self.env._(
                     "(corrects %(contact)s of %(date)s)",
                     contact=contact.correction_of_id.display_name,
-                    date=contact.correction_of_id.date,
+                    date=format_datetime(self.env, contact.correction_of_id.date),
                 )
             if contact.partner_id:
                 line += Markup(" (%s)") % contact.partner_id.name

@@ -68,6 +68,9 @@ class CollectionFollowup(models.Model):
         index=True,
     )
     done_actions = fields.Char(readonly=True, help="Actions already executed, comma-separated.")
+    done_actions_label = fields.Char(
+        string="Done", compute="_compute_done_actions_label", help="What was already done."
+    )
     defer_until = fields.Datetime(
         readonly=True, help="When the deferred actions may run (next contact window)."
     )
@@ -103,6 +106,22 @@ class CollectionFollowup(models.Model):
         if vals.get("sent_by_id"):
             vals = vals | {"sent_date": fields.Datetime.now()}
         return super().write(vals)
+
+    @api.depends("done_actions")
+    def _compute_done_actions_label(self):
+        labels = {
+            "email": self.env._("E-mail"),
+            "letter": self.env._("Letter"),
+            "sms": self.env._("SMS"),
+            "call": self.env._("Call planned"),
+            "manager": self.env._("Manager alerted"),
+            "charge": self.env._("Charge"),
+            "legal": self.env._("Legal action proposed"),
+            "credit_hold": self.env._("Credit hold"),
+        }
+        for followup in self:
+            done = filter(None, (followup.done_actions or "").split(","))
+            followup.done_actions_label = ", ".join(labels.get(action, action) for action in done)
 
     @api.depends("case_id", "level_id")
     def _compute_display_name(self):

@@ -4,6 +4,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
+from odoo.tools import format_date
 
 # Periods of a month, to turn a monthly disposable income into what one installment
 # of each frequency can take.
@@ -360,9 +361,9 @@ class CollectionPlan(models.Model):
     def _compute_display_name(self):
         for plan in self:
             plan.display_name = self.env._(
-                "Payment plan %(case)s of %(date)s",
+                "Payment plan of %(date)s (%(case)s)",
                 case=plan.case_id.name or "",
-                date=plan.date_start or "",
+                date=format_date(self.env, plan.date_start) if plan.date_start else "",
             )
 
     @api.constrains("amount_total", "installment_ids")
@@ -651,7 +652,7 @@ class CollectionPlan(models.Model):
                     "last one on %(date)s.",
                     count=plan.installment_count,
                     amount=plan.currency_id.format(plan.amount_total),
-                    date=plan.last_date,
+                    date=format_date(self.env, plan.last_date),
                 )
                 for plan in self
             }

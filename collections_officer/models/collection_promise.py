@@ -3,6 +3,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
+from odoo.tools import format_date
 
 from .collection_case_chatter import GUARD_PASSED
 
@@ -208,7 +209,7 @@ class CollectionPromise(models.Model):
                 "%(case)s: %(amount)s by %(date)s",
                 case=promise.case_id.name or "",
                 amount=promise.currency_id.format(promise.amount) if promise.currency_id else "",
-                date=promise.date or "",
+                date=format_date(self.env, promise.date) if promise.date else "",
             )
 
     @api.constrains("date", "start_date")
@@ -219,7 +220,7 @@ class CollectionPromise(models.Model):
                     self.env._(
                         "The promised date %(date)s is in the past: a promise is for a day "
                         "to come.",
-                        date=promise.date,
+                        date=format_date(self.env, promise.date),
                     )
                 )
 

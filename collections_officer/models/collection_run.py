@@ -6,7 +6,7 @@ from psycopg2.extensions import TransactionRollbackError
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
-from odoo.tools import split_every
+from odoo.tools import format_date, split_every
 
 _logger = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ class CollectionRun(models.Model):
     )
     followup_ids = fields.One2many("collection.followup", "run_id", string="Follow-ups")
     preview_count = fields.Integer(string="Previews", compute="_compute_counts")
-    to_review_count = fields.Integer(compute="_compute_counts")
+    to_review_count = fields.Integer(string="To Review", compute="_compute_counts")
     done_count = fields.Integer(string="Sent", compute="_compute_counts")
     pending_count = fields.Integer(string="Deferred", compute="_compute_counts")
     blocked_count = fields.Integer(string="Blocked", compute="_compute_counts")
@@ -68,7 +68,9 @@ class CollectionRun(models.Model):
     def _compute_name(self):
         for run in self:
             run.name = self.env._(
-                "Follow-up of %(date)s (%(company)s)", date=run.date, company=run.company_id.name
+                "Follow-up of %(date)s (%(company)s)",
+                date=format_date(self.env, run.date),
+                company=run.company_id.name,
             )
 
     def _compute_counts(self):

@@ -44,7 +44,7 @@ class TestCollectionContact(CollectionsCommon):
         self.assertEqual(contact.user_id, self.officer)
         self.assertEqual(contact.partner_id, self.contact)
         body = str(self.case.message_ids[0].body)
-        self.assertIn("Phone - Spoke", body)
+        self.assertIn("Phone: Spoke", body)
         self.assertIn("Will check with accounting", body)
 
     def test_an_officer_logs_only_what_a_person_reports(self):

@@ -1,0 +1,151 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+
+# collection.case is split by job on purpose: this part serves the officer's worklist and
+# case form (who to reach and how, what happened last, what comes next).
+class CollectionCase(models.Model):
+    """What the worklist and the case form show beyond the figures."""
+
+    _inherit = "collection.case"  # pylint: disable=consider-merging-classes-inherited
+
+    # Kanban columns follow the workflow, every state shown (empty ones folded).
+    state = fields.Selection(group_expand=True)
+    partner_phone = fields.Char(related="partner_id.phone", string="Phone")
+    partner_email = fields.Char(related="partner_id.email", string="Email")
+    collection_contact_id = fields.Many2one(
+        related="partner_id.collection_contact_id", string="Collections Contact"
+    )
+    partner_credit_hold = fields.Boolean(
+        related="partner_id.collection_credit_hold", string="Credit Hold"
+    )
+    partner_credit_limit = fields.Monetary(
+        string="Credit Limit",
+        compute="_compute_partner_credit_limit",
+        help="The customer's credit limit in this company (0: none set).",
+    )
+    # Stored so that the worklist sorts and filters on them; kept by each contact logged.
+    last_contact_id = fields.Many2one(
+        "collection.contact",
+        compute="_compute_last_contact",
+        store=True,
+        help="The latest contact with the customer that took place (contacts the compliance "
+        "guard blocked are left out).",
+    )
+    last_contact_date = fields.Datetime(
+        string="Last Contact On", compute="_compute_last_contact", store=True
+    )
+    last_contact_channel = fields.Selection(
+        selection=lambda self: self.env["collection.contact"]._fields["channel"].selection,
+        string="Last Contact By",
+        compute="_compute_last_contact",
+        store=True,
+    )
+    last_contact_outcome = fields.Selection(
+        selection=lambda self: self.env["collection.contact"]._fields["outcome"].selection,
+        string="Last Outcome",
+        compute="_compute_last_contact",
+        store=True,
+    )
+    next_level_id = fields.Many2one(
+        "collection.level",
+        compute="_compute_next_level",
+        help="The follow-up level the case reaches next under its policy.",
+    )
+    next_level_date = fields.Date(
+        compute="_compute_next_level",
+        help="From when the next level is due: its delay after the oldest due date, and "
+        "the days between two levels after the current one.",
+    )
+
+    def _compute_partner_credit_limit(self):
+        # The credit limit is an accounting field: an officer sees it without
+        # accounting rights, read-only.
+        for case in self:
+            partner = case.partner_id.sudo().with_company(case.company_id)
+            case.partner_credit_limit = partner.credit_limit if partner else 0.0
+
+    @api.depends("contact_ids.date", "contact_ids.outcome")
+    def _compute_last_contact(self):
+        saved = self.filtered("id")
+        latest = {}
+        if saved.ids:
+            contacts = self.env["collection.contact"]
+            contacts.flush_model(["case_id", "date", "outcome"])
+            rows = self.env.execute_query(
+                SQL(
+                    """
+                    SELECT DISTINCT ON (case_id) case_id, id
+                      FROM collection_contact
+                     WHERE case_id IN %s AND outcome IS DISTINCT FROM 'blocked'
+                  ORDER BY case_id, date DESC, id DESC
+                    """,
+                    tuple(saved.ids),
+                )
+            )
+            latest = dict(rows)
+        contacts = self.env["collection.contact"].sudo().browse(latest.values())
+        by_id = {contact.id: contact for contact in contacts}
+        for case in self:
+            contact = by_id.get(latest.get(case.id), self.env["collection.contact"])
+            case.last_contact_id = contact.id
+            case.last_contact_date = contact.date
+            case.last_contact_channel = contact.channel
+            case.last_contact_outcome = contact.outcome
+
+    def _compute_next_level(self):
+        # The customer's policy is an officer's field: an accountant opening the
+        # case still sees what comes next.
+        steps = self.sudo()._get_next_levels()
+        policies = self.sudo()._get_followup_policies()
+        for case, record in zip(self.sudo(), self, strict=True):
+            level, when = self.env["collection.level"], False
+            reference = case.oldest_due_date or case.next_due_date
+            if case.state != "closed" and reference:
+                if case.id in steps:
+                    level, not_before = steps[case.id]
+                else:
+                    level, not_before = case._get_level_after_current(policies.get(case.id))
+                if level:
+                    when = reference + timedelta(days=level.delay_days)
+                    if not_before:
+                        when = max(when, not_before)
+            record.next_level_id = level.with_env(self.env)
+            record.next_level_date = when
+
+    def _get_level_after_current(self, policy):
+        """The level after the current one not reached yet: ``(level, not_before)``."""
+        self.ensure_one()
+        if not policy:
+            return self.env["collection.level"], False
+        levels = policy._get_levels()
+        if self.oldest_due_date:
+            levels = levels.filtered(lambda level: level.delay_days >= 0)
+        current = self.level_id
+        later = levels.filtered(lambda level: not current or level.delay_days > current.delay_days)
+        level = later[:1]
+        not_before = False
+        if level and current and self.level_date:
+            not_before = self.level_date + timedelta(days=level.delay_days - current.delay_days)
+        return level, not_before
+
+    @api.model
+    def _web_read_group_format(self, groupby, aggregates, groups):
+        result = super()._web_read_group_format(groupby, aggregates, groups)
+        field = self._web_read_group_field_expand(groupby)
+        if field and field.name == "state" and "__count" in aggregates:
+            # Empty states fold into a thin column: the board stays readable at 1440 px.
+            for group in result:
+                group["__fold"] = not group.get("__count")
+        return result
+
+    def copy(self, default=None):  # pylint: disable=method-required-super
+        raise UserError(
+            self.env._(
+                "A collection case cannot be duplicated: there is one per customer and "
+                "company, opened from accounting when something is overdue."
+            )
+        )
