@@ -157,3 +157,16 @@ class TestCollectionWorklist(CollectionsCommon):
         self.assertEqual(len(page), 1)
         for name in ("collection_user_id", "collection_credit_hold", "collection_reliability"):
             self.assertTrue(page[0].xpath(f".//field[@name='{name}']"), name)
+
+    def test_worklist_puts_the_highest_priority_first(self):
+        arch = etree.fromstring(self.Case.get_views([(False, "list")])["views"]["list"]["arch"])
+        order = arch.get("default_order")
+        self.assertTrue(order.startswith("priority_score desc"))
+        self.assertTrue(arch.xpath("//field[@name='next_action_label']"))
+        # The bigger, older debt of the other customer outranks this one, though the
+        # model's own order would list them by due date just the same: make the
+        # younger debt the larger priority to see the list follow the score.
+        self.case.sudo().priority_score = 90
+        self.other_case.sudo().priority_score = 10
+        cases = self.Case.search([("id", "in", (self.case | self.other_case).ids)], order=order)
+        self.assertEqual(cases.ids, [self.case.id, self.other_case.id])
