@@ -163,9 +163,7 @@ class TestCollectionWorklist(CollectionsCommon):
         order = arch.get("default_order")
         self.assertTrue(order.startswith("priority_score desc"))
         self.assertTrue(arch.xpath("//field[@name='next_action_label']"))
-        # The bigger, older debt of the other customer outranks this one, though the
-        # model's own order would list them by due date just the same: make the
-        # younger debt the larger priority to see the list follow the score.
+        # The model's own order puts the older debt first: the score overrides it.
         self.case.sudo().priority_score = 90
         self.other_case.sudo().priority_score = 10
         cases = self.Case.search([("id", "in", (self.case | self.other_case).ids)], order=order)
