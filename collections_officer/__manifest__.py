@@ -2,7 +2,7 @@
     "name": "Collections Officer",
     "summary": "A collections desk in Odoo: overdue customers as collection cases, "
     "worked by officers and supervised by managers.",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/collections-officer/collections_officer",
     "author": "Collections Officer contributors",
@@ -61,6 +61,10 @@
         "data/sms_template_data.xml",
         "data/collection_policy_data.xml",
         "views/collections_officer_menus.xml",
+        "security/collection_dispute_security.xml",
+        "data/collection_dispute_data.xml",
+        "wizards/collection_dispute_resolve_wizard_views.xml",
+        "views/collection_dispute_views.xml",
     ],
     "demo": [
         "demo/collection_team_demo.xml",

@@ -22,3 +22,5 @@ from . import collection_team
 from . import res_company
 from . import res_config_settings
 from . import res_partner
+from . import collection_dispute
+from . import collection_case_dispute

@@ -25,3 +25,4 @@ from . import test_collection_promise_limits
 from . import test_collection_security
 from . import test_collections_ui
 from . import test_scheduled_work
+from . import test_collection_dispute

@@ -5,3 +5,4 @@ from . import collection_partner_flag_wizard
 from . import collection_plan_refuse_wizard
 from . import collection_plan_wizard
 from . import collection_send_wizard
+from . import collection_dispute_resolve_wizard
