@@ -26,3 +26,4 @@ from . import test_collection_security
 from . import test_collections_ui
 from . import test_scheduled_work
 from . import test_collection_dispute
+from . import test_collection_dispute_ui
