@@ -118,6 +118,61 @@ class TestCollectionDispute(CollectionsCommon):
             "only the invoice due 10 days ago is chased now",
         )
 
+    def test_a_dispute_in_the_invoice_currency(self):
+        eur = self.setup_other_currency("EUR", rates=[("2000-01-01", 2.0)])
+        foreign = self._post_invoice(1000, due_days_ago=20, currency_id=eur.id)
+        self._refresh()
+        self.assertEqual(self.case.overdue_amount, 2000, "1000 EUR are 500 in company currency")
+        with self.assertRaises(ValidationError) as refused:
+            self._dispute(foreign, 1000.01)
+        self.assertIn("1,000.00", str(refused.exception))
+        self._dispute(foreign, 400)
+        self.assertEqual((self.case.overdue_amount, self.case.disputed_amount), (1800, 200))
+
+    def test_an_installment_is_disputed_oldest_first(self):
+        """Of an invoice in installments, the dispute takes the oldest installment first:
+        the next one still ages the case."""
+        term = self.env["account.payment.term"].create(
+            {
+                "name": "Half now, half in 30 days",
+                "line_ids": [
+                    Command.create({"value": "percent", "value_amount": 50, "nb_days": 0}),
+                    Command.create({"value": "percent", "value_amount": 50, "nb_days": 30}),
+                ],
+            }
+        )
+        split = self._create_invoice_one_line(
+            price_unit=800,
+            tax_ids=self.env["account.tax"],
+            partner_id=self.other_customer,
+            invoice_date=days_ago(70),
+            invoice_payment_term_id=term.id,
+            post=True,
+        )
+        self._refresh()
+        case = self._case(partner=self.other_customer)
+        self.assertEqual((case.overdue_amount, case.oldest_due_date), (800, days_ago(70)))
+        self.Dispute.create({"case_id": case.id, "move_id": split.id, "amount": 400})
+        self.assertRecordValues(
+            case,
+            [{"overdue_amount": 400, "disputed_amount": 400, "oldest_due_date": days_ago(40)}],
+        )
+
+    def test_the_dispute_button_of_an_invoice(self):
+        action = self.old.with_user(self.officer).action_collection_dispute()
+        self.assertEqual(action["res_model"], "collection.dispute")
+        self.assertEqual(
+            action["context"],
+            {
+                "default_case_id": self.case.id,
+                "default_move_id": self.old.id,
+                "default_amount": 1000,
+            },
+        )
+        not_chased = self._post_invoice(100, due_days_ago=5, partner=self.other_customer)
+        with self.assertRaisesRegex(UserError, "no open collection case"):
+            not_chased.with_user(self.officer).action_collection_dispute()
+
     def test_a_case_whose_only_debt_is_disputed_stays_open(self):
         self._dispute(self.old, 1000)
         self._dispute(self.recent, 500)
