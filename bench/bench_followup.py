@@ -14,10 +14,14 @@ Usage: see bench/README.md.
 """
 
 import contextlib
+import cProfile
+import io
 import os
 import pathlib
+import pstats
 import subprocess
 import sys
+import threading
 import time
 import zipfile
 
@@ -38,6 +42,16 @@ def parse_args():
     )
     parser.add_argument(
         "--statement-batch", type=int, help="statements per wkhtmltopdf call (default: the code's)"
+    )
+    parser.add_argument(
+        "--statement-workers",
+        type=int,
+        help="wkhtmltopdf processes running at once (default: the code's)",
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="DIR",
+        help="with --daily: cProfile each step into DIR/<step>.prof, print the top functions",
     )
     args = book.book_args(parser)
     if args.oca:
@@ -96,36 +110,60 @@ def install(args, database, module):
 
 @contextlib.contextmanager
 def pdf_clock():
-    """Seconds spent inside wkhtmltopdf, and how many times it ran."""
+    """Seconds spent inside wkhtmltopdf processes (summed: they may run side by side),
+    and how many ran."""
     from odoo.addons.base.models import ir_actions_report
 
     spent = {"seconds": 0.0, "calls": 0}
-    original = ir_actions_report.IrActionsReport._run_wkhtmltopdf
+    lock = threading.Lock()
+    original = ir_actions_report._run_wkhtmltopdf
 
-    def timed(self, *args, **kwargs):
+    def timed(*args, **kwargs):
         start = time.perf_counter()
         try:
-            return original(self, *args, **kwargs)
+            return original(*args, **kwargs)
         finally:
-            spent["seconds"] += time.perf_counter() - start
-            spent["calls"] += 1
+            with lock:
+                spent["seconds"] += time.perf_counter() - start
+                spent["calls"] += 1
 
-    ir_actions_report.IrActionsReport._run_wkhtmltopdf = timed
+    ir_actions_report._run_wkhtmltopdf = timed
     try:
         yield spent
     finally:
-        ir_actions_report.IrActionsReport._run_wkhtmltopdf = original
+        ir_actions_report._run_wkhtmltopdf = original
 
 
 @contextlib.contextmanager
-def measured(cr, label, rows):
+def measured(cr, label, rows, profile=None):
     tally = book.QueryTally()
+    profiler = cProfile.Profile() if profile else None
     with tally.hooked():
         queries, start = cr.sql_log_count, time.perf_counter()
+        cpu = time.process_time()
+        if profiler:
+            profiler.enable()
         yield
+        if profiler:
+            profiler.disable()
         seconds, queries = time.perf_counter() - start, cr.sql_log_count - queries
+        cpu = time.process_time() - cpu
     rows.append((label, seconds, queries))
-    book.say(f"  {label:<40} {seconds:8.2f} s {queries:8d} queries; top: {tally.top(40)}")
+    book.say(
+        f"  {label:<40} {seconds:8.2f} s ({cpu:.2f} s CPU in this process) {queries:8d} queries;"
+        f" top: {tally.top(40)}"
+    )
+    if profiler:
+        directory = pathlib.Path(profile)
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / f"{label.replace(' ', '_').replace(':', '')}.prof"
+        profiler.dump_stats(path)
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(30)
+        book.say(f"  profile written to {path}; top functions (cumulative):")
+        book.say(
+            "\n".join("    " + line for line in out.getvalue().splitlines()[6:44] if line.strip())
+        )
 
 
 def count(env, table, where="TRUE"):
@@ -187,7 +225,7 @@ def time_ours(odoo, registry, rows):
         cr.rollback()
 
 
-def time_daily(odoo, registry, rows):
+def time_daily(odoo, registry, rows, profile=None):
     """The whole daily job as the scheduler runs it: refresh, then the follow-up run
     (every statement rendered, every e-mail queued). From a book with no case yet: the
     refresh opens them all and each gets its first level, the heaviest day."""
@@ -203,10 +241,10 @@ def time_daily(odoo, registry, rows):
         cr.commit()
         book.say(f"policy {company.collection_policy_id.name}; the first day's job:")
         with pdf_clock() as pdf:
-            with measured(cr, "daily job: refresh", rows):
+            with measured(cr, "daily job: refresh", rows, profile):
                 env["collection.case"]._cron_refresh_cases()
                 env.flush_all()
-            with measured(cr, "daily job: follow-up run", rows):
+            with measured(cr, "daily job: follow-up run", rows, profile):
                 env["collection.run"]._cron_run_followup()
                 env.flush_all()
         cases = count(env, "collection_case", "state != 'closed'")
@@ -215,7 +253,7 @@ def time_daily(odoo, registry, rows):
         rows.append(("daily job: total", seconds, queries))
         book.say(
             f"  total {seconds:.2f} s, {queries / max(cases, 1):.1f} queries per case; "
-            f"wkhtmltopdf {pdf['seconds']:.2f} s in {pdf['calls']} calls; "
+            f"wkhtmltopdf {pdf['seconds']:.2f} s (summed) in {pdf['calls']} processes; "
             f"e-mails queued {count(env, 'mail_mail')}"
         )
         cr.rollback()
@@ -270,10 +308,12 @@ def main():
     if fresh:
         book.build_book(odoo, Registry(args.database), args)
     rows = []
-    if args.statement_batch:
-        from odoo.addons.collections_officer.models import collection_followup
+    from odoo.addons.collections_officer.report import collection_statement_report
 
-        collection_followup.STATEMENT_BATCH = args.statement_batch
+    if args.statement_batch:
+        collection_statement_report.STATEMENT_BATCH = args.statement_batch
+    if args.statement_workers:
+        collection_statement_report.STATEMENT_WORKERS = args.statement_workers
     targets = [(f"{args.database}_followup", time_daily if args.daily else time_ours)]
     if args.oca:
         targets.append((f"{args.database}_oca", time_oca))
@@ -284,7 +324,10 @@ def main():
         try:
             if timer is time_oca:
                 install(args, database, "account_credit_control")
-            timer(odoo, Registry(database), rows)
+            if timer is time_daily:
+                timer(odoo, Registry(database), rows, args.profile)
+            else:
+                timer(odoo, Registry(database), rows)
         finally:
             book.drop_database(odoo, database)
     book.say("")

@@ -24,3 +24,17 @@ from . import res_config_settings
 from . import res_partner
 from . import collection_dispute
 from . import collection_case_dispute
+from . import collection_case_priority
+from . import mail_activity
+from . import res_partner_payment_history
+from . import mail_template
+from . import collection_legal
+from . import collection_legal_pack
+from . import collection_case_legal
+from . import res_company_legal
+from . import res_config_settings_legal
+from . import collection_aging_report
+from . import collection_report_xlsx
+from . import collection_kpi
+from . import collection_target
+from . import collection_snapshot

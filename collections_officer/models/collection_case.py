@@ -82,6 +82,7 @@ class CollectionCase(models.Model):
             ("promised", "Promised"),
             ("plan", "Payment Plan"),
             ("escalated", "Escalated"),
+            ("legal", "Legal Action"),
             ("hold", "On Hold"),
             ("closed", "Closed"),
         ],
@@ -93,7 +94,9 @@ class CollectionCase(models.Model):
         help="Due Soon: nothing overdue yet, but a reminder before the due date is due. "
         "Open: in follow-up. Promised / Payment Plan: the customer committed to pay, "
         "follow-up waits while it is kept. Escalated: a manager was alerted. On Hold: no "
-        "automated action (dispute, manual hold). Closed: nothing overdue.",
+        "automated action (dispute, manual hold). Legal Action: a letter before action, an "
+        "agency, a lawyer or a court has the debt; no automated follow-up, payments still "
+        "count. Closed: nothing overdue.",
     )
     hold_reason = fields.Char(tracking=True)
     breathing_space_from = fields.Date(
@@ -635,3 +638,25 @@ class CollectionCase(models.Model):
                 "dont_redirect_to_payments": True,
             },
         }
+
+    # --------------------------------------------------------------- helpers
+
+    def _get_approvers(self):
+        """Who approves what the current user asks on this case.
+
+        The team's manager, else the company's collections managers; never the
+        one asking.
+        """
+        self.ensure_one()
+        manager = self.team_id.manager_id
+        if manager and manager != self.env.user:
+            return manager
+        group = self.env.ref("collections_officer.group_collections_manager").sudo()
+        return (
+            group.user_ids.filtered(
+                lambda user: (
+                    not user.share and self.company_id in user.company_ids and user != self.env.user
+                )
+            )
+            or manager
+        )

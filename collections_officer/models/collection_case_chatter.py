@@ -1,7 +1,10 @@
+from collections import defaultdict
+
 from markupsafe import Markup
 
 from odoo import models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 # Put in the context by code that ran the compliance guard itself before posting (the
 # follow-up run). An object, not a flag: a client's context (JSON) cannot carry it.
@@ -76,3 +79,48 @@ class CollectionCase(models.Model):
             # A public message also reaches the followers.
             partners |= self.sudo().message_partner_ids
         return partners.filtered(lambda p: not any(not user.share for user in p.user_ids))
+
+    def _log_notes(self, bodies):
+        """Log an internal note on many cases at once: ``bodies`` is ``{case_id: body}``.
+
+        Odoo's ``_message_log_batch`` builds every message through the ORM: a third
+        of the first refresh when 2,000 cases open at once. Here one note per
+        distinct body goes through ``_message_log_batch`` and the database copies
+        it, every column but the case, to the other cases with the same body in one
+        INSERT: the same notes (author, subtype, date, ...). Notes only: no
+        recipients, no attachments, no notification.
+        """
+        if not bodies:
+            return
+        case_ids_by_body = defaultdict(list)
+        for case_id, body in bodies.items():
+            case_ids_by_body[body].append(case_id)
+        firsts = {case_ids[0]: body for body, case_ids in case_ids_by_body.items()}
+        notes = self.browse(list(firsts))._message_log_batch(bodies=firsts)
+        note_ids = {note.res_id: note.id for note in notes}
+        copies = [
+            (note_ids[case_ids[0]], case_id)
+            for case_ids in case_ids_by_body.values()
+            for case_id in case_ids[1:]
+        ]
+        if not copies:
+            return
+        messages = self.env["mail.message"]
+        columns = SQL(", ").join(
+            SQL.identifier(name)
+            for name, field in messages._fields.items()
+            if field.store and field.column_type and name not in ("id", "res_id")
+        )
+        messages.flush_model()
+        self.env.execute_query(
+            SQL(
+                """INSERT INTO mail_message (res_id, %(columns)s)
+                   SELECT copy.case_id, %(columns)s
+                     FROM unnest(%(note_ids)s::int[], %(case_ids)s::int[]) AS copy(note_id, case_id)
+                     JOIN mail_message ON mail_message.id = copy.note_id""",
+                columns=columns,
+                note_ids=[note_id for note_id, _case_id in copies],
+                case_ids=[case_id for _note_id, case_id in copies],
+            )
+        )
+        self.browse([case_id for _note_id, case_id in copies]).invalidate_recordset(["message_ids"])

@@ -74,6 +74,20 @@ class CollectionCase(models.Model):
             for case in self
         }
 
+    def _get_legal_blockers(self):
+        """Cases a legal action took out of follow-up: ``{case_id: reason}``.
+
+        The lawyer, the agency or the court speaks to the customer now; the
+        follow-up levels would contradict them.
+        """
+        return {
+            case.id: self.env._(
+                "The case is in legal action: no automated follow-up until it is settled or closed."
+            )
+            for case in self
+            if case.state == "legal"
+        }
+
     def _get_commitment_blockers(self, today=None):
         """Cases whose customer keeps their word: ``{case_id: reason}``.
 
@@ -103,11 +117,13 @@ class CollectionCase(models.Model):
         """Why automated follow-up must wait, per case: ``{case_id: reason}``.
 
         The one place that knows every reason to leave a case alone (closed,
-        hold, breathing space, kept promises and plans); batched over ``self``.
+        legal action, hold, breathing space, kept promises and plans); batched
+        over ``self``.
         """
         blockers = {
             case.id: self.env._("The case is closed.") for case in self if case.state == "closed"
         }
+        blockers.update((self - self.browse(blockers))._get_legal_blockers())
         blockers.update((self - self.browse(blockers))._get_contact_blockers())
         blockers.update((self - self.browse(blockers))._get_commitment_blockers())
         return blockers
@@ -275,6 +291,7 @@ class CollectionCase(models.Model):
             # Breathing space and do-not-contact are the compliance guard's to judge
             # and log, channel by channel.
             holds = live._get_commitment_blockers(today)
+            holds.update(live._get_legal_blockers())
             holds.update(
                 (case.id, case.hold_reason or self.env._("The case is on hold."))
                 for case in live

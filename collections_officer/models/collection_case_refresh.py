@@ -38,6 +38,9 @@ class CollectionCase(models.Model):
                 later = sum(len(model._refresh_work(other)[0]) for other in companies[index + 1 :])
                 self.env["ir.cron"]._commit_progress(remaining=left + later)
                 return
+        # Every active case again, not only those the refresh touched: the days overdue,
+        # the days since the last contact and the share of the book move every day.
+        self._update_priority_all(companies)
 
     # ---------------------------------------------------------------- refresh
 
@@ -72,6 +75,7 @@ class CollectionCase(models.Model):
                 _logger.info("Collection refresh of %s skipped: already running.", company.name)
                 continue
             done |= self._refresh_company(company, partners, batch_size, commit)[0]
+        done._update_priority()
         return done
 
     @api.model
@@ -270,8 +274,8 @@ class CollectionCase(models.Model):
         for case, values in to_update:
             case.write(values | {"refresh_date": now})
         if started:
-            started._message_log_batch(
-                bodies=dict.fromkeys(
+            started._log_notes(
+                dict.fromkeys(
                     started.ids, self.env._("Something is overdue now: follow-up starts.")
                 )
             )
@@ -293,8 +297,8 @@ class CollectionCase(models.Model):
                     }
                     | story.get(case.id, {})
                 )
-            to_close._message_log_batch(
-                bodies={
+            to_close._log_notes(
+                {
                     case.id: self.env._(
                         "Nothing is overdue any more, but an item falls due soon: "
                         "follow-up starts again with the reminders before the due date."
@@ -369,8 +373,8 @@ class CollectionCase(models.Model):
                 ]
             )
             if reopened:
-                reopened._message_log_batch(
-                    bodies={
+                reopened._log_notes(
+                    {
                         case.id: self.env._("Something is overdue again: the case is reopened.")
                         if case.state == "open"
                         else self.env._("An item falls due soon: the case is reopened.")
@@ -378,8 +382,8 @@ class CollectionCase(models.Model):
                     }
                 )
             if created:
-                created._message_log_batch(
-                    bodies={
+                created._log_notes(
+                    {
                         case.id: self.env._("Case opened: the customer has overdue items.")
                         if case.state == "open"
                         else self.env._(

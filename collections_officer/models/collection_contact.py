@@ -54,6 +54,11 @@ class CollectionContact(models.Model):
         ]
     )
     note = fields.Html()
+    callback_date = fields.Date(
+        string="Call Back On",
+        help="The day agreed with the customer (or set by the officer) to contact them "
+        "again: the case's next action.",
+    )
     user_id = fields.Many2one("res.users", string="Officer", default=lambda self: self.env.user)
     level_id = fields.Many2one("collection.level", string="Follow-up Level", index=True)
     blocked_reason = fields.Char(help="Why the compliance guard stopped this contact.")

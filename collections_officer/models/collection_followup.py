@@ -6,7 +6,6 @@ from psycopg2.extensions import TransactionRollbackError
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import split_every
 
 from .collection_case_chatter import GUARD_PASSED
 
@@ -14,10 +13,6 @@ _logger = logging.getLogger(__name__)
 
 # Actions that reach the customer, and the compliance channel each one uses.
 ACTION_CHANNEL = {"email": "email", "letter": "letter", "sms": "sms", "call": "phone"}
-# Statements rendered per wkhtmltopdf call: the run's whole batch, as each call costs
-# seconds of start-up (205 statements: 13 s in 3 calls, 9 s in 2). Only a wkhtmltopdf
-# built on patched Qt takes several documents per call; Debian's renders one per call.
-STATEMENT_BATCH = 200
 
 
 class CollectionFollowup(models.Model):
@@ -190,7 +185,7 @@ class CollectionFollowup(models.Model):
                     bodies[case_id] + Markup("<br/>") + body if case_id in bodies else body
                 )
         if bodies:
-            self.case_id.browse(list(bodies))._message_log_batch(bodies=bodies)
+            self.case_id.browse(list(bodies))._log_notes(bodies)
 
     def action_print_letters(self):
         """One PDF with the letter of every selected follow-up, each with its own level."""
@@ -302,11 +297,14 @@ class CollectionFollowup(models.Model):
         )
         today = fields.Date.context_today(self)
         commitments = {} if override else cases._get_commitment_blockers(today)
+        legal = {} if override else cases._get_legal_blockers()
         reasons = {}
         for followup in self:
             case, level = followup.case_id, followup.level_id
             if case.state == "closed" or followup.cycle != case.followup_cycle:
                 reasons[followup] = self.env._("The case was closed: nothing is overdue any more.")
+            elif case.id in legal:
+                reasons[followup] = legal[case.id]
             elif case.state == "hold" and not override:
                 reasons[followup] = case.hold_reason or self.env._("The case is on hold.")
             elif case.id in commitments:
@@ -469,7 +467,8 @@ class CollectionFollowup(models.Model):
         recipients = (
             self.env.context.get("collection_recipients") or cases._get_followup_recipients()
         )
-        statements = self._statement_attachments()
+        # The statements print in the background while the e-mails are prepared.
+        attach_statements = self._statement_attachments()
         invoice_pdfs = self.env[
             "report.collections_officer.report_collection_statement"
         ]._invoice_pdf_attachments(self.filtered("level_id.attach_invoices").case_id)
@@ -485,7 +484,9 @@ class CollectionFollowup(models.Model):
             )
         ).items():
             # The text says what is attached only when it is.
+            # The body compiled once for the batch, not once per case.
             rendered = template.with_context(
+                collection_render_batch=True,
                 collection_statement_attached=with_statement,
                 collection_invoices_attached=with_invoices,
             )._generate_template(
@@ -512,9 +513,9 @@ class CollectionFollowup(models.Model):
                         "%(partner)s has no e-mail address.", partner=recipient.display_name
                     )
                     continue
-                attachments = statements.get(case.id, self.env["ir.attachment"])
+                attachments = self.env["ir.attachment"]
                 if followup.level_id.attach_invoices:
-                    attachments |= invoice_pdfs[case.id]
+                    attachments = invoice_pdfs[case.id]
                 values = rendered[case.id]
                 cc = ",".join(followup.policy_id._get_cc_emails()) or False
                 mail_values.append(
@@ -535,7 +536,7 @@ class CollectionFollowup(models.Model):
                         "recipient_ids": [Command.link(recipient.id)],
                         "outgoing_email_to": cc,
                         "email_to": cc,
-                        "attachment_ids": [Command.set(attachments.ids)],
+                        "attachment_ids": attachments,
                         "record_alias_domain_id": alias_domains[case.id].id,
                         "record_company_id": companies[case.id].id,
                         "headers": repr(case._notify_by_email_get_headers()),
@@ -545,6 +546,10 @@ class CollectionFollowup(models.Model):
                     }
                 )
                 sent |= followup
+        statements = attach_statements()
+        for values in mail_values:
+            attachments = statements.get(values["res_id"], values["attachment_ids"].browse())
+            values["attachment_ids"] = [Command.set((attachments | values["attachment_ids"]).ids)]
         # One bad e-mail fails alone: _run_action tries the follow-ups one by one when
         # the batch fails, so the common path pays no savepoint.
         mails = self.env["mail.mail"].sudo().create(mail_values)
@@ -560,7 +565,9 @@ class CollectionFollowup(models.Model):
         return results
 
     def _statement_attachments(self):
-        """The customer statements of these follow-ups' cases, as attachments of the cases.
+        """Start printing the customer statements of these follow-ups' cases; returns a
+        function that waits for them and stores them as attachments of the cases:
+        ``{case_id: attachment}``. The caller prepares its e-mails meanwhile.
 
         Only for the cases whose e-mail can go out: a statement nobody receives
         is neither rendered nor stored. The ones sent stay with their message,
@@ -573,24 +580,30 @@ class CollectionFollowup(models.Model):
             lambda f: f.level_id.attach_statement and recipients[f.case_id.id]["email"].email
         ).case_id
         if not wanted:
-            return {}
-        pdfs = {}
-        report = self.env["report.collections_officer.report_collection_statement"]
-        for batch in split_every(STATEMENT_BATCH, wanted.ids, wanted.browse):
-            pdfs.update(report._render_statements(batch))
-        attachments = self.env["ir.attachment"].create(
-            [
-                {
-                    "name": self.env._("Statement %(case)s.pdf", case=case.name).replace("/", "-"),
-                    "raw": pdfs[case.id],
-                    "res_model": "collection.case",
-                    "res_id": case.id,
-                    "mimetype": "application/pdf",
-                }
-                for case in wanted
-            ]
-        )
-        return {attachment.res_id: attachment for attachment in attachments}
+            return dict
+        printing = self.env[
+            "report.collections_officer.report_collection_statement"
+        ]._start_statements(wanted)
+
+        def attach():
+            pdfs = printing()
+            attachments = self.env["ir.attachment"].create(
+                [
+                    {
+                        "name": self.env._("Statement %(case)s.pdf", case=case.name).replace(
+                            "/", "-"
+                        ),
+                        "raw": pdfs[case.id],
+                        "res_model": "collection.case",
+                        "res_id": case.id,
+                        "mimetype": "application/pdf",
+                    }
+                    for case in wanted
+                ]
+            )
+            return {attachment.res_id: attachment for attachment in attachments}
+
+        return attach
 
     def _action_letter(self):
         self.write({"letter_to_print": True, "letter_printed": False})

@@ -733,3 +733,94 @@ class CollectionLedger(models.AbstractModel):
                     float(to_convert), foreign, company, day, round=False
                 )
         return received
+
+    # --------------------------------------------------------- payment history
+
+    @api.model
+    def _fetch_payment_history(self, companies, partners=None):
+        """How each customer paid their invoices, in one query.
+
+        Returns ``{(commercial partner id, company id of the case): values}`` with
+        ``paid_count`` (invoices fully paid), ``late_count`` (paid after their due
+        date), ``avg_days_late`` and ``median_days_late``. An invoice counts when its
+        receivable item is reconciled: its payment date is the last reconciliation
+        date (the later of the invoice and the payment or credit note), its delay
+        that date less its due date, 0 when paid on time or early.
+        """
+        scope = self._company_scope(companies)
+        if not scope:
+            return {}
+        self.env["account.move.line"].flush_model(
+            [
+                "account_id",
+                "partner_id",
+                "company_id",
+                "parent_state",
+                "reconciled",
+                "balance",
+                "date_maturity",
+                "date",
+                "move_id",
+            ]
+        )
+        self.env["account.move"].flush_model(["move_type"])
+        self.env["account.partial.reconcile"].flush_model(["debit_move_id", "max_date"])
+        self.env["account.account"].flush_model(["account_type"])
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
+        company_values = SQL(", ").join(
+            SQL("(%s, %s)", line_company_id, case_company_id)
+            for line_company_id, case_company_id in scope.items()
+        )
+        partner_filter = (
+            SQL("AND p.commercial_partner_id = ANY(%s)", partners.ids)
+            if partners is not None
+            else SQL()
+        )
+        rows = self.env.execute_query(
+            SQL(
+                """
+                WITH paid AS (
+                    SELECT aml.partner_id,
+                           aml.company_id,
+                           GREATEST(
+                               MAX(pr.max_date) - COALESCE(aml.date_maturity, aml.date), 0
+                           ) AS late
+                      FROM account_move_line aml
+                      JOIN account_account a ON a.id = aml.account_id
+                      JOIN account_move m ON m.id = aml.move_id
+                      JOIN account_partial_reconcile pr ON pr.debit_move_id = aml.id
+                     WHERE a.account_type = 'asset_receivable'
+                       AND aml.parent_state = 'posted'
+                       AND aml.reconciled
+                       AND aml.balance > 0
+                       AND m.move_type IN ('out_invoice', 'out_receipt')
+                       AND aml.company_id = ANY(%(companies)s)
+                  GROUP BY aml.id
+                )
+                SELECT p.commercial_partner_id,
+                       cm.case_company_id,
+                       COUNT(*),
+                       COUNT(*) FILTER (WHERE paid.late > 0),
+                       AVG(paid.late),
+                       PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY paid.late)
+                  FROM paid
+                  JOIN (VALUES %(company_values)s) AS cm(company_id, case_company_id)
+                    ON cm.company_id = paid.company_id
+                  JOIN res_partner p ON p.id = paid.partner_id
+                 WHERE TRUE %(partner_filter)s
+              GROUP BY p.commercial_partner_id, cm.case_company_id
+                """,
+                companies=list(scope),
+                company_values=company_values,
+                partner_filter=partner_filter,
+            )
+        )
+        return {
+            (partner_id, company_id): {
+                "paid_count": count,
+                "late_count": late_count,
+                "avg_days_late": float(average or 0),
+                "median_days_late": round(float(median or 0)),
+            }
+            for partner_id, company_id, count, late_count, average, median in rows
+        }

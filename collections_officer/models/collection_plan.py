@@ -571,20 +571,8 @@ class CollectionPlan(models.Model):
             )
 
     def _approvers(self):
-        """Who is asked to approve: the team's manager, else the company's collections managers."""
         self.ensure_one()
-        manager = self.case_id.team_id.manager_id
-        if manager and manager != self.env.user:
-            return manager
-        group = self.env.ref("collections_officer.group_collections_manager").sudo()
-        return (
-            group.user_ids.filtered(
-                lambda user: (
-                    not user.share and self.company_id in user.company_ids and user != self.env.user
-                )
-            )
-            or manager
-        )
+        return self.case_id._get_approvers()
 
     def action_propose(self):
         """Send the schedule to the customer (email with the PDF, queued)."""

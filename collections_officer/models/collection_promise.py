@@ -9,6 +9,7 @@ from .collection_case_chatter import GUARD_PASSED
 # What was promised: fixed once recorded.
 PROMISED_FIELDS = ("case_id", "amount", "date", "start_date")
 # Written by action_approve only.
+APPROVAL_ACTIVITY = "collections_officer.mail_activity_type_promise_approval"
 APPROVAL_FIELDS = ("needs_approval", "approval_reason", "approved_by_id", "approval_date")
 
 
@@ -247,6 +248,22 @@ class CollectionPromise(models.Model):
                     case=closed[0].name,
                 )
             )
+        # The plan's installments already say what is due when: a promise on top would
+        # count the same payments twice.
+        planned = (
+            self.env["collection.plan"]
+            .sudo()
+            .search([("case_id", "in", cases.ids), ("state", "=", "active")], limit=1)
+        )
+        if planned:
+            raise UserError(
+                self.env._(
+                    "Case %(case)s follows the payment plan %(plan)s: its installments are the "
+                    "customer's promises. Cancel the plan first to take a promise instead.",
+                    case=planned.case_id.name,
+                    plan=planned.display_name,
+                )
+            )
         # A new promise replaces the open one of the case: the customer gave a new word.
         previous = self.search([("case_id", "in", cases.ids), ("state", "=", "open")])
         promises = super().create(vals_list)
@@ -272,6 +289,7 @@ class CollectionPromise(models.Model):
         if to_approve:
             # The promise it replaced may have held the case: it is back in follow-up.
             self._release_cases(to_approve.case_id, broken=False)
+            to_approve._request_approval()
         promises.case_id._message_log_batch(
             bodies={
                 promise.case_id.id: (
@@ -311,7 +329,14 @@ class CollectionPromise(models.Model):
                         fields=", ".join(self._fields[name].string for name in frozen),
                     )
                 )
-        return super().write(vals)
+        waiting = self.filtered(
+            lambda p: p.state == "open" and p.needs_approval and not p.approved_by_id
+        )
+        result = super().write(vals)
+        if vals.get("state", "open") != "open" and waiting:
+            # Nothing left to approve once the promise is judged, cancelled or replaced.
+            waiting.case_id.sudo().activity_unlink([APPROVAL_ACTIVITY])
+        return result
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_cancelled(self):
@@ -389,6 +414,28 @@ class CollectionPromise(models.Model):
 
     def _approve(self):
         self.sudo().write({"approved_by_id": self.env.uid, "approval_date": fields.Datetime.now()})
+        self.case_id.sudo().activity_feedback(
+            [APPROVAL_ACTIVITY],
+            feedback=self.env._("Approved by %(user)s.", user=self.env.user.name),
+        )
+
+    def _request_approval(self):
+        """Give the team manager (else the collections managers) the approval to do."""
+        for promise in self:
+            case = promise.case_id
+            for approver in case._get_approvers():
+                case.sudo().activity_schedule(
+                    APPROVAL_ACTIVITY,
+                    summary=self.env._("Approve the promise to pay"),
+                    note=self.env._(
+                        "%(officer)s recorded %(promise)s beyond the company's limits "
+                        "(%(reason)s): approve it to let follow-up wait for it.",
+                        officer=self.env.user.name,
+                        promise=promise.display_name,
+                        reason=promise.approval_reason,
+                    ),
+                    user_id=approver.id,
+                )
 
     # ------------------------------------------------------------ scheduled
 

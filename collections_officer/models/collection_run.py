@@ -171,7 +171,9 @@ class CollectionRun(models.Model):
 
     @api.model
     def _candidates_domain(self, company):
-        return Domain("company_id", "=", company.id) & Domain("state", "not in", ("closed", "hold"))
+        return Domain("company_id", "=", company.id) & Domain(
+            "state", "not in", ("closed", "hold", "legal")
+        )
 
     @api.model
     def _cron_send_deferred(self, batch_size=200):

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class CollectionTeam(models.Model):
@@ -27,6 +27,26 @@ class CollectionTeam(models.Model):
         check_company=True,
     )
     case_ids = fields.One2many("collection.case", "team_id", string="Cases")
+    assignment_rule = fields.Selection(
+        [
+            ("manual", "By Hand"),
+            ("round_robin", "Round Robin"),
+            ("workload", "By Workload"),
+        ],
+        string="Assign New Cases",
+        default="manual",
+        required=True,
+        help="How new cases of customers without their own collection officer are given to "
+        "the team's officers: in turn (Round Robin), or to the officer with the fewest "
+        "active cases (By Workload). The first team of the company (in sequence) with a "
+        "rule and officers takes those cases.",
+    )
+    assignment_last_user_id = fields.Many2one(
+        "res.users",
+        string="Last Officer Assigned",
+        readonly=True,
+        help="Round robin goes on with the next officer after this one.",
+    )
     open_case_count = fields.Integer(compute="_compute_open_case_count")
 
     _name_company_uniq = models.UniqueIndex(
@@ -43,3 +63,51 @@ class CollectionTeam(models.Model):
         )
         for team in self:
             team.open_case_count = counts.get(team, 0)
+
+    def _officer_workloads(self, officers):
+        """``{officer: active cases}`` in the team's company, for these officers."""
+        self.ensure_one()
+        counts = dict(
+            self.env["collection.case"]
+            .sudo()
+            ._read_group(
+                [
+                    ("company_id", "=", self.company_id.id),
+                    ("user_id", "in", officers.ids),
+                    ("state", "!=", "closed"),
+                ],
+                ["user_id"],
+                ["__count"],
+            )
+        )
+        return {officer: counts.get(officer, 0) for officer in officers}
+
+    def _assign(self, count):
+        """The officers of the team who take ``count`` new cases, in order, by the team's rule."""
+        self.ensure_one()
+        officers = self.member_ids.filtered("active").sorted("id")
+        if not officers or not count:
+            return [self.env["res.users"]] * count
+        if self.assignment_rule == "workload":
+            chosen = self._spread_by_workload(officers, count)
+        else:
+            chosen = self._spread_round_robin(officers, count, self.assignment_last_user_id)
+        self.sudo().assignment_last_user_id = chosen[-1]
+        return chosen
+
+    @api.model
+    def _spread_round_robin(self, officers, count, last=None):
+        """``count`` officers in turn, starting after ``last``."""
+        officers = list(officers)
+        start = officers.index(last) + 1 if last in officers else 0
+        return [officers[(start + index) % len(officers)] for index in range(count)]
+
+    def _spread_by_workload(self, officers, count, workloads=None):
+        """``count`` officers, each case to the officer with the fewest active cases then."""
+        loads = workloads if workloads is not None else self._officer_workloads(officers)
+        chosen = []
+        for _index in range(count):
+            officer = min(officers, key=lambda user: (loads[user], user.id))
+            loads[officer] += 1
+            chosen.append(officer)
+        return chosen

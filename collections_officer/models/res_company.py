@@ -48,6 +48,14 @@ class ResCompany(models.Model):
         "as journal entries) are followed up, although Odoo marks them 'No Follow-Up'. "
         "Credits are always deducted, whatever their journal.",
     )
+    # Aged receivables report.
+    collection_aging_buckets = fields.Char(
+        string="Aging Buckets (days)",
+        default="30,60,90,120",
+        help="Upper limits of the overdue buckets of the aged receivables, in days, "
+        "comma-separated and increasing: 30,60,90,120 gives not due, 1-30, 31-60, 61-90, "
+        "91-120 and over 120.",
+    )
     collection_case_per_branch = fields.Boolean(
         string="Cases per Branch",
         help="Set on the head office: each branch keeps its own cases. Otherwise a "
@@ -148,6 +156,45 @@ class ResCompany(models.Model):
         required=True,
     )
 
+    # Priority score: the most points each input gives (see collection.case priority).
+    collection_priority_amount = fields.Integer(
+        string="Points for the Amount Overdue",
+        default=25,
+        help="Given in full to a case holding the share of the company's overdue book set "
+        "below, in proportion under it.",
+    )
+    collection_priority_amount_share = fields.Float(
+        string="Full Points at (% of overdue book)",
+        default=5.0,
+        help="The share of the company's overdue amount, over all open cases, that gives "
+        "the amount's full points.",
+    )
+    collection_priority_days = fields.Integer(
+        string="Points for Days Overdue",
+        default=25,
+        help="In proportion to the days overdue, in full at 120 days.",
+    )
+    collection_priority_broken = fields.Integer(
+        string="Points for Broken Commitments",
+        default=15,
+        help="Broken promises, broken plans and missed installments of the case: a third "
+        "for each, in full from three.",
+    )
+    collection_priority_dispute = fields.Integer(string="Points for an Open Dispute", default=10)
+    collection_priority_history = fields.Integer(
+        string="Points for Payment History",
+        default=10,
+        help="Half for the share of the customer's invoices paid late, half for their "
+        "average delay (in full at 60 days late).",
+    )
+    collection_priority_contact = fields.Integer(
+        string="Points for Days Since Last Contact",
+        default=10,
+        help="In proportion to the days since the last contact (or since the case "
+        "opened), in full at 30 days.",
+    )
+    collection_priority_credit_hold = fields.Integer(string="Points for a Credit Hold", default=5)
+
     _collection_commitment_days_positive = models.Constraint(
         "CHECK(collection_promise_tolerance_days >= 0 AND collection_installment_grace_days >= 0"
         " AND collection_plan_max_months >= 0 AND collection_plan_max_amount >= 0)",
@@ -157,6 +204,15 @@ class ResCompany(models.Model):
         "CHECK(collection_promise_max_days >= 0 AND collection_promise_min_percent >= 0"
         " AND collection_promise_min_percent <= 100)",
         "Promise limits cannot be negative, and the share of the overdue amount is at most 100%.",
+    )
+    _collection_priority_points_positive = models.Constraint(
+        "CHECK(collection_priority_amount >= 0 AND collection_priority_days >= 0"
+        " AND collection_priority_broken >= 0 AND collection_priority_dispute >= 0"
+        " AND collection_priority_history >= 0 AND collection_priority_contact >= 0"
+        " AND collection_priority_credit_hold >= 0 AND collection_priority_amount_share > 0"
+        " AND collection_priority_amount_share <= 100)",
+        "Priority points cannot be negative, and the share of the overdue book giving the "
+        "amount's full points is above 0% and at most 100%.",
     )
     _collection_compliance_numbers_positive = models.Constraint(
         "CHECK(collection_cap_window_days >= 0 AND collection_max_calls >= 0"
@@ -177,6 +233,11 @@ class ResCompany(models.Model):
     _collection_dispute_days_positive = models.Constraint(
         "CHECK(collection_dispute_days >= 0)", "The dispute deadline cannot be negative."
     )
+
+    @api.constrains("collection_aging_buckets")
+    def _check_collection_aging_buckets(self):
+        for company in self:
+            self.env["collection.aging.report"]._parse_buckets(company.collection_aging_buckets)
 
     @api.constrains("collection_contact_hour_start", "collection_contact_hour_end")
     def _check_collection_contact_hours(self):

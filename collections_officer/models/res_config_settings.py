@@ -22,6 +22,9 @@ class ResConfigSettings(models.TransientModel):
     collection_include_misc_debits = fields.Boolean(
         related="company_id.collection_include_misc_debits", readonly=False
     )
+    collection_aging_buckets = fields.Char(
+        related="company_id.collection_aging_buckets", readonly=False
+    )
     collection_case_per_branch = fields.Boolean(
         related="company_id.collection_case_per_branch", readonly=False
     )
@@ -85,6 +88,31 @@ class ResConfigSettings(models.TransientModel):
     )
     collection_broken_action = fields.Selection(
         related="company_id.collection_broken_action", readonly=False
+    )
+    # Priority score weights.
+    collection_priority_amount = fields.Integer(
+        related="company_id.collection_priority_amount", readonly=False
+    )
+    collection_priority_amount_share = fields.Float(
+        related="company_id.collection_priority_amount_share", readonly=False
+    )
+    collection_priority_days = fields.Integer(
+        related="company_id.collection_priority_days", readonly=False
+    )
+    collection_priority_broken = fields.Integer(
+        related="company_id.collection_priority_broken", readonly=False
+    )
+    collection_priority_dispute = fields.Integer(
+        related="company_id.collection_priority_dispute", readonly=False
+    )
+    collection_priority_history = fields.Integer(
+        related="company_id.collection_priority_history", readonly=False
+    )
+    collection_priority_contact = fields.Integer(
+        related="company_id.collection_priority_contact", readonly=False
+    )
+    collection_priority_credit_hold = fields.Integer(
+        related="company_id.collection_priority_credit_hold", readonly=False
     )
 
     collection_dispute_days = fields.Integer(

@@ -1,3 +1,4 @@
 from . import collection_letter_report
 from . import collection_plan_report
 from . import collection_statement_report
+from . import collection_legal_report

@@ -27,3 +27,12 @@ from . import test_collections_ui
 from . import test_scheduled_work
 from . import test_collection_dispute
 from . import test_collection_dispute_ui
+from . import test_collection_priority
+from . import test_collection_assignment
+from . import test_collection_legal
+from . import test_collection_kpi
+from . import test_collection_target
+from . import test_collection_kpi_ui
+from . import test_collections_ui_walk
+from . import test_collection_aging
+from . import test_collection_priority_ui

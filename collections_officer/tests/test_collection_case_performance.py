@@ -1,3 +1,8 @@
+from unittest.mock import patch
+
+from lxml import etree
+
+from odoo.addons.base.models.ir_qweb import IrQweb
 from odoo.tests import freeze_time, tagged
 
 from .common import TODAY, CollectionsCommon
@@ -42,6 +47,37 @@ class TestCollectionCasePerformance(CollectionsCommon):
         for partner in few | many:
             self._post_invoice(5, due_days_ago=15, partner=partner)
         self.assertEqual(self._count_refresh_queries(many), self._count_refresh_queries(few))
+
+    def test_opening_notes_are_copied_in_the_database(self):
+        partners = self._customers_with_invoices("Note", invoices_per_customer=1)
+        message_model = type(self.env["mail.message"])
+        create = message_model.create
+        built = []
+
+        def counting(messages, vals_list):
+            built.extend(vals_list if isinstance(vals_list, list) else [vals_list])
+            return create(messages, vals_list)
+
+        with patch.object(message_model, "create", counting):
+            self.Case._refresh_from_accounting(companies=self.company, partners=partners)
+        self.assertEqual(len(built), 1, "one note built by the ORM, copied to the other cases")
+        cases = self.Case.search([("partner_id", "in", partners.ids)])
+        notes = self.env["mail.message"].search(
+            [("model", "=", "collection.case"), ("res_id", "in", cases.ids)]
+        )
+        self.assertEqual(sorted(notes.mapped("res_id")), sorted(cases.ids), "a note per case")
+        self.assertEqual(cases.message_ids, notes, "each case shows its note")
+        # The same note as Odoo's own batch log, whichever case it is on.
+        logged = cases[:1]._message_log_batch(bodies={cases[0].id: notes[0].body})
+        for name, field in notes._fields.items():
+            if not field.store or not field.column_type or name in ("id", "res_id", "message_id"):
+                continue
+            values, expected = notes.mapped(name), logged.mapped(name)
+            if isinstance(values, list):
+                values, expected = set(values), set(expected)
+            self.assertEqual(values, expected, name)
+        self.assertEqual(set(notes.mapped("body")), {logged.body})
+        self.assertIn("Case opened", str(logged.body))
 
 
 @freeze_time(TODAY)
@@ -137,3 +173,27 @@ class TestFollowupRunPerformance(FollowupCommon):
         mails = self.env["mail.mail"].search([("mail_message_id", "in", many.message_id.ids)])
         self.assertEqual(len(mails), 6, "one queued e-mail a case")
         self.assertEqual(set(mails.mapped("state")), {"outgoing"})
+
+    def test_a_mail_body_is_compiled_once_for_the_batch(self):
+        cases = self._late_customers("Batch", 3)
+        template = self.env.ref("collections_officer.mail_template_collection_reminder")
+        fields = ("subject", "body_html")
+        one_by_one = {
+            case.id: template._generate_template(case.ids, fields)[case.id] for case in cases
+        }
+        compiled = []
+        generate = IrQweb._generate_code_uncached
+
+        def counting(qweb, template_ref):
+            if isinstance(template_ref, etree._Element):
+                compiled.append(template_ref)
+            return generate(qweb, template_ref)
+
+        with patch.object(IrQweb, "_generate_code_uncached", counting):
+            batch = template.with_context(collection_render_batch=True)._generate_template(
+                cases.ids, fields
+            )
+        self.assertEqual(len(compiled), 1, "one compilation of the body for three cases")
+        self.assertEqual(batch, one_by_one, "the same e-mails as rendered one by one")
+        self.assertIn(cases[1].name, batch[cases[1].id]["body_html"])
+        self.assertNotIn(cases[0].name, batch[cases[1].id]["body_html"])

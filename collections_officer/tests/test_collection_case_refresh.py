@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from odoo import Command
 from odoo.tests import freeze_time, tagged
 
@@ -239,7 +241,11 @@ class TestCollectionCaseRefresh(CollectionsCommon):
         case = self._case()
         self.assertEqual(case.user_id, self.officer)
         self.assertEqual(case.team_id, team)
-        self.assertEqual(case.next_action_date, TODAY)
+        # The next action is the first level, due since the debt reached its delay.
+        first_level = case.effective_policy_id._get_levels()[0]
+        self.assertEqual(
+            case.next_action_date, days_ago(10) + timedelta(days=first_level.delay_days)
+        )
         self.assertTrue(case.name.startswith("COL/"))
 
     def test_invoice_links_to_its_case(self):

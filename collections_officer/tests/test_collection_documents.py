@@ -2,6 +2,8 @@ import io
 from datetime import timedelta
 from unittest.mock import patch
 
+from odoo.addons.base.models import ir_actions_report
+from odoo.addons.collections_officer.report import collection_statement_report
 from odoo.tests import freeze_time, tagged
 from odoo.tools.pdf import PdfFileReader
 
@@ -176,24 +178,18 @@ class TestCollectionDocuments(CollectionsCommon):
 
     # ------------------------------------------------------------ batch rendering
 
-    def test_statements_rendered_together_are_each_their_own_pdf(self):
+    def _long_case(self):
         other = self.env["res.partner"].create({"name": "Long Debtor"})
         for age in range(45):
             self._post_invoice(10 + age, due_days_ago=age + 1, partner=other)
         self._refresh()
         long_case = self._case(other)
-        report = self.env["ir.actions.report"]
         alone = self.env[REPORT_MODEL]._render_statements(long_case)[long_case.id]
         alone_pages = len(PdfFileReader(io.BytesIO(alone)).pages)
         self.assertGreater(alone_pages, 1, "the long statement runs over several pages")
-        cases = self.case | long_case
-        run = type(report)._run_wkhtmltopdf
-        with patch.object(
-            type(report), "_run_wkhtmltopdf", autospec=True, side_effect=run
-        ) as wkhtmltopdf:
-            pdfs = self.env[REPORT_MODEL]._render_statements(cases)
-        # One process for the batch, whichever wkhtmltopdf build prints it.
-        self.assertEqual(wkhtmltopdf.call_count, 1)
+        return long_case, alone_pages
+
+    def _assert_split(self, pdfs, cases, long_case, alone_pages):
         self.assertEqual(set(pdfs), set(cases.ids))
         for case in cases:
             reader = PdfFileReader(io.BytesIO(pdfs[case.id]))
@@ -202,6 +198,47 @@ class TestCollectionDocuments(CollectionsCommon):
             self.assertNotIn((cases - case).name, text)
         pages = len(PdfFileReader(io.BytesIO(pdfs[long_case.id])).pages)
         self.assertEqual(pages, alone_pages, "the same pages as when rendered alone")
+
+    def test_statements_rendered_together_are_each_their_own_pdf(self):
+        long_case, alone_pages = self._long_case()
+        cases = self.case | long_case
+        # The process itself is counted: it may run in a worker thread.
+        run = ir_actions_report._run_wkhtmltopdf
+        with patch.object(ir_actions_report, "_run_wkhtmltopdf", side_effect=run) as wkhtmltopdf:
+            pdfs = self.env[REPORT_MODEL]._render_statements(cases)
+        # One process for the batch, whichever wkhtmltopdf build prints it.
+        self.assertEqual(wkhtmltopdf.call_count, 1)
+        self._assert_split(pdfs, cases, long_case, alone_pages)
+
+    def test_statements_are_split_without_poppler_too(self):
+        long_case, alone_pages = self._long_case()
+        cases = self.case | long_case
+        # Without poppler's tools the split is done in Python: the same statements.
+        with patch.object(collection_statement_report, "_poppler", return_value=None):
+            pdfs = self.env[REPORT_MODEL]._render_statements(cases)
+        self._assert_split(pdfs, cases, long_case, alone_pages)
+
+    def test_statements_print_in_several_processes(self):
+        cases = self.case
+        for index in range(2):
+            partner = self.env["res.partner"].create({"name": f"Other Debtor {index}"})
+            self._post_invoice(100 + index, due_days_ago=12, partner=partner)
+            self._refresh()
+            cases |= self._case(partner)
+        run = ir_actions_report._run_wkhtmltopdf
+        with (
+            patch.object(collection_statement_report, "STATEMENT_BATCH", 2),
+            patch.object(ir_actions_report, "_run_wkhtmltopdf", side_effect=run) as wkhtmltopdf,
+        ):
+            pdfs = self.env[REPORT_MODEL]._render_statements(cases)
+        self.assertEqual(wkhtmltopdf.call_count, 2, "two statements per process")
+        self.assertEqual(set(pdfs), set(cases.ids))
+        for case in cases:
+            reader = PdfFileReader(io.BytesIO(pdfs[case.id]))
+            text = "".join(page.extract_text() for page in reader.pages)
+            self.assertIn(case.name, text)
+            for other in cases - case:
+                self.assertNotIn(other.name, text)
 
     # ------------------------------------------------------------ e-mail bodies
 

@@ -393,11 +393,11 @@ class TestCollectionPlan(PlanCommon):
         self.assertEqual((self.invoice | other).mapped("amount_residual"), [0, 0])
 
     def test_case_form_shows_promises_and_schedule(self):
-        plan = self._plan(installment_count=2)
-        plan.action_activate()
         self.env["collection.promise"].create(
             {"case_id": self.case.id, "amount": 100, "date": days_ahead(3)}
         )
+        plan = self._plan(installment_count=2)
+        plan.action_activate()
         with Form(self.case) as case_form:
             self.assertEqual(len(case_form.promise_ids), 1)
             self.assertEqual(len(case_form.plan_installment_ids), 2)

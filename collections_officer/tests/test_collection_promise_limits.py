@@ -100,3 +100,35 @@ class TestPromiseLimits(CollectionsCommon):
         self.assertEqual(promise.start_date, TODAY)
         approved = self._promise(400, 5, approved_by_id=self.officer.id)
         self.assertFalse(approved.approved_by_id, "approval is not given on create")
+
+    def test_the_manager_gets_the_approval_to_do(self):
+        activity_type = self.env.ref("collections_officer.mail_activity_type_promise_approval")
+
+        def approvals():
+            return self.case.activity_ids.filtered(lambda a: a.activity_type_id == activity_type)
+
+        promise = self._promise(1.0, 330)
+        self.assertTrue(approvals(), "someone is asked to approve")
+        self.assertNotIn(self.officer, approvals().user_id, "not the officer who asked")
+        self.assertIn(self.manager, approvals().user_id)
+        promise.with_user(self.manager).action_approve()
+        self.assertFalse(approvals(), "done once approved")
+        # A new word replacing one that waits: the old request goes with it.
+        self._promise(2.0, 300)
+        self.assertEqual(len(approvals()), len(self.case.with_user(self.officer)._get_approvers()))
+        self._promise(500, 5)
+        self.assertFalse(approvals(), "nothing left to approve")
+
+    def test_no_promise_on_top_of_an_active_plan(self):
+        plan = (
+            self.env["collection.plan.wizard"]
+            .with_user(self.officer)
+            .create({"case_id": self.case.id, "installment_count": 2, "first_date": days_ahead(10)})
+            ._create_plan()
+        )
+        plan.with_user(self.officer).action_activate()
+        with self.assertRaisesRegex(UserError, "Cancel the plan first"):
+            self._promise(500, 5)
+        self.assertFalse(self.Promise.search([("case_id", "=", self.case.id)]))
+        plan.with_user(self.officer).action_cancel()
+        self.assertTrue(self._promise(500, 5))

@@ -6,3 +6,9 @@ from . import collection_plan_refuse_wizard
 from . import collection_plan_wizard
 from . import collection_send_wizard
 from . import collection_dispute_resolve_wizard
+from . import collection_case_rebalance_wizard
+from . import collection_aging_wizard
+from . import collection_activity_wizard
+from . import collection_aging_line
+from . import collection_expected_cash
+from . import collection_kpi_card

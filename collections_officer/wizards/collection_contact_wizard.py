@@ -49,6 +49,12 @@ class CollectionContactWizard(models.TransientModel):
         ),
         default="other",
     )
+    callback_date = fields.Date(
+        string="Call Back On",
+        default=lambda self: self._default_callback_date(),
+        help="The day agreed with the customer to contact them again: the case's next "
+        "action. Empty: no callback.",
+    )
     is_manager = fields.Boolean(compute="_compute_is_manager")
     correction_of_id = fields.Many2one(
         "collection.contact",
@@ -68,6 +74,18 @@ class CollectionContactWizard(models.TransientModel):
         for wizard in self:
             debt = scope.get(wizard.case_id.id)
             wizard.currency_id = debt["currency"] if debt else wizard.case_id.currency_id
+
+    @api.model
+    def _default_callback_date(self):
+        # The callback already agreed stays until the officer changes it.
+        case = self.env["collection.case"].browse(self.env.context.get("default_case_id"))
+        if (
+            case.exists()
+            and case.callback_date
+            and case.callback_date >= fields.Date.context_today(self)
+        ):
+            return case.callback_date
+        return False
 
     def _default_promise_amount(self):
         """What is overdue, in the currency of the promise."""
@@ -126,8 +144,11 @@ class CollectionContactWizard(models.TransientModel):
                 "note": self.note,
                 "compliance_override": override,
                 "correction_of_id": self.correction_of_id.id,
+                "callback_date": self.callback_date,
             }
         )
+        if case.callback_date != self.callback_date:
+            case.write({"callback_date": self.callback_date})
         if self.outcome == "promised":
             self.env["collection.promise"].create(
                 {
@@ -150,6 +171,8 @@ class CollectionContactWizard(models.TransientModel):
                     "following up."
                 )
             )
+        # The next action follows what was just said or agreed.
+        case._update_priority()
         if contact.compliance_breach:
             return self._breach_notification(case, contact.blocked_reason)
         return {"type": "ir.actions.act_window_close"}
@@ -194,6 +217,8 @@ class CollectionContactWizard(models.TransientModel):
                 raise ValidationError(self.env._("The promised amount must be positive."))
             if not self.promise_date or self.promise_date < fields.Date.context_today(self):
                 raise ValidationError(self.env._("The promised date must be today or later."))
+        if self.callback_date and self.callback_date < fields.Date.context_today(self):
+            raise ValidationError(self.env._("A callback is agreed for today or later."))
 
     def _note_text(self):
         return (self.note and Markup(self.note).striptags()) or ""

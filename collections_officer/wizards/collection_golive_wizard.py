@@ -61,4 +61,9 @@ class CollectionGoliveWizard(models.TransientModel):
                 self.env._("The date of the first items followed up cannot be in the future.")
             )
         self.company_id._collection_go_live(self.followup_from)
+        if self.env.context.get("active_model") == "collection.run":
+            # Going live deletes the dry runs, the one on screen too.
+            return self.env["ir.actions.act_window"]._for_xml_id(
+                "collections_officer.collection_run_action"
+            )
         return {"type": "ir.actions.client", "tag": "soft_reload"}

@@ -1,0 +1,694 @@
+import json
+from datetime import timedelta
+
+from markupsafe import Markup, escape
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.fields import Domain
+from odoo.tools import SQL
+
+# Full points for the days overdue at the last aging bucket.
+FULL_DAYS_OVERDUE = 120
+# Full points for broken promises, broken plans and missed installments from this many.
+FULL_BROKEN = 3
+# Full points for the customer's average delay from this many days late.
+FULL_DAYS_LATE = 60
+# Full points when nobody contacted the customer for this many days.
+FULL_DAYS_SILENT = 30
+# A case older than the customer's usual delay is predicted paid this many days from
+# today: the history says they pay late, not when, once that delay has passed.
+PREDICTION_MARGIN_DAYS = 7
+# Written by the priority computation only.
+PRIORITY_FIELDS = frozenset(
+    {
+        "priority_score",
+        "priority_detail",
+        "predicted_pay_date",
+        "predicted_pay_basis",
+        "next_action_label",
+    }
+)
+# The inputs of the score, in the order the case shows them: (key, weight field).
+PRIORITY_INPUTS = (
+    ("amount", "collection_priority_amount"),
+    ("days", "collection_priority_days"),
+    ("broken", "collection_priority_broken"),
+    ("dispute", "collection_priority_dispute"),
+    ("history", "collection_priority_history"),
+    ("contact", "collection_priority_contact"),
+    ("credit_hold", "collection_priority_credit_hold"),
+)
+
+
+# collection.case is split by job on purpose: the case, its refresh, its follow-up, its priority.
+class CollectionCase(models.Model):
+    """What to work first: the priority score, the predicted pay date, the next action."""
+
+    _inherit = "collection.case"  # pylint: disable=consider-merging-classes-inherited
+
+    priority_score = fields.Integer(
+        string="Priority",
+        readonly=True,
+        index=True,
+        aggregator="avg",
+        help="0-100: the sum of the points shown in the Priority tab, from the amount "
+        "overdue, its age, broken commitments, disputes, the customer's payment history, "
+        "the days since the last contact and a credit hold; the weights are company "
+        "settings. It only ranks the work of the desk: it never decides anything about the "
+        "customer (GDPR Art. 22).",
+    )
+    # Not prefetched: only the case form shows it, never a list of cases.
+    priority_detail = fields.Json(
+        readonly=True, prefetch=False, help="The inputs of the priority score and their points."
+    )
+    priority_table = fields.Html(
+        string="Priority Points", compute="_compute_priority_table", sanitize=False
+    )
+    predicted_pay_date = fields.Date(
+        readonly=True,
+        help="When the customer would pay if they pay as they did before: the oldest overdue "
+        "item's due date plus the median delay of their paid invoices. A case already older "
+        "than that is predicted a week from today. Empty without a paid invoice.",
+    )
+    predicted_pay_basis = fields.Integer(
+        string="Prediction Based On",
+        readonly=True,
+        help="How many paid invoices of the customer the predicted pay date rests on.",
+    )
+    next_action_date = fields.Date(
+        tracking=False,
+        index=True,
+        help="The earliest of: the deadline of an open promise, the next installment of the "
+        "active plan (plus its grace days), the date of the next follow-up level, a "
+        "dispute's deadline, the earliest open activity and the callback agreed.",
+    )
+    next_action_label = fields.Char(string="Next Action", readonly=True)
+    callback_date = fields.Date(
+        string="Call Back On",
+        tracking=True,
+        help="The day agreed with the customer, or set by the officer, to contact them again.",
+    )
+
+    @api.depends("priority_detail", "priority_score")
+    @api.depends_context("lang")
+    def _compute_priority_table(self):
+        labels = {
+            "amount": self.env._("Amount overdue"),
+            "days": self.env._("Days overdue"),
+            "broken": self.env._("Broken promises and plans, missed installments"),
+            "dispute": self.env._("Open disputes"),
+            "history": self.env._("Payment history"),
+            "contact": self.env._("Days since the last contact"),
+            "credit_hold": self.env._("Credit hold"),
+        }
+        for case in self:
+            rows = [
+                Markup("<tr><td>%s</td><td>%s</td><td class='text-end'>%s / %s</td></tr>")
+                % (
+                    labels.get(row["key"], row["key"]),
+                    self._priority_value_text(row),
+                    row["points"],
+                    row["max"],
+                )
+                for row in case.priority_detail or []
+            ]
+            if not rows:
+                case.priority_table = False
+                continue
+            case.priority_table = (
+                Markup(
+                    "<table class='table table-sm o_collection_priority'><thead><tr>"
+                    "<th>%s</th><th>%s</th><th class='text-end'>%s</th></tr></thead><tbody>"
+                )
+                % (self.env._("Input"), self.env._("Value"), self.env._("Points"))
+                + Markup("").join(rows)
+                + Markup(
+                    "<tr class='fw-bold'><td>%s</td><td></td><td class='text-end'>%s</td></tr>"
+                )
+                % (self.env._("Priority (at most 100)"), case.priority_score)
+                + Markup("</tbody></table>")
+            )
+
+    def _priority_value_text(self, row):
+        value = row["value"]
+        key = row["key"]
+        if key == "amount":
+            return self.env._("%(share)s%% of the overdue book", share=f"{value:.1f}")
+        if key == "days":
+            return self.env._("%(days)s days", days=value)
+        if key == "broken":
+            return self.env._(
+                "%(promises)s broken promises, %(plans)s broken plans, "
+                "%(missed)s missed installments",
+                promises=value["promises"],
+                plans=value["plans"],
+                missed=value["missed"],
+            )
+        if key == "dispute":
+            return self.env._("%(count)s open", count=value)
+        if key == "history":
+            if not value["paid"]:
+                return self.env._("No paid invoice yet")
+            return self.env._(
+                "%(late)s of %(paid)s invoices paid late, %(days)s days late on average",
+                late=value["late"],
+                paid=value["paid"],
+                days=round(value["avg"]),
+            )
+        if key == "contact":
+            if value["never"]:
+                return self.env._(
+                    "%(days)s days since the case opened, no contact", days=value["days"]
+                )
+            return self.env._("%(days)s days", days=value["days"])
+        if key == "credit_hold":
+            return self.env._("Yes") if value else self.env._("No")
+        return escape(str(value))
+
+    # ------------------------------------------------------------------ CRUD
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._check_priority_fields(vals_list)
+        self._assign_new_cases(vals_list)
+        cases = super().create(vals_list)
+        if not self.env.context.get("collection_case_from_refresh"):
+            cases._update_priority()
+        return cases
+
+    def write(self, vals):
+        self._check_priority_fields([vals])
+        if "next_action_date" in vals and not self.env.su:
+            # A date the officer sets by hand is a callback: the sources still decide.
+            vals = dict(vals)
+            vals["callback_date"] = vals.pop("next_action_date")
+        result = super().write(vals)
+        if {"state", "level_id", "callback_date"} & set(vals) and not self.env.context.get(
+            "collection_case_from_refresh"
+        ):
+            # A promise, a plan, a level sent or a callback moves the next action at once.
+            self._update_priority()
+        return result
+
+    def _check_priority_fields(self, vals_list):
+        if self.env.su:
+            return
+        for vals in vals_list:
+            touched = PRIORITY_FIELDS & {name for name, value in vals.items() if value}
+            if touched:
+                raise UserError(
+                    self.env._(
+                        "%(fields)s of a collection case are computed from its figures and "
+                        "history: they cannot be set by hand.",
+                        fields=", ".join(
+                            sorted(
+                                self._fields[name]._description_string(self.env) for name in touched
+                            )
+                        ),
+                    )
+                )
+
+    # --------------------------------------------------------------- actions
+
+    def action_refresh(self):
+        result = super().action_refresh()
+        if self and result is True:
+            # Scored again even when accounting did not change: the days did.
+            self._update_priority()
+        return result
+
+    # ------------------------------------------------------------ assignment
+
+    @api.model
+    def _assign_new_cases(self, vals_list):
+        """Give new cases without an officer to the officers of the company's first team
+        with an assignment rule, in the vals (see ``collection.team.assignment_rule``)."""
+        unassigned = [vals for vals in vals_list if not vals.get("user_id")]
+        if not unassigned:
+            return
+        by_company = {}
+        for vals in unassigned:
+            company_id = vals.get("company_id") or self.env.company.id
+            by_company.setdefault(company_id, []).append(vals)
+        # The customer's own officer first, as the refresh does.
+        for company_id, company_vals in list(by_company.items()):
+            company = self.env["res.company"].browse(company_id)
+            partners = self.env["res.partner"].browse(
+                [vals["partner_id"] for vals in company_vals if vals.get("partner_id")]
+            )
+            own = self._default_officers(partners.commercial_partner_id, company)
+            left = []
+            for vals in company_vals:
+                partner = self.env["res.partner"].browse(vals.get("partner_id"))
+                officer = own.get(partner.commercial_partner_id.id)
+                if officer:
+                    vals.update(officer)
+                else:
+                    left.append(vals)
+            by_company[company_id] = left
+        Team = self.env["collection.team"].sudo()
+        for company_id, company_vals in by_company.items():
+            team = Team.search(
+                [
+                    ("company_id", "=", company_id),
+                    ("assignment_rule", "!=", "manual"),
+                    ("member_ids", "!=", False),
+                ],
+                limit=1,
+            )
+            if not team or not company_vals:
+                continue
+            officers = team._assign(len(company_vals))
+            for vals, officer in zip(company_vals, officers, strict=True):
+                vals["user_id"] = officer.id
+                vals["team_id"] = vals.get("team_id") or team.id
+
+    # ------------------------------------------------------------- priority
+
+    @api.model
+    def _update_priority_all(self, companies=None):
+        """Score every active case of the companies again: the days move every day."""
+        companies = companies or self.env["res.company"].sudo().search([])  # pylint: disable=no-search-all
+        cases = self.sudo().search(
+            [("company_id", "in", companies.ids), ("state", "!=", "closed")], order="id"
+        )
+        cases._update_priority()
+        return cases
+
+    def _update_priority(self):
+        """Compute and store the priority, predicted pay date and next action of these
+        cases, in a fixed number of queries whatever their number.
+
+        The cases are read as plain rows: thousands of them are scored at once, and
+        the score reads a dozen of their fields.
+        """
+        if not self:
+            return
+        today = fields.Date.context_today(self)
+        cases = self._priority_rows()
+        active = [case for case in cases if case["state"] != "closed"]
+        inputs = self.browse([case["id"] for case in active])._priority_inputs(active, today)
+        next_actions = self._next_actions(active, today)
+        rows = []
+        for case in cases:
+            if case["state"] == "closed":
+                rows.append((case["id"], 0, [], None, 0, None, None))
+                continue
+            detail = self._priority_points(case, inputs)
+            score = min(100, sum(row["points"] for row in detail))
+            predicted, basis = self._predicted_pay(case, inputs["history"], today)
+            action_date, action_label = next_actions.get(case["id"], (None, None))
+            rows.append((case["id"], score, detail, predicted, basis, action_date, action_label))
+        self._store_priority(rows)
+
+    def _priority_rows(self):
+        """What the scoring reads of each case: ``[{column: value}]``."""
+        names = [
+            "partner_id",
+            "company_id",
+            "state",
+            "overdue_amount",
+            "oldest_due_date",
+            "next_due_date",
+            "opened_date",
+            "callback_date",
+            "level_id",
+            "level_date",
+            "policy_id",
+        ]
+        self.flush_model(names)
+        return self.env.execute_query_dict(
+            SQL(
+                """
+                SELECT id, partner_id, company_id, state, overdue_amount, oldest_due_date,
+                       next_due_date, COALESCE(opened_date, create_date::date) AS opened_date,
+                       callback_date, level_id, level_date, policy_id
+                  FROM collection_case
+                 WHERE id = ANY(%s)
+                 ORDER BY id
+                """,
+                self.ids,
+            )
+        )
+
+    def _store_priority(self, rows):
+        names = [
+            "priority_score",
+            "priority_detail",
+            "predicted_pay_date",
+            "predicted_pay_basis",
+            "next_action_date",
+            "next_action_label",
+        ]
+        if not rows:
+            return
+        self.flush_model(names)
+        columns = list(zip(*rows, strict=True))
+        # One statement for the whole batch, its values as arrays: the ORM would update
+        # case by case, as every case has its own values.
+        self.env.execute_query(
+            SQL(
+                """
+                UPDATE collection_case c
+                   SET priority_score = v.score,
+                       priority_detail = v.detail::jsonb,
+                       predicted_pay_date = v.predicted,
+                       predicted_pay_basis = v.basis,
+                       next_action_date = v.action_date,
+                       next_action_label = v.label
+                  FROM unnest(%s::int[], %s::int[], %s::text[], %s::date[], %s::int[],
+                              %s::date[], %s::varchar[])
+                       AS v(id, score, detail, predicted, basis, action_date, label)
+                 WHERE c.id = v.id
+                   AND (c.priority_score, c.priority_detail, c.predicted_pay_date,
+                        c.predicted_pay_basis, c.next_action_date, c.next_action_label)
+                       IS DISTINCT FROM (v.score, v.detail::jsonb, v.predicted, v.basis,
+                                         v.action_date, v.label)
+                """,
+                list(columns[0]),
+                list(columns[1]),
+                [json.dumps(detail) for detail in columns[2]],
+                list(columns[3]),
+                list(columns[4]),
+                list(columns[5]),
+                list(columns[6]),
+            )
+        )
+        self.invalidate_model(names)
+
+    def _priority_inputs(self, cases, today):
+        """Everything the score reads, for all these cases at once (``self``: the cases,
+        ``cases``: their rows)."""
+        ids = self.ids
+        companies = self.env["res.company"].sudo().browse({case["company_id"] for case in cases})
+        book = {
+            company.id: total
+            for company, total in self.env["collection.case"]
+            .sudo()
+            ._read_group(
+                [
+                    ("company_id", "in", companies.ids),
+                    ("state", "!=", "closed"),
+                    ("overdue_amount", ">", 0),
+                ],
+                ["company_id"],
+                ["overdue_amount:sum"],
+            )
+        }
+        Promise = self.env["collection.promise"].sudo()
+        Plan = self.env["collection.plan"].sudo()
+
+        def count_by_case(model, domain):
+            return {
+                case.id: count
+                for case, count in model._read_group(
+                    Domain("case_id", "in", ids) & Domain(domain), ["case_id"], ["__count"]
+                )
+            }
+
+        disputes = {}
+        if "collection.dispute" in self.env:
+            disputes = count_by_case(
+                self.env["collection.dispute"].sudo(), [("state", "=", "open")]
+            )
+        active_plans = Plan.search([("case_id", "in", ids), ("state", "=", "active")])
+        last_contacts = {
+            case.id: last
+            for case, last in self.env["collection.contact"]
+            .sudo()
+            ._read_group(
+                [("case_id", "in", ids), ("outcome", "!=", "blocked")],
+                ["case_id"],
+                ["date:max"],
+            )
+        }
+        history, credit_hold = {}, set()
+        for company in companies:
+            company_partners = [
+                case["partner_id"] for case in cases if case["company_id"] == company.id
+            ]
+            partners = self.env["res.partner"].sudo().with_company(company).browse(company_partners)
+            history.update(self.env["collection.ledger"]._fetch_payment_history(company, partners))
+            # Only what the score reads: a customer has many company-dependent fields.
+            partners.fetch(["collection_credit_hold"])
+            credit_hold |= {
+                (partner.id, company.id) for partner in partners if partner.collection_credit_hold
+            }
+        return {
+            "weights": {
+                company.id: {name: company[field] for name, field in PRIORITY_INPUTS}
+                | {"share": company.collection_priority_amount_share}
+                for company in companies
+            },
+            "today": today,
+            "book": book,
+            "broken_promises": count_by_case(Promise, [("state", "=", "broken")]),
+            "broken_plans": count_by_case(Plan, [("state", "=", "broken")]),
+            "missed": {plan.case_id.id: plan.missed_count for plan in active_plans},
+            "disputes": disputes,
+            "last_contacts": last_contacts,
+            "history": history,
+            "credit_hold": credit_hold,
+        }
+
+    @api.model
+    def _priority_points(self, case, inputs):
+        """The score's rows for a case: ``[{key, value, points, max}]``."""
+        case_id, company_id = case["id"], case["company_id"]
+        weights = inputs["weights"][company_id]
+        today = inputs["today"]
+        key = (case["partner_id"], company_id)
+        book = inputs["book"].get(company_id) or 0.0
+        overdue = max(case["overdue_amount"] or 0.0, 0.0)
+        share = 100.0 * overdue / book if book > 0 else 0.0
+        oldest = case["oldest_due_date"]
+        days = max((today - oldest).days, 0) if oldest else 0
+        promises = inputs["broken_promises"].get(case_id, 0)
+        plans = inputs["broken_plans"].get(case_id, 0)
+        missed = inputs["missed"].get(case_id, 0)
+        disputes = inputs["disputes"].get(case_id, 0)
+        history = inputs["history"].get(key)
+        last_contact = inputs["last_contacts"].get(case_id)
+        since = last_contact.date() if last_contact else case["opened_date"]
+        silent = max((today - since).days, 0) if since else 0
+        paid = history["paid_count"] if history else 0
+        hold = key in inputs["credit_hold"]
+        fractions = {
+            "amount": (share, min(share / weights["share"], 1.0)),
+            "days": (days, min(days / FULL_DAYS_OVERDUE, 1.0)),
+            "broken": (
+                {"promises": promises, "plans": plans, "missed": missed},
+                min((promises + plans + missed) / FULL_BROKEN, 1.0),
+            ),
+            "dispute": (disputes, 1.0 if disputes else 0.0),
+            "history": (
+                {
+                    "paid": paid,
+                    "late": history["late_count"] if history else 0,
+                    "avg": history["avg_days_late"] if history else 0.0,
+                },
+                0.5 * history["late_count"] / paid
+                + 0.5 * min(history["avg_days_late"] / FULL_DAYS_LATE, 1.0)
+                if paid
+                else 0.0,
+            ),
+            "contact": (
+                {"days": silent, "never": not last_contact},
+                min(silent / FULL_DAYS_SILENT, 1.0),
+            ),
+            "credit_hold": (hold, 1.0 if hold else 0.0),
+        }
+        detail = []
+        for name, _weight_field in PRIORITY_INPUTS:
+            weight = weights[name]
+            value, fraction = fractions[name]
+            detail.append(
+                {"key": name, "value": value, "points": round(weight * fraction), "max": weight}
+            )
+        return detail
+
+    @api.model
+    def _predicted_pay(self, case, history, today):
+        """``(date, invoices it rests on)`` from the customer's median delay, or ``(None, 0)``."""
+        values = history.get((case["partner_id"], case["company_id"]))
+        reference = case["oldest_due_date"] or case["next_due_date"]
+        if not values or not values["paid_count"] or not reference:
+            return None, 0
+        predicted = reference + timedelta(days=values["median_days_late"])
+        if predicted <= today:
+            predicted = today + timedelta(days=PREDICTION_MARGIN_DAYS)
+        return predicted, values["paid_count"]
+
+    # ----------------------------------------------------------- next action
+
+    @api.model
+    def _next_actions(self, cases, today):
+        """``{case id: (date, label)}``: the earliest thing that needs the officer.
+
+        From an open promise's deadline, the next installment of the active plan
+        plus the grace days (today when the plan is off track), the next
+        follow-up level's date (cases in follow-up), an open dispute's deadline,
+        the earliest open activity and the agreed callback. A case in follow-up
+        with none of these is for the officer to decide on today.
+        """
+        ids = [case["id"] for case in cases]
+        candidates = {case_id: [] for case_id in ids}
+
+        def offer(case_id, day, label):
+            if day:
+                candidates[case_id].append((day, label))
+
+        for case, deadline in (
+            self.env["collection.promise"]
+            .sudo()
+            ._read_group(
+                [("case_id", "in", ids), ("state", "=", "open")], ["case_id"], ["deadline:min"]
+            )
+        ):
+            offer(case.id, deadline, self.env._("Promise due"))
+        plans = (
+            self.env["collection.plan"]
+            .sudo()
+            .search([("case_id", "in", ids), ("state", "=", "active")])
+        )
+        for plan in plans:
+            if not plan.on_track:
+                offer(plan.case_id.id, today, self.env._("Payment plan off track"))
+                continue
+            grace = timedelta(days=plan.company_id.collection_installment_grace_days)
+            upcoming = [
+                installment.date + grace
+                for installment in plan.installment_ids
+                if installment.date + grace >= today
+            ]
+            if upcoming:
+                offer(plan.case_id.id, min(upcoming), self.env._("Installment due"))
+        in_followup = [case for case in cases if case["state"] in ("upcoming", "open", "escalated")]
+        level_labels = {}
+        for case_id, (level, day) in self._get_next_level_dates(in_followup).items():
+            if level not in level_labels:
+                level_labels[level] = self.env._("Follow-up: %(level)s", level=level.name)
+            offer(case_id, day, level_labels[level])
+        if "collection.dispute" in self.env:
+            for case, deadline in (
+                self.env["collection.dispute"]
+                .sudo()
+                ._read_group(
+                    [("case_id", "in", ids), ("state", "=", "open")],
+                    ["case_id"],
+                    ["deadline:min"],
+                )
+            ):
+                offer(case.id, deadline, self.env._("Dispute deadline"))
+        activity = self.env._("Activity")
+        for res_id, deadline in (
+            self.env["mail.activity"]
+            .sudo()
+            ._read_group(
+                [("res_model", "=", self._name), ("res_id", "in", ids)],
+                ["res_id"],
+                ["date_deadline:min"],
+            )
+        ):
+            offer(res_id, deadline, activity)
+        call_back = self.env._("Call back")
+        undecided = self.env._("Decide the next step")
+        actions = {}
+        for case in cases:
+            offer(case["id"], case["callback_date"], call_back)
+            if candidates[case["id"]]:
+                actions[case["id"]] = min(candidates[case["id"]], key=lambda item: item[0])
+            elif case["state"] in ("open", "escalated"):
+                actions[case["id"]] = (today, undecided)
+        return actions
+
+    @api.model
+    def _case_policies(self, cases):
+        """``{case id: policy id}`` as ``_resolve_policy`` decides (the case's, the
+        customer's, the company's; archived ones skipped), read once per company."""
+        companies = self.env["res.company"].sudo().browse({case["company_id"] for case in cases})
+        own = {}
+        for company in companies:
+            partners = (
+                self.env["res.partner"]
+                .sudo()
+                .with_company(company)
+                .browse({case["partner_id"] for case in cases if case["company_id"] == company.id})
+            )
+            partners.fetch(["collection_policy_id"])
+            own |= {
+                (partner.id, company.id): partner.collection_policy_id.id for partner in partners
+            }
+        defaults = {company.id: company.collection_policy_id.id for company in companies}
+        candidate_ids = {
+            policy_id
+            for case in cases
+            for policy_id in (case["policy_id"], own[(case["partner_id"], case["company_id"])])
+        } | set(defaults.values())
+        active = set(
+            self.env["collection.policy"]
+            .sudo()
+            .search([("id", "in", list(candidate_ids - {None, False}))])
+            .ids
+        )
+        policies = {}
+        for case in cases:
+            for policy_id in (
+                case["policy_id"],
+                own[(case["partner_id"], case["company_id"])],
+                defaults[case["company_id"]],
+            ):
+                if policy_id in active:
+                    policies[case["id"]] = policy_id
+                    break
+        return policies
+
+    @api.model
+    def _get_next_level_dates(self, cases):
+        """``{case id: (level, date)}``: the next level of each case and the day it is due.
+
+        Like ``_get_next_levels``, but for levels still ahead too: the day the
+        oldest overdue item (or, before any, the earliest due date) reaches the
+        level's delay, not before the spacing after the current level allows.
+        """
+        by_id = {case["id"]: case for case in cases}
+        Policy = self.env["collection.policy"].sudo()
+        Level = self.env["collection.level"].sudo()
+        dates, steps = {}, {}
+        for case_id, policy_id in self._case_policies(cases).items():
+            case = by_id[case_id]
+            oldest = case["oldest_due_date"]
+            reference = oldest or case["next_due_date"]
+            if not reference:
+                continue
+            # Cases of one policy at one level all take the same step: decided once.
+            key = (policy_id, bool(oldest), case["level_id"])
+            if key not in steps:
+                steps[key] = self._next_level_step(
+                    Policy.browse(policy_id), bool(oldest), Level.browse(case["level_id"])
+                )
+            step = steps[key]
+            if not step:
+                continue
+            level, spacing = step
+            day = reference + timedelta(days=level.delay_days)
+            if spacing is not None and case["level_date"]:
+                day = max(day, case["level_date"] + timedelta(days=spacing))
+            dates[case_id] = (level, day)
+        return dates
+
+    @api.model
+    def _next_level_step(self, policy, overdue, current):
+        """``(next level, days after the current one)`` or None (see ``_get_next_levels``)."""
+        levels = policy._get_levels()
+        if overdue:
+            levels = levels.filtered(lambda level: level.delay_days >= 0)
+        if current and current not in levels:
+            previous = levels.filtered(lambda lvl: lvl.delay_days <= current.delay_days)
+            current = previous[-1:] if previous else current.browse()
+        position = list(levels).index(current) + 1 if current else 0
+        if position >= len(levels):
+            return None
+        level = levels[position]
+        return level, (level.delay_days - current.delay_days) if current else None

@@ -1,0 +1,143 @@
+from odoo import api, fields, models
+
+from .collection_kpi import AGING_BUCKETS, previous_month
+
+# KPI figures a snapshot keeps as they are, by field name.
+KPI_FIELDS = (
+    "credit_sales",
+    "dso",
+    "countback_dso",
+    "best_possible_dso",
+    "average_days_delinquent",
+    "cei",
+    "over_90_share",
+    "cases_opened",
+    "cases_closed",
+    "cases_escalated",
+    "contact_count",
+    "promise_kept_rate",
+    "plan_completion_rate",
+)
+
+
+class CollectionSnapshot(models.Model):
+    """The KPIs and the aging of a month, kept once the month is over.
+
+    Written by the scheduled action on the first of the month for the month
+    that ended, for the company, each officer with cases in it and each team: the
+    trend month by month reads these rows instead of recomputing history (and
+    keeps what was known then, whatever is reconciled later). Never rewritten:
+    one row per company, month and officer or team.
+    """
+
+    _name = "collection.snapshot"
+    _description = "Collection Monthly Snapshot"
+    _order = "month desc, company_id, scope, id"
+    _check_company_auto = True
+
+    company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    month = fields.Date(required=True, index=True, readonly=True, help="The month's first day.")
+    scope = fields.Selection(
+        [("company", "Company"), ("officer", "Officer"), ("team", "Team")],
+        required=True,
+        readonly=True,
+    )
+    user_id = fields.Many2one("res.users", string="Officer", readonly=True, index="btree_not_null")
+    team_id = fields.Many2one("collection.team", readonly=True, index="btree_not_null")
+    amount_not_due = fields.Monetary(string="Not Due", readonly=True)
+    amount_1_30 = fields.Monetary(string="1-30 Days", readonly=True)
+    amount_31_60 = fields.Monetary(string="31-60 Days", readonly=True)
+    amount_61_90 = fields.Monetary(string="61-90 Days", readonly=True)
+    amount_91_120 = fields.Monetary(string="91-120 Days", readonly=True)
+    amount_over_120 = fields.Monetary(string="Over 120 Days", readonly=True)
+    total_receivable = fields.Monetary(
+        readonly=True, help="Receivables as of the month's last day."
+    )
+    amount_collected = fields.Monetary(string="Collected", readonly=True)
+    credit_sales = fields.Monetary(readonly=True)
+    dso = fields.Float(string="DSO", readonly=True, aggregator="avg")
+    countback_dso = fields.Float(string="Countback DSO", readonly=True, aggregator="avg")
+    best_possible_dso = fields.Float(string="Best Possible DSO", readonly=True, aggregator="avg")
+    average_days_delinquent = fields.Float(readonly=True, aggregator="avg")
+    cei = fields.Float(string="CEI (%)", readonly=True, aggregator="avg")
+    over_90_share = fields.Float(string="Over 90 Days (%)", readonly=True, aggregator="avg")
+    cases_opened = fields.Integer(readonly=True)
+    cases_closed = fields.Integer(readonly=True)
+    cases_escalated = fields.Integer(readonly=True)
+    contact_count = fields.Integer(string="Contacts Made", readonly=True)
+    promise_kept_rate = fields.Float(
+        string="Promise-Kept Rate (%)", readonly=True, aggregator="avg"
+    )
+    plan_completion_rate = fields.Float(
+        string="Plan Completion Rate (%)", readonly=True, aggregator="avg"
+    )
+
+    _month_owner_uniq = models.UniqueIndex(
+        "(company_id, month, scope, COALESCE(user_id, 0), COALESCE(team_id, 0))",
+        "A month's snapshot is taken once.",
+    )
+
+    @api.depends("month", "scope", "user_id", "team_id")
+    def _compute_display_name(self):
+        for snapshot in self:
+            owner = snapshot.user_id.name or snapshot.team_id.name or snapshot.company_id.name
+            snapshot.display_name = f"{owner} - {snapshot.month.strftime('%B %Y')}"
+
+    @api.model
+    def _cron_take_snapshots(self):
+        """Keep the KPIs of the month that ended, once.
+
+        Runs on the first of the month; any later run of the month, or a second
+        run, finds the rows written and writes nothing.
+        """
+        month = previous_month(fields.Date.context_today(self))
+        companies = self.env["res.company"].search([("active", "=", True)])
+        cron = self.env["ir.cron"]
+        cron._commit_progress(remaining=len(companies))
+        for done, company in enumerate(companies, start=1):
+            self._take_snapshots(company, month)
+            # Each company's month is kept as soon as it is taken; out of time, the
+            # scheduler's next call finds it written and goes on with the others.
+            if not cron._commit_progress(1, remaining=len(companies) - done):
+                break
+
+    @api.model
+    def _take_snapshots(self, companies, month):
+        """Write the missing snapshots of ``month`` for ``companies``."""
+        kpi = self.env["collection.kpi"].sudo()
+        taken = {
+            (s.company_id, s.scope, s.user_id, s.team_id)
+            for s in self.sudo().search(
+                [("company_id", "in", companies.ids), ("month", "=", month)]
+            )
+        }
+        scopes = []
+        for company in companies:
+            company_scope = kpi._scope(company, month)
+            cases = kpi._scope_cases([company_scope])[0]
+            teams = self.env["collection.team"].sudo().search([("company_id", "=", company.id)])
+            scopes.append(("company", company_scope))
+            scopes += [("officer", kpi._scope(company, month, user=user)) for user in cases.user_id]
+            scopes += [("team", kpi._scope(company, month, team=team)) for team in teams]
+        scopes = [
+            (kind, scope)
+            for kind, scope in scopes
+            if (scope["company"], kind, scope["user"], scope["team"]) not in taken
+        ]
+        results = kpi._kpis([scope for _kind, scope in scopes])
+        vals_list = []
+        for (kind, scope), result in zip(scopes, results, strict=True):
+            vals = {
+                "company_id": scope["company"].id,
+                "month": month,
+                "scope": kind,
+                "user_id": scope["user"].id,
+                "team_id": scope["team"].id,
+                "total_receivable": result["receivable_end"],
+                "amount_collected": result["collected"],
+                **{f"amount_{bucket}": result["aging"][bucket] for bucket in AGING_BUCKETS},
+                **{name: result[name] or 0 for name in KPI_FIELDS},
+            }
+            vals_list.append(vals)
+        return self.sudo().create(vals_list)

@@ -1,0 +1,109 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.fields import Domain
+
+# How far ahead the expected cash looks.
+EXPECTED_CASH_DAYS = 28
+
+
+class CollectionExpectedCash(models.TransientModel):
+    """The cash the desk expects in the next four weeks, for the user who asks.
+
+    Built on demand from what the user may see: the remaining amounts of open
+    promises (at their promised date), the unpaid part of the installments of
+    active payment plans (at their date), and, where the case has a predicted
+    pay date and no promise or plan, its overdue amount at that date. What is
+    already late is expected today. Amounts in company currency.
+    """
+
+    _name = "collection.expected.cash"
+    _description = "Collections: Expected Cash"
+    _order = "date, id"
+
+    date = fields.Date(required=True)
+    source = fields.Selection(
+        [("promise", "Promise"), ("installment", "Plan Installment"), ("predicted", "Predicted")],
+        required=True,
+    )
+    case_id = fields.Many2one("collection.case")
+    partner_id = fields.Many2one("res.partner", string="Customer")
+    user_id = fields.Many2one("res.users", string="Officer")
+    team_id = fields.Many2one("collection.team")
+    company_id = fields.Many2one("res.company")
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    amount = fields.Monetary()
+
+    @api.model
+    def _expected_lines(self):
+        """The expected cash lines visible to the current user, as values."""
+        today = fields.Date.context_today(self)
+        horizon = today + timedelta(days=EXPECTED_CASH_DAYS - 1)
+        lines = []
+
+        def add(source, day, case, amount, currency):
+            company = case.company_id
+            amount = currency._convert(amount, company.currency_id, company, today)
+            if company.currency_id.compare_amounts(amount, 0) > 0:
+                lines.append(
+                    {
+                        "date": max(day, today),
+                        "source": source,
+                        "case_id": case.id,
+                        "partner_id": case.partner_id.id,
+                        "user_id": case.user_id.id,
+                        "team_id": case.team_id.id,
+                        "company_id": company.id,
+                        "amount": amount,
+                    }
+                )
+
+        promises = self.env["collection.promise"].search(
+            [("state", "=", "open"), ("deadline", ">=", today), ("date", "<=", horizon)]
+        )
+        for promise in promises:
+            add(
+                "promise",
+                promise.date,
+                promise.case_id,
+                promise.amount - promise.amount_received,
+                promise.currency_id,
+            )
+        installments = self.env["collection.plan.installment"].search(
+            [("plan_id.state", "=", "active"), ("date", "<=", horizon)]
+        )
+        for installment in installments:
+            add(
+                "installment",
+                installment.date,
+                installment.plan_id.case_id,
+                installment.amount_remaining,
+                installment.currency_id,
+            )
+        if "predicted_pay_date" in self.env["collection.case"]._fields:
+            committed = promises.case_id | installments.plan_id.case_id
+            cases = self.env["collection.case"].search(
+                Domain("predicted_pay_date", "<=", horizon)
+                & Domain("state", "not in", ("closed", "upcoming"))
+                & Domain("id", "not in", committed.ids)
+            )
+            for case in cases:
+                add(
+                    "predicted",
+                    case.predicted_pay_date,
+                    case,
+                    case.overdue_amount,
+                    case.currency_id,
+                )
+        return lines
+
+    @api.model
+    def action_open_expected_cash(self):
+        """Rebuild the user's expected cash and show it week by week."""
+        self.search([("create_uid", "=", self.env.uid)]).unlink()
+        self.create(self._expected_lines())
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "collections_officer.collection_expected_cash_action"
+        )
+        action["domain"] = [("create_uid", "=", self.env.uid)]
+        return action
