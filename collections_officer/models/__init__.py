@@ -24,6 +24,8 @@ from . import res_config_settings
 from . import res_partner
 from . import collection_case_worklist
 from . import collection_my_day
+from . import collection_dispute
+from . import collection_case_dispute
 from . import collection_case_priority
 from . import mail_activity
 from . import res_partner_payment_history

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 
 class AccountMove(models.Model):
@@ -44,3 +45,17 @@ class AccountMove(models.Model):
             "res_id": self.collection_case_id.id,
             "view_mode": "form",
         }
+
+    def action_collection_dispute(self):
+        """Record that the customer contests this invoice, on its collection case."""
+        self.ensure_one()
+        case = self.collection_case_id
+        if not case or case.state == "closed":
+            raise UserError(
+                self.env._(
+                    "%(invoice)s has no open collection case: nothing is chased, there is "
+                    "nothing to set apart.",
+                    invoice=self.name,
+                )
+            )
+        return case.action_record_dispute(self)

@@ -26,6 +26,7 @@ HISTORY_MODELS = (
     "collection.promise",
     "collection.plan",
     "collection.charge",
+    "collection.dispute",
 )
 
 
@@ -451,8 +452,8 @@ class CollectionCase(models.Model):
             if history.search_count([("case_id", "in", self.ids)], limit=1):
                 raise UserError(
                     self.env._(
-                        "A collection case with contacts, follow-ups, promises, payment plans "
-                        "or charges is history: archive it instead of deleting it."
+                        "A collection case with contacts, follow-ups, promises, payment plans, "
+                        "charges or disputes is history: archive it instead of deleting it."
                     )
                 )
 

@@ -27,6 +27,7 @@ class CollectionCase(models.Model):
         companies; the next call only finds what still differs from accounting.
         """
         companies = self.env["res.company"].sudo().search([], order="id")  # pylint: disable=no-search-all
+        self.env["collection.dispute"]._close_settled()
         for index, company in enumerate(companies):
             model = self.with_company(company)
             if not model._lock_company_refresh(company):
@@ -58,6 +59,8 @@ class CollectionCase(models.Model):
         """
         companies = companies or self.env["res.company"].sudo().search([])  # pylint: disable=no-search-all
         partners = partners.commercial_partner_id if partners else None
+        # A disputed invoice paid in the meantime leaves nothing to dispute.
+        self.env["collection.dispute"]._close_settled(companies, partners)
         done = self.browse()
         for company in companies:
             if not self._lock_company_refresh(company):
@@ -237,7 +240,11 @@ class CollectionCase(models.Model):
             values = figures.get((partner_id, company.id))
             case = open_by_partner.get(partner_id)
             overdue = self.env["collection.ledger"]._is_overdue(values, company)
-            if case and (overdue or (case.state == "upcoming" and partner_id in due_soon)):
+            # A case whose only debt left is disputed stays open until the disputes end.
+            disputed = bool(values and values["disputed_amount"] > 0)
+            if case and (
+                overdue or disputed or (case.state == "upcoming" and partner_id in due_soon)
+            ):
                 if overdue and case.state == "upcoming":
                     # The reminder was before the due date; now the debt is overdue.
                     values = values | {

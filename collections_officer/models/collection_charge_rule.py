@@ -372,6 +372,14 @@ class CollectionChargeRule(models.Model):
             item["installments"].append((line.date_maturity, line.amount_currency, payments[line]))
             item["residual"] += line.amount_residual_currency
             item["debt"] += line.balance
+        # The part of an invoice under an open dispute bears no fee and no interest.
+        ledger = self.env["collection.ledger"]
+        for move, disputed in ledger._disputed_by_move(moves).items():
+            if item := items.get(move):
+                item["residual"] -= min(disputed, item["residual"])
+                item["installments"] = ledger._undisputed_installments(
+                    item["installments"], disputed
+                )
         return items
 
     def _prepare_charges(self, cases, items, date):

@@ -7,6 +7,7 @@ MONETARY_FIGURES = (
     "total_due",
     "overdue_amount",
     "no_followup_amount",
+    "disputed_amount",
     "amount_not_due",
     "amount_1_30",
     "amount_31_60",
@@ -257,6 +258,42 @@ class CollectionLedger(models.AbstractModel):
             }
         return scope
 
+    # --------------------------------------------------------------- disputes
+
+    @api.model
+    def _disputed_by_move(self, moves):
+        """``{invoice: amount}`` set apart by disputes, in the invoice's currency.
+
+        While a dispute is open its amount is not chased (nor, once accepted, the
+        accepted amount until its credit note is posted): follow-up, the overdue
+        amount and charges see only the rest of the invoice (``_fetch_figures``
+        applies the same amounts, oldest installment first).
+        """
+        return dict(
+            self.env["collection.dispute"]
+            .sudo()
+            ._read_group(
+                [("move_id", "in", moves.ids), ("amount_set_apart", ">", 0)],
+                ["move_id"],
+                ["amount_set_apart:sum"],
+            )
+        )
+
+    @api.model
+    def _undisputed_installments(self, installments, disputed):
+        """The installments ``[(due, amount, payments)]`` of an invoice less ``disputed``.
+
+        The disputed amount takes the oldest installments first, as in
+        ``_fetch_figures``, up to what each still owes.
+        """
+        result = []
+        for due, amount, paid in sorted(installments, key=lambda inst: inst[0]):
+            owed = amount - sum(paid_amount for _day, paid_amount in paid)
+            taken = max(min(disputed, owed), 0.0)
+            disputed -= taken
+            result.append((due, amount - taken, paid))
+        return result
+
     # -------------------------------------------------------------- tolerance
 
     @api.model
@@ -332,6 +369,12 @@ class CollectionLedger(models.AbstractModel):
         follow-up start, invoices Odoo holds (blocked, payment in process) and
         residuals below the tolerance (converted to the line's currency).
 
+        The part of an invoice under an open dispute is set apart too, as
+        ``disputed_amount`` (see ``_disputed_by_move``): it is in the total and
+        the buckets, never chased, and the rest of the invoice is chased as if
+        it were all that is owed on it. A fully disputed invoice does not age
+        the case.
+
         Credits pay the oldest chased debits first: the oldest due date, the
         count of overdue invoices and the next due date are those of the debits
         the credits leave uncovered (a running sum over the customer's debits
@@ -366,6 +409,7 @@ class CollectionLedger(models.AbstractModel):
         self.env["account.move"].flush_model(
             ["origin_payment_id", "statement_line_id", "payment_state", "reversed_entry_id"]
         )
+        self.env["collection.dispute"].flush_model(["move_id", "amount_set_apart"])
         company_values = SQL(", ").join(
             SQL(
                 "(%s, %s, %s::date, %s, %s::numeric)",
@@ -397,25 +441,29 @@ class CollectionLedger(models.AbstractModel):
         rows = self.env.execute_query_dict(
             SQL(
                 """
-                WITH items AS (
+                WITH disputed AS (
+                    SELECT move_id, SUM(amount_set_apart) AS amount
+                      FROM collection_dispute
+                     WHERE amount_set_apart > 0
+                  GROUP BY move_id
+                ),
+                lines AS (
                     SELECT p.commercial_partner_id AS partner_id,
                            cm.case_company_id AS company_id,
                            aml.id,
                            aml.move_id,
-                           aml.amount_residual AS residual,
+                           aml.amount_residual AS full_residual,
+                           aml.amount_residual_currency AS residual_currency,
                            COALESCE(aml.date_maturity, aml.date) AS due,
                            %(today)s::date - COALESCE(aml.date_maturity, aml.date) AS age,
                            cm.tolerance,
+                           t.tolerance AS currency_tolerance,
                            aml.amount_residual > 0 AND (
                                (aml.no_followup AND NOT (cm.include_misc AND j.type = 'general'))
                                OR COALESCE(COALESCE(aml.date_maturity, aml.date)
                                            <= cm.followup_from, FALSE)
                                OR COALESCE(m.payment_state IN ('blocked', 'in_payment'), FALSE)
-                               OR CASE WHEN t.tolerance IS NULL
-                                       THEN ABS(aml.amount_residual) < cm.tolerance
-                                       ELSE ABS(aml.amount_residual_currency) < t.tolerance
-                                  END
-                           ) AS set_apart
+                           ) AS held
                       FROM account_move_line aml
                       JOIN (VALUES %(company_values)s)
                            AS cm(company_id, case_company_id, followup_from, include_misc,
@@ -433,6 +481,43 @@ class CollectionLedger(models.AbstractModel):
                        AND aml.amount_residual != 0
                        %(partner_filter)s
                 ),
+                -- The open disputes of an invoice take its installments oldest first, in
+                -- the invoice's currency; each line's part is converted at its own rate.
+                split AS (
+                    SELECT lines.*,
+                           CASE WHEN d.amount IS NULL OR lines.residual_currency <= 0 THEN 0
+                                ELSE LEAST(
+                                    lines.residual_currency,
+                                    GREATEST(d.amount - COALESCE(SUM(lines.residual_currency)
+                                        FILTER (WHERE lines.residual_currency > 0)
+                                        OVER (PARTITION BY lines.move_id
+                                              ORDER BY lines.due, lines.id
+                                              ROWS BETWEEN UNBOUNDED PRECEDING
+                                                       AND 1 PRECEDING), 0), 0)
+                                )
+                           END AS disputed_currency
+                      FROM lines
+                 LEFT JOIN disputed d ON d.move_id = lines.move_id
+                ),
+                items AS (
+                    SELECT split.*,
+                           full_residual - disputed AS residual,
+                           full_residual - disputed > 0 AND (
+                               held
+                               OR CASE WHEN currency_tolerance IS NULL
+                                       THEN ABS(full_residual - disputed) < tolerance
+                                       ELSE ABS(residual_currency - disputed_currency)
+                                            < currency_tolerance
+                                  END
+                           ) AS set_apart
+                      FROM (
+                        SELECT split.*,
+                               CASE WHEN disputed_currency = 0 THEN 0
+                                    ELSE full_residual * disputed_currency / residual_currency
+                               END AS disputed
+                          FROM split
+                      ) AS split
+                ),
                 netted AS (
                     SELECT items.*,
                            residual > 0 AND NOT set_apart AS chased,
@@ -448,20 +533,22 @@ class CollectionLedger(models.AbstractModel):
                 )
                 SELECT partner_id,
                        company_id,
-                       SUM(residual) AS total_due,
+                       SUM(full_residual) AS total_due,
                        COALESCE(SUM(residual) FILTER (
                            WHERE residual < 0 OR (chased AND age > 0)), 0) AS overdue_amount,
                        COALESCE(SUM(residual) FILTER (WHERE set_apart), 0) AS no_followup_amount,
-                       COALESCE(SUM(residual) FILTER (WHERE age <= 0), 0) AS amount_not_due,
-                       COALESCE(SUM(residual) FILTER (WHERE age BETWEEN 1 AND 30), 0)
+                       SUM(disputed) AS disputed_amount,
+                       COALESCE(SUM(full_residual) FILTER (WHERE age <= 0), 0) AS amount_not_due,
+                       COALESCE(SUM(full_residual) FILTER (WHERE age BETWEEN 1 AND 30), 0)
                            AS amount_1_30,
-                       COALESCE(SUM(residual) FILTER (WHERE age BETWEEN 31 AND 60), 0)
+                       COALESCE(SUM(full_residual) FILTER (WHERE age BETWEEN 31 AND 60), 0)
                            AS amount_31_60,
-                       COALESCE(SUM(residual) FILTER (WHERE age BETWEEN 61 AND 90), 0)
+                       COALESCE(SUM(full_residual) FILTER (WHERE age BETWEEN 61 AND 90), 0)
                            AS amount_61_90,
-                       COALESCE(SUM(residual) FILTER (WHERE age BETWEEN 91 AND 120), 0)
+                       COALESCE(SUM(full_residual) FILTER (WHERE age BETWEEN 91 AND 120), 0)
                            AS amount_91_120,
-                       COALESCE(SUM(residual) FILTER (WHERE age > 120), 0) AS amount_over_120,
+                       COALESCE(SUM(full_residual) FILTER (WHERE age > 120), 0)
+                           AS amount_over_120,
                        MIN(due) FILTER (WHERE chased AND age > 0 AND %(uncovered)s)
                            AS oldest_due_date,
                        MIN(due) FILTER (WHERE chased AND age <= 0 AND %(uncovered)s)

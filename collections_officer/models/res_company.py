@@ -250,6 +250,14 @@ class ResCompany(models.Model):
         "CHECK(collection_plan_missed_limit >= 1)",
         "A plan breaks after at least one missed installment.",
     )
+    collection_dispute_days = fields.Integer(
+        string="Dispute Deadline (days)",
+        default=14,
+        help="Days to investigate a dispute; past them, the team manager is alerted.",
+    )
+    _collection_dispute_days_positive = models.Constraint(
+        "CHECK(collection_dispute_days >= 0)", "The dispute deadline cannot be negative."
+    )
 
     @api.constrains("collection_aging_buckets")
     def _check_collection_aging_buckets(self):

@@ -127,6 +127,10 @@ class ResConfigSettings(models.TransientModel):
         readonly=False,
     )
 
+    collection_dispute_days = fields.Integer(
+        related="company_id.collection_dispute_days", readonly=False
+    )
+
     def action_collection_followup_off(self):
         """Back to dry runs: nothing more is sent until a manager goes live again."""
         self.company_id.collection_followup_live = False

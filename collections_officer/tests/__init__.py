@@ -27,6 +27,8 @@ from . import test_collections_ui
 from . import test_scheduled_work
 from . import test_collection_worklist
 from . import test_collection_my_day
+from . import test_collection_dispute
+from . import test_collection_dispute_ui
 from . import test_collection_priority
 from . import test_collection_assignment
 from . import test_collection_escalation

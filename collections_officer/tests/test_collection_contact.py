@@ -1,5 +1,6 @@
 from datetime import datetime, timedelta
 
+from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import freeze_time, new_test_user, tagged
 
@@ -76,10 +77,16 @@ class TestCollectionContact(CollectionsCommon):
             self._log(outcome="promised", promise_amount=10, promise_date=TODAY - timedelta(days=1))
         self.assertFalse(self.case.contact_ids, "nothing logged")
 
-    def test_a_dispute_puts_the_case_on_hold(self):
-        self._log(outcome="disputed", note="<p>Goods damaged</p>")
-        self.assertEqual(self.case.state, "hold")
-        self.assertIn("Goods damaged", self.case.hold_reason)
+    def test_a_dispute_records_a_dispute_of_the_invoice(self):
+        invoice = self.case.open_line_ids.move_id
+        self._log(
+            outcome="disputed",
+            note="<p>Goods damaged</p>",
+            dispute_move_ids=[Command.set(invoice.ids)],
+        )
+        self.assertEqual(self.case.state, "open", "disputes set apart invoices, not the case")
+        self.assertEqual(self.case.dispute_ids.move_id, invoice)
+        self.assertIn("Goods damaged", self.case.dispute_ids.description)
 
     def test_a_contact_person_of_another_customer_is_refused(self):
         stranger = self.env["res.partner"].create({"name": "Stranger"})

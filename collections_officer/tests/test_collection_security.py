@@ -325,9 +325,11 @@ class TestEngineFields(SecurityCommon):
                 "channel": "phone",
                 "direction": "inbound",
                 "outcome": "disputed",
+                "dispute_move_ids": [Command.set(self.invoice.ids)],
             }
         ).action_log()
-        self.assertEqual(self.case.state, "hold")
+        self.assertEqual(self.case.dispute_ids.move_id, self.invoice)
+        self.assertEqual(self.case.disputed_amount, self.invoice.amount_residual)
 
 
 @freeze_time(TODAY)

@@ -5,6 +5,7 @@ from . import collection_partner_flag_wizard
 from . import collection_plan_refuse_wizard
 from . import collection_plan_wizard
 from . import collection_send_wizard
+from . import collection_dispute_resolve_wizard
 from . import collection_case_rebalance_wizard
 from . import collection_escalate_wizard
 from . import collection_escalation_decide_wizard

@@ -35,6 +35,20 @@ class CollectionContactWizard(models.TransientModel):
     note = fields.Html()
     promise_amount = fields.Monetary(string="Promised Amount")
     promise_date = fields.Date(string="Promised Date")
+    dispute_move_ids = fields.Many2many(
+        "account.move",
+        string="Disputed Invoices",
+        domain="[('move_type', '=', 'out_invoice'), ('state', '=', 'posted'), "
+        "('commercial_partner_id', '=', customer_id), ('amount_residual', '>', 0)]",
+        help="The invoices the customer contests: each gets a dispute for what is left of "
+        "it to dispute, and only that is set apart; the others are still chased.",
+    )
+    dispute_reason = fields.Selection(
+        selection=lambda self: (
+            self.env["collection.dispute"]._fields["reason"]._description_selection(self.env)
+        ),
+        default="other",
+    )
     callback_date = fields.Date(
         string="Call Back On",
         default=lambda self: self._default_callback_date(),
@@ -148,12 +162,7 @@ class CollectionContactWizard(models.TransientModel):
                 }
             )
         elif self.outcome == "disputed":
-            # Until disputes have their own flow, a disputed case waits on hold.
-            reason = self.env._(
-                "Disputed: %(note)s", note=self._note_text() or contact.display_name
-            )
-            case.check_access("write")
-            case.sudo().write({"state": "hold", "hold_reason": reason[:200]})
+            self._create_disputes()
         elif self.outcome == "paid":
             case.message_post(
                 body=Markup("%s")
@@ -201,6 +210,8 @@ class CollectionContactWizard(models.TransientModel):
                     outcome=self.outcome,
                 )
             )
+        if self.outcome == "disputed" and not self.dispute_move_ids:
+            raise ValidationError(self.env._("Say which invoices the customer disputes."))
         if self.outcome == "promised":
             if (self.promise_amount or 0) <= 0:
                 raise ValidationError(self.env._("The promised amount must be positive."))
@@ -211,3 +222,31 @@ class CollectionContactWizard(models.TransientModel):
 
     def _note_text(self):
         return (self.note and Markup(self.note).striptags()) or ""
+
+    def _create_disputes(self):
+        """One dispute per invoice named, for what is left of it to dispute."""
+        Dispute = self.env["collection.dispute"]
+        open_disputes = dict(
+            Dispute.sudo()._read_group(
+                [("move_id", "in", self.dispute_move_ids.ids), ("state", "=", "open")],
+                ["move_id"],
+                ["amount:sum"],
+            )
+        )
+        vals_list = []
+        for move in self.dispute_move_ids:
+            left = move.amount_residual - open_disputes.get(move, 0.0)
+            if move.currency_id.compare_amounts(left, 0) <= 0:
+                raise ValidationError(
+                    self.env._("%(invoice)s is already disputed in full.", invoice=move.name)
+                )
+            vals_list.append(
+                {
+                    "case_id": self.case_id.id,
+                    "move_id": move.id,
+                    "amount": left,
+                    "reason": self.dispute_reason or "other",
+                    "description": self._note_text() or False,
+                }
+            )
+        return Dispute.create(vals_list)

@@ -1,0 +1,625 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.fields import Domain
+
+# Written by the resolution actions only (accept, reject, withdraw, the refresh).
+RESOLUTION_FIELDS = ("state", "accepted_amount", "credit_note_id", "resolved_date")
+# What is disputed: fixed once the dispute is resolved.
+DISPUTED_FIELDS = ("case_id", "move_id", "amount")
+
+
+class CollectionDispute(models.Model):
+    """A customer contests part or all of one invoice.
+
+    While open, the disputed amount is set apart in the ledger: it is shown on the
+    case and never chased, charged or aged; the rest of the invoice and the other
+    invoices are still followed up.
+    """
+
+    _name = "collection.dispute"
+    _description = "Collection Dispute"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "deadline, id desc"
+    _check_company_auto = True
+    _rec_names_search = ["move_id", "partner_id"]
+
+    case_id = fields.Many2one(
+        "collection.case",
+        required=True,
+        index=True,
+        ondelete="restrict",
+        check_company=True,
+        tracking=True,
+    )
+    company_id = fields.Many2one(related="case_id.company_id", store=True, index=True)
+    partner_id = fields.Many2one(
+        related="case_id.partner_id", string="Customer", store=True, index=True
+    )
+    move_id = fields.Many2one(
+        "account.move",
+        string="Invoice",
+        required=True,
+        index=True,
+        ondelete="restrict",
+        tracking=True,
+        domain="[('move_type', '=', 'out_invoice'), ('state', '=', 'posted'), "
+        "('commercial_partner_id', '=', partner_id), ('amount_residual', '>', 0)]",
+    )
+    currency_id = fields.Many2one(related="move_id.currency_id", store=True)
+    invoice_residual = fields.Monetary(related="move_id.amount_residual", string="Invoice Residual")
+    installment_id = fields.Many2one(
+        "collection.plan.installment",
+        string="Plan Installment",
+        domain="[('plan_id.case_id', '=', case_id)]",
+        help="The installment of the case's payment plan the dispute is about, if any.",
+    )
+    amount = fields.Monetary(
+        string="Disputed Amount",
+        required=True,
+        tracking=True,
+        help="Part or all of the invoice's residual, in the invoice's currency.",
+    )
+    reason = fields.Selection(
+        [
+            ("price", "Price"),
+            ("quantity", "Quantity"),
+            ("quality", "Quality"),
+            ("not_received", "Not Received"),
+            ("duplicate", "Duplicate"),
+            ("already_paid", "Already Paid"),
+            ("other", "Other"),
+        ],
+        required=True,
+        default="other",
+        tracking=True,
+    )
+    description = fields.Text()
+    owner_id = fields.Many2one(
+        "res.users",
+        required=True,
+        default=lambda self: self.env.user,
+        domain="[('share', '=', False)]",
+        tracking=True,
+        help="Who investigates: the officer, sales or another colleague.",
+    )
+    deadline = fields.Date(
+        required=True,
+        index=True,
+        tracking=True,
+        default=lambda self: (
+            fields.Date.context_today(self)
+            + timedelta(days=self.env.company.collection_dispute_days)
+        ),
+        help="When the investigation should be over; an overdue deadline alerts the team manager.",
+    )
+    state = fields.Selection(
+        [
+            ("open", "Open"),
+            ("accepted", "Accepted"),
+            ("partly_accepted", "Partly Accepted"),
+            ("rejected", "Rejected"),
+            ("withdrawn", "Withdrawn"),
+        ],
+        required=True,
+        default="open",
+        readonly=True,
+        index=True,
+        tracking=True,
+    )
+    resolution_note = fields.Text(tracking=True)
+    resolved_date = fields.Date(readonly=True)
+    accepted_amount = fields.Monetary(readonly=True)
+    credit_note_id = fields.Many2one(
+        "account.move", readonly=True, copy=False, index="btree_not_null"
+    )
+    amount_set_apart = fields.Monetary(
+        compute="_compute_amount_set_apart",
+        store=True,
+        help="What the ledger does not chase: the disputed amount while the dispute is "
+        "open, the accepted amount until its credit note is posted.",
+    )
+    deadline_alerted = fields.Boolean(readonly=True, copy=False)
+    attachment_count = fields.Integer(string="Evidence", compute="_compute_attachment_count")
+
+    _amount_positive = models.Constraint(
+        "CHECK(amount > 0)", "The disputed amount must be positive."
+    )
+
+    @api.depends("state", "amount", "accepted_amount", "credit_note_id.state")
+    def _compute_amount_set_apart(self):
+        for dispute in self:
+            if dispute.state == "open":
+                dispute.amount_set_apart = dispute.amount
+            elif (
+                dispute.state in ("accepted", "partly_accepted")
+                and dispute.credit_note_id.state == "draft"
+            ):
+                # Granted, not yet credited: still not owed.
+                dispute.amount_set_apart = dispute.accepted_amount
+            else:
+                dispute.amount_set_apart = 0.0
+
+    def _compute_attachment_count(self):
+        counts = dict(
+            self.env["ir.attachment"]._read_group(
+                [("res_model", "=", self._name), ("res_id", "in", self.ids)],
+                ["res_id"],
+                ["__count"],
+            )
+        )
+        for dispute in self:
+            dispute.attachment_count = counts.get(dispute.id, 0)
+
+    @api.depends("move_id", "amount", "currency_id")
+    def _compute_display_name(self):
+        for dispute in self:
+            dispute.display_name = self.env._(
+                "%(invoice)s: %(amount)s disputed",
+                invoice=dispute.move_id.name or "",
+                amount=dispute.currency_id.format(dispute.amount) if dispute.currency_id else "",
+            )
+
+    @api.constrains("move_id", "amount", "case_id", "state")
+    def _check_invoice(self):
+        ledger = self.env["collection.ledger"]
+        for dispute in self.filtered(lambda d: d.state == "open"):
+            move = dispute.move_id.sudo()
+            if (
+                move.move_type != "out_invoice"
+                or move.state != "posted"
+                or move.commercial_partner_id != dispute.case_id.partner_id
+                or ledger._case_company(move.company_id) != dispute.case_id.company_id
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "%(invoice)s is not a posted customer invoice of %(customer)s.",
+                        invoice=move.display_name,
+                        customer=dispute.case_id.partner_id.display_name,
+                    )
+                )
+            others = self.sudo().search(
+                [
+                    ("move_id", "=", move.id),
+                    ("state", "=", "open"),
+                    ("id", "!=", dispute.id),
+                ]
+            )
+            available = move.amount_residual - sum(others.mapped("amount"))
+            if move.currency_id.compare_amounts(dispute.amount, available) > 0:
+                raise ValidationError(
+                    self.env._(
+                        "%(amount)s cannot be disputed on %(invoice)s: at most %(available)s "
+                        "of its residual is left to dispute.",
+                        amount=move.currency_id.format(dispute.amount),
+                        invoice=move.name,
+                        available=move.currency_id.format(max(available, 0.0)),
+                    )
+                )
+
+    # ------------------------------------------------------------------ CRUD
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if any((vals.get("amount") or 0) <= 0 for vals in vals_list):
+            raise ValidationError(self.env._("The disputed amount must be positive."))
+        vals_list = [
+            {name: value for name, value in vals.items() if name not in RESOLUTION_FIELDS}
+            for vals in vals_list
+        ]
+        for vals in vals_list:
+            case = self.env["collection.case"].browse(vals.get("case_id"))
+            if case and "deadline" not in vals:
+                vals["deadline"] = fields.Date.context_today(self) + timedelta(
+                    days=case.company_id.collection_dispute_days
+                )
+        disputes = super().create(vals_list)
+        disputes._schedule_owner_activities()
+        disputes.filtered(lambda d: d.reason == "already_paid")._ask_accountant()
+        disputes.case_id._message_log_batch(
+            bodies={
+                dispute.case_id.id: self.env._(
+                    "Dispute recorded: %(dispute)s (%(reason)s). It is not chased until it "
+                    "is resolved.",
+                    dispute=dispute.display_name,
+                    reason=dict(self._fields["reason"]._description_selection(self.env))[
+                        dispute.reason
+                    ],
+                )
+                for dispute in disputes
+            }
+        )
+        disputes._refresh_cases()
+        return disputes
+
+    def write(self, vals):
+        if not self.env.su:
+            if forbidden := [name for name in RESOLUTION_FIELDS if name in vals]:
+                raise UserError(
+                    self.env._(
+                        "A dispute's %(fields)s change only by accepting, rejecting or "
+                        "withdrawing it.",
+                        fields=", ".join(self._fields[name].string for name in forbidden),
+                    )
+                )
+            if any(name in vals for name in DISPUTED_FIELDS) and any(
+                dispute.state != "open" for dispute in self
+            ):
+                raise UserError(self.env._("A resolved dispute cannot change."))
+        res = super().write(vals)
+        if {"amount", "move_id"} & set(vals):
+            self._refresh_cases()
+        return res
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_open(self):
+        if any(dispute.state != "open" for dispute in self):
+            raise UserError(self.env._("Resolved disputes are history: they cannot be deleted."))
+
+    # --------------------------------------------------------------- actions
+
+    def action_accept(self, amount=None, note=None):
+        """The customer is right: a draft credit note for the accepted amount.
+
+        ``amount`` (default: the whole disputed amount) below the disputed amount
+        accepts the dispute in part; the rest is chased again. The credit note is
+        prepared through Odoo's own reversal and left in draft for an accountant.
+        """
+        self.env["collection.compliance"]._check_collections_manager(
+            self.env._("Only a collections manager can accept a dispute.")
+        )
+        for dispute in self:
+            dispute._check_open()
+            accepted = dispute.amount if amount is None else amount
+            currency = dispute.currency_id
+            if currency.compare_amounts(accepted, 0) <= 0 or (
+                currency.compare_amounts(accepted, dispute.amount) > 0
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The accepted amount must be positive and at most the disputed %(amount)s.",
+                        amount=currency.format(dispute.amount),
+                    )
+                )
+            credit_note = dispute._prepare_credit_note(accepted)
+            partly = currency.compare_amounts(accepted, dispute.amount) < 0
+            dispute.sudo().write(
+                {
+                    "state": "partly_accepted" if partly else "accepted",
+                    "accepted_amount": accepted,
+                    "credit_note_id": credit_note.id,
+                    "resolved_date": fields.Date.context_today(self),
+                    "resolution_note": note or dispute.resolution_note,
+                }
+            )
+            dispute._close_activities()
+            dispute.case_id._message_log(
+                body=self.env._(
+                    "Dispute %(dispute)s %(verdict)s by %(user)s: %(accepted)s accepted, "
+                    "draft credit note %(credit_note)s for an accountant to post.%(note)s",
+                    dispute=dispute.move_id.name,
+                    verdict=self.env._("partly accepted") if partly else self.env._("accepted"),
+                    user=self.env.user.name,
+                    accepted=currency.format(accepted),
+                    credit_note=credit_note.display_name,
+                    note=f" {note}" if note else "",
+                )
+            )
+        self._refresh_cases()
+        return True
+
+    def action_reject(self, note=None):
+        """The customer is wrong: chasing resumes and the customer is told why."""
+        self.env["collection.compliance"]._check_collections_manager(
+            self.env._("Only a collections manager can reject a dispute.")
+        )
+        for dispute in self:
+            dispute._check_open()
+            note = note or dispute.resolution_note
+            if not (note or "").strip():
+                raise UserError(
+                    self.env._("Say why the dispute is rejected: the customer is told.")
+                )
+            # The customer is told first: a message the guard refuses leaves it open.
+            dispute.sudo().resolution_note = note
+            dispute._send_to_customer(
+                "collections_officer.mail_template_collection_dispute_rejected"
+            )
+            dispute.sudo().write(
+                {"state": "rejected", "resolved_date": fields.Date.context_today(self)}
+            )
+            dispute._close_activities()
+            dispute.case_id._message_log(
+                body=self.env._(
+                    "Dispute %(dispute)s rejected by %(user)s: %(note)s The invoice is "
+                    "chased again.",
+                    dispute=dispute.move_id.name,
+                    user=self.env.user.name,
+                    note=note,
+                )
+            )
+        self._refresh_cases()
+        return True
+
+    def action_withdraw(self):
+        """The customer drops the dispute: the invoice is chased again."""
+        self.check_access("write")
+        for dispute in self:
+            dispute._check_open()
+        self.sudo().write({"state": "withdrawn", "resolved_date": fields.Date.context_today(self)})
+        self._close_activities()
+        self.case_id._message_log_batch(
+            bodies={
+                dispute.case_id.id: self.env._(
+                    "Dispute %(dispute)s withdrawn by the customer: the invoice is chased again.",
+                    dispute=dispute.move_id.name,
+                )
+                for dispute in self
+            }
+        )
+        self._refresh_cases()
+        return True
+
+    def action_request_remittance(self):
+        """Ask the customer who says they paid for their remittance advice."""
+        self.check_access("write")
+        for dispute in self:
+            dispute._check_open()
+            dispute._send_to_customer(
+                "collections_officer.mail_template_collection_dispute_remittance"
+            )
+        return True
+
+    def action_view_credit_note(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "account.move",
+            "res_id": self.credit_note_id.id,
+            "view_mode": "form",
+        }
+
+    def action_view_attachments(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Evidence"),
+            "res_model": "ir.attachment",
+            "view_mode": "kanban,list,form",
+            "domain": [("res_model", "=", self._name), ("res_id", "=", self.id)],
+            "context": {"default_res_model": self._name, "default_res_id": self.id},
+        }
+
+    # ------------------------------------------------------- business methods
+
+    def _check_open(self):
+        if self.state != "open":
+            raise UserError(
+                self.env._("Dispute %(dispute)s is already resolved.", dispute=self.display_name)
+            )
+
+    def _refresh_cases(self):
+        cases = self.case_id.sudo()
+        if cases:
+            cases._refresh_from_accounting(companies=cases.company_id, partners=cases.partner_id)
+
+    def _prepare_credit_note(self, accepted):
+        """A draft reversal of the invoice for ``accepted`` (in the invoice's currency).
+
+        Odoo's own reversal copies the invoice; for less than its total, its
+        lines are scaled down to the accepted amount.
+        """
+        self.ensure_one()
+        move = self.move_id.sudo()
+        credit_note = move._reverse_moves(
+            [
+                {
+                    "ref": self.env._(
+                        "Dispute of %(invoice)s: %(reason)s",
+                        invoice=move.name,
+                        reason=dict(self._fields["reason"]._description_selection(self.env))[
+                            self.reason
+                        ],
+                    ),
+                    "invoice_date": fields.Date.context_today(self),
+                    "date": fields.Date.context_today(self),
+                }
+            ],
+            cancel=False,
+        )
+        if move.currency_id.compare_amounts(accepted, credit_note.amount_total) != 0:
+            ratio = accepted / credit_note.amount_total
+            products = credit_note.invoice_line_ids.filtered(
+                lambda line: line.display_type == "product"
+            )
+            for line in products:
+                line.price_unit = line.price_unit * ratio
+        return credit_note
+
+    def _send_to_customer(self, template_xmlid):
+        """A message to the customer from a template, posted on the case through the
+        compliance guard, like every other customer message."""
+        self.ensure_one()
+        template = self.env.ref(template_xmlid).sudo()
+        case = self.case_id
+        recipient = case.followup_partner_id or case.partner_id
+        if not recipient.email:
+            raise UserError(
+                self.env._(
+                    "%(partner)s has no email address: the message cannot be sent.",
+                    partner=recipient.display_name,
+                )
+            )
+        subject = template._render_field("subject", self.ids)[self.id]
+        body = template._render_field("body_html", self.ids)[self.id]
+        case.with_context(mail_notify_force_send=False).message_post(
+            body=body,
+            subject=subject,
+            partner_ids=recipient.ids,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
+
+    def _schedule_owner_activities(self):
+        for dispute in self:
+            dispute.activity_schedule(
+                "mail.mail_activity_data_todo",
+                date_deadline=dispute.deadline,
+                summary=self.env._("Investigate the dispute"),
+                user_id=dispute.owner_id.id,
+            )
+
+    def _ask_accountant(self):
+        """The customer says they paid: an accountant looks for the payment."""
+        accountants = self.env.ref("account.group_account_invoice").sudo().all_user_ids
+        for dispute in self:
+            accountant = accountants.filtered(
+                lambda user, d=dispute: (
+                    user.active
+                    and not user.share
+                    and not user._is_superuser()
+                    and d.company_id in user.company_ids
+                    and not user.has_group("collections_officer.group_collections_officer")
+                )
+            )[:1]
+            dispute.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=self.env._("Look for the customer's payment"),
+                note=self.env._(
+                    "The customer says %(invoice)s is paid: find the payment and reconcile it "
+                    "with the invoice; the dispute then closes itself.",
+                    invoice=dispute.move_id.name,
+                ),
+                user_id=(accountant or dispute.owner_id).id,
+            )
+
+    def _close_activities(self):
+        self.activity_ids.sudo().action_feedback(feedback=self.env._("Dispute resolved."))
+
+    @api.model
+    def _close_settled(self, companies=None, partners=None):
+        """Close the open disputes of invoices paid (reconciled) in the meantime.
+
+        Nothing is left to dispute: they end as withdrawn, with a note saying the
+        invoice was paid (for an 'already paid' dispute: the payment was found).
+        """
+        domain = Domain(
+            [
+                ("state", "=", "open"),
+                ("move_id.payment_state", "in", ("paid", "reversed")),
+            ]
+        )
+        if companies:
+            domain &= Domain("company_id", "in", companies.ids)
+        if partners:
+            domain &= Domain("partner_id", "in", partners.commercial_partner_id.ids)
+        settled = self.sudo().search(domain)
+        if not settled:
+            return settled
+        settled.write(
+            {
+                "state": "withdrawn",
+                "resolved_date": fields.Date.context_today(self),
+                "resolution_note": self.env._("The invoice was paid: nothing left to dispute."),
+            }
+        )
+        settled._close_activities()
+        settled.case_id._message_log_batch(
+            bodies={
+                dispute.case_id.id: self.env._(
+                    "Dispute %(dispute)s closed: the invoice is paid.",
+                    dispute=dispute.move_id.name,
+                )
+                for dispute in settled
+            }
+        )
+        return settled
+
+    @api.model
+    def _migrate_dispute_holds(self):
+        """Turn the whole-case holds of the former "disputed" contact outcome into disputes.
+
+        Those holds did not say which invoice was contested: each open overdue
+        invoice of the case gets a dispute of its whole residual, reason
+        'other', described by the old hold reason. The case is back in
+        follow-up, where only what is not disputed is chased; the officer
+        narrows or withdraws the disputes that were too broad.
+        """
+        cases = (
+            self.env["collection.case"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("state", "=", "hold"), ("hold_reason", "=like", "Disputed:%")])
+        )
+        if not cases:
+            return self.browse()
+        today = fields.Date.context_today(self)
+        ledger = self.env["collection.ledger"]
+        lines = (
+            self.env["account.move.line"]
+            .sudo()
+            .search(
+                ledger._open_items_domain(cases.partner_id, cases.company_id)
+                & Domain(
+                    [
+                        ("amount_residual", ">", 0),
+                        ("date_maturity", "<", today),
+                        ("move_id.move_type", "=", "out_invoice"),
+                    ]
+                )
+            )
+        )
+        moves_by_key = {}
+        for move in lines.move_id:
+            key = (move.commercial_partner_id.id, ledger._case_company(move.company_id).id)
+            moves_by_key.setdefault(key, self.env["account.move"])
+            moves_by_key[key] |= move
+        vals_list = []
+        for case in cases:
+            for move in moves_by_key.get((case.partner_id.id, case.company_id.id), []):
+                vals_list.append(
+                    {
+                        "case_id": case.id,
+                        "move_id": move.id,
+                        "amount": move.amount_residual,
+                        "reason": "other",
+                        "description": case.hold_reason,
+                        "owner_id": (case.user_id or case.team_id.manager_id or self.env.user).id,
+                    }
+                )
+        cases.write({"state": "open", "hold_reason": False})
+        cases._message_log_batch(
+            bodies=dict.fromkeys(
+                cases.ids,
+                self.env._(
+                    "The dispute hold became one dispute per overdue invoice: the rest of "
+                    "the debt is followed up again."
+                ),
+            )
+        )
+        return self.sudo().create(vals_list)
+
+    @api.model
+    def _cron_alert_deadlines(self):
+        """Tell the team manager, once, of each open dispute past its deadline."""
+        today = fields.Date.context_today(self)
+        late = self.sudo().search(
+            [("state", "=", "open"), ("deadline", "<", today), ("deadline_alerted", "=", False)]
+        )
+        for dispute in late:
+            manager = dispute.case_id.team_id.manager_id or dispute.owner_id
+            dispute.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=self.env._("Dispute past its deadline"),
+                note=self.env._(
+                    "The dispute of %(invoice)s on %(case)s was due to be resolved by "
+                    "%(deadline)s.",
+                    invoice=dispute.move_id.name,
+                    case=dispute.case_id.name,
+                    deadline=dispute.deadline,
+                ),
+                user_id=manager.id,
+            )
+        late.write({"deadline_alerted": True})
+        return late
