@@ -407,11 +407,7 @@ class CollectionCase(models.Model):
                 )
             }
 
-        disputes = {}
-        if "collection.dispute" in self.env:
-            disputes = count_by_case(
-                self.env["collection.dispute"].sudo(), [("state", "=", "open")]
-            )
+        disputes = count_by_case(self.env["collection.dispute"].sudo(), [("state", "=", "open")])
         active_plans = Plan.search([("case_id", "in", ids), ("state", "=", "active")])
         last_contacts = {
             case.id: last
@@ -570,17 +566,16 @@ class CollectionCase(models.Model):
             if level not in level_labels:
                 level_labels[level] = self.env._("Follow-up: %(level)s", level=level.name)
             offer(case_id, day, level_labels[level])
-        if "collection.dispute" in self.env:
-            for case, deadline in (
-                self.env["collection.dispute"]
-                .sudo()
-                ._read_group(
-                    [("case_id", "in", ids), ("state", "=", "open")],
-                    ["case_id"],
-                    ["deadline:min"],
-                )
-            ):
-                offer(case.id, deadline, self.env._("Dispute deadline"))
+        for case, deadline in (
+            self.env["collection.dispute"]
+            .sudo()
+            ._read_group(
+                [("case_id", "in", ids), ("state", "=", "open")],
+                ["case_id"],
+                ["deadline:min"],
+            )
+        ):
+            offer(case.id, deadline, self.env._("Dispute deadline"))
         activity = self.env._("Activity")
         for res_id, deadline in (
             self.env["mail.activity"]

@@ -445,10 +445,7 @@ class CollectionKpi(models.AbstractModel):
         dated before the end of the period, the money the customer paid from the
         day after the write-off (or the start of the period) to the end of the
         period, as ``collection.ledger._fetch_received`` reads money received.
-        ``None`` where write-offs are not available.
         """
-        if "collection.writeoff" not in self.env:
-            return [None] * len(scopes)
         write_offs = self.env["collection.writeoff"].search(
             [
                 ("company_id", "in", [s["company"].id for s in scopes]),
@@ -642,13 +639,8 @@ class CollectionKpi(models.AbstractModel):
     @api.model
     def _dispute_resolution(self, scopes):
         """Average dispute resolution time, in days: for the disputes resolved in
-        the period, from their opening (creation) to their resolution date.
-        Needs the dispute model (``collection.dispute`` with ``case_id`` and
-        ``resolved_date``); ``None`` without it."""
-        model = self.env.get("collection.dispute")
-        if model is None or "resolved_date" not in model._fields:
-            return [None] * len(scopes)
-        disputes = model.search(
+        the period, from their opening (creation) to their resolution date."""
+        disputes = self.env["collection.dispute"].search(
             [
                 ("case_id.company_id", "in", [s["company"].id for s in scopes]),
                 ("resolved_date", ">=", min(s["start"] for s in scopes)),

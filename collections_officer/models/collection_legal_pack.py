@@ -56,10 +56,7 @@ class CollectionLegalPack(models.AbstractModel):
         files.append(
             ("plans.csv", self.env._("Payment plans and their state"), self._plans_csv(case))
         )
-        if "collection.dispute" in self.env:
-            files.append(
-                ("disputes.csv", self.env._("Disputes of invoices"), self._disputes_csv(case))
-            )
+        files.append(("disputes.csv", self.env._("Disputes of invoices"), self._disputes_csv(case)))
         files += self._letter_files(case)
         files += self._attachment_files(
             "attachments",
@@ -359,10 +356,9 @@ class CollectionLegalPack(models.AbstractModel):
                 "reason",
                 "description",
                 "state",
-                "user_id",
+                "owner_id",
                 "deadline",
             )
-            if name in disputes._fields
         ]
         return self._csv(disputes, columns)
 

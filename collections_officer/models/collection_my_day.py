@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from odoo import fields, models
 from odoo.tools import SQL
 
@@ -42,6 +44,8 @@ class CollectionMyDay(models.Model):
         "collection.promise": ["case_id", "state", "date"],
         "collection.plan": ["case_id", "state"],
         "collection.plan.installment": ["plan_id", "date"],
+        "collection.dispute": ["case_id", "state", "deadline", "move_id"],
+        "account.move": ["name"],
     }
 
     case_id = fields.Many2one("collection.case", readonly=True)
@@ -118,8 +122,17 @@ class CollectionMyDay(models.Model):
                 """,
                 today=today,
             ),
-            # 5_dispute: disputes whose deadline is within DISPUTE_NEAR_DAYS days join
-            # here once disputes have a deadline.
+            # Open disputes of the officer's cases whose deadline is near or past.
+            SQL(
+                """
+                SELECT d.case_id, '5_dispute', c.user_id, d.deadline, m.name
+                  FROM collection_dispute d
+                  JOIN collection_case c ON c.id = d.case_id
+                  JOIN account_move m ON m.id = d.move_id
+                 WHERE d.state = 'open' AND d.deadline <= %(near)s
+                """,
+                near=today + timedelta(days=DISPUTE_NEAR_DAYS),
+            ),
         ]
         # A case listed for a precise reason (a callback, a promise...) is not listed
         # again as "Action Due": each thing to do is counted once.

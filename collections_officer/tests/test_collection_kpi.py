@@ -140,9 +140,7 @@ class TestCollectionKpi(KpiBookCase):
         # (1,400 + 600 - 1,700) / (1,400 + 600 - 600 not due) * 100
         self.assertAlmostEqual(kpis["cei"], 300 / 1400 * 100)
         self.assertAlmostEqual(kpis["over_90_share"], 400 / 1700 * 100)
-        # Nothing written off: nothing recovered (nothing to measure without write-offs).
-        no_recovery = 0.0 if "collection.writeoff" in self.env else None
-        self.assertEqual(kpis["recovered_after_write_off"], no_recovery)
+        self.assertEqual(kpis["recovered_after_write_off"], 0.0, "nothing written off")
 
     def test_collected_per_company_officer_and_team(self):
         self.assertEqual(self._kpis(MAY)["collected"], 500.0)
@@ -242,8 +240,6 @@ class TestCollectionKpi(KpiBookCase):
         self.assertIsNone(self._kpis(MAY, user=self.officer)["plan_completion_rate"])
 
     def test_recoveries_after_write_off(self):
-        if "collection.writeoff" not in self.env:
-            self.skipTest("write-offs are not installed")
         self.company.write(
             {
                 "collection_writeoff_account_id": self.company_data["default_account_expense"].id,
@@ -262,8 +258,6 @@ class TestCollectionKpi(KpiBookCase):
         self.assertEqual(self._kpis(JUNE, user=self.officer_2)["recovered_after_write_off"], 0.0)
 
     def test_dispute_resolution_time(self):
-        if "collection.dispute" not in self.env:
-            self.skipTest("disputes are not installed")
         self.customer.email = "acme@example.com"  # a rejection tells the customer why
         dispute = (
             self.env["collection.dispute"]

@@ -91,6 +91,20 @@ class TestCollectionMyDay(CollectionsCommon):
         )
         self.assertEqual(first, self.env.ref("collections_officer.collection_my_day_menu"))
 
+    def test_disputes_near_their_deadline(self):
+        invoice = self.env["account.move"].search(
+            [("partner_id", "=", self.customer.id), ("move_type", "=", "out_invoice")], limit=1
+        )
+        dispute = self.env["collection.dispute"].create(
+            {"case_id": self.case.id, "move_id": invoice.id, "amount": 100}
+        )
+        dispute.sudo().deadline = TODAY + timedelta(days=10)
+        self.assertNotIn("5_dispute", self._counts(), "not near yet")
+        dispute.sudo().deadline = TODAY + timedelta(days=2)
+        self.assertEqual(self._counts().get("5_dispute"), 1)
+        row = self.env["collection.my.day"].search([("reason", "=", "5_dispute")])
+        self.assertEqual((row.case_id, row.summary), (self.case, invoice.name))
+
 
 @freeze_time(NOON)
 @tagged("post_install", "-at_install")

@@ -346,9 +346,6 @@ class TestNextAction(PriorityCommon):
         self.assertEqual(self.case.next_action_label, "Activity")
 
     def test_an_open_dispute_gives_points_and_its_deadline(self):
-        # Runs once disputes are part of the add-on (another part of the desk).
-        if "collection.dispute" not in self.env:
-            self.skipTest("no disputes in this build")
         invoice = self.env["account.move"].search(
             [("partner_id", "=", self.customer.id), ("move_type", "=", "out_invoice")], limit=1
         )

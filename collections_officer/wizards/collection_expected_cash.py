@@ -80,21 +80,20 @@ class CollectionExpectedCash(models.TransientModel):
                 installment.amount_remaining,
                 installment.currency_id,
             )
-        if "predicted_pay_date" in self.env["collection.case"]._fields:
-            committed = promises.case_id | installments.plan_id.case_id
-            cases = self.env["collection.case"].search(
-                Domain("predicted_pay_date", "<=", horizon)
-                & Domain("state", "not in", ("closed", "upcoming"))
-                & Domain("id", "not in", committed.ids)
+        committed = promises.case_id | installments.plan_id.case_id
+        cases = self.env["collection.case"].search(
+            Domain("predicted_pay_date", "<=", horizon)
+            & Domain("state", "not in", ("closed", "upcoming"))
+            & Domain("id", "not in", committed.ids)
+        )
+        for case in cases:
+            add(
+                "predicted",
+                case.predicted_pay_date,
+                case,
+                case.overdue_amount,
+                case.currency_id,
             )
-            for case in cases:
-                add(
-                    "predicted",
-                    case.predicted_pay_date,
-                    case,
-                    case.overdue_amount,
-                    case.currency_id,
-                )
         return lines
 
     @api.model
