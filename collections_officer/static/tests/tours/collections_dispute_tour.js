@@ -26,6 +26,10 @@ registry.category("web_tour.tours").add("collections_officer_dispute", {
             run: "click",
         },
         {
+            content: "The invoice's residual is filled in (the amount proposed with it)",
+            trigger: ".modal .o_field_widget[name=invoice_residual]:contains('480')",
+        },
+        {
             content: "Part of it is disputed",
             trigger: ".modal .o_field_widget[name=amount] input",
             run: "edit 100",
@@ -44,6 +48,10 @@ registry.category("web_tour.tours").add("collections_officer_dispute", {
             content: "Save the dispute",
             trigger: ".modal .o_form_button_save",
             run: "click",
+        },
+        {
+            content: "The dialog closes",
+            trigger: "body:not(:has(.modal)) .o_form_view",
         },
         {
             content: "The disputed part shows apart on the case",
