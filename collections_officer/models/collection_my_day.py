@@ -77,7 +77,6 @@ class CollectionMyDay(models.Model):
         call_type = self.env.ref("mail.mail_activity_data_call", raise_if_not_found=False)
         queries = [
             # Action due: the case's next action date has come.
-            # (Once the priority score lands, its "Action due" rule decides instead.)
             SQL(
                 """
                 SELECT c.id AS case_id, '1_action' AS reason, c.user_id AS user_id,
