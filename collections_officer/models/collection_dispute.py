@@ -164,7 +164,17 @@ class CollectionDispute(models.Model):
     @api.constrains("move_id", "amount", "case_id", "state")
     def _check_invoice(self):
         ledger = self.env["collection.ledger"]
-        for dispute in self.filtered(lambda d: d.state == "open"):
+        checked = self.filtered(lambda d: d.state == "open")
+        # What open disputes of the same invoices set apart, read once for the batch.
+        disputed = {
+            move.id: total
+            for move, total in self.sudo()._read_group(
+                [("move_id", "in", checked.move_id.ids), ("state", "=", "open")],
+                ["move_id"],
+                ["amount:sum"],
+            )
+        }
+        for dispute in checked:
             move = dispute.move_id.sudo()
             if (
                 move.move_type != "out_invoice"
@@ -179,14 +189,7 @@ class CollectionDispute(models.Model):
                         customer=dispute.case_id.partner_id.display_name,
                     )
                 )
-            others = self.sudo().search(
-                [
-                    ("move_id", "=", move.id),
-                    ("state", "=", "open"),
-                    ("id", "!=", dispute.id),
-                ]
-            )
-            available = move.amount_residual - sum(others.mapped("amount"))
+            available = move.amount_residual - (disputed.get(move.id, 0.0) - dispute.amount)
             if move.currency_id.compare_amounts(dispute.amount, available) > 0:
                 raise ValidationError(
                     self.env._(
