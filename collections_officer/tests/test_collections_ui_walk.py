@@ -1,59 +1,23 @@
 from datetime import timedelta
 
-from odoo import Command, fields
-from odoo.tests import HttpCase, tagged
+from odoo import fields
+from odoo.tests import tagged
+
+from .browser_common import CollectionsBrowserCase
 
 
 @tagged("post_install", "-at_install")
-class TestCollectionsUiWalk(HttpCase):
+class TestCollectionsUiWalk(CollectionsBrowserCase):
     """The screens added for rules enforced in the data: what they say is what happens."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.company = cls.env.company
-        officer_groups = [
-            cls.env.ref("collections_officer.group_collections_officer").id,
-            cls.env.ref("base.group_user").id,
-        ]
-        cls.officer = cls.env["res.users"].create(
-            {
-                "name": "Walk Officer",
-                "login": "walk_officer",
-                "password": "walk_officer",
-                "group_ids": officer_groups,
-            }
-        )
-        cls.manager = cls.env["res.users"].create(
-            {
-                "name": "Walk Manager",
-                "login": "walk_manager",
-                "password": "walk_manager",
-                "group_ids": [
-                    *officer_groups,
-                    cls.env.ref("collections_officer.group_collections_manager").id,
-                ],
-            }
-        )
-        # The browser runs on the real clock: date the invoice relative to it.
-        overdue_since = fields.Date.today() - timedelta(days=60)
-        cls.customer = cls.env["res.partner"].create(
-            {"name": "Walk Debtor", "is_company": True, "email": "debtor@example.com"}
-        )
-        invoice = cls.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": cls.customer.id,
-                "invoice_date": overdue_since,
-                "invoice_date_due": overdue_since,
-                "invoice_line_ids": [
-                    Command.create({"name": "Consulting", "price_unit": 1200, "tax_ids": []})
-                ],
-            }
-        )
-        invoice.action_post()
-        cls.env["collection.case"]._refresh_from_accounting(companies=cls.company)
-        cls.case = cls.env["collection.case"].search([("partner_id", "=", cls.customer.id)])
+        cls.officer = cls._browser_user("walk_officer")
+        cls.manager = cls._browser_user("walk_manager", manager=True)
+        cls.case = cls._overdue_case("Walk Debtor", 1200, email="debtor@example.com")
+        cls.customer = cls.case.partner_id
         cls.case.user_id = cls.officer
 
     def _case_url(self, action, record):

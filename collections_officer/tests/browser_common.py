@@ -1,0 +1,42 @@
+from datetime import timedelta
+
+from odoo import Command, fields
+from odoo.tests import HttpCase, new_test_user
+
+
+class CollectionsBrowserCase(HttpCase):
+    """Users and overdue customers for the browser tests.
+
+    The browser runs on the real clock: invoices are dated relative to today.
+    """
+
+    @classmethod
+    def _browser_user(cls, login, manager=False):
+        group = "group_collections_manager" if manager else "group_collections_officer"
+        return new_test_user(
+            cls.env,
+            login=login,
+            password=login,
+            name=login.replace("_", " ").title(),
+            groups=f"base.group_user,collections_officer.{group}",
+        )
+
+    @classmethod
+    def _overdue_case(cls, name, amount, days=60, **partner_vals):
+        """A customer owing ``amount`` for ``days`` days, and its case."""
+        customer = cls.env["res.partner"].create({"name": name, "is_company": True, **partner_vals})
+        overdue_since = fields.Date.today() - timedelta(days=days)
+        invoice = cls.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": customer.id,
+                "invoice_date": overdue_since,
+                "invoice_date_due": overdue_since,
+                "invoice_line_ids": [
+                    Command.create({"name": "Consulting", "price_unit": amount, "tax_ids": []})
+                ],
+            }
+        )
+        invoice.action_post()
+        cls.env["collection.case"]._refresh_from_accounting(companies=cls.env.company)
+        return cls.env["collection.case"].search([("partner_id", "=", customer.id)])
