@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
@@ -147,6 +149,14 @@ class ResPartner(models.Model):
         help="Share of the customer's judged promises and payment plans that were kept "
         "(a partly kept promise counts half); 100 without history.",
     )
+    collection_case_history_ids = fields.Many2many(
+        "collection.case",
+        string="Case History",
+        compute="_compute_collection_case_history_ids",
+        groups=OFFICERS,
+        help="The customer's collection cases the user may read, closed ones included, the "
+        "latest first.",
+    )
 
     @api.depends_context("uid")
     def _compute_collection_is_manager(self):
@@ -205,6 +215,20 @@ class ResPartner(models.Model):
             partner.collection_reliability = (
                 round(100 * (kept + completed + partial / 2) / judged) if judged else 100
             )
+
+    @api.depends("commercial_partner_id")
+    @api.depends_context("uid", "allowed_company_ids")
+    def _compute_collection_case_history_ids(self):
+        # One search for the batch: the record rules decide which cases the reader sees.
+        cases = self.env["collection.case"].search(
+            [("partner_id", "in", self.commercial_partner_id.ids)],
+            order="opened_date desc, id desc",
+        )
+        by_customer = defaultdict(list)
+        for case in cases:
+            by_customer[case.partner_id].append(case.id)
+        for partner in self:
+            partner.collection_case_history_ids = by_customer.get(partner.commercial_partner_id, [])
 
     @api.constrains(
         "collection_window_override", "collection_contact_hour_start", "collection_contact_hour_end"
