@@ -42,3 +42,4 @@ from . import test_collection_aging
 from . import test_collection_priority_ui
 from . import test_collection_desk
 from . import test_collection_desk_ui
+from . import test_collection_screenshots
