@@ -27,7 +27,9 @@ class TestCollectionDeskUi(CollectionsBrowserCase):
             }
         )
         # Only this test's cases are the officer's to work.
-        cls.env["collection.case"].search([]).write({"user_id": cls.manager.id})
+        cls.env["collection.case"].search([("company_id", "=", cls.env.company.id)]).write(
+            {"user_id": cls.manager.id, "team_id": False}
+        )
 
     @classmethod
     def _officers_case(cls, name, amount, days=45, officer=None):
