@@ -23,6 +23,9 @@ ACTIVITY_FIELDS = {
     "activity_type_id": {"fields": {"display_name": {}}},
 }
 WIDGET_DEPENDENCIES = {"list_activity": ACTIVITY_FIELDS, "kanban_activity": ACTIVITY_FIELDS}
+# What a relational widget reads of the records it shows, when no subview says it
+# (web's many2many_tags ``relatedFields``; others read nothing but the ids).
+WIDGET_RELATED_FIELDS = {"many2many_tags": ("display_name",)}
 # Records a one2many list of a form shows at once, the web client's default.
 SUBLIST_LIMIT = 40
 AGGREGATABLE_TYPES = ("float", "integer", "monetary")
@@ -54,11 +57,16 @@ class WebView:
             name = field_node.get("name")
             info = fields_info[name]
             entry = spec.setdefault(name, {})
-            invisible = field_node.get("invisible") in ("True", "1")
+            # A column hidden for good is as invisible as a hidden field: no name read.
+            invisible = any(
+                field_node.get(attribute) in ("True", "1")
+                for attribute in ("invisible", "column_invisible")
+            )
             if info["type"] in ("many2one", "reference"):
                 entry.setdefault("fields", {})
                 if not invisible:
                     entry["fields"]["display_name"] = {}
+                    entry.update(self._static_context(field_node))
             elif info["type"] in ("one2many", "many2many") and not invisible:
                 modes = (field_node.get("mode") or "list").split(",")
                 subviews = [child for child in field_node if child.tag in modes]
@@ -68,11 +76,24 @@ class WebView:
                     entry["limit"] = int(subview.get("limit") or SUBLIST_LIMIT)
                     if subview.get("default_order"):
                         entry["order"] = subview.get("default_order")
+                else:
+                    related = WIDGET_RELATED_FIELDS.get(field_node.get("widget"), ())
+                    entry["fields"] = {related_name: {} for related_name in related}
+                entry.update(self._static_context(field_node))
             for dependency, dependency_spec in WIDGET_DEPENDENCIES.get(
                 field_node.get("widget"), {}
             ).items():
                 spec.setdefault(dependency, dict(dependency_spec))
         return spec
+
+    @staticmethod
+    def _static_context(field_node):
+        """The field's context when it is a literal (the web client evaluates the others)."""
+        try:
+            context = ast.literal_eval(field_node.get("context") or "{}")
+        except (SyntaxError, ValueError):
+            return {}
+        return {"context": context} if context else {}
 
     @property
     def specification(self):
