@@ -413,8 +413,10 @@ class TestCollectionPlan(PlanCommon):
         xmlid = "collections_officer.ir_cron_collection_commitment_judge"
         with freeze_time(days_ahead(3)):
             # The cron judges every company's plans (the demo data's too).
-            to_judge = self.env["collection.plan"].sudo().search_count(
-                self.env["collection.plan"]._to_judge_domain(days_ahead(3))
+            to_judge = (
+                self.env["collection.plan"]
+                .sudo()
+                .search_count(self.env["collection.plan"]._to_judge_domain(days_ahead(3)))
             )
             with self._cron_call(xmlid, out_of_time=True) as (env, progress):
                 env["collection.promise"]._cron_judge(batch_size=1)
