@@ -5,6 +5,7 @@ from odoo.exceptions import UserError
 from odoo.tools import format_datetime
 
 from ..models.collection_followup import ACTION_CHANNEL, ComposedMails
+from ..report.collection_statement_report import STATEMENT_REPORT
 
 STATEMENT_TEMPLATE = "collections_officer.mail_template_collection_statement"
 
@@ -161,9 +162,10 @@ class CollectionSendWizard(models.TransientModel):
             with_statement, invoices = wizard._mail_documents()
             statement = self.env["ir.attachment"]
             if with_statement:
-                pdf = self.env[
-                    "report.collections_officer.report_collection_statement"
-                ]._render_statements(case)[case.id]
+                # One statement: Odoo's own printing, in this request.
+                pdf, _format = self.env["ir.actions.report"]._render_qweb_pdf(
+                    STATEMENT_REPORT, case.ids
+                )
                 # Kept with the case once sent (see _adopt_attachments); until then the
                 # officer's own, as Odoo's composer keeps its files.
                 statement = self.env["ir.attachment"].create(
