@@ -163,8 +163,10 @@ class CollectionSendWizard(models.TransientModel):
             statement = self.env["ir.attachment"]
             if with_statement:
                 # One statement: Odoo's own printing, in this request.
-                pdf, _format = self.env["ir.actions.report"]._render_qweb_pdf(
-                    STATEMENT_REPORT, case.ids
+                pdf, _format = (
+                    self.env["ir.actions.report"]
+                    .with_context(force_report_rendering=True)
+                    ._render_qweb_pdf(STATEMENT_REPORT, case.ids)
                 )
                 # Kept with the case once sent (see _adopt_attachments); until then the
                 # officer's own, as Odoo's composer keeps its files.
