@@ -2,6 +2,7 @@ from datetime import datetime, timedelta
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, freeze_time, new_test_user, tagged
+from odoo.tools import SQL
 
 from .common import TODAY
 from .test_collection_followup import FollowupCommon
@@ -39,6 +40,19 @@ class TestSendPreview(FollowupCommon):
 
     def _files(self, form):
         return self.env["ir.attachment"].union(*form.attachment_ids)
+
+    def _age(self, attachments, hours):
+        # The database stamps records with the transaction's time, whatever the frozen clock.
+        self.env.flush_all()
+        self.env.execute_query(
+            SQL(
+                "UPDATE ir_attachment SET create_date = %(date)s, write_date = %(date)s "
+                "WHERE id IN %(ids)s",
+                date=NOON - timedelta(hours=hours),
+                ids=tuple(attachments.ids),
+            )
+        )
+        attachments.invalidate_recordset()
 
     def _mails(self):
         return (
@@ -241,3 +255,17 @@ class TestSendPreview(FollowupCommon):
                 "Statement", "<p>Hello</p>", self.env["ir.attachment"], 1000
             )
         self.assertFalse(self._emails())
+
+    def test_files_of_emails_never_sent_are_cleaned_up_a_day_later(self):
+        unsent = self._files(self._form()).filtered(lambda a: a.name.startswith("Statement"))
+        sent_form = self._form()
+        sent = self._files(sent_form).filtered(lambda a: a.name.startswith("Statement"))
+        sent_form.save().action_send()
+        self._age(unsent | sent, hours=48)
+        recent = self._files(self._form(mode="statement"))
+        self._age(recent, hours=2)
+        self.env["collection.send.wizard"]._gc_lost_attachments()
+        self.assertFalse(unsent.exists())
+        self.assertTrue(self.invoice.invoice_pdf_report_id.exists(), "the invoice's own PDF stays")
+        self.assertTrue(sent.exists(), "the statement sent stays with its case")
+        self.assertTrue(recent.exists())

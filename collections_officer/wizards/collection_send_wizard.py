@@ -92,6 +92,20 @@ class CollectionSendWizard(models.TransientModel):
                 )
         return values
 
+    @api.autovacuum
+    def _gc_lost_attachments(self):
+        """Statements printed and files added for e-mails never sent, a day later (as
+        Odoo's composer does): the ones sent were moved to their case."""
+        limit = fields.Datetime.subtract(fields.Datetime.now(), days=1)
+        self.env["ir.attachment"].search(
+            [
+                ("res_model", "=", self._name),
+                ("res_id", "=", 0),
+                ("create_date", "<", limit),
+                ("write_date", "<", limit),
+            ]
+        ).unlink()
+
     def _compute_is_manager(self):
         # Shows the override to managers only; the guard checks the group again when sending.
         self.is_manager = self._is_manager()
