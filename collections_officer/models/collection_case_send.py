@@ -104,6 +104,8 @@ class CollectionCase(models.Model):
                 "outcome": "sent",
                 "note": Markup("<p>%s</p>")
                 % self.env._("Statement sent: %(subject)s", subject=subject),
+                # What the guard said, when a manager overrode it.
+                "blocked_reason": verdict["reason"] or False,
                 "compliance_override": override_reason or False,
             }
         )

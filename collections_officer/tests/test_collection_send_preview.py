@@ -200,6 +200,7 @@ class TestSendPreview(FollowupCommon):
     def test_send_statement_sends_it_alone(self):
         form = self._form(mode="statement")
         self.assertTrue(form.is_composed)
+        self.assertFalse(form.guard_note)
         self.assertIn("statement of account", form.mail_subject)
         self.assertIn("1,000.00", str(form.mail_body))
         self.assertEqual(len(form.attachment_ids), 1)
@@ -223,16 +224,23 @@ class TestSendPreview(FollowupCommon):
 
     def test_send_statement_passes_the_guard(self):
         self.customer.collection_do_not_contact = True
-        wizard = self._form(mode="statement").save()
+        form = self._form(mode="statement")
+        self.assertIn("must not be contacted", form.guard_note)
+        wizard = form.save()
         with self.assertRaises(UserError) as refused:
             wizard.action_send()
         self.assertIn("must not be contacted", str(refused.exception))
         self.assertFalse(self._emails())
         form = self._form(user=self.manager, mode="statement")
+        self.assertIn("must not be contacted", form.guard_note)
         form.override_reason = "Asked by their accountant"
+        self.assertFalse(form.guard_note, "the manager's reason lets it through")
         form.save().action_send()
         self.assertEqual(len(self._emails()), 1)
-        self.assertEqual(self.case.contact_ids.compliance_override, "Asked by their accountant")
+        contact = self.case.contact_ids
+        self.assertEqual(contact.compliance_override, "Asked by their accountant")
+        self.assertIn("must not be contacted", contact.blocked_reason)
+        self.assertIn("Asked by their accountant", self.case.message_ids.mapped("body")[0])
 
     def test_send_statement_refuses_stale_figures(self):
         wizard = self._form(mode="statement").save()

@@ -39,6 +39,7 @@ class CollectionSendWizard(models.TransientModel):
     )
     composed_overdue = fields.Float(compute="_compute_composed_overdue", store=True, readonly=False)
     is_composed = fields.Boolean(compute="_compute_is_composed")
+    guard_note = fields.Char(compute="_compute_guard_note")
     mail_to = fields.Char(string="To", compute="_compute_mail_to")
     mail_subject = fields.Char(
         string="Subject", compute="_compute_mail_subject", store=True, readonly=False
@@ -144,6 +145,28 @@ class CollectionSendWizard(models.TransientModel):
             wizard.is_composed = len(wizard.case_ids) == 1 and (
                 wizard.mode == "statement" or bool(wizard.composed_level_id)
             )
+
+    @api.depends("case_ids", "mode", "override_reason")
+    def _compute_guard_note(self):
+        """What the compliance guard says of e-mailing the statement (the follow-up's
+        preview says it of each channel of the level)."""
+        for wizard in self:
+            wizard.guard_note = False
+            case = wizard.case_ids._origin
+            if wizard.mode != "statement" or len(case) != 1:
+                continue
+            override = wizard._is_overriding()
+            kwargs = {"override_reason": wizard.override_reason} if override else {}
+            verdict = (
+                self.env["collection.compliance"]
+                .sudo()
+                ._check_contacts(case.sudo(), "email", **kwargs)[case.id]
+            )
+            if verdict["verdict"] != "allowed":
+                wizard.guard_note = self.env._(
+                    "The compliance guard does not allow this e-mail: %(reason)s",
+                    reason=verdict["reason"],
+                )
 
     @api.depends("case_ids", "is_composed")
     def _compute_mail_to(self):
