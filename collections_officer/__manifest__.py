@@ -103,7 +103,6 @@
         "views/collection_case_worklist_views.xml",
         "views/collection_my_day_views.xml",
         "data/mail_template_statement_data.xml",
-        "views/collection_case_send_views.xml",
     ],
     "demo": [
         "demo/collection_team_demo.xml",

@@ -251,6 +251,17 @@ class TestSendPreview(FollowupCommon):
         self.assertIn("changed since the e-mail was written", str(refused.exception))
         self.assertFalse(self._emails())
 
+    def test_send_statement_is_among_the_case_actions_of_officers_only(self):
+        sales = new_test_user(self.env, login="co_stmt_sales", groups="base.group_user")
+        action = self.env.ref("collections_officer.collection_send_statement_action")
+        for user, offered in ((self.officer, True), (self.manager, True), (sales, False)):
+            bindings = (
+                self.env["ir.actions.actions"].with_user(user).get_bindings("collection.case")
+            )
+            ids = [binding["id"] for binding in bindings.get("action", [])]
+            self.assertEqual(action.id in ids, offered, user.login)
+        self.assertEqual(action.binding_view_types, "form")
+
     def test_a_sales_user_cannot_send(self):
         sales = new_test_user(self.env, login="co_send_sales", groups="base.group_user")
         for mode in ("followup", "statement"):

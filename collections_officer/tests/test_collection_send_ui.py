@@ -26,3 +26,21 @@ class TestCollectionSendUi(CollectionsBrowserCase):
         self.assertEqual(mail.subject, "As agreed on the phone today")
         contact = followup.contact_ids
         self.assertEqual((contact.channel, contact.outcome), ("email", "sent"))
+
+    def test_officer_sends_the_statement_from_the_case(self):
+        officer = self._browser_user("statement_officer")
+        case = self._overdue_case("Statement Debtor", 700, days=12, email="stmt@example.com")
+        self.env.flush_all()
+        self.start_tour(
+            "/odoo/action-collections_officer.collection_case_action",
+            "collections_officer_send_statement",
+            login=officer.login,
+        )
+        email = case.message_ids.filtered(lambda m: m.subject == "The statement you asked for")
+        self.assertEqual(email.partner_ids, case.partner_id)
+        self.assertTrue(email.attachment_ids.name.startswith("Statement"))
+        self.assertEqual(
+            (case.contact_ids.channel, case.contact_ids.outcome, case.contact_ids.user_id),
+            ("email", "sent", officer),
+        )
+        self.assertFalse(self.env["collection.followup"].search([("case_id", "=", case.id)]))
