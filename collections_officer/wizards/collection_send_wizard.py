@@ -75,38 +75,6 @@ class CollectionSendWizard(models.TransientModel):
             return self.env["collection.case"].browse(self.env.context.get("active_ids", []))
         return self.env["collection.case"]
 
-    @api.model
-    def default_get(self, fields):
-        values = super().default_get(fields)
-        if "case_ids" in fields:
-            # The e-mail and the statement are composed on the customer's figures as
-            # accounting has them now: Send checks them again.
-            cases = self.env["collection.case"]
-            ids = self.env.context.get("default_case_ids")
-            if ids and all(isinstance(case_id, int) for case_id in ids):
-                cases = cases.browse(ids)
-            else:
-                cases = self._default_case_ids()
-            if len(cases) == 1:
-                cases._refresh_from_accounting(
-                    companies=cases.company_id, partners=cases.partner_id
-                )
-        return values
-
-    @api.autovacuum
-    def _gc_lost_attachments(self):
-        """Statements printed and files added for e-mails never sent, a day later (as
-        Odoo's composer does): the ones sent were moved to their case."""
-        limit = fields.Datetime.subtract(fields.Datetime.now(), days=1)
-        self.env["ir.attachment"].search(
-            [
-                ("res_model", "=", self._name),
-                ("res_id", "=", 0),
-                ("create_date", "<", limit),
-                ("write_date", "<", limit),
-            ]
-        ).unlink()
-
     def _compute_is_manager(self):
         # Shows the override to managers only; the guard checks the group again when sending.
         self.is_manager = self._is_manager()
@@ -330,6 +298,24 @@ class CollectionSendWizard(models.TransientModel):
             "collections_officer.group_collections_manager"
         )
 
+    @api.model
+    def default_get(self, fields):
+        values = super().default_get(fields)
+        if "case_ids" in fields:
+            # The e-mail and the statement are composed on the customer's figures as
+            # accounting has them now: Send checks them again.
+            cases = self.env["collection.case"]
+            ids = self.env.context.get("default_case_ids")
+            if ids and all(isinstance(case_id, int) for case_id in ids):
+                cases = cases.browse(ids)
+            else:
+                cases = self._default_case_ids()
+            if len(cases) == 1:
+                cases._refresh_from_accounting(
+                    companies=cases.company_id, partners=cases.partner_id
+                )
+        return values
+
     def action_send(self):
         self.ensure_one()
         if self.override_reason:
@@ -462,3 +448,17 @@ class CollectionSendWizard(models.TransientModel):
                 "next": {"type": "ir.actions.act_window_close"},
             },
         }
+
+    @api.autovacuum
+    def _gc_lost_attachments(self):
+        """Statements printed and files added for e-mails never sent, a day later (as
+        Odoo's composer does): the ones sent were moved to their case."""
+        limit = fields.Datetime.subtract(fields.Datetime.now(), days=1)
+        self.env["ir.attachment"].search(
+            [
+                ("res_model", "=", self._name),
+                ("res_id", "=", 0),
+                ("create_date", "<", limit),
+                ("write_date", "<", limit),
+            ]
+        ).unlink()
