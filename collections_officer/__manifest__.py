@@ -107,6 +107,7 @@
     "demo": [
         "demo/collection_team_demo.xml",
         "demo/account_move_demo.xml",
+        "demo/collection_story_demo.xml",
         "demo/collection_run_demo.xml",
     ],
     "assets": {

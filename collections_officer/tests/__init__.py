@@ -42,3 +42,4 @@ from . import test_collection_aging
 from . import test_collection_priority_ui
 from . import test_collection_send_preview
 from . import test_collection_send_ui
+from . import test_collection_demo
