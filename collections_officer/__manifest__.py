@@ -102,6 +102,7 @@
         "security/collection_my_day_security.xml",
         "views/collection_case_worklist_views.xml",
         "views/collection_my_day_views.xml",
+        "data/mail_template_statement_data.xml",
     ],
     "demo": [
         "demo/collection_team_demo.xml",

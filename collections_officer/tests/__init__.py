@@ -41,4 +41,6 @@ from . import test_collections_ui_walk
 from . import test_collection_aging
 from . import test_collection_priority_ui
 from . import test_collection_web_client
+from . import test_collection_send_preview
+from . import test_collection_send_ui
 from . import test_collection_demo
