@@ -12,7 +12,7 @@ die() { printf '[collections_officer] error: %s\n' "$*" >&2; exit 1; }
 
 require_odoo() {
     [ -f "$ODOO_SRC/odoo-bin" ] && [ -d "$ODOO_SRC/odoo/addons/base" ] && [ -d "$ODOO_SRC/addons/account" ] \
-        || die "Odoo 19.0 community not found at ODOO_SRC=$ODOO_SRC (expected odoo-bin, odoo/ and addons/ there); set ODOO_SRC to its folder."
+        || die "Odoo 19.0 community not found at ODOO_SRC=$ODOO_SRC (expected odoo-bin, odoo/ and addons/ there). Get its source: git clone --depth 1 --branch 19.0 https://github.com/odoo/odoo.git $ODOO_SRC (or set ODOO_SRC to the folder that holds it)."
     grep -q "version_info = (19, 0" "$ODOO_SRC/odoo/release.py" \
         || die "ODOO_SRC=$ODOO_SRC is not Odoo 19.0."
 }

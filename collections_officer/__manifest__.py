@@ -102,11 +102,13 @@
         "security/collection_my_day_security.xml",
         "views/collection_case_worklist_views.xml",
         "views/collection_my_day_views.xml",
+        "data/mail_template_statement_data.xml",
         "views/collection_desk_views.xml",
     ],
     "demo": [
         "demo/collection_team_demo.xml",
         "demo/account_move_demo.xml",
+        "demo/collection_story_demo.xml",
         "demo/collection_run_demo.xml",
     ],
     "assets": {

@@ -43,3 +43,4 @@ from . import collection_report_xlsx
 from . import collection_kpi
 from . import collection_target
 from . import collection_snapshot
+from . import collection_case_send

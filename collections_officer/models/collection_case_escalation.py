@@ -136,14 +136,19 @@ class CollectionCase(models.Model):
                         "hardship of a case; officers record them by escalating it."
                     )
                 )
-        entering = self.browse()
+        entering = leaving = self.browse()
         if vals.get("state") == "escalated" and not self.env.context.get(
             "collection_escalation_recorded"
         ):
             entering = self.filtered(lambda case: case.state != "escalated")
+        elif vals.get("state") in ("closed", "upcoming"):
+            # Paid while a manager was still to decide.
+            leaving = self.filtered(lambda case: case.state == "escalated")
         res = super().write(vals)
         if entering:
             entering._record_automatic_escalation()
+        if leaving:
+            leaving.sudo().escalation_ids._withdraw()
         return res
 
     @api.ondelete(at_uninstall=False)

@@ -59,7 +59,8 @@ class CollectionEscalation(models.Model):
         "res.users", string="Asked", help="The managers asked to decide."
     )
     state = fields.Selection(
-        [("pending", "Awaiting Decision"), ("decided", "Decided")],
+        [("pending", "Awaiting Decision"), ("decided", "Decided"), ("withdrawn", "Withdrawn")],
+        help="Withdrawn: nothing was overdue any more before a manager decided.",
         required=True,
         default="pending",
         index=True,
@@ -114,6 +115,18 @@ class CollectionEscalation(models.Model):
     def _unlink_never(self):
         raise UserError(self.env._("Escalations are history: they cannot be deleted."))
 
+    def _withdraw(self):
+        """Nothing is overdue any more on these pending escalations' cases: there is
+        nothing left to decide, and the managers' activities go."""
+        pending = self.filtered(lambda escalation: escalation.state == "pending")
+        if not pending:
+            return
+        note = self.env._("Nothing is overdue any more: withdrawn before a decision.")
+        pending.sudo().write(
+            {"state": "withdrawn", "decision_note": note, "decision_date": fields.Datetime.now()}
+        )
+        pending.case_id.sudo().activity_feedback([ESCALATION_ACTIVITY], feedback=note)
+
     # ------------------------------------------------------------ actions
 
     def action_open_decision(self):
@@ -142,7 +155,9 @@ class CollectionEscalation(models.Model):
         )
         self.check_access("read")
         if self.state != "pending":
-            raise UserError(self.env._("%(name)s is already decided.", name=self.display_name))
+            raise UserError(
+                self.env._("%(name)s no longer awaits a decision.", name=self.display_name)
+            )
         if decision not in dict(ESCALATION_DECISIONS):
             raise UserError(self.env._("Choose a decision."))
         if not (note or "").strip():

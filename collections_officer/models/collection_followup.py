@@ -15,6 +15,14 @@ _logger = logging.getLogger(__name__)
 ACTION_CHANNEL = {"email": "email", "letter": "letter", "sms": "sms", "call": "phone"}
 
 
+class ComposedMails(dict):
+    """E-mails an officer read and edited before sending, by case id: ``{case_id:
+    {"subject", "body", "attachments", "overdue_amount"}}``, the overdue amount being
+    the one the officer saw. Given in the ``collection_composed_mails`` context key: a
+    type of its own, so that a client's context (JSON) cannot carry one.
+    """
+
+
 class CollectionFollowup(models.Model):
     """One execution of a follow-up level on a case.
 
@@ -314,6 +322,11 @@ class CollectionFollowup(models.Model):
         cases.env["collection.case"]._refresh_from_accounting(
             companies=cases.company_id.sudo(), partners=cases.partner_id
         )
+        composed = self._composed_mails()
+        if composed:
+            cases.filtered(lambda case: case.id in composed)._check_overdue_as_composed(
+                {case_id: mail["overdue_amount"] for case_id, mail in composed.items()}
+            )
         today = fields.Date.context_today(self)
         commitments = {} if override else cases._get_commitment_blockers(today)
         legal = {} if override else cases._get_legal_blockers()
@@ -345,6 +358,11 @@ class CollectionFollowup(models.Model):
             )
         )
         return self - cancelled
+
+    def _composed_mails(self):
+        """The e-mails an officer composed for these follow-ups' cases (see ``ComposedMails``)."""
+        mails = self.env.context.get("collection_composed_mails")
+        return mails if isinstance(mails, ComposedMails) else ComposedMails()
 
     def _is_level_due(self, today):
         """Does the age of the case's debt still reach the level's delay?"""
@@ -486,11 +504,14 @@ class CollectionFollowup(models.Model):
         recipients = (
             self.env.context.get("collection_recipients") or cases._get_followup_recipients()
         )
+        # An e-mail the officer composed goes as it was read: its text, its documents.
+        composed = self._composed_mails()
+        templated = self.filtered(lambda f: f.case_id.id not in composed)
         # The statements print in the background while the e-mails are prepared.
-        attach_statements = self._statement_attachments()
+        attach_statements = templated._statement_attachments()
         invoice_pdfs = self.env[
             "report.collections_officer.report_collection_statement"
-        ]._invoice_pdf_attachments(self.filtered("level_id.attach_invoices").case_id)
+        ]._invoice_pdf_attachments(templated.filtered("level_id.attach_invoices").case_id)
         alias_domains = cases.sudo()._mail_get_alias_domains(default_company=self.env.company)
         companies = cases._mail_get_companies(default=self.env.company)
         subtype = self.env.ref("collections_officer.mt_collection_followup_sent")
@@ -533,9 +554,12 @@ class CollectionFollowup(models.Model):
                     )
                     continue
                 attachments = self.env["ir.attachment"]
-                if followup.level_id.attach_invoices:
+                if followup.level_id.attach_invoices and case.id in invoice_pdfs:
                     attachments = invoice_pdfs[case.id]
                 values = rendered[case.id]
+                if mail := composed.get(case.id):
+                    values = values | {"subject": mail["subject"], "body_html": mail["body"]}
+                    attachments = case._adopt_attachments(mail["attachments"])
                 cc = ",".join(followup.policy_id._get_cc_emails()) or False
                 mail_values.append(
                     {

@@ -8,12 +8,12 @@ class CollectionLetterReport(models.AbstractModel):
     @api.model
     def _get_report_values(self, docids, data=None):
         followups = self.env["collection.followup"].browse(docids)
+        statement = self.env["report.collections_officer.report_collection_statement"]
         return {
             "doc_ids": docids,
             "doc_model": "collection.followup",
             "docs": followups,
             "today": fields.Date.context_today(self),
-            "bank_accounts": self.env[
-                "report.collections_officer.report_collection_statement"
-            ]._payment_bank_accounts(followups.company_id),
+            "bank_accounts": statement._payment_bank_accounts(followups.company_id),
+            "open_items": statement._open_items(followups.case_id),
         }

@@ -1,3 +1,4 @@
+import ast
 import io
 import logging
 import os
@@ -10,8 +11,9 @@ from lxml import html as lxml_html
 from odoo import api, fields, models
 from odoo.addons.base.models import ir_actions_report
 from odoo.addons.base.models.ir_actions_report import _wkhtml
+from odoo.addons.base.models.res_lang import intersperse
 from odoo.exceptions import UserError
-from odoo.tools import find_in_path, split_every
+from odoo.tools import find_in_path, float_is_zero, float_round, format_date, split_every
 from odoo.tools.pdf import PdfFileReader, PdfFileWriter
 
 _logger = logging.getLogger(__name__)
@@ -23,6 +25,15 @@ STATEMENT_REPORT = "collections_officer.action_report_collection_statement"
 # and more queries than by 100).
 STATEMENT_BATCH = 100
 STATEMENT_WORKERS = 2
+# The aging buckets of a statement, in the order of its columns.
+AGING_FIELDS = (
+    "amount_not_due",
+    "amount_1_30",
+    "amount_31_60",
+    "amount_61_90",
+    "amount_91_120",
+    "amount_over_120",
+)
 
 
 def _print_pdf(command, document, names=()):
@@ -51,6 +62,16 @@ def _print_pdf(command, document, names=()):
             pdf = pdf_file.read()
         split = _split_with_poppler(directory, target, names) if len(names) > 1 else None
         return process.returncode, pdf, process.stderr or "", split
+
+
+def _without_javascript_delay(command):
+    """The wkhtmltopdf arguments without the wait Odoo gives scripts to draw (a second
+    by default): a statement is static HTML, and each process would idle that long."""
+    command = list(command)
+    if "--javascript-delay" in command:
+        index = command.index("--javascript-delay")
+        command[index + 1] = "0"
+    return command
 
 
 def _poppler():
@@ -125,7 +146,96 @@ class CollectionStatementReport(models.AbstractModel):
             # The user's today, the one the case's ages are counted from.
             "today": fields.Date.context_today(self),
             "bank_accounts": self._payment_bank_accounts(cases.company_id),
+            "open_items": self._open_items(cases),
         }
+
+    @api.model
+    def _open_items(self, cases):
+        """The open items of each case as its customer reads them, formatted in the
+        customer's language: ``{case_id: {"rows": [{column: text}], "foreign": bool,
+        "total_due": text, "overdue": text, "aging": [text per bucket]}}``.
+
+        Formatted here once for the batch: the QWeb date and monetary widgets cost
+        most of a statement's rendering, line by line. Each line in its document's
+        currency; ``foreign`` when a line is in another currency than the case's.
+        """
+        today = fields.Date.context_today(self)
+        dates, formatters = {}, {}
+
+        def date_text(lang, day):
+            if not day:
+                return ""
+            if (lang, day) not in dates:
+                dates[lang, day] = format_date(self.env, day, lang_code=lang)
+            return dates[lang, day]
+
+        def amount_text(lang, amount, currency):
+            if (lang, currency) not in formatters:
+                formatters[lang, currency] = self._amount_formatter(lang, currency)
+            return formatters[lang, currency](amount)
+
+        result = {}
+        for case in cases:
+            lang = case.partner_id.lang or self.env.lang or "en_US"
+            lines = case.open_line_ids.sorted(
+                lambda line: (line.date_maturity or line.date, line.id)
+            )
+            rows = []
+            for line in lines:
+                move = line.move_id
+                late = bool(
+                    line.date_maturity and line.date_maturity < today and line.amount_residual > 0
+                )
+                rows.append(
+                    {
+                        "name": move.name,
+                        "ref": move.ref if move.move_type == "out_invoice" else "",
+                        "on_hold": line.no_followup,
+                        "date": date_text(lang, line.date),
+                        "due": date_text(lang, line.date_maturity),
+                        "late": late,
+                        "days_late": (today - line.date_maturity).days if late else "",
+                        "original": amount_text(lang, line.amount_currency, line.currency_id),
+                        "open": amount_text(lang, line.amount_residual_currency, line.currency_id),
+                        "open_company": amount_text(lang, line.amount_residual, case.currency_id),
+                    }
+                )
+            result[case.id] = {
+                "rows": rows,
+                "foreign": any(line.currency_id != case.currency_id for line in lines),
+                "total_due": amount_text(lang, case.total_due, case.currency_id),
+                "overdue": amount_text(lang, case.overdue_amount, case.currency_id),
+                "aging": [amount_text(lang, case[name], case.currency_id) for name in AGING_FIELDS],
+            }
+        return result
+
+    @api.model
+    def _amount_formatter(self, lang_code, currency):
+        """A function formatting amounts in ``currency`` for ``lang_code`` as the QWeb
+        monetary widget does, the language's separators read once: the widget reads
+        and parses them at each call, and a statement has hundreds of amounts."""
+        lang = self.env["res.lang"]._get_data(code=lang_code) or self.env["res.lang"]._get_data(
+            code="en_US"
+        )
+        grouping = ast.literal_eval(lang.grouping)
+        separator = (lang.thousands_sep or "").replace(" ", "\N{NO-BREAK SPACE}")
+        point = lang.decimal_point.replace(" ", "\N{NO-BREAK SPACE}")
+        digits, rounding = currency.decimal_places, currency.rounding
+        symbol, after = currency.symbol or "", currency.position == "after"
+
+        def format_amount(amount):
+            if float_is_zero(amount, precision_digits=digits):
+                amount = 0.0
+            text = f"{float_round(amount, precision_rounding=rounding):.{digits}f}"
+            integer, _dot, decimals = text.partition(".")
+            text = intersperse(integer, grouping, separator)[0]
+            if decimals:
+                text = f"{text}{point}{decimals}"
+            if after:
+                return f"{text}\N{NO-BREAK SPACE}{symbol}"
+            return f"{symbol}\N{NO-BREAK SPACE}{text}"
+
+        return format_amount
 
     @api.model
     def _payment_bank_accounts(self, companies):
@@ -193,8 +303,10 @@ class CollectionStatementReport(models.AbstractModel):
                 bodies, html_ids, _header, _footer, paperformat_args = report._prepare_html(
                     html[0], report_model="collection.case"
                 )
-                command = statement_report._build_wkhtmltopdf_args(
-                    paperformat, False, specific_paperformat_args=paperformat_args
+                command = _without_javascript_delay(
+                    statement_report._build_wkhtmltopdf_args(
+                        paperformat, False, specific_paperformat_args=paperformat_args
+                    )
                 )
                 names = [case.name for case in cases.browse(html_ids)]
                 document = self._merge_bodies(bodies) if len(bodies) > 1 else str(bodies[0])

@@ -43,3 +43,7 @@ from . import test_collection_priority_ui
 from . import test_collection_desk
 from . import test_collection_desk_ui
 from . import test_collection_screenshots
+from . import test_collection_web_client
+from . import test_collection_send_preview
+from . import test_collection_send_ui
+from . import test_collection_demo

@@ -1,11 +1,13 @@
+from datetime import timedelta
 from unittest.mock import patch
 
 from lxml import etree
 
 from odoo.addons.base.models.ir_qweb import IrQweb
-from odoo.tests import freeze_time, tagged
+from odoo.tests import freeze_time, new_test_user, tagged
 
-from .common import TODAY, CollectionsCommon
+from . import web_client
+from .common import TODAY, CollectionsCommon, days_ago
 from .test_collection_followup import FollowupCommon
 
 # Sending the e-mails of a batch: once for the batch, then per case.
@@ -78,6 +80,168 @@ class TestCollectionCasePerformance(CollectionsCommon):
             self.assertEqual(values, expected, name)
         self.assertEqual(set(notes.mapped("body")), {logged.body})
         self.assertIn("Case opened", str(logged.body))
+
+
+@freeze_time(TODAY)
+@tagged("post_install", "-at_install")
+class TestWorklistPerformance(CollectionsCommon):
+    """Opening the worklist and a case form as an officer's browser does (the list,
+    kanban and form views' own specifications, see web_client.py) costs the same
+    queries whatever the number of cases shown and of invoices on a case."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.colleague = new_test_user(
+            cls.env,
+            login="co_officer_colleague",
+            groups="base.group_user,collections_officer.group_collections_officer",
+            company_id=cls.company.id,
+            company_ids=[cls.company.id],
+        )
+        cls.team = cls.env["collection.team"].create(
+            {
+                "name": "Desk",
+                "company_id": cls.company.id,
+                "member_ids": (cls.officer | cls.colleague).ids,
+            }
+        )
+        cls.action = cls.env.ref("collections_officer.collection_case_action")._get_action_dict()
+
+    def _cases(self, prefix, count, invoices_per_case=1, history=1):
+        """Cases of the officer's team, half of them the officer's, with what the
+        worklist and the form show: ``history`` contacts, a payment plan of ``history``
+        installments (else a plan or a promise, every other case), an activity, a
+        dispute, a policy of the customer's."""
+        partners = self.env["res.partner"].create(
+            [
+                {
+                    "name": f"{prefix} {index}",
+                    "is_company": True,
+                    "phone": f"+32 2 555 {index:04d}",
+                    "email": f"{prefix.lower()}{index}@example.com",
+                }
+                for index in range(count)
+            ]
+        )
+        invoices = self.env["account.move"]
+        for partner in partners:
+            for index in range(invoices_per_case):
+                invoices |= self._post_invoice(
+                    100 + index, due_days_ago=10 + index, partner=partner
+                )
+        self.Case._refresh_from_accounting(companies=self.company, partners=partners)
+        cases = self.Case.search([("partner_id", "in", partners.ids)])
+        self.assertEqual(len(cases), count)
+        cases.write({"team_id": self.team.id})
+        for index, officer in enumerate(self.officer | self.colleague):
+            cases[index::2].user_id = officer
+        policy = self.env["collection.policy"].create({"name": f"{prefix} policy"})
+        self.env["collection.level"].create(
+            {
+                "name": f"{prefix} reminder",
+                "policy_id": policy.id,
+                "delay_days": 5,
+                "schedule_call": True,
+            }
+        )
+        partners.collection_policy_id = policy
+        for index, case in enumerate(cases):
+            self.env["collection.contact"].create(
+                [
+                    {
+                        "case_id": case.id,
+                        "channel": "phone",
+                        "outcome": "spoke",
+                        "user_id": self.officer.id,
+                        "partner_id": case.partner_id.id,
+                        "date": days_ago(2 + day),
+                    }
+                    for day in range(history)
+                ]
+            )
+            case.activity_schedule(
+                "mail.mail_activity_data_todo", date_deadline=TODAY, user_id=self.officer.id
+            )
+            installments = history if history > 1 else 2 * (index % 2)
+            if installments:
+                self.env["collection.plan.wizard"].create(
+                    {
+                        "case_id": case.id,
+                        "installment_count": installments,
+                        "first_date": TODAY + timedelta(days=15),
+                    }
+                )._create_plan().action_activate()
+            else:
+                self.env["collection.promise"].create(
+                    {"case_id": case.id, "amount": 50, "date": TODAY}
+                )
+            disputed = invoices.filtered(lambda move, case=case: move.partner_id == case.partner_id)
+            self.env["collection.dispute"].create(
+                {"case_id": case.id, "move_id": disputed[-1].id, "amount": 10, "reason": "quality"}
+            )
+        cases._update_priority()
+        return cases
+
+    def _officer_action(self, cases):
+        """The worklist's action, narrowed to these cases (the demo data has others)."""
+        return self.action | {"domain": repr([("id", "in", cases.ids)])}
+
+    def _count(self, request):
+        """The queries of ``request`` with nothing in the records' cache. Run twice: the
+        first run fills Odoo's own caches (views, record rules), the second is counted."""
+        self.env.flush_all()
+        for _run in range(2):
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            result = request()
+        return self.env.cr.sql_log_count - before, result
+
+    def _worklist_queries(self, cases):
+        Case = self.Case.with_user(self.officer).with_context(bin_size=True)
+        action = self._officer_action(cases)
+        listed, result = self._count(lambda: web_client.open_list(Case, action))
+        self.assertEqual(result["length"], len(cases))
+        self.assertTrue(all(record["partner_phone"] for record in result["records"]))
+        grouped, result = self._count(lambda: web_client.open_grouped_list(Case, action, "user_id"))
+        self.assertEqual(sum(group["__count"] for group in result["groups"]), len(cases))
+        kanban, result = self._count(
+            lambda: (
+                web_client.open_kanban(Case, action),
+                web_client.kanban_progress_bars(Case, action),
+            )
+        )
+        return {"list": listed, "grouped list": grouped, "kanban": kanban}
+
+    def test_opening_the_worklist_costs_the_same_for_more_cases(self):
+        few = self._worklist_queries(self._cases("Few", 3))
+        many = self._worklist_queries(self._cases("Many", 30, invoices_per_case=2))
+        self.assertEqual(many, few, "ten times the cases, twice their invoices, same queries")
+
+    def _form_queries(self, case):
+        case = case.with_user(self.officer)
+        queries, (values,) = self._count(lambda: web_client.open_form(case))
+        self.assertEqual(values["partner_phone"], case.partner_id.phone)
+        self.assertEqual(len(values["contact_ids"]), len(values["plan_installment_ids"]))
+        return queries, len(values["open_line_ids"])
+
+    def test_opening_a_case_costs_the_same_for_more_invoices(self):
+        few, few_items = self._form_queries(self._cases("Few", 1, invoices_per_case=3, history=3))
+        many, many_items = self._form_queries(
+            self._cases("Many", 1, invoices_per_case=30, history=30)
+        )
+        self.assertEqual((few_items, many_items), (3, 30))
+        self.assertEqual(many, few, "ten times the invoices, same queries")
+
+    def test_the_specification_is_the_views(self):
+        list_spec = web_client.WebView(self.Case.with_user(self.officer), "list").specification
+        self.assertEqual(list_spec["partner_id"], {"fields": {"display_name": {}}})
+        self.assertIn("activity_state", list_spec, "the activity widget's own fields")
+        form_spec = web_client.WebView(self.Case.with_user(self.officer), "form").specification
+        items = form_spec["open_line_ids"]
+        self.assertEqual(items["fields"]["move_id"], {"fields": {"display_name": {}}})
+        self.assertIn("amount_residual", items["fields"])
+        self.assertIn("contact_ids", form_spec)
 
 
 @freeze_time(TODAY)

@@ -1,10 +1,13 @@
 import io
+import re
 from datetime import timedelta
+from html import unescape
 from unittest.mock import patch
 
 from odoo.addons.base.models import ir_actions_report
 from odoo.addons.collections_officer.report import collection_statement_report
 from odoo.tests import freeze_time, tagged
+from odoo.tools import format_date
 from odoo.tools.pdf import PdfFileReader
 
 from .common import TODAY, CollectionsCommon
@@ -210,6 +213,18 @@ class TestCollectionDocuments(CollectionsCommon):
         self.assertEqual(wkhtmltopdf.call_count, 1)
         self._assert_split(pdfs, cases, long_case, alone_pages)
 
+    def test_statement_processes_do_not_wait_for_scripts(self):
+        # A statement is static HTML: Odoo's default second for scripts to draw would
+        # idle every process of a run.
+        self.env["ir.config_parameter"].sudo().set_param("report.print_delay", "1000")
+        if ir_actions_report._wkhtml().is_patched_qt:
+            self.skipTest("a patched wkhtmltopdf prints through Odoo's own batch rendering")
+        run = ir_actions_report._run_wkhtmltopdf
+        with patch.object(ir_actions_report, "_run_wkhtmltopdf", side_effect=run) as wkhtmltopdf:
+            self.env[REPORT_MODEL]._render_statements(self.case)
+        args = wkhtmltopdf.call_args.args[0]
+        self.assertEqual(args[args.index("--javascript-delay") + 1], "0")
+
     def test_statements_are_split_without_poppler_too(self):
         long_case, alone_pages = self._long_case()
         cases = self.case | long_case
@@ -347,3 +362,30 @@ class TestCollectionDocuments(CollectionsCommon):
         self.assertIn("€", row)
         self.assertIn("200.00", row, "and its value in company currency")
         self.assertIn("1,050.00", html, "the total in company currency")
+
+    def test_statement_amounts_read_as_the_monetary_widget_writes_them(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["res.lang"]._activate_lang("de_CH")
+        widget = self.env["ir.qweb.field.monetary"]
+        report = self.env[REPORT_MODEL]
+        eur = self.env.ref("base.EUR")
+        eur.active = True
+        jpy = self.env.ref("base.JPY")
+        jpy.active = True
+        for lang in ("en_US", "fr_FR", "de_CH"):
+            for currency in self.company.currency_id | eur | jpy:
+                format_amount = report._amount_formatter(lang, currency)
+                for amount in (0.0, -0.0, -0.004, 0.01, 1234567.891, -1234.5, 1e9 + 0.125):
+                    html = widget.with_context(lang=lang).value_to_html(
+                        amount, {"display_currency": currency}
+                    )
+                    expected = unescape(re.sub("<[^>]+>", "", str(html))).replace("\ufeff", "")
+                    self.assertEqual(format_amount(amount), expected, (lang, currency.name, amount))
+
+    def test_statement_speaks_the_customer_language(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.customer.lang = "fr_FR"
+        html = self._html(STATEMENT, self.case)
+        self.assertIn("700,00", html, "French decimal comma on the lines")
+        self.assertIn("850,00", html, "and on the totals")
+        self.assertIn(format_date(self.env, self.invoice.invoice_date_due, lang_code="fr_FR"), html)

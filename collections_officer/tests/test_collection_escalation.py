@@ -107,6 +107,20 @@ class TestCollectionEscalation(CollectionsCommon):
         self.assertEqual(self.case.state, "open")
         self.assertEqual(escalation.decision, "officer")
 
+    def test_paid_while_escalated_withdraws_the_escalation(self):
+        escalation = self._escalate()
+        self._pay(self.invoice, 1000)
+        self._refresh()
+        self.assertEqual(self.case.state, "closed")
+        self.assertEqual(escalation.state, "withdrawn")
+        self.assertIn("Nothing is overdue any more", escalation.decision_note)
+        self.assertFalse(self.case.pending_escalation_id)
+        self.assertFalse(
+            self._activities(self.manager, ESCALATION_ACTIVITY), "nothing left to decide"
+        )
+        with self.assertRaisesRegex(UserError, "no longer awaits a decision"):
+            escalation.with_user(self.manager)._decide("officer", "Too late.")
+
     def test_one_pending_escalation_per_case_and_none_for_a_closed_case(self):
         self._escalate()
         with self.assertRaisesRegex(UserError, "already awaits"):

@@ -4,19 +4,64 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_datetime
 
-from ..models.collection_followup import ACTION_CHANNEL
+from ..models.collection_followup import ACTION_CHANNEL, ComposedMails
+from ..report.collection_statement_report import STATEMENT_REPORT
+
+STATEMENT_TEMPLATE = "collections_officer.mail_template_collection_statement"
 
 
 class CollectionSendWizard(models.TransientModel):
+    """Send the follow-up level now, or the customer's statement.
+
+    On one case, the e-mail is composed here as the customer will get it (the
+    level's template, the statement and invoices it attaches) and the officer
+    may edit it, as Odoo's own Send & Print; on several, Send follows the plan.
+    """
+
     _name = "collection.send.wizard"
     _description = "Send the Follow-up Level Now"
 
+    mode = fields.Selection(
+        [("followup", "Follow-up Level"), ("statement", "Statement")],
+        required=True,
+        default="followup",
+    )
     case_ids = fields.Many2many(
         "collection.case",
         required=True,
         default=lambda self: self._default_case_ids(),
     )
     preview = fields.Html(compute="_compute_preview", sanitize=False)
+    # What the e-mail was composed from: kept from opening to sending (not read-only,
+    # so that the client sends them back), Send checks it still holds.
+    composed_level_id = fields.Many2one(
+        "collection.level", compute="_compute_composed_level_id", store=True, readonly=False
+    )
+    composed_overdue = fields.Float(compute="_compute_composed_overdue", store=True, readonly=False)
+    is_composed = fields.Boolean(compute="_compute_is_composed")
+    guard_note = fields.Char(compute="_compute_guard_note")
+    mail_to = fields.Char(string="To", compute="_compute_mail_to")
+    mail_subject = fields.Char(
+        string="Subject", compute="_compute_mail_subject", store=True, readonly=False
+    )
+    mail_body = fields.Html(
+        string="E-mail",
+        compute="_compute_mail_body",
+        store=True,
+        readonly=False,
+        sanitize_style=True,
+    )
+    attachment_ids = fields.Many2many(
+        "ir.attachment",
+        "collection_send_wizard_ir_attachment_rel",
+        "wizard_id",
+        "attachment_id",
+        string="Attachments",
+        compute="_compute_attachment_ids",
+        store=True,
+        readonly=False,
+        bypass_search_access=True,
+    )
     is_manager = fields.Boolean(compute="_compute_is_manager")
     override_reason = fields.Char(
         help="Collections managers only: send although the compliance guard, the days "
@@ -32,11 +77,155 @@ class CollectionSendWizard(models.TransientModel):
 
     def _compute_is_manager(self):
         # Shows the override to managers only; the guard checks the group again when sending.
-        self.is_manager = self.env["collection.compliance"]._is_collections_manager()
+        self.is_manager = self._is_manager()
 
-    @api.depends("case_ids", "override_reason")
+    def _is_manager(self):
+        return self.env["collection.compliance"]._is_collections_manager()
+
+    @api.depends("case_ids", "mode")
+    def _compute_composed_level_id(self):
+        for wizard in self:
+            wizard.composed_level_id = wizard._mail_level()
+
+    def _mail_level(self):
+        """The level whose e-mail Send sends, composed here: on one case only.
+
+        A manager sees the e-mail an override would send; without a reason, Send
+        still refuses what the brakes stop.
+        """
+        case = self.case_ids._origin
+        if self.mode != "followup" or len(case) != 1:
+            return self.env["collection.level"]
+        level, _resend, _reason = case._get_manual_levels(override=self._is_manager())[case.id]
+        if level and "email" in level._get_actions():
+            return level
+        return self.env["collection.level"]
+
+    @api.depends("case_ids", "mode")
+    def _compute_composed_overdue(self):
+        for wizard in self:
+            case = wizard.case_ids._origin
+            wizard.composed_overdue = case.overdue_amount if len(case) == 1 else 0.0
+
+    @api.depends("case_ids", "mode", "composed_level_id")
+    def _compute_is_composed(self):
+        for wizard in self:
+            wizard.is_composed = len(wizard.case_ids) == 1 and (
+                wizard.mode == "statement" or bool(wizard.composed_level_id)
+            )
+
+    @api.depends("case_ids", "mode", "override_reason")
+    def _compute_guard_note(self):
+        """What the compliance guard says of e-mailing the statement (the follow-up's
+        preview says it of each channel of the level)."""
+        for wizard in self:
+            wizard.guard_note = False
+            case = wizard.case_ids._origin
+            if wizard.mode != "statement" or len(case) != 1:
+                continue
+            override = wizard._is_overriding()
+            kwargs = {"override_reason": wizard.override_reason} if override else {}
+            verdict = (
+                self.env["collection.compliance"]
+                .sudo()
+                ._check_contacts(case.sudo(), "email", **kwargs)[case.id]
+            )
+            if verdict["verdict"] != "allowed":
+                wizard.guard_note = self.env._(
+                    "The compliance guard does not allow this e-mail: %(reason)s",
+                    reason=verdict["reason"],
+                )
+
+    @api.depends("case_ids", "is_composed")
+    def _compute_mail_to(self):
+        for wizard in self:
+            wizard.mail_to = False
+            if wizard.is_composed:
+                case = wizard.case_ids._origin
+                recipient = case._get_followup_recipients()[case.id]["email"]
+                wizard.mail_to = recipient.email_formatted or self.env._(
+                    "%(partner)s (no e-mail address)", partner=recipient.display_name
+                )
+
+    @api.depends("composed_level_id", "mode")
+    def _compute_mail_subject(self):
+        for wizard in self:
+            wizard.mail_subject = wizard._render_mail("subject")
+
+    @api.depends("composed_level_id", "mode")
+    def _compute_mail_body(self):
+        for wizard in self:
+            wizard.mail_body = wizard._render_mail("body_html")
+
+    @api.depends("composed_level_id", "mode")
+    def _compute_attachment_ids(self):
+        for wizard in self:
+            if not wizard.is_composed:
+                wizard.attachment_ids = False
+                continue
+            case = wizard.case_ids._origin
+            with_statement, invoices = wizard._mail_documents()
+            statement = self.env["ir.attachment"]
+            if with_statement:
+                # One statement: Odoo's own printing, in this request.
+                pdf, _format = (
+                    self.env["ir.actions.report"]
+                    .with_context(force_report_rendering=True)
+                    ._render_qweb_pdf(STATEMENT_REPORT, case.ids)
+                )
+                # Kept with the case once sent (see _adopt_attachments); until then the
+                # officer's own, as Odoo's composer keeps its files.
+                statement = self.env["ir.attachment"].create(
+                    {
+                        "name": self.env._("Statement %(case)s.pdf", case=case.name).replace(
+                            "/", "-"
+                        ),
+                        "raw": pdf,
+                        "res_model": self._name,
+                        "res_id": 0,
+                        "mimetype": "application/pdf",
+                    }
+                )
+            wizard.attachment_ids = statement | invoices
+
+    def _mail_template(self):
+        if self.mode == "statement":
+            return self.env.ref(STATEMENT_TEMPLATE, raise_if_not_found=False)
+        return self.composed_level_id.mail_template_id
+
+    def _mail_documents(self):
+        """What the composed e-mail attaches: (the statement?, the invoices' PDFs)."""
+        case, level = self.case_ids._origin, self.composed_level_id
+        if self.mode == "statement":
+            return True, self.env["ir.attachment"]
+        invoices = self.env["ir.attachment"]
+        if level.attach_invoices:
+            invoices = self.env[
+                "report.collections_officer.report_collection_statement"
+            ]._invoice_pdf_attachments(case)[case.id]
+        return level.attach_statement, invoices
+
+    def _render_mail(self, field):
+        """The subject or body of the e-mail, rendered as the customer gets it."""
+        template = self._mail_template()
+        if not self.is_composed or not template:
+            return False
+        case = self.case_ids._origin
+        with_statement, invoices = self._mail_documents()
+        # The text says what is attached only when it is (the officer edits it if
+        # a file is removed).
+        rendered = template.with_context(
+            collection_statement_attached=with_statement,
+            collection_invoices_attached=bool(invoices),
+        )._generate_template(case.ids, (field,))
+        return rendered[case.id].get(field) or False
+
+    @api.depends("case_ids", "override_reason", "mode")
     def _compute_preview(self):
         for wizard in self:
+            if wizard.mode != "followup":
+                wizard.preview = False
+                continue
             rows = Markup("").join(
                 Markup("<li><b>%s</b>: %s</li>") % (case.display_name, what)
                 for case, (_level, _resend, what) in wizard._plan().items()
@@ -109,10 +298,30 @@ class CollectionSendWizard(models.TransientModel):
             "collections_officer.group_collections_manager"
         )
 
+    @api.model
+    def default_get(self, fields):
+        values = super().default_get(fields)
+        if "case_ids" in fields:
+            # The e-mail and the statement are composed on the customer's figures as
+            # accounting has them now: Send checks them again.
+            cases = self.env["collection.case"]
+            ids = self.env.context.get("default_case_ids")
+            if ids and all(isinstance(case_id, int) for case_id in ids):
+                cases = cases.browse(ids)
+            else:
+                cases = self._default_case_ids()
+            if len(cases) == 1:
+                cases._refresh_from_accounting(
+                    companies=cases.company_id, partners=cases.partner_id
+                )
+        return values
+
     def action_send(self):
         self.ensure_one()
         if self.override_reason:
             self.env["collection.compliance"]._check_override(self.override_reason)
+        if self.mode == "statement":
+            return self._send_statement()
         cases = self.case_ids._origin
         override = self._is_overriding()
         decisions = cases._get_manual_levels(override=override)
@@ -157,6 +366,8 @@ class CollectionSendWizard(models.TransientModel):
         to_send |= Followup.create(values)
         to_send.write({"sent_by_id": self.env.uid})
         context = {"collection_override_reason": self.override_reason} if override else {}
+        if self.is_composed:
+            context["collection_composed_mails"] = self._composed_mails(decisions)
         to_send.with_context(**context)._execute()
         if override:
             to_send._log_on_cases(
@@ -182,3 +393,72 @@ class CollectionSendWizard(models.TransientModel):
                 "next": {"type": "ir.actions.act_window_close"},
             },
         }
+
+    def _composed_mails(self, decisions):
+        """The e-mail as the officer edited it, for the engine to send (see ComposedMails)."""
+        case = self.case_ids._origin
+        level, _resend, _reason = decisions[case.id]
+        if level != self.composed_level_id:
+            raise UserError(
+                self.env._(
+                    "What Send does on %(case)s changed since the e-mail was written (now: "
+                    "%(level)s): nothing was sent. Close this window and open it again.",
+                    case=case.display_name,
+                    level=level.name,
+                )
+            )
+        if not (self.mail_subject or "").strip():
+            raise UserError(self.env._("Give the e-mail a subject."))
+        # Only files the officer may read leave with the e-mail.
+        self.attachment_ids.check_access("read")
+        return ComposedMails(
+            {
+                case.id: {
+                    "subject": self.mail_subject,
+                    "body": self.mail_body or "",
+                    "attachments": self.attachment_ids,
+                    "overdue_amount": self.composed_overdue,
+                }
+            }
+        )
+
+    def _send_statement(self):
+        cases = self.case_ids._origin
+        if len(cases) != 1:
+            raise UserError(self.env._("Send Statement works on one case at a time."))
+        self.attachment_ids.check_access("read")
+        cases._send_statement(
+            self.mail_subject,
+            self.mail_body or "",
+            self.attachment_ids,
+            self.composed_overdue,
+            override_reason=self.override_reason if self._is_overriding() else None,
+        )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Statement sent"),
+                "message": self.env._(
+                    "The statement of %(case)s was e-mailed to %(to)s.",
+                    case=cases.display_name,
+                    to=self.mail_to,
+                ),
+                "sticky": False,
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    @api.autovacuum
+    def _gc_lost_attachments(self):
+        """Statements printed and files added for e-mails never sent, a day later (as
+        Odoo's composer does): the ones sent were moved to their case."""
+        limit = fields.Datetime.subtract(fields.Datetime.now(), days=1)
+        self.env["ir.attachment"].search(
+            [
+                ("res_model", "=", self._name),
+                ("res_id", "=", 0),
+                ("create_date", "<", limit),
+                ("write_date", "<", limit),
+            ]
+        ).unlink()
