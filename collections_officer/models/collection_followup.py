@@ -6,6 +6,7 @@ from psycopg2.extensions import TransactionRollbackError
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from .collection_case_chatter import GUARD_PASSED
 
@@ -589,23 +590,55 @@ class CollectionFollowup(models.Model):
                     }
                 )
                 sent |= followup
-        statements = attach_statements()
         for values in mail_values:
-            attachments = statements.get(values["res_id"], values["attachment_ids"].browse())
-            values["attachment_ids"] = [Command.set((attachments | values["attachment_ids"]).ids)]
-        # One bad e-mail fails alone: _run_action tries the follow-ups one by one when
-        # the batch fails, so the common path pays no savepoint.
-        mails = self.env["mail.mail"].sudo().create(mail_values)
-        self.env["mail.notification"].sudo().create(
-            [
-                values | {"res_partner_id": mail.recipient_ids.id}
-                for mail, values in zip(mails, mails._get_notification_values(), strict=True)
-            ]
+            values["attachment_ids"] = [Command.set(values["attachment_ids"].ids)]
+        # The e-mails are written while the batch's last statements print; the statements
+        # join their messages afterwards. One bad e-mail fails alone: _run_action tries
+        # the follow-ups one by one when the batch fails, so the common path pays no
+        # savepoint.
+        try:
+            mails = self.env["mail.mail"].sudo().create(mail_values)
+            self.env["mail.notification"].sudo().create(
+                [
+                    values | {"res_partner_id": mail.recipient_ids.id}
+                    for mail, values in zip(mails, mails._get_notification_values(), strict=True)
+                ]
+            )
+        finally:
+            statements = attach_statements()
+        self._attach_to_messages(
+            {
+                mail.mail_message_id.id: statements[values["res_id"]].id
+                for mail, values in zip(mails, mail_values, strict=True)
+                if values["res_id"] in statements
+            }
         )
         for followup, mail in zip(sent, mails, strict=True):
             followup.message_id = mail.mail_message_id
             results[followup] = False
         return results
+
+    def _attach_to_messages(self, attachment_by_message):
+        """Add an attachment to each message: ``{message_id: attachment_id}``.
+
+        One INSERT for the batch: the ORM writes a many2many record by record when
+        each record gets its own attachment.
+        """
+        if not attachment_by_message:
+            return
+        messages = self.env["mail.message"].browse(list(attachment_by_message))
+        messages.flush_recordset(["attachment_ids"])
+        self.env.execute_query(
+            SQL(
+                """INSERT INTO message_attachment_rel (message_id, attachment_id)
+                   SELECT * FROM unnest(%s::int[], %s::int[])
+                   ON CONFLICT DO NOTHING""",
+                list(attachment_by_message),
+                list(attachment_by_message.values()),
+            )
+        )
+        messages.invalidate_recordset(["attachment_ids"])
+        self.env["mail.mail"].invalidate_model(["attachment_ids"])
 
     def _statement_attachments(self):
         """Start printing the customer statements of these follow-ups' cases; returns a

@@ -31,6 +31,16 @@ SUBLIST_LIMIT = 40
 AGGREGATABLE_TYPES = ("float", "integer", "monetary")
 
 
+def _client_order(order):
+    """An arch's ``default_order`` as the web client sends it: each field with its
+    direction spelled out (``date_maturity, id`` -> ``date_maturity ASC, id ASC``)."""
+    parts = []
+    for part in order.split(","):
+        name, *direction = part.split()
+        parts.append(f"{name} {(direction[0] if direction else 'asc').upper()}")
+    return ", ".join(parts)
+
+
 class WebView:
     """One view of a model as the web client loads it (``get_views``)."""
 
@@ -75,7 +85,7 @@ class WebView:
                     entry["fields"] = self._spec(subview, info["relation"])
                     entry["limit"] = int(subview.get("limit") or SUBLIST_LIMIT)
                     if subview.get("default_order"):
-                        entry["order"] = subview.get("default_order")
+                        entry["order"] = _client_order(subview.get("default_order"))
                 else:
                     related = WIDGET_RELATED_FIELDS.get(field_node.get("widget"), ())
                     entry["fields"] = {related_name: {} for related_name in related}
