@@ -23,7 +23,6 @@ Usage: see bench/README.md.
 import contextlib
 import datetime
 import resource
-import sys
 import time
 import tracemalloc
 
@@ -54,30 +53,8 @@ def measure(label, function, rows):
 
 def main():
     args = parse_args()
-    sys.path.insert(0, str(book.ODOO_SRC))
-    import odoo
-    from odoo.tools import config
-
-    config.parse_config(
-        [
-            f"--addons-path={args.addons_path}",
-            "--log-level=warn",
-            "--max-cron-threads=0",
-            "--no-http",
-        ],
-        setup_logging=True,
-    )
-    from odoo.modules.registry import Registry
-    from odoo.service import db as db_service
-
-    if args.database not in db_service.list_dbs(True):
-        sys.exit(
-            f"{args.database} does not exist: copy a book into it first, "
-            f"e.g. createdb -T co_perf_bench {args.database}"
-        )
-    if book.ensure_book_database(odoo, args):
-        sys.exit(f"{args.database} holds no book: build it with bench_refresh.py first")
-    registry = Registry(args.database)
+    odoo = book.start_odoo(args)
+    registry = book.open_book_copy(odoo, args)
     with registry.cursor() as cr:
         env = book.new_env(odoo, registry, cr)
         company = env["res.company"].search([], limit=1, order="id")

@@ -19,13 +19,13 @@ import time
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
 from bench_refresh import (
-    ODOO_SRC,
     book_args,
     book_parser,
     build_book,
     ensure_book_database,
     new_env,
     say,
+    start_odoo,
 )
 
 
@@ -87,19 +87,7 @@ def print_table(rows, title):
 
 def main():
     args = parse_args()
-    sys.path.insert(0, str(ODOO_SRC))
-    import odoo
-    from odoo.tools import config
-
-    config.parse_config(
-        [
-            f"--addons-path={args.addons_path}",
-            "--log-level=warn",
-            "--max-cron-threads=0",
-            "--no-http",
-        ],
-        setup_logging=True,
-    )
+    odoo = start_odoo(args)
     from odoo.modules.registry import Registry
 
     fresh = ensure_book_database(odoo, args)

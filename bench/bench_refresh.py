@@ -587,14 +587,14 @@ def print_table(rows, title):
         )
 
 
-# ---------------------------------------------------------------- main
+# ---------------------------------------------------------------- start
 
 
-def main():
-    args = parse_args()
+def start_odoo(args):
+    """Import Odoo from ``ODOO_SRC`` and configure it for a benchmark (no HTTP, no
+    cron threads, warnings only): returns the ``odoo`` package."""
     sys.path.insert(0, str(ODOO_SRC))
     import odoo
-    import odoo.release
     from odoo.tools import config
 
     config.parse_config(
@@ -606,6 +606,32 @@ def main():
         ],
         setup_logging=True,
     )
+    return odoo
+
+
+def open_book_copy(odoo, args):
+    """The registry of ``args.database``, a copy of a book made beforehand (the
+    benchmarks that change the book work on a copy): exits when it is missing or
+    holds no book."""
+    from odoo.modules.registry import Registry
+    from odoo.service import db as db_service
+
+    if args.database not in db_service.list_dbs(True):
+        sys.exit(
+            f"{args.database} does not exist: copy a book into it first, "
+            f"e.g. createdb -T co_perf_bench {args.database}"
+        )
+    if ensure_book_database(odoo, args):
+        sys.exit(f"{args.database} holds no book: build it with bench_refresh.py first")
+    return Registry(args.database)
+
+
+# ---------------------------------------------------------------- main
+
+
+def main():
+    args = parse_args()
+    odoo = start_odoo(args)
     from odoo.modules.registry import Registry
     from odoo.service import db as db_service
 
