@@ -2,18 +2,22 @@ from odoo import api, fields, models
 from odoo.fields import Domain
 from odoo.tools import SQL
 
-# The accounting figures a refresh writes on a case, all read from move lines.
-MONETARY_FIGURES = (
-    "total_due",
-    "overdue_amount",
-    "no_followup_amount",
-    "disputed_amount",
+# A case's aging buckets, youngest first.
+AGING_FIELDS = (
     "amount_not_due",
     "amount_1_30",
     "amount_31_60",
     "amount_61_90",
     "amount_91_120",
     "amount_over_120",
+)
+# The accounting figures a refresh writes on a case, all read from move lines.
+MONETARY_FIGURES = (
+    "total_due",
+    "overdue_amount",
+    "no_followup_amount",
+    "disputed_amount",
+    *AGING_FIELDS,
 )
 FIGURE_FIELDS = (
     *MONETARY_FIGURES,

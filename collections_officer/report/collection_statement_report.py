@@ -16,6 +16,8 @@ from odoo.exceptions import UserError
 from odoo.tools import find_in_path, float_is_zero, float_round, format_date, split_every
 from odoo.tools.pdf import PdfFileReader, PdfFileWriter
 
+from ..models.collection_ledger import AGING_FIELDS
+
 _logger = logging.getLogger(__name__)
 
 STATEMENT_REPORT = "collections_officer.action_report_collection_statement"
@@ -25,15 +27,6 @@ STATEMENT_REPORT = "collections_officer.action_report_collection_statement"
 # and more queries than by 100).
 STATEMENT_BATCH = 100
 STATEMENT_WORKERS = 2
-# The aging buckets of a statement, in the order of its columns.
-AGING_FIELDS = (
-    "amount_not_due",
-    "amount_1_30",
-    "amount_31_60",
-    "amount_61_90",
-    "amount_91_120",
-    "amount_over_120",
-)
 
 
 def _print_pdf(command, document, names=()):
