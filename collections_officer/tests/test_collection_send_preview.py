@@ -189,6 +189,24 @@ class TestSendPreview(FollowupCommon):
             self.assertEqual(email.subject, f"Reminder {case.name}", "the level's own template")
             self.assertEqual(case.level_id, self.level_1)
 
+    def test_an_officer_is_not_shown_an_email_the_brakes_stop(self):
+        self._form().save().action_send()
+        # Sent a moment ago: sending again is the manager's decision.
+        form = self._form()
+        self.assertIn("nothing is sent", form.preview)
+        self.assertFalse(form.is_composed, "no e-mail to edit that Send would refuse")
+        self.assertFalse(form.mail_subject)
+        self.assertFalse(form.attachment_ids)
+        # Its stored fields computed as superuser, as when the browser opens it.
+        wizard = (
+            self.env["collection.send.wizard"]
+            .with_user(self.officer)
+            .with_context(active_model="collection.case", active_ids=self.case.ids)
+            .new({})
+        )
+        self.assertFalse(wizard.composed_level_id)
+        self.assertFalse(wizard.sudo()._is_manager(), "the officer, not the superuser")
+
     def test_a_level_without_email_is_not_composed(self):
         self.level_1.write({"send_email": False, "schedule_call": True})
         form = self._form()

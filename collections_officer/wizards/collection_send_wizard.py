@@ -80,7 +80,8 @@ class CollectionSendWizard(models.TransientModel):
         self.is_manager = self._is_manager()
 
     def _is_manager(self):
-        return self.env["collection.compliance"]._is_collections_manager()
+        # The user's group, not the environment's: stored computes run as superuser.
+        return self.env["collection.compliance"]._is_collections_manager(self.env.user)
 
     @api.depends("case_ids", "mode")
     def _compute_composed_level_id(self):
