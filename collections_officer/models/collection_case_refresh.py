@@ -173,6 +173,8 @@ class CollectionCase(models.Model):
         Closes those with nothing overdue any more; opens nothing (their customers
         all have a case), so it needs no company refresh lock.
         """
+        # As the refresh from accounting: a disputed invoice paid since leaves nothing to dispute.
+        _unused = self.env["collection.dispute"]
         for company, cases in self.grouped("company_id").items():
             cases_model = self._refresh_model(company)
             cases = cases_model.browse(cases.ids)

@@ -311,7 +311,9 @@ class CollectionFollowup(models.Model):
     def _recheck_cases(self, override=False):
         """Cancel, with the reason, the follow-ups whose case no longer wants them.
 
-        The customers' figures are read again from accounting first. A case
+        The customers' figures are read again from accounting first, unless the
+        caller did it in this transaction (``collection_figures_read`` in the
+        context: a transaction sees no entry posted after it started). A case
         closed (or paid and reopened since), on hold, under a promise or a plan
         kept, or whose level is no longer due cancels its follow-up; a manager's
         ``override`` sends despite a hold, a promise or a plan. Returns the
@@ -320,9 +322,10 @@ class CollectionFollowup(models.Model):
         cases = self.case_id
         if not cases:
             return self
-        cases.env["collection.case"]._refresh_from_accounting(
-            companies=cases.company_id.sudo(), partners=cases.partner_id
-        )
+        if not self.env.context.get("collection_figures_read"):
+            cases.env["collection.case"]._refresh_from_accounting(
+                companies=cases.company_id.sudo(), partners=cases.partner_id
+            )
         composed = self._composed_mails()
         if composed:
             cases.filtered(lambda case: case.id in composed)._check_overdue_as_composed(
@@ -402,7 +405,9 @@ class CollectionFollowup(models.Model):
         return results
 
     def _record_outcome(self, done, deferred, blocked, errors):
-        advanced = self.browse()
+        """Write what became of each follow-up: one write per outcome, not per follow-up
+        (a run records thousands of identical outcomes)."""
+        advanced, outcomes = [], defaultdict(list)
         for followup in self:
             actions = followup.level_id._get_actions()
             finished = done[followup.id]
@@ -422,11 +427,17 @@ class CollectionFollowup(models.Model):
                 "error": "\n".join(errors.get(followup.id, [])) or False,
             }
             if finished and not followup.done_actions:
-                # The first actions to go out fix the figures the customer was told.
-                vals |= self._case_figures(followup.case_id)
-            followup.write(vals)
+                # The first actions to go out fix the figures the customer was told
+                # (written when they moved since the follow-up was prepared).
+                figures = self._case_figures(followup.case_id)
+                moved = {name: value for name, value in figures.items() if followup[name] != value}
+                if moved:
+                    followup.write(moved)
+            outcomes[tuple(vals.items())].append(followup.id)
             if finished:
-                advanced |= followup
+                advanced.append(followup.id)
+        for vals, followup_ids in outcomes.items():
+            self.browse(followup_ids).write(dict(vals))
         self._log_on_cases(
             lambda followup: Markup("<br/>").join(
                 self.env._(
@@ -435,7 +446,7 @@ class CollectionFollowup(models.Model):
                 for error in errors.get(followup.id, [])
             )
         )
-        advanced._advance_cases()
+        self.browse(advanced)._advance_cases()
 
     def _ask_officer_to_look(self):
         """Failed again and again: the officer decides (send by hand or cancel)."""
@@ -659,7 +670,7 @@ class CollectionFollowup(models.Model):
             return dict
         printing = self.env[
             "report.collections_officer.report_collection_statement"
-        ]._start_statements(wanted)
+        ]._start_statements(wanted, to_filestore=True)
 
         def attach():
             pdfs = printing()

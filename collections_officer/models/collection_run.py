@@ -412,7 +412,8 @@ class CollectionRun(models.Model):
         if self.dry_run:
             return created
         to_execute = retry | created.filtered(lambda f: f.state == "pending")
-        to_execute._execute()
+        # The figures were read from accounting at the start of this batch.
+        to_execute.with_context(collection_figures_read=True)._execute()
         retried.filtered(
             lambda f: f.state == "failed" and f.retry_count >= MAX_RETRIES
         )._ask_officer_to_look()

@@ -2,18 +2,20 @@ import ast
 import io
 import logging
 import os
+import re
 import subprocess
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 
 from lxml import html as lxml_html
+from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.addons.base.models import ir_actions_report
 from odoo.addons.base.models.ir_actions_report import _wkhtml
 from odoo.addons.base.models.res_lang import intersperse
 from odoo.exceptions import UserError
-from odoo.tools import find_in_path, float_is_zero, float_round, format_date, split_every
+from odoo.tools import SQL, find_in_path, float_is_zero, float_round, format_date, split_every
 from odoo.tools.pdf import PdfFileReader, PdfFileWriter
 
 from ..models.collection_ledger import AGING_FIELDS
@@ -29,13 +31,14 @@ STATEMENT_BATCH = 100
 STATEMENT_WORKERS = 2
 
 
-def _print_pdf(command, document, names=()):
+def _print_pdf(command, document, names=(), store=None):
     """Run wkhtmltopdf on one HTML document of the statements of the cases named
     ``names``: ``(return code, PDF bytes, stderr, one PDF per name or None)``.
 
     The split is done here too when poppler's tools are installed (a process, off
-    the interpreter), else the caller splits. Runs in a worker thread: files and
-    processes only, no ORM and no cursor.
+    the interpreter), else the caller splits. ``store``, when given, is called
+    with each statement's PDF (see ``_filestore_writer``). Runs in a worker
+    thread: files and processes only, no ORM and no cursor.
     """
     with tempfile.TemporaryDirectory(prefix="collection_statements.") as directory:
         source = os.path.join(directory, "statements.html")
@@ -54,6 +57,9 @@ def _print_pdf(command, document, names=()):
         with open(target, "rb") as pdf_file:
             pdf = pdf_file.read()
         split = _split_with_poppler(directory, target, names) if len(names) > 1 else None
+        if store:
+            for statement in split or ([pdf] if len(names) <= 1 else []):
+                store(statement)
         return process.returncode, pdf, process.stderr or "", split
 
 
@@ -68,9 +74,11 @@ def _without_javascript_delay(command):
 
 
 def _poppler():
-    """Paths of poppler's pdftotext, pdfseparate and pdfunite, or None."""
+    """Paths of poppler's pdfinfo, pdftotext, pdfseparate and pdfunite, or None."""
     try:
-        return tuple(find_in_path(name) for name in ("pdftotext", "pdfseparate", "pdfunite"))
+        return tuple(
+            find_in_path(name) for name in ("pdfinfo", "pdftotext", "pdfseparate", "pdfunite")
+        )
     except OSError:
         return None
 
@@ -90,27 +98,42 @@ def _statement_starts(pages, names):
     return starts
 
 
+def _page_count(pdfinfo, pdf_path):
+    """The number of pages of a PDF, as pdfinfo reads it, or None."""
+    info = subprocess.run(
+        [pdfinfo, pdf_path], capture_output=True, check=True, encoding="utf-8"
+    ).stdout
+    found = re.search(r"^Pages:\s+(\d+)\s*$", info, re.MULTILINE)
+    return int(found.group(1)) if found else None
+
+
 def _split_with_poppler(directory, pdf_path, names):
     """One PDF per name, cut with poppler's tools; None when they are missing or fail."""
     tools = _poppler()
     if not tools:
         return None
-    pdftotext, pdfseparate, pdfunite = tools
+    pdfinfo, pdftotext, pdfseparate, pdfunite = tools
     try:
-        text = subprocess.run(
-            [pdftotext, "-enc", "UTF-8", pdf_path, "-"],
-            capture_output=True,
-            check=True,
-            encoding="utf-8",
-        ).stdout
-        pages = text.split("\f")[:-1]  # each page ends with a form feed
-        starts = _statement_starts(pages, names)
+        count = _page_count(pdfinfo, pdf_path)
+        if count == len(names):
+            # A page per statement, the common case: no need to read the pages to cut.
+            starts = list(range(count))
+        else:
+            text = subprocess.run(
+                [pdftotext, "-enc", "UTF-8", pdf_path, "-"],
+                capture_output=True,
+                check=True,
+                encoding="utf-8",
+            ).stdout
+            pages = text.split("\f")[:-1]  # each page ends with a form feed
+            starts = _statement_starts(pages, names)
+            count = len(pages)
         if not starts:
             return None
         page_file = os.path.join(directory, "page-%d.pdf")
         subprocess.run([pdfseparate, pdf_path, page_file], capture_output=True, check=True)
         pdfs = []
-        for index, (first, last) in enumerate(zip(starts, [*starts[1:], len(pages)], strict=True)):
+        for index, (first, last) in enumerate(zip(starts, [*starts[1:], count], strict=True)):
             files = [page_file % (number + 1) for number in range(first, last)]
             if len(files) > 1:
                 target = os.path.join(directory, f"statement-{index}.pdf")
@@ -162,45 +185,99 @@ class CollectionStatementReport(models.AbstractModel):
                 dates[lang, day] = format_date(self.env, day, lang_code=lang)
             return dates[lang, day]
 
-        def amount_text(lang, amount, currency):
-            if (lang, currency) not in formatters:
-                formatters[lang, currency] = self._amount_formatter(lang, currency)
-            return formatters[lang, currency](amount)
+        def amount_text(lang, amount, currency_id):
+            if (lang, currency_id) not in formatters:
+                formatters[lang, currency_id] = self._amount_formatter(
+                    lang, self.env["res.currency"].browse(currency_id)
+                )
+            return formatters[lang, currency_id](amount)
 
+        items = self._open_item_rows(cases)
         result = {}
         for case in cases:
             lang = case.partner_id.lang or self.env.lang or "en_US"
-            lines = case.open_line_ids.sorted(
-                lambda line: (line.date_maturity or line.date, line.id)
-            )
-            rows = []
-            for line in lines:
-                move = line.move_id
-                late = bool(
-                    line.date_maturity and line.date_maturity < today and line.amount_residual > 0
-                )
+            currency_id, rows = case.currency_id.id, []
+            for line in items.get(case.id, []):
+                due = line["date_maturity"]
+                late = bool(due and due < today and line["amount_residual"] > 0)
                 rows.append(
                     {
-                        "name": move.name,
-                        "ref": move.ref if move.move_type == "out_invoice" else "",
-                        "on_hold": line.no_followup,
-                        "date": date_text(lang, line.date),
-                        "due": date_text(lang, line.date_maturity),
+                        "name": line["move_name"],
+                        "ref": (line["ref"] or "") if line["move_type"] == "out_invoice" else "",
+                        "on_hold": line["no_followup"],
+                        "date": date_text(lang, line["date"]),
+                        "due": date_text(lang, due),
                         "late": late,
-                        "days_late": (today - line.date_maturity).days if late else "",
-                        "original": amount_text(lang, line.amount_currency, line.currency_id),
-                        "open": amount_text(lang, line.amount_residual_currency, line.currency_id),
-                        "open_company": amount_text(lang, line.amount_residual, case.currency_id),
+                        "days_late": (today - due).days if late else "",
+                        "original": amount_text(lang, line["amount_currency"], line["currency_id"]),
+                        "open": amount_text(
+                            lang, line["amount_residual_currency"], line["currency_id"]
+                        ),
+                        "open_company": amount_text(lang, line["amount_residual"], currency_id),
                     }
                 )
             result[case.id] = {
                 "rows": rows,
-                "foreign": any(line.currency_id != case.currency_id for line in lines),
-                "total_due": amount_text(lang, case.total_due, case.currency_id),
-                "overdue": amount_text(lang, case.overdue_amount, case.currency_id),
-                "aging": [amount_text(lang, case[name], case.currency_id) for name in AGING_FIELDS],
+                "foreign": any(
+                    line["currency_id"] != currency_id for line in items.get(case.id, [])
+                ),
+                "total_due": amount_text(lang, case.total_due, currency_id),
+                "overdue": amount_text(lang, case.overdue_amount, currency_id),
+                "aging": [amount_text(lang, case[name], currency_id) for name in AGING_FIELDS],
             }
         return result
+
+    @api.model
+    def _open_item_rows(self, cases):
+        """The open items of each case as plain rows, in the order its statement lists
+        them (due date, else date): ``{case_id: [{column: value}]}``.
+
+        The items of ``open_line_ids``, read in one query for the batch: a run's
+        statements list tens of thousands of items, and reading them through records
+        cost most of the rendering.
+        """
+        Line = self.env["account.move.line"]
+        ledger = self.env["collection.ledger"]
+        query = Line._search(ledger._open_items_domain(cases.partner_id, cases.company_id))
+        columns = (
+            "id",
+            "partner_id",
+            "company_id",
+            "move_name",
+            "ref",
+            "move_type",
+            "no_followup",
+            "date",
+            "date_maturity",
+            "currency_id",
+            "amount_currency",
+            "amount_residual_currency",
+            "amount_residual",
+        )
+        lines = self.env.execute_query_dict(
+            query.select(
+                *(
+                    SQL(
+                        "%s AS %s",
+                        Line._field_to_sql(Line._table, name, query),
+                        SQL.identifier(name),
+                    )
+                    for name in columns
+                )
+            )
+        )
+        scope = ledger._company_scope(cases.company_id)
+        customers = self.env["res.partner"].browse({line["partner_id"] for line in lines})
+        commercial = {partner.id: partner.commercial_partner_id.id for partner in customers}
+        case_of = {(case.partner_id.id, case.company_id.id): case.id for case in cases}
+        items = {}
+        for line in lines:
+            case_id = case_of.get((commercial[line["partner_id"]], scope.get(line["company_id"])))
+            if case_id:
+                items.setdefault(case_id, []).append(line)
+        for case_lines in items.values():
+            case_lines.sort(key=lambda line: (line["date_maturity"] or line["date"], line["id"]))
+        return items
 
     @api.model
     def _amount_formatter(self, lang_code, currency):
@@ -264,9 +341,25 @@ class CollectionStatementReport(models.AbstractModel):
         return self._start_statements(cases)()
 
     @api.model
-    def _start_statements(self, cases):
+    def _filestore_writer(self):
+        """A function writing a PDF into the filestore, where an attachment of that PDF
+        finds it when it is created; None when attachments are kept in the database.
+
+        Called from the printing threads: creating thousands of files is slow on
+        some disks, and this is file I/O only (no cursor), done while the run's
+        thread works. A file whose attachment is never created is marked for
+        Odoo's filestore garbage collection like any other.
+        """
+        attachments = self.env["ir.attachment"].sudo()
+        if attachments._storage() == "db":
+            return None
+        return lambda pdf: attachments._file_write(pdf, attachments._compute_checksum(pdf))
+
+    @api.model
+    def _start_statements(self, cases, to_filestore=False):
         """Start printing the customer statements of ``cases``; returns a function that
-        waits for them and gives ``{case_id: bytes}``.
+        waits for them and gives ``{case_id: bytes}``. With ``to_filestore``, the
+        PDFs are written ahead into the filestore, for the caller to attach them.
 
         Odoo's own batch rendering: one wkhtmltopdf call for ``STATEMENT_BATCH`` cases,
         each statement its own document (its own page numbers), split again per case
@@ -288,28 +381,26 @@ class CollectionStatementReport(models.AbstractModel):
         # a second) and split again where each one starts.
         statement_report = report._get_report(STATEMENT_REPORT)
         paperformat = statement_report.get_paperformat()
+        store = None and to_filestore
         pool = ThreadPoolExecutor(max_workers=STATEMENT_WORKERS)
         jobs = []
         try:
             for batch in split_every(STATEMENT_BATCH, cases.ids, cases.browse):
                 html = report._render_qweb_html(STATEMENT_REPORT, batch.ids, data={"debug": False})
-                bodies, html_ids, _header, _footer, paperformat_args = report._prepare_html(
-                    html[0], report_model="collection.case"
-                )
+                document, html_ids, articles, paperformat_args = self._statements_document(html[0])
                 command = _without_javascript_delay(
                     statement_report._build_wkhtmltopdf_args(
                         paperformat, False, specific_paperformat_args=paperformat_args
                     )
                 )
                 names = [case.name for case in cases.browse(html_ids)]
-                document = self._merge_bodies(bodies) if len(bodies) > 1 else str(bodies[0])
                 jobs.append(
                     (
                         html_ids,
                         names,
-                        bodies,
+                        articles,
                         command,
-                        pool.submit(_print_pdf, command, document, names),
+                        pool.submit(_print_pdf, command, document, names, store),
                     )
                 )
         except Exception:
@@ -319,13 +410,16 @@ class CollectionStatementReport(models.AbstractModel):
         def wait():
             try:
                 pdfs = {}
-                for html_ids, names, bodies, command, job in jobs:
+                for html_ids, names, articles, command, job in jobs:
                     pdf, split = self._printed(job.result())
                     if split is None:
-                        split = self._split_statements(pdf, names) if len(bodies) > 1 else [pdf]
+                        split = self._split_statements(pdf, names) if len(articles) > 1 else [pdf]
                     if not split:
                         # A statement not found: each one printed alone.
-                        alone = [pool.submit(_print_pdf, command, str(body)) for body in bodies]
+                        alone = [
+                            pool.submit(_print_pdf, command, self._wrap_statements([article]))
+                            for article in articles
+                        ]
                         split = [self._printed(job.result())[0] for job in alone]
                     pdfs.update(zip(html_ids, split, strict=True))
                 return pdfs
@@ -354,14 +448,49 @@ class CollectionStatementReport(models.AbstractModel):
         return pdf, split
 
     @api.model
-    def _merge_bodies(self, bodies):
-        """One HTML document of several statements, each starting a new page."""
-        document = lxml_html.fromstring(str(bodies[0]))
-        container = document.find(".//body")
-        for body in bodies[1:]:
-            container.append(lxml_html.fromstring('<div style="page-break-before: always;"/>'))
-            container.extend(lxml_html.fromstring(str(body)).find(".//body"))
-        return "<!DOCTYPE html>" + lxml_html.tostring(document, encoding="unicode")
+    def _statements_document(self, html):
+        """One HTML document for wkhtmltopdf of the statements rendered in ``html``:
+        ``(document, case ids, statements, paperformat arguments)``, ``statements``
+        the HTML of each one (its ``article``), in the order of the case ids.
+
+        What Odoo's ``_prepare_html`` does for a batch, without the header and footer
+        that unpatched Qt cannot draw, and with the page layout rendered once for the
+        batch rather than once per statement.
+        """
+        root = lxml_html.fromstring(html, parser=lxml_html.HTMLParser(encoding="utf-8"))
+        div_of_class = "//div[contains(concat(' ', normalize-space(@class), ' '), ' %s ')]"
+        for node in root.xpath(div_of_class % "header") + root.xpath(div_of_class % "footer"):
+            node.getparent().remove(node)
+        nodes = root.xpath(div_of_class % "article")
+        case_ids = [int(node.get("data-oe-id")) for node in nodes]
+        articles = [lxml_html.tostring(node, encoding="unicode") for node in nodes]
+        paperformat_args = {
+            name: value for name, value in root.items() if name.startswith("data-report-")
+        }
+        lang = nodes[0].get("data-oe-lang") if nodes else None
+        return self._wrap_statements(articles, lang), case_ids, articles, paperformat_args
+
+    @api.model
+    def _wrap_statements(self, articles, lang=None):
+        """The statements ``articles`` in the report's page layout, each starting a page."""
+        report = self.env["ir.actions.report"]._get_report(STATEMENT_REPORT)
+        layout = report._get_layout()
+        page_break = '<div style="page-break-before: always;"></div>'
+        document = (
+            self.env["ir.qweb"]
+            .with_context(lang=lang or self.env.lang)
+            ._render(
+                layout.id,
+                {
+                    "subst": False,
+                    "body": Markup(page_break.join(articles)),
+                    "base_url": report._get_report_url(layout=layout),
+                    "report_xml_id": report.xml_id,
+                    "debug": False,
+                },
+            )
+        )
+        return str(document)
 
     @api.model
     def _split_statements(self, pdf, names):

@@ -255,6 +255,39 @@ class TestCollectionDocuments(CollectionsCommon):
             for other in cases - case:
                 self.assertNotIn(other.name, text)
 
+    def test_statements_to_attach_are_written_ahead_into_the_filestore(self):
+        if ir_actions_report._wkhtml().is_patched_qt:
+            self.skipTest("a patched wkhtmltopdf prints through Odoo's own batch rendering")
+        other = self.env["res.partner"].create({"name": "Other Debtor"})
+        self._post_invoice(100, due_days_ago=12, partner=other)
+        self._refresh()
+        cases = self.case | self._case(other)
+        Attachment = self.env["ir.attachment"].sudo()
+
+        def stored_file(pdf):
+            checksum = Attachment._compute_checksum(pdf)
+            return Attachment._full_path(f"{checksum[:2]}/{checksum}")
+
+        statements = self.env[REPORT_MODEL]
+        pdfs = statements._start_statements(cases, to_filestore=True)()
+        # The printing threads wrote them where their attachments will find them: the
+        # run's thread writes no file (creating thousands is slow on some disks).
+        for pdf in pdfs.values():
+            with open(stored_file(pdf), "rb") as stored:
+                self.assertEqual(stored.read(), pdf)
+        with patch.object(type(Attachment), "_mark_for_gc") as marked:
+            attachment = Attachment.create(
+                {"name": "Statement.pdf", "raw": pdfs[self.case.id], "res_model": "res.partner"}
+            )
+        marked.assert_not_called()
+        self.assertEqual(attachment.raw, pdfs[self.case.id])
+        # Attachments kept in the database: nothing is written ahead.
+        self.env["ir.config_parameter"].sudo().set_param("ir_attachment.location", "db")
+        self.case.partner_id.name = "Acme Renamed"
+        renamed = statements._start_statements(self.case, to_filestore=True)()[self.case.id]
+        with self.assertRaises(FileNotFoundError):
+            open(stored_file(renamed), "rb").close()
+
     # ------------------------------------------------------------ e-mail bodies
 
     def _email_body(self, template_xmlid, attach_statement):

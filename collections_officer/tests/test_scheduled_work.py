@@ -241,6 +241,24 @@ class TestScheduledWork(FollowupCommon):
         self.assertEqual(self.case.overdue_amount, 600)
         self.assertIn("600", self._emails().body)
 
+    def test_a_dispute_paid_outside_the_reconciliation_hook_is_closed_before_deciding(self):
+        disputed = self._post_invoice(300, due_days_ago=12)
+        self._refresh()
+        dispute = self.env["collection.dispute"].create(
+            {"case_id": self.case.id, "move_id": disputed.id, "amount": 300}
+        )
+        # An integration that matches payments without Odoo's reconciliation plan: the
+        # case and the dispute learn of it only when the run reads accounting again.
+        with patch.object(
+            type(self.env["account.move.line"]), "_refresh_collection_cases", autospec=True
+        ):
+            self._pay(disputed, 300)
+        self.assertEqual(dispute.state, "open")
+        self._run()
+        self.assertEqual(dispute.state, "withdrawn", "nothing left to dispute")
+        self.assertEqual(self.case.overdue_amount, 1000)
+        self.assertIn("You owe 1000.0", self._emails().body)
+
     def setUp(self):
         super().setUp()
         self.invoice = self._post_invoice(1000, due_days_ago=10)
