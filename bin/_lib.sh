@@ -24,8 +24,9 @@ ensure_system_packages() {
     command -v pg_ctlcluster >/dev/null || missing+=(postgresql)
     command -v wkhtmltopdf >/dev/null || missing+=(wkhtmltopdf)
     command -v chromium >/dev/null || missing+=(chromium)
-    # Splits the statements printed together into one PDF per customer, fast.
+    # Split the statements printed together into one PDF per customer, fast.
     command -v pdfseparate >/dev/null || missing+=(poppler-utils)
+    command -v qpdf >/dev/null || missing+=(qpdf)
     [ -e /usr/include/lber.h ] || missing+=(libldap2-dev libsasl2-dev)
     dpkg -s fonts-dejavu-core >/dev/null 2>&1 || missing+=(fonts-dejavu-core)
     if [ ${#missing[@]} -gt 0 ]; then

@@ -174,7 +174,7 @@ class CollectionCase(models.Model):
         all have a case), so it needs no company refresh lock.
         """
         # As the refresh from accounting: a disputed invoice paid since leaves nothing to dispute.
-        _unused = self.env["collection.dispute"]
+        self.env["collection.dispute"]._close_settled(self.company_id, self.partner_id)
         for company, cases in self.grouped("company_id").items():
             cases_model = self._refresh_model(company)
             cases = cases_model.browse(cases.ids)

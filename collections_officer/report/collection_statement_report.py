@@ -1,4 +1,5 @@
 import ast
+import contextlib
 import io
 import logging
 import os
@@ -35,7 +36,7 @@ def _print_pdf(command, document, names=(), store=None):
     """Run wkhtmltopdf on one HTML document of the statements of the cases named
     ``names``: ``(return code, PDF bytes, stderr, one PDF per name or None)``.
 
-    The split is done here too when poppler's tools are installed (a process, off
+    The split is done here too when the PDF tools are installed (processes, off
     the interpreter), else the caller splits. ``store``, when given, is called
     with each statement's PDF (see ``_filestore_writer``). Runs in a worker
     thread: files and processes only, no ORM and no cursor.
@@ -56,7 +57,7 @@ def _print_pdf(command, document, names=(), store=None):
             return process.returncode, b"", process.stderr or "", None
         with open(target, "rb") as pdf_file:
             pdf = pdf_file.read()
-        split = _split_with_poppler(directory, target, names) if len(names) > 1 else None
+        split = _split_with_tools(directory, target, names) if len(names) > 1 else None
         if store:
             for statement in split or ([pdf] if len(names) <= 1 else []):
                 store(statement)
@@ -73,14 +74,21 @@ def _without_javascript_delay(command):
     return command
 
 
-def _poppler():
-    """Paths of poppler's pdfinfo, pdftotext, pdfseparate and pdfunite, or None."""
+def _pdf_tools():
+    """Paths of the command-line tools that cut printed statements, by name, or None.
+
+    Poppler's pdfinfo, pdftotext, pdfseparate and pdfunite are needed; qpdf, when
+    installed, counts and cuts the pages in about half the time of poppler.
+    """
     try:
-        return tuple(
-            find_in_path(name) for name in ("pdfinfo", "pdftotext", "pdfseparate", "pdfunite")
-        )
+        tools = {
+            name: find_in_path(name) for name in ("pdfinfo", "pdftotext", "pdfseparate", "pdfunite")
+        }
     except OSError:
         return None
+    with contextlib.suppress(OSError):
+        tools["qpdf"] = find_in_path("qpdf")
+    return tools
 
 
 def _statement_starts(pages, names):
@@ -98,29 +106,53 @@ def _statement_starts(pages, names):
     return starts
 
 
-def _page_count(pdfinfo, pdf_path):
-    """The number of pages of a PDF, as pdfinfo reads it, or None."""
+def _qpdf(tools, *args):
+    """Run qpdf; its exit code 3 only reports warnings, the output is written."""
+    process = subprocess.run(
+        [tools["qpdf"], *args], capture_output=True, check=False, encoding="utf-8"
+    )
+    if process.returncode not in (0, 3):
+        raise subprocess.CalledProcessError(process.returncode, process.args, stderr=process.stderr)
+    return process.stdout
+
+
+def _page_count(tools, pdf_path):
+    """The number of pages of a PDF, or None when it cannot be read."""
+    if "qpdf" in tools:
+        return int(_qpdf(tools, "--show-npages", pdf_path))
     info = subprocess.run(
-        [pdfinfo, pdf_path], capture_output=True, check=True, encoding="utf-8"
+        [tools["pdfinfo"], pdf_path], capture_output=True, check=True, encoding="utf-8"
     ).stdout
     found = re.search(r"^Pages:\s+(\d+)\s*$", info, re.MULTILINE)
     return int(found.group(1)) if found else None
 
 
-def _split_with_poppler(directory, pdf_path, names):
-    """One PDF per name, cut with poppler's tools; None when they are missing or fail."""
-    tools = _poppler()
+def _cut_pages(tools, pdf_path, directory):
+    """A PDF file per page of the PDF, in ``directory``: their paths, in page order."""
+    if "qpdf" in tools:
+        _qpdf(tools, "--split-pages", pdf_path, os.path.join(directory, "page.pdf"))
+    else:
+        pattern = os.path.join(directory, "page-%d.pdf")
+        subprocess.run([tools["pdfseparate"], pdf_path, pattern], capture_output=True, check=True)
+    # page-7.pdf from pdfseparate, page-007.pdf from qpdf
+    names = sorted(os.listdir(directory), key=lambda name: int(re.findall(r"\d+", name)[-1]))
+    return [os.path.join(directory, name) for name in names]
+
+
+def _split_with_tools(directory, pdf_path, names):
+    """One PDF per name, cut with the command-line tools; None when they are missing
+    or fail."""
+    tools = _pdf_tools()
     if not tools:
         return None
-    pdfinfo, pdftotext, pdfseparate, pdfunite = tools
     try:
-        count = _page_count(pdfinfo, pdf_path)
+        count = _page_count(tools, pdf_path)
         if count == len(names):
             # A page per statement, the common case: no need to read the pages to cut.
             starts = list(range(count))
         else:
             text = subprocess.run(
-                [pdftotext, "-enc", "UTF-8", pdf_path, "-"],
+                [tools["pdftotext"], "-enc", "UTF-8", pdf_path, "-"],
                 capture_output=True,
                 check=True,
                 encoding="utf-8",
@@ -130,19 +162,22 @@ def _split_with_poppler(directory, pdf_path, names):
             count = len(pages)
         if not starts:
             return None
-        page_file = os.path.join(directory, "page-%d.pdf")
-        subprocess.run([pdfseparate, pdf_path, page_file], capture_output=True, check=True)
+        page_directory = os.path.join(directory, "pages")
+        os.mkdir(page_directory)
+        page_files = _cut_pages(tools, pdf_path, page_directory)
+        if len(page_files) != count:
+            return None
         pdfs = []
         for index, (first, last) in enumerate(zip(starts, [*starts[1:], count], strict=True)):
-            files = [page_file % (number + 1) for number in range(first, last)]
+            files = page_files[first:last]
             if len(files) > 1:
                 target = os.path.join(directory, f"statement-{index}.pdf")
-                subprocess.run([pdfunite, *files, target], capture_output=True, check=True)
+                subprocess.run([tools["pdfunite"], *files, target], capture_output=True, check=True)
                 files = [target]
             with open(files[0], "rb") as pdf_file:
                 pdfs.append(pdf_file.read())
         return pdfs
-    except (OSError, subprocess.CalledProcessError, UnicodeDecodeError):
+    except (OSError, ValueError, subprocess.CalledProcessError, UnicodeDecodeError):
         return None
 
 
@@ -381,7 +416,7 @@ class CollectionStatementReport(models.AbstractModel):
         # a second) and split again where each one starts.
         statement_report = report._get_report(STATEMENT_REPORT)
         paperformat = statement_report.get_paperformat()
-        store = None and to_filestore
+        store = self._filestore_writer() if to_filestore else None
         pool = ThreadPoolExecutor(max_workers=STATEMENT_WORKERS)
         jobs = []
         try:

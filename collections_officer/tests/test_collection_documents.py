@@ -229,9 +229,28 @@ class TestCollectionDocuments(CollectionsCommon):
         long_case, alone_pages = self._long_case()
         cases = self.case | long_case
         # Without poppler's tools the split is done in Python: the same statements.
-        with patch.object(collection_statement_report, "_poppler", return_value=None):
+        with patch.object(collection_statement_report, "_pdf_tools", return_value=None):
             pdfs = self.env[REPORT_MODEL]._render_statements(cases)
         self._assert_split(pdfs, cases, long_case, alone_pages)
+
+    def test_statements_are_split_with_and_without_qpdf(self):
+        tools = collection_statement_report._pdf_tools()
+        if not tools or "qpdf" not in tools:
+            self.skipTest("qpdf and poppler's tools are installed by the set-up")
+        long_case, alone_pages = self._long_case()
+        cases = self.case | long_case
+        poppler = {name: path for name, path in tools.items() if name != "qpdf"}
+        for label, installed in (("qpdf", tools), ("poppler only", poppler)):
+            with (
+                self.subTest(tools=label),
+                patch.object(collection_statement_report, "_pdf_tools", return_value=installed),
+                # The split in Python is the fallback: it must not be what is tested here.
+                patch.object(
+                    type(self.env[REPORT_MODEL]), "_split_statements", side_effect=AssertionError
+                ),
+            ):
+                pdfs = self.env[REPORT_MODEL]._render_statements(cases)
+                self._assert_split(pdfs, cases, long_case, alone_pages)
 
     def test_statements_print_in_several_processes(self):
         cases = self.case
