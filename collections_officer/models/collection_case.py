@@ -417,7 +417,9 @@ class CollectionCase(models.Model):
                 count,
             )
         )
-        return [sequence.get_next_char(number) for (number,) in rows]
+        # get_next_char, its prefix and suffix interpolated once rather than per number.
+        prefix, suffix = sequence._get_prefix_suffix()
+        return [f"{prefix}{number:0{sequence.padding}d}{suffix}" for (number,) in rows]
 
     def write(self, vals):
         self._check_engine_fields([vals], writing=True)

@@ -5,7 +5,10 @@ from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import SQL, split_every
 
-from .collection_ledger import EMPTY_FIGURES
+from .collection_ledger import EMPTY_FIGURES, MONETARY_FIGURES
+
+# The amounts of a case the refresh opens, written after its creation in one statement.
+OPENING_AMOUNTS = (*MONETARY_FIGURES, "opening_amount", "collected_amount")
 
 _logger = logging.getLogger(__name__)
 
@@ -360,20 +363,40 @@ class CollectionCase(models.Model):
                     | opening_story(partner_id)
                 )
                 reopened |= case
+            # The amounts are written after, in one statement (see _store_opening_amounts).
+            amounts = {
+                partner_id: {
+                    name: value
+                    for name, value in (
+                        figures[(partner_id, company.id)] | opening_story(partner_id)
+                    ).items()
+                    if name in OPENING_AMOUNTS
+                }
+                for partner_id in new_partner_ids
+            }
             created = self.create(
                 [
-                    figures[(partner_id, company.id)]
-                    | {
-                        "partner_id": partner_id,
-                        "company_id": company.id,
-                        "state": opening_state(partner_id),
-                        "next_action_date": today,
-                        "refresh_date": now,
+                    {
+                        name: value
+                        for name, value in (
+                            figures[(partner_id, company.id)]
+                            | {
+                                "partner_id": partner_id,
+                                "company_id": company.id,
+                                "state": opening_state(partner_id),
+                                "next_action_date": today,
+                                "refresh_date": now,
+                            }
+                            | opening_story(partner_id)
+                            | officers.get(partner_id, {})
+                        ).items()
+                        if name not in OPENING_AMOUNTS
                     }
-                    | opening_story(partner_id)
-                    | officers.get(partner_id, {})
                     for partner_id in new_partner_ids
                 ]
+            )
+            created._store_opening_amounts(
+                company, {case.id: amounts[case.partner_id.id] for case in created}
             )
             if reopened:
                 reopened._log_notes(
@@ -397,6 +420,40 @@ class CollectionCase(models.Model):
                     }
                 )
         return self.browse([case.id for case, _values in to_update]) | to_close | reopened | created
+
+    def _store_opening_amounts(self, company, amounts):
+        """Write the amounts of cases the refresh just opened, ``{case_id: {field: amount}}``
+        (every field of ``OPENING_AMOUNTS``), in one UPDATE.
+
+        Created with them, each amount of each case costs the ORM a lookup of the
+        case's currency: 24,000 of them, a quarter of the first refresh of 2,000
+        customers. Nothing reads these cases before: the refresh just created them.
+        """
+        if not amounts:
+            return
+        self.flush_model()
+        currency = company.currency_id
+        ids = list(amounts)
+        self.env.execute_query(
+            SQL(
+                "UPDATE collection_case c SET %s FROM unnest(%s::int[], %s) AS v(id, %s) "
+                "WHERE c.id = v.id",
+                SQL(", ").join(
+                    SQL("%s = v.%s", SQL.identifier(name), SQL.identifier(name))
+                    for name in OPENING_AMOUNTS
+                ),
+                ids,
+                SQL(", ").join(
+                    SQL(
+                        "%s::numeric[]",
+                        [currency.round(amounts[case_id][name] or 0.0) for case_id in ids],
+                    )
+                    for name in OPENING_AMOUNTS
+                ),
+                SQL(", ").join(SQL.identifier(name) for name in OPENING_AMOUNTS),
+            )
+        )
+        self.browse(ids).invalidate_recordset(list(OPENING_AMOUNTS))
 
     def _closing_story(self, company, figures, due_soon):
         """What a closing case keeps of its cycle: ``{case_id: values}``.

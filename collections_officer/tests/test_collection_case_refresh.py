@@ -2,7 +2,9 @@ from datetime import timedelta
 
 from odoo import Command
 from odoo.tests import freeze_time, tagged
+from odoo.tools import SQL
 
+from ..models.collection_case_refresh import OPENING_AMOUNTS
 from .common import TODAY, CollectionsCommon, days_ago
 
 BUCKETS = (
@@ -60,6 +62,18 @@ class TestCollectionCaseRefresh(CollectionsCommon):
             amount_91_120=500,
             amount_over_120=600,
         )
+        self.assertEqual(case.opening_amount, 2000)
+        self.assertEqual(case.collected_amount, 0)
+        # The refresh writes the amounts of the cases it opens after creating them:
+        # none is left empty in the database, where reports sum and compare them.
+        empty = self.env.execute_query(
+            SQL(
+                "SELECT %s FROM collection_case WHERE id = %s",
+                SQL(", ").join(SQL("%s IS NULL", SQL.identifier(n)) for n in OPENING_AMOUNTS),
+                case.id,
+            )
+        )[0]
+        self.assertFalse(any(empty), dict(zip(OPENING_AMOUNTS, empty, strict=True)))
 
     def test_partial_payment_and_credit_note_reduce_what_is_due(self):
         old = self._post_invoice(1000, due_days_ago=40)
