@@ -151,6 +151,17 @@ class TestSendPreview(FollowupCommon):
         )
         self.assertEqual(self.case.level_id, self.level_1)
 
+    def test_send_is_offered_to_a_manager_once_the_override_is_given(self):
+        self.case.sudo().write({"state": "hold", "hold_reason": "Waiting for the lawyer"})
+        self.assertFalse(self._form().can_send, "the officer: the hold stops it")
+        form = self._form(user=self.manager)
+        self.assertFalse(form.can_send, "the manager, before saying why")
+        self.assertIn("Waiting for the lawyer", form.preview)
+        form.override_reason = "The lawyer agreed"
+        self.assertTrue(form.can_send)
+        form.save().action_send()
+        self.assertEqual(len(self._emails()), 1)
+
     def test_an_officer_cannot_forge_the_override(self):
         with self.assertRaises(AccessError):
             self.env["collection.send.wizard"].with_user(self.officer).create(
@@ -190,10 +201,13 @@ class TestSendPreview(FollowupCommon):
             self.assertEqual(case.level_id, self.level_1)
 
     def test_an_officer_is_not_shown_an_email_the_brakes_stop(self):
-        self._form().save().action_send()
+        first = self._form()
+        self.assertTrue(first.can_send)
+        first.save().action_send()
         # Sent a moment ago: sending again is the manager's decision.
         form = self._form()
         self.assertIn("nothing is sent", form.preview)
+        self.assertFalse(form.can_send, "no Send button for what Send would refuse")
         self.assertFalse(form.is_composed, "no e-mail to edit that Send would refuse")
         self.assertFalse(form.mail_subject)
         self.assertFalse(form.attachment_ids)

@@ -32,6 +32,10 @@ class CollectionSendWizard(models.TransientModel):
         default=lambda self: self._default_case_ids(),
     )
     preview = fields.Html(compute="_compute_preview", sanitize=False)
+    can_send = fields.Boolean(
+        compute="_compute_preview",
+        help="Send would send something on every case (else it refuses, with the reason).",
+    )
     # What the e-mail was composed from: kept from opening to sending (not read-only,
     # so that the client sends them back), Send checks it still holds.
     composed_level_id = fields.Many2one(
@@ -226,12 +230,15 @@ class CollectionSendWizard(models.TransientModel):
         for wizard in self:
             if wizard.mode != "followup":
                 wizard.preview = False
+                wizard.can_send = True
                 continue
+            plan = wizard._plan()
             rows = Markup("").join(
                 Markup("<li><b>%s</b>: %s</li>") % (case.display_name, what)
-                for case, (_level, _resend, what) in wizard._plan().items()
+                for case, (_level, _resend, what) in plan.items()
             )
             wizard.preview = Markup("<ul>%s</ul>") % rows if rows else False
+            wizard.can_send = bool(plan) and all(level for level, _resend, _what in plan.values())
 
     def _plan(self):
         """What "send now" does per case: ``{case: (level, resend, description)}``.
