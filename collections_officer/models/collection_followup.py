@@ -668,18 +668,15 @@ class CollectionFollowup(models.Model):
         ).case_id
         if not wanted:
             return dict
-        printing = self.env[
-            "report.collections_officer.report_collection_statement"
-        ]._start_statements(wanted, to_filestore=True)
+        statements = self.env["report.collections_officer.report_collection_statement"]
+        printing = statements._start_statements(wanted, to_filestore=True)
 
         def attach():
             pdfs = printing()
             attachments = self.env["ir.attachment"].create(
                 [
                     {
-                        "name": self.env._("Statement %(case)s.pdf", case=case.name).replace(
-                            "/", "-"
-                        ),
+                        "name": statements._statement_file_name(case),
                         "raw": pdfs[case.id],
                         "res_model": "collection.case",
                         "res_id": case.id,

@@ -201,6 +201,11 @@ class CollectionStatementReport(models.AbstractModel):
         }
 
     @api.model
+    def _statement_file_name(self, case):
+        """The name of the PDF file of a case's statement, as it is attached."""
+        return self.env._("Statement %(case)s.pdf", case=case.name).replace("/", "-")
+
+    @api.model
     def _open_items(self, cases):
         """The open items of each case as its customer reads them, formatted in the
         customer's language: ``{case_id: {"rows": [{column: text}], "foreign": bool,

@@ -81,7 +81,11 @@ class TestSendPreview(FollowupCommon):
         statement = self._files(form).filtered(lambda a: a.name.startswith("Statement"))
         form.mail_subject = "As agreed on the phone"
         form.mail_body = "<p>Dear Jane, as agreed: 1000 by Friday.</p>"
+        self.assertFalse(form.attachment_note)
         form.attachment_ids.remove(id=self.invoice.invoice_pdf_report_id.id)
+        # The template's text said the invoices were attached: the officer is told.
+        self.assertIn("Invoices were removed", form.attachment_note)
+        self.assertNotIn("statement", form.attachment_note)
         note = (
             self.env["ir.attachment"]
             .with_user(self.officer)
@@ -184,6 +188,18 @@ class TestSendPreview(FollowupCommon):
         form.save().action_send()
         self.assertEqual(len(self._emails()), 1)
         self.assertEqual(self._followups().overdue_amount, 700)
+
+    def test_removing_the_statement_warns_that_the_text_announces_it(self):
+        self.level_1.mail_template_id = self.env.ref(
+            "collections_officer.mail_template_collection_reminder"
+        )
+        form = self._form()
+        self.assertIn("statement of account is attached", str(form.mail_body))
+        statement = self._files(form).filtered(lambda a: a.name.startswith("Statement"))
+        form.attachment_ids.remove(id=statement.id)
+        self.assertIn("The statement was removed", form.attachment_note)
+        form.attachment_ids.add(statement)
+        self.assertFalse(form.attachment_note, "attached again")
 
     def test_several_cases_keep_the_plan_without_editing(self):
         self._post_invoice(400, due_days_ago=10, partner=self.other_customer)

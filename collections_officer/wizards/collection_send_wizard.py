@@ -8,6 +8,7 @@ from ..models.collection_followup import ACTION_CHANNEL, ComposedMails
 from ..report.collection_statement_report import STATEMENT_REPORT
 
 STATEMENT_TEMPLATE = "collections_officer.mail_template_collection_statement"
+REPORT_MODEL = "report.collections_officer.report_collection_statement"
 
 
 class CollectionSendWizard(models.TransientModel):
@@ -66,6 +67,7 @@ class CollectionSendWizard(models.TransientModel):
         readonly=False,
         bypass_search_access=True,
     )
+    attachment_note = fields.Char(compute="_compute_attachment_note")
     is_manager = fields.Boolean(compute="_compute_is_manager")
     override_reason = fields.Char(
         help="Collections managers only: send although the compliance guard, the days "
@@ -182,9 +184,7 @@ class CollectionSendWizard(models.TransientModel):
                 # officer's own, as Odoo's composer keeps its files.
                 statement = self.env["ir.attachment"].create(
                     {
-                        "name": self.env._("Statement %(case)s.pdf", case=case.name).replace(
-                            "/", "-"
-                        ),
+                        "name": self.env[REPORT_MODEL]._statement_file_name(case),
                         "raw": pdf,
                         "res_model": self._name,
                         "res_id": 0,
@@ -192,6 +192,31 @@ class CollectionSendWizard(models.TransientModel):
                     }
                 )
             wizard.attachment_ids = statement | invoices
+
+    @api.depends("attachment_ids", "is_composed")
+    def _compute_attachment_note(self):
+        """The documents the template's text announces that the officer removed."""
+        for wizard in self:
+            wizard.attachment_note = False
+            if not wizard.is_composed:
+                continue
+            with_statement, invoices = wizard._mail_documents()
+            attached = wizard.attachment_ids._origin
+            notes = []
+            statement_name = self.env[REPORT_MODEL]._statement_file_name(wizard.case_ids._origin)
+            if with_statement and statement_name not in attached.mapped("name"):
+                notes.append(
+                    self.env._(
+                        "The statement was removed: if the text still says it is attached, edit it."
+                    )
+                )
+            if invoices - attached:
+                notes.append(
+                    self.env._(
+                        "Invoices were removed: if the text still says they are attached, edit it."
+                    )
+                )
+            wizard.attachment_note = " ".join(notes) or False
 
     def _mail_template(self):
         if self.mode == "statement":
