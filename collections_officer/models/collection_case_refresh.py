@@ -364,40 +364,24 @@ class CollectionCase(models.Model):
                 )
                 reopened |= case
             # The amounts are written after, in one statement (see _store_opening_amounts).
-            amounts = {
-                partner_id: {
-                    name: value
-                    for name, value in (
-                        figures[(partner_id, company.id)] | opening_story(partner_id)
-                    ).items()
-                    if name in OPENING_AMOUNTS
-                }
-                for partner_id in new_partner_ids
-            }
-            created = self.create(
-                [
-                    {
-                        name: value
-                        for name, value in (
-                            figures[(partner_id, company.id)]
-                            | {
-                                "partner_id": partner_id,
-                                "company_id": company.id,
-                                "state": opening_state(partner_id),
-                                "next_action_date": today,
-                                "refresh_date": now,
-                            }
-                            | opening_story(partner_id)
-                            | officers.get(partner_id, {})
-                        ).items()
-                        if name not in OPENING_AMOUNTS
+            vals_list, amounts = [], []
+            for partner_id in new_partner_ids:
+                vals = (
+                    figures[(partner_id, company.id)]
+                    | {
+                        "partner_id": partner_id,
+                        "company_id": company.id,
+                        "state": opening_state(partner_id),
+                        "next_action_date": today,
+                        "refresh_date": now,
                     }
-                    for partner_id in new_partner_ids
-                ]
-            )
-            created._store_opening_amounts(
-                company, {case.id: amounts[case.partner_id.id] for case in created}
-            )
+                    | opening_story(partner_id)
+                    | officers.get(partner_id, {})
+                )
+                amounts.append({name: vals.pop(name, 0.0) for name in OPENING_AMOUNTS})
+                vals_list.append(vals)
+            created = self.create(vals_list)
+            created._store_opening_amounts(company, dict(zip(created.ids, amounts, strict=True)))
             if reopened:
                 reopened._log_notes(
                     {
