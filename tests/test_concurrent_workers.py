@@ -14,6 +14,7 @@ import pytest
 from psycopg2 import errors
 
 from odoo import SUPERUSER_ID, Command, api, fields
+from odoo.addons.collections_officer.models.collection_case_refresh import REFRESH_LOCK_KEY
 from odoo.exceptions import UserError
 from odoo.modules.registry import Registry
 from odoo.tools import config
@@ -298,3 +299,96 @@ def test_officers_log_contacts_on_cases_a_batch_holds(registry, book):
         env["collection.run"]._process_in_batches(cases, 10, False, log_a_call)
         cr.rollback()
     assert logged, "the officer's contact was saved while the batch was locked"
+
+
+def future_triggers(env, xmlid):
+    cron = env.ref(xmlid)
+    return env["ir.cron.trigger"].search(
+        [("cron_id", "=", cron.id), ("call_at", ">", fields.Datetime.now())]
+    )
+
+
+def test_a_payment_reconciled_while_the_refresh_runs_reaches_its_case(registry):
+    """The nightly refresh holds the company while an accountant matches a payment:
+    neither waits for the other, and the case is brought in line a few minutes later."""
+    refresh_cron = "collections_officer.ir_cron_collection_case_refresh"
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        company_id = env.ref("base.main_company").id
+        customers = post_overdue_invoices(env, "Paying Debtor")
+        env["collection.case"]._refresh_from_accounting(
+            companies=env["res.company"].browse(company_id), partners=customers
+        )
+        payer_id = customers[0].id
+        before = future_triggers(env, refresh_cron).ids
+        cr.commit()
+
+    with registry.cursor() as refresh_cr:
+        # The refresh of the company, between two of its batches.
+        refresh_cr.execute("SELECT pg_advisory_xact_lock(%s, %s)", [REFRESH_LOCK_KEY, company_id])
+        with registry.cursor() as accountant_cr:
+            # Nobody waits for the nightly refresh: an accountant would hang otherwise.
+            accountant_cr.execute("SET LOCAL lock_timeout = '10s'")
+            env = api.Environment(accountant_cr, SUPERUSER_ID, {})
+            invoice = env["account.move"].search([("partner_id", "=", payer_id)])
+            env["account.payment.register"].with_context(
+                active_model="account.move", active_ids=invoice.ids
+            ).create({})._create_payments()
+        with registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            case = env["collection.case"].search([("partner_id", "=", payer_id)])
+            assert case.state == "open", "the reconciliation left the case to the refresh"
+            assert future_triggers(env, refresh_cron) - env["ir.cron.trigger"].browse(before), (
+                "the refresh runs again in a few minutes"
+            )
+        refresh_cr.rollback()
+
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        # The trigger comes.
+        env["collection.case"]._cron_refresh_cases()
+        case = env["collection.case"].search([("partner_id", "=", payer_id)])
+        assert (case.state, case.overdue_amount) == ("closed", 0)
+
+
+def test_the_nightly_run_comes_back_for_the_cases_a_dry_run_holds(registry, book):
+    """A manager's dry run holds a batch of cases while the nightly run goes by: the
+    nightly run does not pass them over, it comes back for them."""
+    followup_cron = "collections_officer.ir_cron_collection_followup_run"
+    _company_id, _book_ids, policy_id = book
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        policy = env["collection.policy"].browse(policy_id)
+        customers = post_overdue_invoices(env, "Held Debtor", policy)
+        env["collection.case"]._refresh_from_accounting(
+            companies=policy.company_id, partners=customers
+        )
+        case_ids = env["collection.case"].search([("partner_id", "in", customers.ids)]).ids
+        before = future_triggers(env, followup_cron).ids
+        cr.commit()
+    held_ids = case_ids[CUSTOMERS // 2 : CUSTOMERS // 2 + 3]
+
+    with registry.cursor() as dry_run_cr:
+        # As the dry run's batch locks its cases (see _process_in_batches).
+        dry_run_cr.execute(
+            "SELECT id FROM collection_case WHERE id IN %s FOR NO KEY UPDATE", [tuple(held_ids)]
+        )
+        with registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env["collection.run"]._cron_run_followup(batch_size=8)
+        followups, _emails, _calls = sent_per_case(registry, case_ids)
+        assert [case_id for case_id, names in followups.items() if not names] == held_ids
+        with registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            assert future_triggers(env, followup_cron) - env["ir.cron.trigger"].browse(before), (
+                "the run comes back in a few minutes"
+            )
+        dry_run_cr.rollback()
+
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        # The trigger comes.
+        env["collection.run"]._cron_run_followup(batch_size=8)
+    followups, emails, _calls = sent_per_case(registry, case_ids)
+    assert {tuple(names) for names in followups.values()} == {("Reminder",)}
+    assert set(emails.values()) == {1}

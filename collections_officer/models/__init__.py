@@ -1,3 +1,4 @@
+from . import collection_engine_fields
 from . import account_move
 from . import account_move_line
 from . import account_partial_reconcile
@@ -44,3 +45,4 @@ from . import collection_kpi
 from . import collection_target
 from . import collection_snapshot
 from . import collection_case_send
+from . import collection_case_amounts

@@ -14,19 +14,12 @@ class AccountMove(models.Model):
 
     @api.depends("commercial_partner_id", "company_id")
     def _compute_collection_case_id(self):
-        cases = self.env["collection.case"].search(
-            [
-                ("partner_id", "in", self.commercial_partner_id.ids),
-                ("company_id", "in", self.company_id.ids),
-            ],
-            order="id desc",
-        )
-        case_by_key = {}
-        for case in cases.sorted(lambda c: c.state == "closed"):
-            case_by_key.setdefault((case.partner_id, case.company_id), case)
+        # A branch's invoice is chased on the head office's case, unless cases are per branch.
+        ledger = self.env["collection.ledger"]
+        cases = ledger._find_cases(self.commercial_partner_id, self.company_id)
         for move in self:
             move.collection_case_id = (
-                case_by_key.get((move.commercial_partner_id, move.company_id), False)
+                cases.get(ledger._case_key(move.commercial_partner_id, move.company_id), False)
                 if move.is_sale_document(include_receipts=True)
                 else False
             )

@@ -29,15 +29,12 @@ class AccountMoveLine(models.Model):
         )
         if not receivable:
             return
-        cases = (
-            self.env["collection.case"]
+        # A branch's lines belong to the head office's case unless cases are per branch.
+        found = (
+            self.env["collection.ledger"]
             .sudo()
-            .search(
-                [
-                    ("partner_id", "in", receivable.partner_id.commercial_partner_id.ids),
-                    ("company_id", "in", receivable.company_id.ids),
-                ]
-            )
+            ._find_cases(receivable.partner_id, receivable.company_id)
         )
+        cases = self.env["collection.case"].sudo().union(*found.values())
         if cases:
             cases._refresh_from_accounting(companies=cases.company_id, partners=cases.partner_id)

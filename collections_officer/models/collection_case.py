@@ -8,14 +8,41 @@ from odoo.tools import SQL
 from .collection_ledger import EMPTY_FIGURES
 
 # Written by the engine only (refresh, follow-up, promises and plans, wizards), as
-# superuser: an officer who set them by hand would skip or repeat follow-up levels.
+# superuser: an officer who set them by hand would skip or repeat follow-up levels, or
+# set the opening, closing and money received the KPIs and targets are judged on.
 ENGINE_FIELDS = frozenset(EMPTY_FIGURES) | {
     "state",
     "level_id",
     "level_date",
     "followup_cycle",
     "refresh_date",
+    "opened_date",
+    "opening_amount",
+    "closed_date",
+    "collected_amount",
+    "level_reached_id",
+    "collection_error",
+    "currency_id",
+    "last_contact_id",
+    "last_contact_date",
+    "last_contact_channel",
+    "last_contact_outcome",
 }
+# Written by the priority computation only.
+PRIORITY_FIELDS = frozenset(
+    {
+        "priority_score",
+        "priority_detail",
+        "predicted_pay_date",
+        "predicted_pay_basis",
+        "next_action_label",
+    }
+)
+# Put in the context by the refresh from accounting, which opens cases with their
+# figures, officers and next action already decided. An object, not a flag: a
+# client's context (JSON) cannot carry it.
+FROM_REFRESH = object()
+OFFICERS = "collections_officer.group_collections_officer"
 # Beyond this many selected cases, Refresh queues the scheduled refresh instead of
 # keeping the user waiting.
 REFRESH_NOW_MAX = 100
@@ -73,7 +100,10 @@ class CollectionCase(models.Model):
         index=True,
         tracking=True,
         check_company=True,
-        domain="[('share', '=', False)]",
+        domain=lambda self: [
+            ("share", "=", False),
+            ("all_group_ids", "in", self.env.ref(OFFICERS).ids),
+        ],
     )
     team_id = fields.Many2one("collection.team", index=True, tracking=True, check_company=True)
     state = fields.Selection(
@@ -147,7 +177,12 @@ class CollectionCase(models.Model):
     plan_installment_ids = fields.Many2many(
         "collection.plan.installment", string="Payment Schedule", compute="_compute_commitments"
     )
-    next_action_date = fields.Date(tracking=True)
+    next_action_date = fields.Date(
+        index=True,
+        help="The earliest of: the deadline of an open promise, the next installment of the "
+        "active plan (plus its grace days), the date of the next follow-up level, a "
+        "dispute's deadline, the earliest open activity and the callback agreed.",
+    )
     refresh_date = fields.Datetime(
         string="Last Refresh",
         readonly=True,
@@ -362,7 +397,13 @@ class CollectionCase(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        from_refresh = self.env.context.get("collection_case_from_refresh")
+        from_refresh = self._from_refresh()
+        self._check_priority_fields(vals_list)
+        self._check_policy_change([name for vals in vals_list for name in vals if vals[name]])
+        # The officer the caller gives is checked; those the assignment rules pick are the
+        # team's members, chosen by a manager.
+        self._check_officers(vals_list)
+        self._assign_new_cases(vals_list)
         self._check_engine_fields(vals_list)
         partners = self.env["res.partner"].browse(
             [vals["partner_id"] for vals in vals_list if vals.get("partner_id")]
@@ -383,8 +424,9 @@ class CollectionCase(models.Model):
         cases = super().create(vals_list)
         if not from_refresh:
             cases._refresh_figures()
-            for case in cases:
+            for case in cases.sudo():
                 case.opening_amount = case.overdue_amount
+            cases._update_priority()
         return cases
 
     @api.model
@@ -422,8 +464,19 @@ class CollectionCase(models.Model):
         return [f"{prefix}{number:0{sequence.padding}d}{suffix}" for (number,) in rows]
 
     def write(self, vals):
+        self._check_priority_fields([vals])
+        if "next_action_date" in vals and not self.env.su:
+            # A date the officer sets by hand is a callback: the sources still decide.
+            vals = dict(vals)
+            vals["callback_date"] = vals.pop("next_action_date")
         self._check_engine_fields([vals], writing=True)
         self._check_owner_kept(vals)
+        self._check_policy_change(
+            ["policy_id"]
+            if "policy_id" in vals and any(case.policy_id.id != vals["policy_id"] for case in self)
+            else []
+        )
+        self._check_officers([vals])
         if "active" in vals and not vals["active"]:
             self._check_archivable()
         if vals.get("state", "open") != "closed" and {"state", "partner_id", "company_id"} & set(
@@ -440,7 +493,11 @@ class CollectionCase(models.Model):
                 ],
                 exclude=self,
             )
-        return super().write(vals)
+        result = super().write(vals)
+        if {"state", "level_id", "callback_date"} & set(vals) and not self._from_refresh():
+            # A promise, a plan, a level sent or a callback moves the next action at once.
+            self._update_priority()
+        return result
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_closed(self):
@@ -489,6 +546,63 @@ class CollectionCase(models.Model):
                         ),
                     )
                 )
+
+    def _check_priority_fields(self, vals_list):
+        if self.env.su:
+            return
+        for vals in vals_list:
+            touched = PRIORITY_FIELDS & {name for name, value in vals.items() if value}
+            if touched:
+                raise UserError(
+                    self.env._(
+                        "%(fields)s of a collection case are computed from its figures and "
+                        "history: they cannot be set by hand.",
+                        fields=", ".join(
+                            sorted(
+                                self._fields[name]._description_string(self.env) for name in touched
+                            )
+                        ),
+                    )
+                )
+
+    def _from_refresh(self):
+        """Whether the refresh from accounting is creating or writing these cases."""
+        return self.env.context.get("collection_case_from_refresh") is FROM_REFRESH
+
+    def _check_policy_change(self, changed):
+        """A case's own policy decides how hard the customer is chased: like the
+        customer's, only a collections manager (or the engine) sets it."""
+        compliance = self.env["collection.compliance"]
+        if "policy_id" in changed and not compliance._is_collections_manager():
+            raise UserError(
+                self.env._(
+                    "Only a collections manager can choose the follow-up policy of a case: "
+                    "ask one to change it."
+                )
+            )
+
+    def _check_officers(self, vals_list):
+        """A case is worked by a collections officer: anyone else could not open it."""
+        if self.env.su:
+            return
+        user_ids = {vals["user_id"] for vals in vals_list if vals.get("user_id")}
+        if not user_ids:
+            return
+        officers = self.env.ref(OFFICERS).sudo()
+        others = (
+            self.env["res.users"]
+            .sudo()
+            .browse(user_ids)
+            .filtered(lambda user: user.share or officers not in user.all_group_ids)
+        )
+        if others:
+            raise ValidationError(
+                self.env._(
+                    "%(users)s cannot be given collection cases: only collections officers "
+                    "and managers work them.",
+                    users=", ".join(others.mapped("name")),
+                )
+            )
 
     def _check_owner_kept(self, vals):
         """A case's history belongs to its customer and company: they never change."""

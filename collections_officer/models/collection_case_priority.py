@@ -4,7 +4,6 @@ from datetime import timedelta
 from markupsafe import Markup, escape
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
@@ -19,16 +18,6 @@ FULL_DAYS_SILENT = 30
 # A case older than the customer's usual delay is predicted paid this many days from
 # today: the history says they pay late, not when, once that delay has passed.
 PREDICTION_MARGIN_DAYS = 7
-# Written by the priority computation only.
-PRIORITY_FIELDS = frozenset(
-    {
-        "priority_score",
-        "priority_detail",
-        "predicted_pay_date",
-        "predicted_pay_basis",
-        "next_action_label",
-    }
-)
 # The inputs of the score, in the order the case shows them: (key, weight field).
 PRIORITY_INPUTS = (
     ("amount", "collection_priority_amount"),
@@ -75,13 +64,6 @@ class CollectionCase(models.Model):
         string="Prediction Based On",
         readonly=True,
         help="How many paid invoices of the customer the predicted pay date rests on.",
-    )
-    next_action_date = fields.Date(
-        tracking=False,
-        index=True,
-        help="The earliest of: the deadline of an open promise, the next installment of the "
-        "active plan (plus its grace days), the date of the next follow-up level, a "
-        "dispute's deadline, the earliest open activity and the callback agreed.",
     )
     next_action_label = fields.Char(string="Next Action", readonly=True)
     callback_date = fields.Date(
@@ -165,49 +147,6 @@ class CollectionCase(models.Model):
         if key == "credit_hold":
             return self.env._("Yes") if value else self.env._("No")
         return escape(str(value))
-
-    # ------------------------------------------------------------------ CRUD
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        self._check_priority_fields(vals_list)
-        self._assign_new_cases(vals_list)
-        cases = super().create(vals_list)
-        if not self.env.context.get("collection_case_from_refresh"):
-            cases._update_priority()
-        return cases
-
-    def write(self, vals):
-        self._check_priority_fields([vals])
-        if "next_action_date" in vals and not self.env.su:
-            # A date the officer sets by hand is a callback: the sources still decide.
-            vals = dict(vals)
-            vals["callback_date"] = vals.pop("next_action_date")
-        result = super().write(vals)
-        if {"state", "level_id", "callback_date"} & set(vals) and not self.env.context.get(
-            "collection_case_from_refresh"
-        ):
-            # A promise, a plan, a level sent or a callback moves the next action at once.
-            self._update_priority()
-        return result
-
-    def _check_priority_fields(self, vals_list):
-        if self.env.su:
-            return
-        for vals in vals_list:
-            touched = PRIORITY_FIELDS & {name for name, value in vals.items() if value}
-            if touched:
-                raise UserError(
-                    self.env._(
-                        "%(fields)s of a collection case are computed from its figures and "
-                        "history: they cannot be set by hand.",
-                        fields=", ".join(
-                            sorted(
-                                self._fields[name]._description_string(self.env) for name in touched
-                            )
-                        ),
-                    )
-                )
 
     # --------------------------------------------------------------- actions
 

@@ -1,10 +1,12 @@
 import logging
+from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import SQL, split_every
 
+from .collection_case import FROM_REFRESH
 from .collection_ledger import EMPTY_FIGURES, MONETARY_FIGURES
 
 # The amounts of a case the refresh opens, written after its creation in one statement.
@@ -14,6 +16,9 @@ _logger = logging.getLogger(__name__)
 
 # Key of the PostgreSQL advisory lock that serialises refreshes of one company.
 REFRESH_LOCK_KEY = 727365
+# Minutes after which the scheduled refresh runs again for a company another refresh
+# held: long enough for that transaction (an accountant's request, a batch) to end.
+REFRESH_RETRY_MINUTES = 5
 
 
 # collection.case is split by job on purpose: the case, its refresh, its follow-up decisions.
@@ -28,22 +33,54 @@ class CollectionCase(models.Model):
 
         Out of time, it stops and tells the scheduler the work left over all
         companies; the next call only finds what still differs from accounting.
+
+        A company another transaction is refreshing (an accountant's
+        reconciliation refreshes its customers' cases, and holds the company's
+        lock until the request commits) is never waited for: the others go on,
+        and the scheduled refresh runs again a few minutes later for it (see
+        ``_refresh_later``), when the call finds what is still left.
         """
         companies = self.env["res.company"].sudo().search([], order="id")  # pylint: disable=no-search-all
         self.env["collection.dispute"]._close_settled()
+        # A new transaction: what each company's refresh reads is then read after
+        # its lock is taken, never before a refresh that held it had committed.
+        self.env["ir.cron"]._commit_progress()
+        busy = self.env["res.company"]
         for index, company in enumerate(companies):
             model = self.with_company(company)
             if not model._lock_company_refresh(company):
-                _logger.info("Collection refresh of %s skipped: already running.", company.name)
+                busy |= company
                 continue
-            _touched, left = model._refresh_company(company, None, batch_size, commit=True)
+            _touched, left, taken_over = model._refresh_company(
+                company, None, batch_size, commit=True
+            )
+            if taken_over:
+                busy |= company
             if left is not None:
                 later = sum(len(model._refresh_work(other)[0]) for other in companies[index + 1 :])
+                if busy:
+                    self._refresh_later(busy)
                 self.env["ir.cron"]._commit_progress(remaining=left + later)
                 return
+        if busy:
+            self._refresh_later(busy)
         # Every active case again, not only those the refresh touched: the days overdue,
         # the days since the last contact and the share of the book move every day.
         self._update_priority_all(companies)
+
+    @api.model
+    def _refresh_later(self, companies):
+        """Run the scheduled refresh again in a few minutes: another transaction held the
+        refresh of ``companies``. It finds what still differs from accounting then."""
+        _logger.info(
+            "Collection refresh of %s deferred: another refresh is running; "
+            "the scheduled refresh runs again in %s minutes.",
+            ", ".join(companies.mapped("name")),
+            REFRESH_RETRY_MINUTES,
+        )
+        self.env.ref("collections_officer.ir_cron_collection_case_refresh").sudo()._trigger(
+            fields.Datetime.now() + timedelta(minutes=REFRESH_RETRY_MINUTES)
+        )
 
     # ---------------------------------------------------------------- refresh
 
@@ -56,15 +93,22 @@ class CollectionCase(models.Model):
         Opens a case for every customer with something overdue, updates the
         figures of open cases, closes those with nothing overdue any more and
         reopens a customer's closed case when something is overdue again.
-        Refreshes of one company are serialised by an advisory lock: a second
-        worker skips the company (or, with ``wait``, tells the user).
         Returns the cases it opened, changed, closed or reopened.
+
+        Refreshes of one company are serialised by an advisory lock, held until
+        the transaction ends. A refresh that finds the company locked neither
+        waits (an accountant's reconciliation would hang on the nightly refresh)
+        nor drops its update: with ``wait`` the user is told to try again;
+        otherwise the scheduled refresh runs again a few minutes later, after
+        this transaction and the other one have committed, and brings these
+        cases in line then (see ``_refresh_later``).
         """
         companies = companies or self.env["res.company"].sudo().search([])  # pylint: disable=no-search-all
         partners = partners.commercial_partner_id if partners else None
         # A disputed invoice paid in the meantime leaves nothing to dispute.
         self.env["collection.dispute"]._close_settled(companies, partners)
         done = self.browse()
+        busy = self.env["res.company"]
         for company in companies:
             if not self._lock_company_refresh(company):
                 if wait:
@@ -75,9 +119,11 @@ class CollectionCase(models.Model):
                             company=company.name,
                         )
                     )
-                _logger.info("Collection refresh of %s skipped: already running.", company.name)
+                busy |= company
                 continue
             done |= self._refresh_company(company, partners, batch_size, commit)[0]
+        if busy:
+            self._refresh_later(busy)
         done._update_priority()
         return done
 
@@ -96,7 +142,7 @@ class CollectionCase(models.Model):
                 tracking_disable=True,
                 mail_create_nolog=True,
                 mail_create_nosubscribe=True,
-                collection_case_from_refresh=True,
+                collection_case_from_refresh=FROM_REFRESH,
             )
         )
 
@@ -132,13 +178,21 @@ class CollectionCase(models.Model):
 
     @api.model
     def _refresh_company(self, company, partners, batch_size, commit):
-        """Refresh the company in batches: ``(cases touched, left)``, where ``left`` is
-        None when done, else the number of customers left when the cron's time ran out."""
+        """Refresh the company in batches: ``(cases touched, left, taken_over)``.
+
+        ``left`` is None when done, else the number of customers left when the
+        cron's time ran out. With ``commit``, each batch is a transaction of its
+        own: it reads its customers' figures and cases again, under the lock,
+        since a reconciliation may have refreshed some of them in between; and
+        when another transaction took the lock between two batches, it stops
+        with ``taken_over`` (the caller runs the refresh again later).
+        """
         cases_model = self._refresh_model(company)
-        partner_ids, (figures, open_by_partner, due_soon) = self._refresh_work(company, partners)
+        partner_ids, context = self._refresh_work(company, partners)
         touched = []
 
         def refresh(partners_batch):
+            figures, open_by_partner, due_soon = context
             touched.append(
                 cases_model._refresh_batch(
                     company, partners_batch.ids, figures, open_by_partner, due_soon
@@ -151,16 +205,20 @@ class CollectionCase(models.Model):
             if not commit:
                 refresh(partners_batch)
                 continue
+            if index:
+                # What the previous transaction read, and the cache, may be stale now.
+                self.env.invalidate_all()
+                context = self._refresh_work(company, partners_batch)[1]
             # Scheduled: a customer whose refresh fails is marked, the others go on.
             failed = self.env["collection.run"]._process_isolated(partners_batch, refresh)
-            self._mark_refresh_failures(failed, open_by_partner)
+            self._mark_refresh_failures(failed, context[1])
             remaining = sum(len(b) for b in batches[index + 1 :])
             if not self.env["ir.cron"]._commit_progress(len(batch), remaining=remaining):
-                return self.browse().union(*touched), remaining
+                return self.browse().union(*touched), remaining, False
             if remaining and not self._lock_company_refresh(company):
-                # Another worker took the company over between two batches.
-                break
-        return self.browse().union(*touched), None
+                # Another transaction took the company over between two batches.
+                return self.browse().union(*touched), None, True
+        return self.browse().union(*touched), None, False
 
     @api.model
     def _mark_refresh_failures(self, failed, open_by_partner):

@@ -35,7 +35,6 @@ class CollectionCharge(models.Model):
         required=True,
         index=True,
         ondelete="restrict",
-        check_company=True,
         help="The late invoice the charge is for.",
     )
     kind = fields.Selection(CHARGE_KINDS, required=True)
@@ -52,7 +51,6 @@ class CollectionCharge(models.Model):
         string="Charge Invoice",
         index=True,
         ondelete="set null",
-        check_company=True,
         help="The customer invoice the charge was billed on.",
     )
     date = fields.Date(required=True, default=fields.Date.context_today)
@@ -98,6 +96,23 @@ class CollectionCharge(models.Model):
                 if charge.date_from and charge.date_to
                 else 0
             )
+
+    @api.constrains("case_id", "source_move_id", "invoice_id")
+    def _check_invoices_company(self):
+        # Not check_company: a branch's invoices are charged on the head office's case.
+        ledger = self.env["collection.ledger"]
+        for charge in self:
+            for move in (charge.source_move_id | charge.invoice_id).sudo():
+                if ledger._case_company(move.company_id) != charge.case_id.company_id:
+                    raise ValidationError(
+                        self.env._(
+                            "%(invoice)s is booked in %(company)s, whose debts case %(case)s "
+                            "does not follow up.",
+                            invoice=move.display_name,
+                            company=move.company_id.name,
+                            case=charge.case_id.display_name,
+                        )
+                    )
 
     @api.constrains("state", "invoice_id")
     def _check_state(self):

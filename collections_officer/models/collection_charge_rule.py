@@ -253,7 +253,8 @@ class CollectionChargeRule(models.Model):
     def _charge_cases(self, cases, date):
         """Invoice this rule's charges to the cases' customers; returns the invoices.
 
-        One posted customer invoice per case and currency, with a line per overdue invoice
+        One posted customer invoice per case, currency and company that issued the overdue
+        invoices (a branch bills the charges on its own), with a line per overdue invoice
         and kind of charge. Every charge is recorded as a `collection.charge`, which is what
         keeps it from being billed twice: fees once per overdue invoice and rule, interest
         for each day from the due date to `date` or to the day each part was paid, whichever
@@ -328,10 +329,12 @@ class CollectionChargeRule(models.Model):
         charge_invoices = (
             self.env["collection.charge"].search([("invoice_id", "in", moves.ids)]).invoice_id
         )
+        ledger = self.env["collection.ledger"]
         moves = (moves - charge_invoices).filtered(
             lambda move: (
                 move.state == "posted"
-                and move.company_id == company
+                # A branch's invoices are charged by the rules of the company of their case.
+                and ledger._case_company(move.company_id) == company
                 and move.commercial_partner_id in cases.partner_id
                 # Blocked by accounting or cancelled by a credit note: not a late debt to
                 # charge. A payment registered and not yet booked ('in payment' with the
@@ -373,7 +376,6 @@ class CollectionChargeRule(models.Model):
             item["residual"] += line.amount_residual_currency
             item["debt"] += line.balance
         # The part of an invoice under an open dispute bears no fee and no interest.
-        ledger = self.env["collection.ledger"]
         for move, disputed in ledger._disputed_by_move(moves).items():
             if item := items.get(move):
                 item["residual"] -= min(disputed, item["residual"])
@@ -383,7 +385,7 @@ class CollectionChargeRule(models.Model):
         return items
 
     def _prepare_charges(self, cases, items, date):
-        """({(case, currency): [charge values]} of what is due and not yet charged,
+        """({(case, currency, issuer): [charge values]} of what is due and not yet charged,
         {case: [(invoice, start, end)] of interest periods without a reference rate}).
         """
         charge_model = self.env["collection.charge"]
@@ -441,7 +443,9 @@ class CollectionChargeRule(models.Model):
                 "base_amount": item["residual"],
                 "date": date,
             }
-            charges = charges_by_key[case, currency]
+            # The charge is the late invoice's creditor's claim: the company that issued it
+            # (a branch's invoice, charged on the head office's case) bills it.
+            charges = charges_by_key[case, currency, move.company_id]
             tolerance = tolerances[currency]
             # Fees fall on debts still open; a residual below the tolerance is not a debt.
             if self._is_debt(item["residual"], currency, tolerance):
@@ -670,28 +674,37 @@ class CollectionChargeRule(models.Model):
                 )
 
     def _invoice_charges(self, charges_by_key, date):
-        journal = self.journal_id or self._default_journal()
-        if not journal:
-            raise UserError(
-                self.env._(
-                    "%(company)s has no sales journal to invoice late-payment charges.",
-                    company=self.company_id.name,
-                )
-            )
+        """Post one charge invoice per case, currency and issuer.
+
+        The issuer is the company of the late invoices: a branch bills the charges on its
+        own invoices, in its name and books, as Odoo's branches invoice (the rule's journal
+        is the head office's, which its branches share), even when the head office's case
+        chases them. The customer owes the charge to whoever they owe the debt.
+        """
         keys = list(charges_by_key)
+        journals = {}
+        for issuer in {issuer for _case, _currency, issuer in keys}:
+            journals[issuer] = self.journal_id or self.with_company(issuer)._default_journal()
+            if not journals[issuer]:
+                raise UserError(
+                    self.env._(
+                        "%(company)s has no sales journal to invoice late-payment charges.",
+                        company=issuer.name,
+                    )
+                )
         FiscalPosition = self.env["account.fiscal.position"]
         invoice_values = []
-        for case, currency in keys:
+        for case, currency, issuer in keys:
             partner = case.partner_id
-            fiscal_position = FiscalPosition._get_fiscal_position(partner)
+            fiscal_position = FiscalPosition.with_company(issuer)._get_fiscal_position(partner)
             # The customer reads the lines: labels and dates in their language.
             in_customer_lang = self.with_context(lang=partner.lang or self.env.lang)
             invoice_values.append(
                 {
                     "move_type": "out_invoice",
                     "partner_id": partner.id,
-                    "company_id": self.company_id.id,
-                    "journal_id": journal.id,
+                    "company_id": issuer.id,
+                    "journal_id": journals[issuer].id,
                     "currency_id": currency.id,
                     "fiscal_position_id": fiscal_position.id,
                     "invoice_date": date,
@@ -699,12 +712,24 @@ class CollectionChargeRule(models.Model):
                     "invoice_line_ids": [
                         Command.create(values)
                         for values in in_customer_lang._invoice_lines(
-                            charges_by_key[case, currency], fiscal_position
+                            charges_by_key[case, currency, issuer], fiscal_position
                         )
                     ],
                 }
             )
-        invoices = self.env["account.move"].create(invoice_values)
+        # Each issuer's invoices are created in its company, for its defaults (accounts).
+        by_issuer = defaultdict(list)
+        for key, values in zip(keys, invoice_values, strict=True):
+            by_issuer[key[2]].append((key, values))
+        invoice_by_key = {}
+        for issuer, pairs in by_issuer.items():
+            created = (
+                self.env["account.move"]
+                .with_company(issuer)
+                .create([values for _key, values in pairs])
+            )
+            invoice_by_key.update(zip((key for key, _values in pairs), created, strict=True))
+        invoices = self.env["account.move"].union(*(invoice_by_key[key] for key in keys))
         invoices.action_post()
         self.env["collection.charge"].create(
             [
@@ -714,7 +739,7 @@ class CollectionChargeRule(models.Model):
             ]
         )
         names_by_case = defaultdict(list)
-        for (case, _currency), invoice in zip(keys, invoices, strict=True):
+        for (case, _currency, _issuer), invoice in zip(keys, invoices, strict=True):
             names_by_case[case].append(invoice.name)
         self.env["collection.case"].union(*names_by_case)._message_log_batch(
             bodies={

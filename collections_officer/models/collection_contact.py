@@ -8,8 +8,11 @@ from .collection_case_chatter import GUARD_PASSED
 
 # Channels the compliance guard watches for contacts a person makes.
 GUARDED_CHANNELS = ("phone", "sms", "visit", "email")
-# The only part of a logged contact that can be completed afterwards.
-EDITABLE_FIELDS = ("note",)
+# What the engine records with a contact, never a person: the follow-up that made it and
+# the guard's verdict on it.
+ENGINE_FIELDS = ("followup_id", "compliance_breach", "compliance_override")
+# Outcomes only the engine records: what it sent, what the guard stopped.
+ENGINE_OUTCOMES = ("sent", "blocked")
 
 
 class CollectionContact(models.Model):
@@ -121,57 +124,122 @@ class CollectionContact(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        vals_list = [self._with_compliance_verdict(vals) for vals in vals_list]
+        if not self._from_engine():
+            if any(
+                vals.get("correction_of_id") or self.env.context.get("default_correction_of_id")
+                for vals in vals_list
+            ):
+                raise UserError(
+                    self.env._(
+                        "A contact is corrected with its Correct button, which logs the correction."
+                    )
+                )
+            vals_list = [self._with_compliance_verdict(vals) for vals in vals_list]
         contacts = super().create(vals_list)
         if not self.env.context.get("collection_contact_skip_chatter"):
             contacts._post_on_cases()
         return contacts
 
+    def _from_engine(self):
+        """Whether the code creating or changing contacts is the engine's: the follow-up
+        run, the statement and the promise log, which judged the contact themselves and
+        say so with ``GUARD_PASSED`` (an object a client's context, JSON, cannot carry)."""
+        return self.env.context.get("collection_guard_passed") is GUARD_PASSED
+
     @api.model
-    def _with_compliance_verdict(self, vals):
+    def _log_reported(self, vals_list, override_reason=None):
+        """Log contacts a person reports, judged by the compliance guard.
+
+        With ``override_reason`` a collections manager records an outbound contact
+        the guard would block as an override, with the reason, instead of a breach
+        (the guard checks the user's group). Not callable over RPC: the contact
+        wizard's way to the override.
+        """
+        vals_list = [
+            self._with_compliance_verdict(vals, override_reason=override_reason)
+            for vals in vals_list
+        ]
+        contacts = self.with_context(collection_guard_passed=GUARD_PASSED).create(vals_list)
+        # The marker stays with this creation, not with what the caller does next.
+        return contacts.with_env(self.env)
+
+    @api.model
+    def _with_compliance_verdict(self, vals, override_reason=None):
         """A contact a person logs is recorded whatever the guard says; what it says is kept.
 
         An outbound contact on a guarded channel that the compliance guard would have
         blocked is a compliance breach, with the guard's reason: decided here, not by the
-        caller. The follow-up run's contacts carry their own verdict (``followup_id``), and
-        code that judged the contact itself says so with ``GUARD_PASSED``.
+        caller, whichever button logged it. The follow-up, the verdict and the override
+        are the engine's (see ``_from_engine``), and so are the outcomes sent and blocked
+        (superuser code, such as data files, may record those too): a person giving them
+        is refused.
         """
-        if (
-            vals.get("followup_id")
-            or self.env.context.get("collection_guard_passed") is GUARD_PASSED
-        ):
-            return vals
-        vals = {**vals, "compliance_breach": False}
-        if vals.get("compliance_override") and not self.env[
-            "collection.compliance"
-        ]._is_collections_manager(self.env.user):
-            raise UserError(self.env._("Only a collections manager can override the guard."))
+        self._check_engine_values(vals)
+        vals = {
+            **vals,
+            "compliance_breach": False,
+            "compliance_override": False,
+            "blocked_reason": False,
+        }
         if (
             vals.get("direction", "outbound") != "outbound"
             or vals.get("channel") not in GUARDED_CHANNELS
-            or vals.get("outcome") == "blocked"
-            or vals.get("compliance_override")
             or not vals.get("case_id")
         ):
             return vals
         case = self.env["collection.case"].sudo().browse(vals["case_id"])
         at = fields.Datetime.to_datetime(vals.get("date")) or fields.Datetime.now()
+        # The guard checks that the user may override: their own group, not the sudo.
+        kwargs = {"override_reason": override_reason} if override_reason else {}
         verdict = (
             self.env["collection.compliance"]
             .sudo()
-            ._check_contacts(case, vals["channel"], at=at)[case.id]
+            ._check_contacts(case, vals["channel"], at=at, **kwargs)[case.id]
         )
-        breach = verdict["verdict"] != "allowed" and verdict["reason"]
-        return {**vals, "compliance_breach": bool(breach), "blocked_reason": breach or False}
+        if verdict["verdict"] == "allowed":
+            # Overridden: the guard's reason says by whom, why and what it would have said.
+            return {**vals, "compliance_override": verdict["reason"] or False}
+        return {**vals, "compliance_breach": True, "blocked_reason": verdict["reason"]}
+
+    @api.model
+    def _check_engine_values(self, vals):
+        # A value given as a default of the context is given all the same.
+        vals = {
+            name: vals[name] if name in vals else self.env.context.get(f"default_{name}")
+            for name in (*ENGINE_FIELDS, "outcome")
+        }
+        given = [name for name in ENGINE_FIELDS if vals.get(name)]
+        if given == ["compliance_override"] and not self.env[
+            "collection.compliance"
+        ]._is_collections_manager(self.env.user):
+            raise UserError(self.env._("Only a collections manager can override the guard."))
+        if given:
+            raise UserError(
+                self.env._(
+                    "%(fields)s of a contact are recorded by the follow-up run and the "
+                    "compliance guard, not given: log the contact with Log a Contact (a "
+                    "collections manager may give an override reason there).",
+                    fields=", ".join(self._fields[name].string for name in given),
+                )
+            )
+        if vals.get("outcome") in ENGINE_OUTCOMES and not self.env.su:
+            outcomes = dict(self._fields["outcome"]._description_selection(self.env))
+            raise UserError(
+                self.env._(
+                    "%(outcome)s is recorded by the follow-up run: log what was said or done.",
+                    outcome=outcomes[vals["outcome"]],
+                )
+            )
 
     def write(self, vals):
-        # The log is evidence: what happened, when, how and with whom never changes, for
-        # nobody; a correction is a new entry. Only the note can be completed.
+        # The log is evidence: what happened, when, how, with whom and what was noted
+        # never changes, for nobody but the engine; a correction is a new entry.
+        if self._from_engine():
+            return super().write(vals)
         frozen = [
             name
             for name in vals
-            if name not in EDITABLE_FIELDS
-            and any(
+            if any(
                 self._fields[name].convert_to_write(contact[name], contact) != vals[name]
                 for contact in self
             )
@@ -184,6 +252,14 @@ class CollectionContact(models.Model):
                 )
             )
         return super().write(vals)
+
+    def copy(self, default=None):  # pylint: disable=method-required-super
+        raise UserError(
+            self.env._(
+                "The contact log is evidence: a contact is never copied. Log the new contact, "
+                "or a correction of this one."
+            )
+        )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_never(self):

@@ -179,8 +179,8 @@ class CollectionDispute(models.Model):
             if (
                 move.move_type != "out_invoice"
                 or move.state != "posted"
-                or move.commercial_partner_id != dispute.case_id.partner_id
-                or ledger._case_company(move.company_id) != dispute.case_id.company_id
+                or ledger._case_key(move.commercial_partner_id, move.company_id)
+                != (dispute.case_id.partner_id, dispute.case_id.company_id)
             ):
                 raise ValidationError(
                     self.env._(
@@ -548,13 +548,72 @@ class CollectionDispute(models.Model):
         'other', described by the old hold reason. The case is back in
         follow-up, where only what is not disputed is chased; the officer
         narrows or withdraws the disputes that were too broad.
+
+        The reason was ``"Disputed: %(note)s"`` in the officer's language, cut at
+        200 characters, the note being the contact's note as text, else its name.
+        It is recognised in any language: by the message as an installed language
+        translates it, or by the note of one of the case's "disputed" contacts it
+        quotes after (or before) a short translated label.
         """
-        cases = (
+        # Local: the code translations of a message the add-on no longer shows.
+        from odoo.tools.translate import code_translations
+
+        held = (
             self.env["collection.case"]
             .sudo()
             .with_context(active_test=False)
-            .search([("state", "=", "hold"), ("hold_reason", "=like", "Disputed:%")])
+            .search([("state", "=", "hold"), ("hold_reason", "!=", False)])
         )
+        source = "Disputed: %(note)s"
+        langs = [code for code, _name in self.env["res.lang"].get_installed()]
+        labels = {tuple(source.split("%(note)s"))}
+        for lang in langs:
+            translated = code_translations.get_python_translations("collections_officer", lang).get(
+                source
+            )
+            if translated and translated.count("%(note)s") == 1:
+                labels.add(tuple(translated.split("%(note)s")))
+        quoted = {}
+        contacts = (
+            self.env["collection.contact"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("case_id", "in", held.ids), ("outcome", "=", "disputed")])
+        )
+        for contact in contacts:
+            texts = quoted.setdefault(contact.case_id.id, set())
+            if contact.note and contact.note.striptags():
+                texts.add(contact.note.striptags())
+            else:
+                texts.update(contact.with_context(lang=lang).display_name for lang in langs)
+
+        def squeeze(text):
+            return " ".join(text.split())
+
+        def quotes(reason, text):
+            text = squeeze(text)
+            if not text:
+                return False
+            if text in reason:
+                return len(reason) - len(text) <= 60
+            # Cut at 200 characters: the reason ends with the start of the note.
+            return len(reason) >= 199 and any(
+                len(reason) - start >= 20 and text.startswith(reason[start:])
+                for start in range(1, 61)
+            )
+
+        def is_dispute_hold(case):
+            reason = squeeze(case.hold_reason)
+            if any(
+                (before.strip() or after.strip())
+                and reason.startswith(squeeze(before))
+                and reason.endswith(squeeze(after))
+                for before, after in labels
+            ):
+                return True
+            return any(quotes(reason, text) for text in quoted.get(case.id, ()))
+
+        cases = held.filtered(is_dispute_hold)
         if not cases:
             return self.browse()
         today = fields.Date.context_today(self)

@@ -16,6 +16,23 @@ _logger = logging.getLogger(__name__)
 ACTION_CHANNEL = {"email": "email", "letter": "letter", "sms": "sms", "call": "phone"}
 
 
+# Put in the context by the code that read the customers' figures from accounting in
+# this transaction (the daily run, at the start of its batch), so the send does not read
+# them again. An object, not a flag: a client's context (JSON) cannot carry it.
+FIGURES_READ = object()
+
+
+class FollowupRecipients(dict):
+    """Who each channel reaches, by case id (see ``collection.case._get_followup_recipients``),
+    as the engine read them for the actions it runs: a type of its own, so that a client's
+    context (JSON) cannot give one."""
+
+
+class CallDates(dict):
+    """When the guard lets each follow-up's call be made, by follow-up id: a type of its
+    own, so that a client's context (JSON) cannot give one."""
+
+
 class ComposedMails(dict):
     """E-mails an officer read and edited before sending, by case id: ``{case_id:
     {"subject", "body", "attachments", "overdue_amount"}}``, the overdue amount being
@@ -181,7 +198,9 @@ class CollectionFollowup(models.Model):
         # Follow-ups are the engine's records: officers read them and act through
         # here, on the cases they work; the engine writes them.
         to_send.case_id.check_access("write")
-        to_send = to_send.sudo()
+        # No override here: a manager's override goes through Send Follow-up Now, which
+        # asks for the reason and logs it on the case.
+        to_send = to_send.sudo().with_context(collection_override_reason=False)
         to_send.write({"sent_by_id": self.env.uid, "error": False})
         to_send._execute()
         return True
@@ -237,11 +256,15 @@ class CollectionFollowup(models.Model):
         """
         now = now or fields.Datetime.now()
         override = self.env.context.get("collection_override_reason")
-        if not self.env.context.get("collection_rechecked"):
-            # Whoever acts (the run, the deferred cron, an officer), the case may have
-            # changed since the follow-up was prepared: look again first.
-            followups = self._recheck_cases(bool(override))
-            return followups.with_context(collection_rechecked=True)._execute(now)
+        if override:
+            # Only a collections manager's reason counts, whoever put it in the context.
+            self.env["collection.compliance"]._check_override(override)
+        # Whoever acts (the run, the deferred cron, an officer), the case may have
+        # changed since the follow-up was prepared: look again first, always.
+        self._recheck_cases(bool(override))._execute_actions(now, override)
+
+    def _execute_actions(self, now, override):
+        """Run the actions of follow-ups ``_recheck_cases`` just kept (see ``_execute``)."""
         guard = self.env["collection.compliance"]
         done = {f.id: set(filter(None, (f.done_actions or "").split(","))) for f in self}
         recipients = self.case_id._get_followup_recipients()
@@ -293,7 +316,8 @@ class CollectionFollowup(models.Model):
                                 followup._contact_values(recipients, channel, "blocked", verdict)
                             )
             allowed = allowed.with_context(
-                collection_call_dates=call_dates, collection_recipients=recipients
+                collection_call_dates=CallDates(call_dates),
+                collection_recipients=FollowupRecipients(recipients),
             )
             for followup, error in allowed._run_action(action).items():
                 if error:
@@ -303,8 +327,9 @@ class CollectionFollowup(models.Model):
                     if channel and action != "call":
                         contacts.append(followup._contact_values(recipients, channel, "sent"))
         if contacts:
+            # The engine's own entries: the guard judged each contact above.
             self.env["collection.contact"].with_context(
-                collection_contact_skip_chatter=True
+                collection_contact_skip_chatter=True, collection_guard_passed=GUARD_PASSED
             ).create(contacts)
         self._record_outcome(done, deferred, blocked, errors)
 
@@ -312,17 +337,16 @@ class CollectionFollowup(models.Model):
         """Cancel, with the reason, the follow-ups whose case no longer wants them.
 
         The customers' figures are read again from accounting first, unless the
-        caller did it in this transaction (``collection_figures_read`` in the
-        context: a transaction sees no entry posted after it started). A case
-        closed (or paid and reopened since), on hold, under a promise or a plan
-        kept, or whose level is no longer due cancels its follow-up; a manager's
-        ``override`` sends despite a hold, a promise or a plan. Returns the
-        follow-ups still to execute.
+        caller did it in this transaction (see ``_with_figures_read``; a transaction
+        sees no entry posted after it started). A case closed (or paid and reopened
+        since), on hold, under a promise or a plan kept, or whose level is no longer
+        due cancels its follow-up; a manager's ``override`` sends despite a hold, a
+        promise or a plan. Returns the follow-ups still to execute.
         """
         cases = self.case_id
         if not cases:
             return self
-        if not self.env.context.get("collection_figures_read"):
+        if self.env.context.get("collection_figures_read") is not FIGURES_READ:
             cases.env["collection.case"]._refresh_from_accounting(
                 companies=cases.company_id.sudo(), partners=cases.partner_id
             )
@@ -362,6 +386,23 @@ class CollectionFollowup(models.Model):
             )
         )
         return self - cancelled
+
+    def _with_figures_read(self):
+        """These follow-ups, for a caller that read their customers' figures from
+        accounting in this transaction: sending them does not read them again."""
+        return self.with_context(collection_figures_read=FIGURES_READ)
+
+    def _recipients(self):
+        """Who each channel reaches (see ``FollowupRecipients``): as ``_execute`` read them,
+        else read now."""
+        recipients = self.env.context.get("collection_recipients")
+        if isinstance(recipients, FollowupRecipients):
+            return recipients
+        return self.case_id._get_followup_recipients()
+
+    def _call_dates(self):
+        dates = self.env.context.get("collection_call_dates")
+        return dates if isinstance(dates, CallDates) else CallDates()
 
     def _composed_mails(self):
         """The e-mails an officer composed for these follow-ups' cases (see ``ComposedMails``)."""
@@ -513,9 +554,7 @@ class CollectionFollowup(models.Model):
         """
         results = {}
         cases = self.case_id
-        recipients = (
-            self.env.context.get("collection_recipients") or cases._get_followup_recipients()
-        )
+        recipients = self._recipients()
         # An e-mail the officer composed goes as it was read: its text, its documents.
         composed = self._composed_mails()
         templated = self.filtered(lambda f: f.case_id.id not in composed)
@@ -660,9 +699,7 @@ class CollectionFollowup(models.Model):
         is neither rendered nor stored. The ones sent stay with their message,
         as evidence of what the customer was sent.
         """
-        recipients = (
-            self.env.context.get("collection_recipients") or self.case_id._get_followup_recipients()
-        )
+        recipients = self._recipients()
         wanted = self.filtered(
             lambda f: f.level_id.attach_statement and recipients[f.case_id.id]["email"].email
         ).case_id
@@ -695,9 +732,7 @@ class CollectionFollowup(models.Model):
 
     def _action_sms(self):
         results = {}
-        recipients = (
-            self.env.context.get("collection_recipients") or self.case_id._get_followup_recipients()
-        )
+        recipients = self._recipients()
         for followup in self:
             recipient = recipients[followup.case_id.id]["sms"]
             if not recipient.phone:
@@ -718,7 +753,7 @@ class CollectionFollowup(models.Model):
     def _action_call(self):
         today = fields.Date.context_today(self)
         for followup in self:
-            when = self.env.context.get("collection_call_dates", {}).get(followup.id)
+            when = self._call_dates().get(followup.id)
             followup.case_id.activity_schedule(
                 "mail.mail_activity_data_call",
                 date_deadline=followup._local_date(when) if when else today,
@@ -729,9 +764,7 @@ class CollectionFollowup(models.Model):
 
     def _local_date(self, utc_datetime):
         """The date at the person called: the call's recipient's timezone (see the guard)."""
-        recipients = (
-            self.env.context.get("collection_recipients") or self.case_id._get_followup_recipients()
-        )
+        recipients = self._recipients()
         return (
             self.env["collection.compliance"]
             ._local_datetime(

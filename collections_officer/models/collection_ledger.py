@@ -58,6 +58,33 @@ class CollectionLedger(models.AbstractModel):
         return company if root.collection_case_per_branch else root
 
     @api.model
+    def _case_key(self, partner, company):
+        """``(commercial partner, case company)``: which case follows up what ``partner``
+        owes on a line or invoice booked in ``company``. The keys of ``_find_cases``."""
+        return partner.commercial_partner_id, self._case_company(company)
+
+    @api.model
+    def _find_cases(self, partners, companies):
+        """``{(commercial partner, case company): case}`` of what ``partners`` owe on lines
+        or invoices booked in ``companies`` (branches included), read with the caller's
+        rights: the open case, else the latest closed one. Look a line or invoice up with
+        ``_case_key(partner, company)``."""
+        case_companies = self.env["res.company"].union(
+            *(self._case_company(company) for company in companies)
+        )
+        cases = self.env["collection.case"].search(
+            [
+                ("partner_id", "in", partners.commercial_partner_id.ids),
+                ("company_id", "in", case_companies.ids),
+            ],
+            order="id desc",
+        )
+        found = {}
+        for case in cases.sorted(lambda c: c.state == "closed"):
+            found.setdefault((case.partner_id, case.company_id), case)
+        return found
+
+    @api.model
     def _company_scope(self, companies):
         """``{company id of a line: company id of its case}`` for the cases of ``companies``."""
         related = (
@@ -860,3 +887,187 @@ class CollectionLedger(models.AbstractModel):
             }
             for partner_id, company_id, count, late_count, average, median in rows
         }
+
+    # ------------------------------------------------- in the documents' currencies
+
+    @api.model
+    def _fetch_figures_by_currency(self, companies, partners):
+        """What each customer owes in each currency its documents are in, in one query.
+
+        Returns ``{(commercial partner id, company id of the case): {currency id:
+        values}}``, ``values`` holding ``total_due``, ``overdue_amount`` and the aging
+        buckets (``AGING_FIELDS``) in that currency: the residuals of the lines in
+        that currency (``amount_residual_currency``), never converted. A customer
+        reads the amounts of their own invoices, not their value in the company's
+        currency at the rate of the day they were booked.
+
+        The same items and the same rules as ``_fetch_figures``, line by line:
+        credits deduct from the overdue amount of their own currency, and what
+        that method sets apart (disputed parts, items held or not followed up,
+        residuals below the tolerance) is never overdue. A currency left with
+        nothing open is not returned.
+        """
+        today = fields.Date.context_today(self)
+        scope = self._company_scope(companies)
+        if not scope or not partners:
+            return {}
+        case_companies = self.env["res.company"].browse(set(scope.values()))
+        self.env["account.move.line"].flush_model(
+            [
+                "account_id",
+                "partner_id",
+                "company_id",
+                "currency_id",
+                "journal_id",
+                "parent_state",
+                "reconciled",
+                "amount_residual",
+                "amount_residual_currency",
+                "date_maturity",
+                "date",
+                "no_followup",
+                "move_id",
+            ]
+        )
+        self.env["account.account"].flush_model(["account_type"])
+        self.env["account.journal"].flush_model(["type"])
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
+        self.env["account.move"].flush_model(["payment_state"])
+        self.env["collection.dispute"].flush_model(["move_id", "amount_set_apart"])
+        company_values = SQL(", ").join(
+            SQL(
+                "(%s, %s, %s::date, %s, %s::numeric)",
+                line_company_id,
+                case_company_id,
+                case_company.collection_followup_from or None,
+                bool(case_company.collection_include_misc_debits),
+                case_company.collection_tolerance or 0.0,
+            )
+            for line_company_id, case_company_id in scope.items()
+            for case_company in [case_companies.browse(case_company_id)]
+        )
+        currencies = self.env["res.currency"].search([("active", "=", True)])
+        tolerances = []
+        for company in case_companies:
+            rates = (currencies | company.currency_id)._get_rates(company, today)
+            base = company.collection_tolerance / rates[company.currency_id.id]
+            tolerances += [
+                SQL("(%s, %s, %s::numeric)", company.id, currency_id, base * rate)
+                for currency_id, rate in rates.items()
+            ]
+        rows = self.env.execute_query_dict(
+            SQL(
+                """
+                WITH disputed AS (
+                    SELECT move_id, SUM(amount_set_apart) AS amount
+                      FROM collection_dispute
+                     WHERE amount_set_apart > 0
+                  GROUP BY move_id
+                ),
+                lines AS (
+                    SELECT p.commercial_partner_id AS partner_id,
+                           cm.case_company_id AS company_id,
+                           aml.id,
+                           aml.move_id,
+                           aml.currency_id,
+                           aml.amount_residual AS full_residual,
+                           aml.amount_residual_currency AS residual_currency,
+                           COALESCE(aml.date_maturity, aml.date) AS due,
+                           %(today)s::date - COALESCE(aml.date_maturity, aml.date) AS age,
+                           cm.tolerance,
+                           t.tolerance AS currency_tolerance,
+                           aml.amount_residual > 0 AND (
+                               (aml.no_followup AND NOT (cm.include_misc AND j.type = 'general'))
+                               OR COALESCE(COALESCE(aml.date_maturity, aml.date)
+                                           <= cm.followup_from, FALSE)
+                               OR COALESCE(m.payment_state IN ('blocked', 'in_payment'), FALSE)
+                           ) AS held
+                      FROM account_move_line aml
+                      JOIN (VALUES %(company_values)s)
+                           AS cm(company_id, case_company_id, followup_from, include_misc,
+                                 tolerance)
+                        ON cm.company_id = aml.company_id
+                      JOIN account_account a ON a.id = aml.account_id
+                      JOIN account_journal j ON j.id = aml.journal_id
+                      JOIN account_move m ON m.id = aml.move_id
+                      JOIN res_partner p ON p.id = aml.partner_id
+                 LEFT JOIN (VALUES %(tolerance_values)s) AS t(company_id, currency_id, tolerance)
+                        ON t.company_id = cm.case_company_id AND t.currency_id = aml.currency_id
+                     WHERE a.account_type = 'asset_receivable'
+                       AND aml.reconciled IS NOT TRUE
+                       AND aml.parent_state = 'posted'
+                       AND aml.amount_residual != 0
+                       AND p.commercial_partner_id = ANY(%(partners)s)
+                ),
+                split AS (
+                    SELECT lines.*,
+                           CASE WHEN d.amount IS NULL OR lines.residual_currency <= 0 THEN 0
+                                ELSE LEAST(
+                                    lines.residual_currency,
+                                    GREATEST(d.amount - COALESCE(SUM(lines.residual_currency)
+                                        FILTER (WHERE lines.residual_currency > 0)
+                                        OVER (PARTITION BY lines.move_id
+                                              ORDER BY lines.due, lines.id
+                                              ROWS BETWEEN UNBOUNDED PRECEDING
+                                                       AND 1 PRECEDING), 0), 0)
+                                )
+                           END AS disputed_currency
+                      FROM lines
+                 LEFT JOIN disputed d ON d.move_id = lines.move_id
+                ),
+                items AS (
+                    SELECT split.*,
+                           full_residual - disputed AS residual,
+                           full_residual - disputed > 0 AND (
+                               held
+                               OR CASE WHEN currency_tolerance IS NULL
+                                       THEN ABS(full_residual - disputed) < tolerance
+                                       ELSE ABS(residual_currency - disputed_currency)
+                                            < currency_tolerance
+                                  END
+                           ) AS set_apart
+                      FROM (
+                        SELECT split.*,
+                               CASE WHEN disputed_currency = 0 THEN 0
+                                    ELSE full_residual * disputed_currency / residual_currency
+                               END AS disputed
+                          FROM split
+                      ) AS split
+                )
+                SELECT partner_id,
+                       company_id,
+                       currency_id,
+                       SUM(residual_currency) AS total_due,
+                       COALESCE(SUM(residual_currency - disputed_currency) FILTER (
+                           WHERE residual < 0 OR (residual > 0 AND NOT set_apart AND age > 0)
+                       ), 0) AS overdue_amount,
+                       COALESCE(SUM(residual_currency) FILTER (WHERE age <= 0), 0)
+                           AS amount_not_due,
+                       COALESCE(SUM(residual_currency) FILTER (WHERE age BETWEEN 1 AND 30), 0)
+                           AS amount_1_30,
+                       COALESCE(SUM(residual_currency) FILTER (WHERE age BETWEEN 31 AND 60), 0)
+                           AS amount_31_60,
+                       COALESCE(SUM(residual_currency) FILTER (WHERE age BETWEEN 61 AND 90), 0)
+                           AS amount_61_90,
+                       COALESCE(SUM(residual_currency) FILTER (WHERE age BETWEEN 91 AND 120), 0)
+                           AS amount_91_120,
+                       COALESCE(SUM(residual_currency) FILTER (WHERE age > 120), 0)
+                           AS amount_over_120
+                  FROM items
+              GROUP BY partner_id, company_id, currency_id
+                """,
+                today=today,
+                company_values=company_values,
+                tolerance_values=SQL(", ").join(tolerances),
+                partners=partners.commercial_partner_id.ids,
+            )
+        )
+        figures = {}
+        names = ("total_due", "overdue_amount", *AGING_FIELDS)
+        for row in rows:
+            currency = self.env["res.currency"].browse(row["currency_id"])
+            values = {name: currency.round(float(row[name])) for name in names}
+            if all(currency.is_zero(amount) for amount in values.values()):
+                continue
+            figures.setdefault((row["partner_id"], row["company_id"]), {})[currency.id] = values
+        return figures

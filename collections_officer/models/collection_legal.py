@@ -25,7 +25,8 @@ class CollectionLegal(models.Model):
 
     _name = "collection.legal"
     _description = "Legal Action"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["collection.engine.fields", "mail.thread", "mail.activity.mixin"]
+    _collection_history = True
     _order = "id desc"
     _check_company_auto = True
 
@@ -281,6 +282,7 @@ class CollectionLegal(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         self._check_workflow_fields(vals_list)
+        self._check_engine_fields(vals_list, creating=True)
         sequence = self.env["ir.sequence"]
         for vals in vals_list:
             if vals.get("name", "/") == "/":
@@ -291,6 +293,7 @@ class CollectionLegal(models.Model):
 
     def write(self, vals):
         self._check_workflow_fields([vals])
+        self._check_engine_fields([vals])
         if "case_id" in vals and any(legal.case_id.id != vals["case_id"] for legal in self):
             raise UserError(self.env._("A legal action stays with the case it was opened on."))
         return super().write(vals)

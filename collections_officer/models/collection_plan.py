@@ -20,7 +20,10 @@ ALLOCATION_FIELDS = [
     "missed_count",
     "on_track",
 ]
-# Written only through the plan's actions (a manager's approval, the engine), as superuser.
+# Written only through the plan's actions (a manager's approval, the engine), as superuser,
+# or computed: an officer who cleared "needs approval" would activate a plan above the
+# limits without a manager, one who set the scope or the end date would choose the money
+# that pays the plan, and the plan-completion KPI reads the state and the end date.
 GUARDED_FIELDS = {
     "state",
     "approval_state",
@@ -29,6 +32,17 @@ GUARDED_FIELDS = {
     "refusal_reason",
     "date_start",
     "date_end",
+    "judged_date",
+    "activation_date",
+    "needs_approval",
+    "duration_months",
+    "currency_id",
+    "line_ids",
+    # Stored related fields keep what is written on them: the money of another customer
+    # would pay the plan.
+    "partner_id",
+    "company_id",
+    *ALLOCATION_FIELDS,
 }
 # The terms a manager approves: changing them takes the approval back.
 TERMS_FIELDS = {"amount_total", "down_payment", "frequency", "installment_ids"}
@@ -104,6 +118,7 @@ class CollectionPlan(models.Model):
         readonly=True,
         index=True,
         tracking=True,
+        copy=False,
     )
     amount_total = fields.Monetary(
         string="Planned Amount", required=True, help="Down payment included; plan currency."
@@ -114,17 +129,21 @@ class CollectionPlan(models.Model):
         string="Start",
         required=True,
         readonly=True,
+        copy=False,
         default=fields.Date.context_today,
         help="Money received from this day on pays the installments.",
     )
     date_end = fields.Date(
         string="End",
         readonly=True,
+        copy=False,
         help="When the plan was completed, broken or cancelled: money received later "
         "no longer counts.",
     )
     judged_date = fields.Date(
-        readonly=True, help="When the daily judging last looked at the plan while active."
+        readonly=True,
+        copy=False,
+        help="When the daily judging last looked at the plan while active.",
     )
     installment_ids = fields.One2many("collection.plan.installment", "plan_id", readonly=True)
     installment_count = fields.Integer(compute="_compute_schedule_figures")
@@ -385,8 +404,14 @@ class CollectionPlan(models.Model):
     def create(self, vals_list):
         if not self.env.su:
             for vals in vals_list:
+                # A computed field given at creation is stored as given, even empty: a
+                # plan created with "needs approval" off would never need one.
                 self._check_guarded_fields(
-                    {name for name, value in vals.items() if value}
+                    {
+                        name
+                        for name, value in vals.items()
+                        if value or (name in GUARDED_FIELDS and self._fields[name].compute)
+                    }
                     - ({"state"} if vals.get("state") == "draft" else set())
                 )
         return super().create(vals_list)
@@ -395,6 +420,13 @@ class CollectionPlan(models.Model):
         terms = TERMS_FIELDS & set(vals)
         if not self.env.su:
             self._check_guarded_fields(set(vals))
+            if "case_id" in vals and any(plan.case_id.id != vals["case_id"] for plan in self):
+                raise UserError(
+                    self.env._(
+                        "A payment plan stays on the case it was made for: build a new plan "
+                        "on the other case."
+                    )
+                )
             if terms:
                 self._check_terms_editable()
         result = super().write(vals)
@@ -415,7 +447,8 @@ class CollectionPlan(models.Model):
             raise UserError(
                 self.env._(
                     "%(fields)s of a payment plan change only through its buttons "
-                    "(request approval, approve, propose, activate, cancel).",
+                    "(request approval, approve, propose, activate, cancel) or follow from "
+                    "its terms and payments: they cannot be set by hand.",
                     fields=", ".join(
                         sorted(self._fields[name]._description_string(self.env) for name in guarded)
                     ),

@@ -1,9 +1,12 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 # What the customer agreed to pay and when: part of the terms a manager approves.
 TERMS_FIELDS = {"plan_id", "date", "amount", "is_down_payment"}
+# Read from accounting (what is paid, hence the state), or from the plan.
+ENGINE_FIELDS = {"amount_paid", "amount_remaining", "state", "company_id"}
 
 
 class CollectionPlanInstallment(models.Model):
@@ -69,17 +72,35 @@ class CollectionPlanInstallment(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            self._check_engine_fields(vals)
         installments = super().create(vals_list)
         installments.plan_id._terms_changed()
         return installments
 
     def write(self, vals):
+        self._check_engine_fields(vals)
         if not TERMS_FIELDS & set(vals):
             return super().write(vals)
         plans = self.plan_id
         result = super().write(vals)
         (plans | self.plan_id)._terms_changed()
         return result
+
+    def _check_engine_fields(self, vals):
+        """What an installment has received is read from accounting, never stated."""
+        if self.env.su:
+            return
+        if touched := ENGINE_FIELDS & set(vals):
+            raise UserError(
+                self.env._(
+                    "%(fields)s of an installment follow the customer's payments: they cannot "
+                    "be set by hand.",
+                    fields=", ".join(
+                        sorted(self._fields[name]._description_string(self.env) for name in touched)
+                    ),
+                )
+            )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_changes_terms(self):

@@ -12,6 +12,20 @@ PROMISED_FIELDS = ("case_id", "amount", "date", "start_date")
 # Written by action_approve only.
 APPROVAL_ACTIVITY = "collections_officer.mail_activity_type_promise_approval"
 APPROVAL_FIELDS = ("needs_approval", "approval_reason", "approved_by_id", "approval_date")
+# Written by the judging, the buttons and the creation only (as superuser), or computed:
+# the promise-kept rate a target is judged on reads the state, the judging date and
+# the amount; the deadline, the scope and the customer decide what keeps the promise.
+ENGINE_FIELDS = (
+    "state",
+    "judged_date",
+    "amount_received",
+    "deadline",
+    "currency_id",
+    "line_ids",
+    "partner_id",
+    "company_id",
+    "contact_log_id",
+)
 
 
 class CollectionPromise(models.Model):
@@ -85,8 +99,9 @@ class CollectionPromise(models.Model):
         default="open",
         readonly=True,
         index=True,
+        copy=False,
     )
-    judged_date = fields.Date(readonly=True)
+    judged_date = fields.Date(readonly=True, copy=False)
     amount_received = fields.Monetary(
         compute="_compute_amount_received",
         help="Payments and credit notes of the customer booked between the start of the "
@@ -94,7 +109,7 @@ class CollectionPromise(models.Model):
         "the promise's currency; read from accounting.",
     )
     contact_log_id = fields.Many2one(
-        "collection.contact", string="Contact", readonly=True, index="btree_not_null"
+        "collection.contact", string="Contact", readonly=True, copy=False, index="btree_not_null"
     )
     # Beyond the company's limits a promise holds follow-up only once a manager approves it.
     needs_approval = fields.Boolean(
@@ -231,6 +246,9 @@ class CollectionPromise(models.Model):
         # The database refuses it too; this says it clearly.
         if any((vals.get("amount") or 0) <= 0 for vals in vals_list):
             raise ValidationError(self.env._("The promised amount must be positive."))
+        if not self.env.su:
+            for vals in vals_list:
+                self._check_new_promise(vals)
         # Money counts from the day the promise is recorded: no back-dating, no approval
         # given by the caller.
         today = fields.Date.context_today(self)
@@ -269,7 +287,9 @@ class CollectionPromise(models.Model):
         previous = self.search([("case_id", "in", cases.ids), ("state", "=", "open")])
         promises = super().create(vals_list)
         if previous:
-            previous.write({"state": "cancelled", "judged_date": fields.Date.context_today(self)})
+            previous.sudo().write(
+                {"state": "cancelled", "judged_date": fields.Date.context_today(self)}
+            )
             previous.case_id._message_log_batch(
                 bodies={
                     promise.case_id.id: self.env._(
@@ -330,6 +350,23 @@ class CollectionPromise(models.Model):
                         fields=", ".join(self._fields[name].string for name in frozen),
                     )
                 )
+            judged = [
+                name
+                for name in ENGINE_FIELDS
+                if name in vals
+                and any(
+                    self._fields[name].convert_to_write(promise[name], promise) != vals[name]
+                    for promise in self
+                )
+            ]
+            if judged:
+                raise UserError(
+                    self.env._(
+                        "%(fields)s of a promise are set when it is recorded, cancelled or "
+                        "judged against the payments received: they cannot be set by hand.",
+                        fields=", ".join(self._fields[name].string for name in judged),
+                    )
+                )
         waiting = self.filtered(
             lambda p: p.state == "open" and p.needs_approval and not p.approved_by_id
         )
@@ -338,6 +375,39 @@ class CollectionPromise(models.Model):
             # Nothing left to approve once the promise is judged, cancelled or replaced.
             waiting.case_id.sudo().activity_unlink([APPROVAL_ACTIVITY])
         return result
+
+    def _check_new_promise(self, vals):
+        """A promise a user records starts open: only the judging says whether it was kept."""
+        if vals.get("state", "open") != "open":
+            raise UserError(
+                self.env._(
+                    "A new promise is open: whether it is kept, partly kept or broken is "
+                    "judged from the payments once its deadline passes, and cancelling is "
+                    "a button. Record it without a state."
+                )
+            )
+        # A computed field given at creation is stored as given, even empty.
+        given = [
+            name
+            for name in ENGINE_FIELDS
+            if name in vals
+            and name not in ("state", "contact_log_id")
+            and (vals[name] or self._fields[name].compute)
+        ]
+        if given:
+            raise UserError(
+                self.env._(
+                    "%(fields)s of a promise are set when it is judged against the payments "
+                    "received, or follow from its case and dates: record it without them.",
+                    fields=", ".join(self._fields[name].string for name in given),
+                )
+            )
+        # The contact log wizard links the contact it has just logged on the same case.
+        contact = self.env["collection.contact"].sudo().browse(vals.get("contact_log_id"))
+        if contact and contact.case_id.id != vals.get("case_id"):
+            raise UserError(
+                self.env._("A promise can only be linked to a contact logged on its own case.")
+            )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_cancelled(self):
@@ -370,7 +440,7 @@ class CollectionPromise(models.Model):
                 ]
             )
         )
-        for promise, contact in zip(todo, contacts, strict=True):
+        for promise, contact in zip(todo.sudo(), contacts, strict=True):
             promise.contact_log_id = contact
 
     # --------------------------------------------------------------- actions
@@ -378,7 +448,8 @@ class CollectionPromise(models.Model):
     def action_cancel(self):
         if any(promise.state != "open" for promise in self):
             raise UserError(self.env._("Only open promises can be cancelled."))
-        self.write({"state": "cancelled", "judged_date": fields.Date.context_today(self)})
+        self.check_access("write")
+        self.sudo().write({"state": "cancelled", "judged_date": fields.Date.context_today(self)})
         self.case_id._message_log_batch(
             bodies={
                 promise.case_id.id: self.env._(

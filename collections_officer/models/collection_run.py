@@ -1,4 +1,5 @@
 import logging
+from datetime import timedelta
 
 from psycopg2.errors import UniqueViolation
 from psycopg2.extensions import TransactionRollbackError
@@ -12,6 +13,10 @@ _logger = logging.getLogger(__name__)
 
 # Days a failed follow-up is tried again by the daily run before its officer is asked to look.
 MAX_RETRIES = 3
+# Minutes after which a scheduled run tries again the cases another transaction held.
+HELD_RETRY_MINUTES = 5
+# The scheduled action preparing the dry runs managers ask for.
+DRY_RUN_CRON = "collections_officer.ir_cron_collection_dry_run"
 
 
 class CollectionRun(models.Model):
@@ -48,10 +53,16 @@ class CollectionRun(models.Model):
     pending_count = fields.Integer(string="Deferred", compute="_compute_counts")
     blocked_count = fields.Integer(string="Blocked", compute="_compute_counts")
     failed_count = fields.Integer(string="Failed", compute="_compute_counts")
+    dry_run_queued = fields.Boolean(
+        string="Queued",
+        readonly=True,
+        help="A dry run a manager asked for: a scheduled job is preparing its previews, "
+        "they appear here in a few minutes.",
+    )
     last_case_id = fields.Integer(
         readonly=True,
-        help="The scheduled run has dealt with the cases up to this id today: "
-        "once out of time, it goes on from here.",
+        help="The scheduled run has dealt with every case up to this id today: "
+        "once out of time, or when another user held a case, it goes on from here.",
     )
     failed_case_ids = fields.Many2many(
         "collection.case",
@@ -113,18 +124,34 @@ class CollectionRun(models.Model):
         }
 
     def action_dry_run(self):
-        """Show what today's follow-up of the current companies would do, doing nothing."""
+        """Queue a dry run of the current companies: what today's follow-up would do.
+
+        As *Run Now*, a whole company does not fit in a web request (and a request
+        holding its cases would keep them from the nightly run): each company gets
+        a new dry run at once, in place of its previous one, marked queued; a
+        scheduled job prepares its previews in a cron worker that commits as it
+        goes (``_cron_dry_run``).
+        """
         if not self.env.user.has_group("collections_officer.group_collections_manager"):
             raise AccessError(self.env._("Only a collections manager can start a dry run."))
         runs = self.browse()
         for company in self.env.companies:
-            runs |= self.with_company(company)._run_company(company, dry_run=True)
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "collections_officer.collection_followup_action"
-        )
-        action["domain"] = [("run_id", "in", runs.ids)]
-        action["context"] = {"search_default_preview": 1}
-        return action
+            runs |= self.with_company(company)._get_dry_run(company)
+        runs.dry_run_queued = True
+        self.env.ref(DRY_RUN_CRON).sudo()._trigger()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Dry run queued"),
+                "message": self.env._(
+                    "The previews will be listed under Follow-up Runs, on the dry run "
+                    "marked Queued, in a few minutes. Nothing is sent."
+                ),
+                "sticky": False,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     def action_view_followups(self):
         self.ensure_one()
@@ -142,17 +169,59 @@ class CollectionRun(models.Model):
         """Daily: execute the follow-up levels that are due, company by company.
 
         Out of time, it stops and tells the scheduler what is left over all
-        companies; the next call goes on from each run's ``last_case_id``.
+        companies; the next call goes on from each run's ``last_case_id``. Cases
+        another transaction held are never passed over: the cursor stops before
+        them and the run is called again a few minutes later (``_run_later``).
         """
         companies = self.env["res.company"].sudo().search([], order="id")  # pylint: disable=no-search-all
+        held = self.env["collection.case"]
         for index, company in enumerate(companies):
-            _run, left = self.with_company(company)._run_company_batches(
+            _run, left, company_held = self.with_company(company)._run_company_batches(
                 company, batch_size=batch_size, commit=True
             )
+            held |= company_held
             if left is not None:
                 later = sum(self._count_left(other) for other in companies[index + 1 :])
+                self._run_later(held)
                 self.env["ir.cron"]._commit_progress(remaining=left + later)
                 return
+        self._run_later(held)
+
+    @api.model
+    def _cron_dry_run(self, batch_size=200):
+        """Prepare the dry runs managers queued (see ``action_dry_run``), as the nightly
+        run does: in batches, going on from each run's cursor, retrying held cases."""
+        runs = self.sudo().search([("dry_run_queued", "=", True)], order="id")
+        held = self.env["collection.case"]
+        for index, queued in enumerate(runs):
+            company = queued.company_id
+            run, left, company_held = self.with_company(company)._run_company_batches(
+                company, batch_size=batch_size, commit=True, dry_run=True
+            )
+            held |= company_held
+            # Still queued until every case is previewed (a new day starts a new dry run).
+            run.dry_run_queued = left is not None or bool(company_held)
+            if left is not None:
+                later = sum(self._cases_left(other) for other in runs[index + 1 :])
+                self._run_later(held, DRY_RUN_CRON)
+                self.env["ir.cron"]._commit_progress(remaining=left + later)
+                return
+        self._run_later(held, DRY_RUN_CRON)
+
+    @api.model
+    def _run_later(self, held, xmlid="collections_officer.ir_cron_collection_followup_run"):
+        """Call the scheduled action ``xmlid`` again in a few minutes for the ``held``
+        cases: another transaction (a manager's dry run, a user's change) held them."""
+        if not held:
+            return
+        _logger.info(
+            "Follow-up of %s case(s) held by another transaction: tried again in %s minutes.",
+            len(held),
+            HELD_RETRY_MINUTES,
+        )
+        self.env.ref(xmlid).sudo()._trigger(
+            fields.Datetime.now() + timedelta(minutes=HELD_RETRY_MINUTES)
+        )
 
     @api.model
     def _count_left(self, company):
@@ -165,6 +234,12 @@ class CollectionRun(models.Model):
             ],
             limit=1,
         )
+        return self._cases_left(run, company)
+
+    @api.model
+    def _cases_left(self, run, company=None):
+        """Cases of the run's company beyond its cursor."""
+        company = company or run.company_id
         return (
             self.env["collection.case"]
             .sudo()
@@ -215,8 +290,15 @@ class CollectionRun(models.Model):
     def _run_company_batches(
         self, company, cases=None, batch_size=200, commit=False, dry_run=False
     ):
-        """``_run_company``, returning ``(run, left)``: ``left`` is None when every case
-        was dealt with, else the number of cases left when the cron's time ran out."""
+        """``_run_company``, returning ``(run, left, held)``: ``left`` is None when every
+        case was dealt with, else the number of cases left when the cron's time ran out.
+
+        The scheduled run of the whole company keeps a cursor, ``last_case_id``,
+        which never passes a case another transaction holds: such cases are
+        tried again at the end, then, still held, returned as ``held`` (the
+        caller calls the run again later, which goes on from the cursor; the
+        cases done after it are seen again and left as they are, see
+        ``_run_batch``)."""
         env = self.env(context=dict(self.env.context, allowed_company_ids=[company.id]))
         dry_run = dry_run or not company.collection_followup_live
         warning = env["collection.compliance"]._bank_warnings(company).get(company.id, False)
@@ -236,29 +318,43 @@ class CollectionRun(models.Model):
         if resume:
             domain &= Domain("id", ">", run.last_case_id)
         candidates = env["collection.case"].sudo().search(domain, order="id")
+        held = [] if resume else None
 
         def process(batch):
             run._run_batch_isolated(batch, warning)
             if resume:
-                run.last_case_id = batch.ids[-1]
+                last = batch.ids[-1]
+                run.last_case_id = min(last, held[0] - 1) if held else last
 
-        left = self._process_in_batches(candidates, batch_size, commit, process)
-        return run, left
+        left = self._process_in_batches(candidates, batch_size, commit, process, held)
+        if held and left is None:
+            # The other transaction may be over by now (a batch commits in seconds).
+            again, held[:] = candidates.browse(held), []
+            left = self._process_in_batches(again, batch_size, commit, process, held)
+            if left is None:
+                cursor = held[0] - 1 if held else candidates.ids[-1]
+                if run.last_case_id != cursor:
+                    run.last_case_id = cursor
+        return run, left, candidates.browse(held or [])
 
     @api.model
-    def _process_in_batches(self, records, batch_size, commit, process):
+    def _process_in_batches(self, records, batch_size, commit, process, held=None):
         """Call ``process`` on each batch of ``records`` it can lock.
 
         With ``commit``, each batch is committed as cron progress. Returns None
         when every batch was processed, else the number of records left when the
-        cron's time ran out (the caller stops too).
+        cron's time ran out (the caller stops too). The ids of records another
+        transaction holds are appended to the list ``held``, when given, before
+        ``process`` is called on the rest of their batch.
         """
         batches = list(split_every(batch_size, records.ids))
         for index, ids in enumerate(batches):
             # Another worker (the scheduled run, a manager's "Run Now") holds some
-            # of them: leave those to it rather than wait for it or deadlock with it.
+            # of them: rather than wait for it or deadlock with it, take the others.
             # The lock lets officers add contacts, promises or activities meanwhile.
             batch = records.browse(ids).try_lock_for_update(allow_referencing=True)
+            if held is not None and len(batch) < len(ids):
+                held.extend((records.browse(ids) - batch).exists().ids)
             batch.invalidate_recordset()
             if batch:
                 process(batch)
@@ -413,7 +509,7 @@ class CollectionRun(models.Model):
             return created
         to_execute = retry | created.filtered(lambda f: f.state == "pending")
         # The figures were read from accounting at the start of this batch.
-        to_execute.with_context(collection_figures_read=True)._execute()
+        to_execute._with_figures_read()._execute()
         retried.filtered(
             lambda f: f.state == "failed" and f.retry_count >= MAX_RETRIES
         )._ask_officer_to_look()

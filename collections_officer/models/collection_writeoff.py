@@ -3,6 +3,9 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import format_amount
 
 WRITEOFF_ACTIVITY = "collections_officer.mail_activity_type_collection_writeoff"
+# What carries a customer's debt a write-off may clear: invoices, receipts, and the
+# journal entries that bring a debt in (opening balances). Credit notes owe nothing.
+WRITABLE_MOVE_TYPES = ("out_invoice", "out_receipt", "entry")
 
 
 class CollectionWriteoff(models.Model):
@@ -38,7 +41,27 @@ class CollectionWriteoff(models.Model):
     )
     amount = fields.Monetary(
         required=True,
-        help="The residual written off, in company currency at the rate of the request.",
+        readonly=True,
+        help="The open amount of the invoices, in company currency: as requested until the "
+        "write-off is approved, then what the entry wrote off.",
+    )
+    requested_amount = fields.Monetary(
+        readonly=True,
+        help="The open amount of the invoices when the write-off was requested.",
+    )
+    residual_amount = fields.Monetary(
+        string="Left to Write Off Now",
+        compute="_compute_residual",
+        help="What approving would write off now: the invoices' open amount today.",
+    )
+    residual_detail = fields.Text(
+        string="Open Now",
+        compute="_compute_residual",
+        help="Each invoice with what is left to pay on it today.",
+    )
+    residual_note = fields.Char(
+        compute="_compute_residual",
+        help="What changed since the request, that the approver should know.",
     )
     reason = fields.Text(required=True)
     state = fields.Selection(
@@ -64,13 +87,47 @@ class CollectionWriteoff(models.Model):
                 "Write-off %(case)s", case=writeoff.case_id.name or ""
             )
 
+    @api.depends("state", "amount", "invoice_ids")
+    def _compute_residual(self):
+        """What approving a pending write-off would really write off, as accounting has it now."""
+        today = fields.Date.context_today(self)
+        for writeoff in self:
+            writeoff.residual_amount = writeoff.amount
+            writeoff.residual_detail = False
+            writeoff.residual_note = False
+            if writeoff.state != "to_approve" or not writeoff.case_id:
+                continue
+            case = writeoff.case_id.sudo()
+            lines = self._case_lines(case, writeoff.invoice_ids.sudo())
+            residuals = self._residuals(lines, case.company_id, today)
+            total = sum(residuals.values())
+            writeoff.residual_amount = total
+            writeoff.residual_detail = "\n".join(
+                f"{invoice.name}: "
+                + format_amount(
+                    self.env,
+                    sum(residuals[line] for line in lines if line.move_id == invoice),
+                    writeoff.currency_id,
+                )
+                for invoice in writeoff.invoice_ids.sudo()
+            )
+            writeoff.residual_note = writeoff._residual_change(total)
+
     @api.model_create_multi
     def create(self, vals_list):
+        """A write-off of invoices of its case, for what is open on them.
+
+        The invoices must be open items of the case: posted, of its customer, booked
+        in a company the case follows up (a branch's, see ``_case_company``), with a
+        receivable still to pay. The amount is read from accounting, never taken from
+        the caller: the approver is shown, and the entry writes off, the real figure.
+        """
         self.env["collection.compliance"]._check_collections_manager(
             self.env._("Only a collections manager can write debts off.")
         )
-        if not self.env.su:
-            for vals in vals_list:
+        today = fields.Date.context_today(self)
+        for vals in vals_list:
+            if not self.env.su:
                 if vals.get("state", "to_approve") != "to_approve" or any(
                     vals.get(name) for name in ("approved_by_id", "move_id", "date")
                 ):
@@ -78,9 +135,31 @@ class CollectionWriteoff(models.Model):
                         self.env._("A write-off is posted through its approval, not by hand.")
                     )
                 vals["requested_by_id"] = self.env.uid
-        for vals in vals_list:
             if not (vals.get("reason") or "").strip():
                 raise UserError(self.env._("Give the reason for the write-off."))
+            case = self.env["collection.case"].browse(vals.get("case_id")).exists()
+            if not case:
+                raise UserError(self.env._("Say which case the write-off is for."))
+            if not self.env.su:
+                case.check_access("write")
+            invoices = self.env["account.move"].browse(
+                self._invoice_ids_of(vals.get("invoice_ids"))
+            )
+            lines = self._writeoff_lines(case.sudo(), invoices.sudo())
+            if self.sudo().search_count(
+                [("invoice_ids", "in", invoices.ids), ("state", "=", "to_approve")], limit=1
+            ):
+                raise UserError(
+                    self.env._("A write-off of these invoices already awaits approval.")
+                )
+            amount = sum(self._residuals(lines, case.sudo().company_id, today).values())
+            vals.update(
+                {
+                    "invoice_ids": [Command.set(invoices.ids)],
+                    "amount": amount,
+                    "requested_amount": amount,
+                }
+            )
         return super().create(vals_list)
 
     def write(self, vals):
@@ -88,7 +167,18 @@ class CollectionWriteoff(models.Model):
             raise UserError(
                 self.env._("A write-off is history: it is approved or refused, never edited.")
             )
-        return super().write(vals)
+        result = super().write(vals)
+        if {"case_id", "invoice_ids"} & set(vals):
+            # Even the engine's own changes keep a pending write-off true to its invoices.
+            today = fields.Date.context_today(self)
+            for writeoff in self.filtered(lambda w: w.state == "to_approve"):
+                case = writeoff.case_id.sudo()
+                lines = self._writeoff_lines(case, writeoff.invoice_ids.sudo())
+                amount = sum(self._residuals(lines, case.company_id, today).values())
+                super(CollectionWriteoff, writeoff).write(
+                    {"amount": amount, "requested_amount": amount}
+                )
+        return result
 
     @api.ondelete(at_uninstall=False)
     def _unlink_never(self):
@@ -150,6 +240,27 @@ class CollectionWriteoff(models.Model):
     def _amount_label(self):
         return format_amount(self.env, self.amount, self.currency_id)
 
+    def _residual_change(self, residual):
+        """What the approver must know when the invoices' open amount moved since the
+        request (``residual``: the amount now), else False."""
+        self.ensure_one()
+        currency = self.currency_id
+        if currency.compare_amounts(residual, self.amount) == 0:
+            return False
+        if currency.compare_amounts(residual, self.amount) > 0:
+            return self.env._(
+                "The invoices now carry %(now)s, more than the %(asked)s requested: it cannot "
+                "be approved. Refuse it and request the write-off again.",
+                now=format_amount(self.env, residual, currency),
+                asked=self._amount_label(),
+            )
+        return self.env._(
+            "Paid or credited since the request: approving writes off %(now)s, not the "
+            "%(asked)s requested.",
+            now=format_amount(self.env, residual, currency),
+            asked=self._amount_label(),
+        )
+
     @api.model
     def _writeoff_settings(self, company):
         """The company's write-off account and journal, or a clear refusal."""
@@ -182,21 +293,105 @@ class CollectionWriteoff(models.Model):
             )
         )
 
+    @api.model
+    def _case_lines(self, case, invoices):
+        """The open receivable items of ``invoices`` that ``case`` follows up: its customer's,
+        booked in a company whose cases ``case``'s company holds (branches included)."""
+        ledger = self.env["collection.ledger"]
+        return self._open_receivable_lines(invoices).filtered(
+            lambda line: (
+                line.parent_state == "posted"
+                and line.move_id.move_type in WRITABLE_MOVE_TYPES
+                and line.partner_id.commercial_partner_id == case.partner_id
+                and ledger._case_company(line.company_id) == case.company_id
+            )
+        )
+
+    @api.model
+    def _writeoff_lines(self, case, invoices):
+        """The items a write-off of ``invoices`` on ``case`` writes off, or a clear refusal.
+
+        Each invoice must be an open item of the case (see ``_case_lines``): a debt of
+        another customer or company is never written off through this case.
+        """
+        if not invoices:
+            raise UserError(self.env._("Choose the invoices to write off."))
+        lines = self._case_lines(case, invoices)
+        if lines.move_id != invoices:
+            raise UserError(
+                self.env._(
+                    "Only the open invoices of %(case)s can be written off.",
+                    case=case.display_name,
+                )
+            )
+        return lines
+
+    @api.model
+    def _residuals(self, lines, company, date):
+        """``{line: what is left to pay on it, in company currency}``.
+
+        A foreign-currency item at ``date``'s rate: reconciling it in its own currency
+        books the exchange difference the natural way.
+        """
+        return {
+            line: (
+                line.currency_id._convert(
+                    line.amount_residual_currency, company.currency_id, company, date
+                )
+                if line.currency_id != company.currency_id
+                else line.amount_residual
+            )
+            for line in lines
+        }
+
+    @api.model
+    def _invoice_ids_of(self, value):
+        """The ids an ``invoice_ids`` value of a create names: existing invoices only."""
+        ids = []
+        for command in value or ():
+            if isinstance(command, int):
+                ids.append(command)
+            elif isinstance(command, (list, tuple)) and command and command[0] == Command.SET:
+                ids = list(command[2])
+            elif isinstance(command, (list, tuple)) and command and command[0] == Command.LINK:
+                ids.append(command[1])
+            elif isinstance(command, (list, tuple)) and command and command[0] == Command.CLEAR:
+                ids = []
+            else:
+                raise UserError(
+                    self.env._("Name the invoices to write off: a write-off changes no invoice.")
+                )
+        if not all(isinstance(move_id, int) for move_id in ids):
+            raise UserError(self.env._("Name the invoices to write off by their id."))
+        return list(dict.fromkeys(ids))
+
     def _post(self):
-        """Post each write-off's entry and reconcile it with its invoices."""
+        """Post each write-off's entry and reconcile it with its invoices.
+
+        What is open on the invoices is read again right before posting, and that is
+        what the entry writes off and the write-off records. Paid or credited
+        meanwhile: less is written off than was requested, and the case says so. More
+        than was requested (a payment undone, a rate moved): refused, since nobody
+        asked for the difference; the request is refused and made again.
+        """
         today = fields.Date.context_today(self)
         for writeoff in self:
             case = writeoff.case_id
             company = case.company_id
             account, journal = self._writeoff_settings(company)
-            lines = self._open_receivable_lines(writeoff.invoice_ids.sudo())
+            lines = self._case_lines(case.sudo(), writeoff.invoice_ids.sudo())
             if not lines:
                 raise UserError(
                     self.env._(
                         "Nothing is left to write off on %(invoices)s.",
-                        invoices=", ".join(writeoff.invoice_ids.mapped("name")),
+                        invoices=", ".join(writeoff.invoice_ids.sudo().mapped("name")),
                     )
                 )
+            residuals = self._residuals(lines, company, today)
+            total, asked = sum(residuals.values()), writeoff.amount
+            change = writeoff._residual_change(total)
+            if company.currency_id.compare_amounts(total, asked) > 0:
+                raise UserError(change)
             line_vals = []
             for line in lines:
                 invoice = line.move_id
@@ -205,16 +400,7 @@ class CollectionWriteoff(models.Model):
                     invoice=invoice.name,
                     ref=f" ({invoice.ref})" if invoice.ref else "",
                 )
-                foreign = line.currency_id != company.currency_id
-                # Today's rate: reconciling in the invoice's currency books the
-                # exchange difference the natural way.
-                balance = (
-                    line.currency_id._convert(
-                        line.amount_residual_currency, company.currency_id, company, today
-                    )
-                    if foreign
-                    else line.amount_residual
-                )
+                balance = residuals[line]
                 common = {
                     "name": label,
                     "partner_id": line.partner_id.id,
@@ -268,7 +454,17 @@ class CollectionWriteoff(models.Model):
                     "approved_by_id": self.env.uid,
                     "date": today,
                     "move_id": move.id,
+                    "amount": total,
                 }
             )
+            if change:
+                case.sudo()._message_log(
+                    body=self.env._(
+                        "Paid or credited since the write-off was requested: %(now)s written "
+                        "off, not the %(asked)s requested.",
+                        now=format_amount(self.env, total, company.currency_id),
+                        asked=format_amount(self.env, asked, company.currency_id),
+                    )
+                )
             case.sudo().activity_feedback([WRITEOFF_ACTIVITY], feedback=self.env._("Approved"))
             case._after_writeoff(writeoff)

@@ -2,6 +2,7 @@ import logging
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
+from odoo.addons.base.models.res_partner import _tz_get
 
 _logger = logging.getLogger(__name__)
 
@@ -33,6 +34,15 @@ class ResCompany(models.Model):
     )
     collection_followup_live_user_id = fields.Many2one(
         "res.users", string="Follow-up Switched On By", readonly=True, copy=False
+    )
+    # The company's own day: every "today" of the desk, and the hour its nightly jobs run.
+    collection_timezone = fields.Selection(
+        _tz_get,
+        string="Collections Timezone",
+        default=lambda self: self._default_collection_timezone(),
+        help="The company's day for collections: ages, days overdue, due levels, promises "
+        "judged, charges and deadlines are counted in this timezone, and the nightly jobs "
+        "run in its morning. Contact hours stay in each customer's own timezone.",
     )
     collection_tolerance = fields.Monetary(
         string="Follow-up Tolerance",
@@ -258,6 +268,26 @@ class ResCompany(models.Model):
     _collection_dispute_days_positive = models.Constraint(
         "CHECK(collection_dispute_days >= 0)", "The dispute deadline cannot be negative."
     )
+
+    @api.model
+    def _default_collection_timezone(self):
+        """The timezone of whoever sets the company up, else UTC."""
+        return self.env.user.tz or "UTC"
+
+    def _collection_tz(self):
+        self.ensure_one()
+        return self.collection_timezone or self.partner_id.tz or "UTC"
+
+    def _collection_today(self):
+        """Today in the company's collections timezone, whoever runs the code (a nightly
+        job runs as a user without a timezone: the server's UTC date is nobody's day)."""
+        self.ensure_one()
+        return fields.Date.context_today(self.with_context(tz=self._collection_tz()))
+
+    def _collection_env(self, records):
+        """``records`` in the company's day: every ``context_today`` below counts in it."""
+        self.ensure_one()
+        return records.with_context(tz=self._collection_tz())
 
     @api.constrains("collection_aging_buckets")
     def _check_collection_aging_buckets(self):

@@ -172,17 +172,14 @@ class ResPartner(models.Model):
             )
         )
         cases = self.env["collection.case"]
-        open_cases = cases.search(
-            [
-                ("partner_id", "in", commercial.ids),
-                ("company_id", "=", self.env.company.id),
-                ("state", "!=", "closed"),
-            ]
-        )
-        open_by_partner = {case.partner_id: case for case in open_cases}
+        # Working in a branch, the customer's case is the head office's (unless per branch).
+        ledger = self.env["collection.ledger"]
+        found = ledger._find_cases(commercial, self.env.company)
         for partner in self:
             partner.collection_case_count = counts.get(partner.commercial_partner_id, 0)
-            case = open_by_partner.get(partner.commercial_partner_id, cases.browse())
+            case = found.get(ledger._case_key(partner, self.env.company), cases)
+            if case.state == "closed":
+                case = cases
             partner.collection_case_id = case
             partner.collection_overdue_amount = case.overdue_amount
             partner.collection_currency_id = case.currency_id or self.env.company.currency_id

@@ -40,3 +40,23 @@ class CollectionsBrowserCase(HttpCase):
         invoice.action_post()
         cls.env["collection.case"]._refresh_from_accounting(companies=cls.env.company)
         return cls.env["collection.case"].search([("partner_id", "=", customer.id)])
+
+    @classmethod
+    def _receive_unallocated(cls, customer, amount):
+        """Money received from ``customer`` on its receivable account, matched with no
+        invoice: no reconciliation refreshes the case, its figures wait for a refresh."""
+        journal = cls.env["account.journal"].search(
+            [("type", "=", "bank"), ("company_id", "=", cls.env.company.id)], limit=1
+        )
+        line = cls.env["account.bank.statement.line"].create(
+            {
+                "journal_id": journal.id,
+                "partner_id": customer.id,
+                "payment_ref": "Customer payment",
+                "amount": amount,
+                "date": fields.Date.today(),
+            }
+        )
+        _liquidity, suspense, _other = line._seek_for_lines()
+        suspense.account_id = customer.property_account_receivable_id
+        return line

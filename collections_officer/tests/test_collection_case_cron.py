@@ -1,17 +1,23 @@
+from datetime import timedelta
+from unittest.mock import patch
+
+from odoo import fields
 from odoo.exceptions import UserError
 from odoo.sql_db import db_connect
 from odoo.tests import freeze_time, tagged
 from odoo.tools import SQL
 
-from ..models.collection_case_refresh import REFRESH_LOCK_KEY
+from ..models.collection_case_refresh import REFRESH_LOCK_KEY, REFRESH_RETRY_MINUTES
 from .common import TODAY, CollectionsCommon
+
+REFRESH_CRON = "collections_officer.ir_cron_collection_case_refresh"
 
 
 @freeze_time(TODAY)
 @tagged("post_install", "-at_install")
 class TestCollectionCaseCron(CollectionsCommon):
     def _run_cron(self):
-        cron = self.env.ref("collections_officer.ir_cron_collection_case_refresh")
+        cron = self.env.ref(REFRESH_CRON)
         with self.enter_registry_test_mode():
             cron.method_direct_trigger()
 
@@ -34,22 +40,134 @@ class TestCollectionCaseCron(CollectionsCommon):
         self.Case._refresh_from_accounting(companies=self.company, batch_size=2)
         self.assertEqual(len(self.Case.search([("partner_id", "in", partners.ids)])), 7)
 
-    def test_second_worker_skips_a_company_being_refreshed(self):
-        self._post_invoice(100, due_days_ago=10)
+    # --------------------------------------------- another refresh holds the company
+
+    def _hold_company_refresh(self):
+        """Another worker's cursor holding the company's refresh lock, as the nightly
+        refresh or an accountant's reconciliation does until it commits."""
         other_worker = db_connect(self.env.cr.dbname).cursor()
+        other_worker.execute(
+            SQL("SELECT pg_advisory_lock(%s, %s)", REFRESH_LOCK_KEY, self.company.id)
+        )
+        return other_worker
+
+    def _release(self, other_worker):
+        other_worker.execute(
+            SQL("SELECT pg_advisory_unlock(%s, %s)", REFRESH_LOCK_KEY, self.company.id)
+        )
+        other_worker.close()
+
+    def _retries(self):
+        """The refresh's triggers, in a few minutes: when it runs again."""
+        cron = self.env.ref(REFRESH_CRON)
+        return (
+            self.env["ir.cron.trigger"]
+            .sudo()
+            .search([("cron_id", "=", cron.id), ("call_at", ">", fields.Datetime.now())])
+            .mapped("call_at")
+        )
+
+    def test_a_company_being_refreshed_is_refreshed_on_the_next_trigger(self):
+        self._post_invoice(100, due_days_ago=10)
+        other_worker = self._hold_company_refresh()
         try:
-            other_worker.execute(
-                SQL("SELECT pg_advisory_lock(%s, %s)", REFRESH_LOCK_KEY, self.company.id)
+            with self._cron_call(REFRESH_CRON) as (env, _progress):
+                env["collection.case"]._cron_refresh_cases()
+            self.assertFalse(self._case(), "the other refresh is not waited for")
+            self.assertEqual(
+                self._retries(),
+                [fields.Datetime.now() + timedelta(minutes=REFRESH_RETRY_MINUTES)],
+                "the refresh runs again in a few minutes",
             )
-            self.assertFalse(self._refresh(), "the company is skipped")
-            self.assertFalse(self._case())
             # What the Refresh button of a case does: the user is told, not kept waiting.
             with self.assertRaisesRegex(UserError, "being refreshed"):
                 self.Case._refresh_from_accounting(companies=self.company, wait=True)
         finally:
-            other_worker.execute(
-                SQL("SELECT pg_advisory_unlock(%s, %s)", REFRESH_LOCK_KEY, self.company.id)
-            )
-            other_worker.close()
+            self._release(other_worker)
+        # The trigger comes: the company is refreshed.
+        self._run_cron()
+        self.assertEqual(self._case().state, "open")
+        self.assertEqual(self._case().overdue_amount, 100)
+
+    def test_a_company_taken_over_between_two_batches_is_finished_later(self):
+        partners = self.env["res.partner"].create([{"name": f"Taken {i}"} for i in range(3)])
+        for partner in partners:
+            self._post_invoice(10, due_days_ago=5, partner=partner)
+        lock = type(self.Case)._lock_company_refresh
+        calls = []
+
+        def taken_over(records, company):
+            # The first lock is the cron's; between its first two batches another
+            # transaction (an accountant's reconciliation) takes the company.
+            if company == self.company:
+                calls.append(company)
+                if len(calls) == 2:
+                    return False
+            return lock(records, company)
+
+        with (
+            patch.object(type(self.Case), "_lock_company_refresh", taken_over),
+            self._cron_call(REFRESH_CRON) as (env, _progress),
+        ):
+            env["collection.case"]._cron_refresh_cases(batch_size=1)
+        cases = self.Case.search([("partner_id", "in", partners.ids)])
+        self.assertEqual(len(cases), 1, "the refresh stops where the other took over")
+        self.assertTrue(self._retries(), "and runs again in a few minutes")
+        self._run_cron()
+        cases = self.Case.search([("partner_id", "in", partners.ids)])
+        self.assertEqual(cases.partner_id, partners, "the rest of the company is refreshed")
+
+    def test_a_payment_reconciled_during_the_refresh_reaches_its_case(self):
+        invoice = self._post_invoice(100, due_days_ago=10)
         self._refresh()
-        self.assertTrue(self._case())
+        case = self._case()
+        lock = type(self.Case)._lock_company_refresh
+
+        def refreshing(records, company):
+            # The nightly refresh of the company holds its lock (this transaction took
+            # it already: another worker cannot here; see tests/test_concurrent_workers).
+            return company != self.company and lock(records, company)
+
+        with patch.object(type(self.Case), "_lock_company_refresh", refreshing):
+            # The accountant's reconciliation refreshes the case, or asks for it later.
+            self._pay(invoice, 100)
+        self.assertEqual(case.state, "open", "not waited for")
+        self.assertTrue(self._retries(), "the refresh runs again in a few minutes")
+        self._run_cron()
+        self.assertEqual(case.state, "closed")
+        self.assertEqual(case.overdue_amount, 0)
+
+    def test_a_payment_reconciled_between_two_batches_is_not_undone(self):
+        first, second = self.env["res.partner"].create(
+            [{"name": "Batch Payer 1"}, {"name": "Batch Payer 2"}]
+        )
+        self._post_invoice(100, due_days_ago=10, partner=first)
+        invoice = self._post_invoice(100, due_days_ago=10, partner=second)
+        self._refresh()
+        paid_case = self._case(second)
+        # New debts: the nightly refresh has both customers to update, one per batch.
+        self._post_invoice(50, due_days_ago=3, partner=first)
+        self._post_invoice(50, due_days_ago=3, partner=second)
+        refresh_batch = type(self.Case)._refresh_batch
+
+        def and_meanwhile(records, company, partner_ids, *args, **kwargs):
+            touched = refresh_batch(records, company, partner_ids, *args, **kwargs)
+            if first.id in partner_ids:
+                # Between the two batches, an accountant matches the second customer's
+                # payments: the reconciliation refreshes (closes) their case.
+                env = records.env
+                env["account.payment.register"].with_context(
+                    active_model="account.move",
+                    active_ids=(invoice | second.invoice_ids).ids,
+                ).create({"group_payment": True})._create_payments()
+            return touched
+
+        with (
+            patch.object(type(self.Case), "_refresh_batch", and_meanwhile),
+            self._cron_call(REFRESH_CRON) as (env, _progress),
+        ):
+            env["collection.case"]._cron_refresh_cases(batch_size=1)
+        self.env.invalidate_all()
+        self.assertEqual(self._case(first).overdue_amount, 150)
+        self.assertEqual(paid_case.state, "closed")
+        self.assertEqual(paid_case.overdue_amount, 0, "yesterday's figures are not written back")

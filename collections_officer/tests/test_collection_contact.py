@@ -112,7 +112,8 @@ class TestCollectionContact(CollectionsCommon):
                     with self.assertRaisesRegex(UserError, "cannot be rewritten"):
                         contact.with_user(user).write(vals)
         self.assertEqual((contact.channel, contact.outcome), ("phone", "spoke"))
-        contact.with_user(self.officer).note = "<p>Completed</p>"
+        with self.assertRaisesRegex(UserError, "cannot be rewritten"):
+            contact.with_user(self.officer).note = "<p>Completed</p>"
         contact.with_user(self.manager).write({"channel": "phone"})  # no change, no harm
         with self.assertRaises(AccessError):
             contact.with_user(self.officer).unlink()
@@ -144,14 +145,17 @@ class TestCollectionContact(CollectionsCommon):
         self._post_invoice(500, due_days_ago=20, partner=self.other_customer)
         self._refresh()
         other_case = self._case(partner=self.other_customer)
+        values = {
+            "case_id": other_case.id,
+            "channel": "phone",
+            "outcome": "spoke",
+            "correction_of_id": contact.id,
+        }
         with self.assertRaisesRegex(ValidationError, "case of the contact it corrects"):
-            self.env["collection.contact"].create(
-                {
-                    "case_id": other_case.id,
-                    "channel": "phone",
-                    "outcome": "spoke",
-                    "correction_of_id": contact.id,
-                }
+            self.env["collection.contact"]._log_reported([values])
+        with self.assertRaisesRegex(UserError, "Correct button"):
+            self.env["collection.contact"].with_user(self.officer).create(
+                {**values, "case_id": self.case.id}
             )
 
     def test_a_contact_outside_contact_hours_is_recorded_as_a_breach(self):
@@ -184,7 +188,9 @@ class TestCollectionContact(CollectionsCommon):
             Contact.create({**values, "compliance_override": "Trust me"})
         inbound = Contact.create({**values, "direction": "inbound"})
         self.assertFalse(inbound.compliance_breach, "the customer may call us any time")
-        at_noon = Contact.create({**values, "date": NOON, "compliance_breach": True})
+        with self.assertRaisesRegex(UserError, "Compliance Breach"):
+            Contact.create({**values, "date": NOON, "compliance_breach": True})
+        at_noon = Contact.create({**values, "date": NOON})
         self.assertFalse(at_noon.compliance_breach)
 
     def test_a_call_over_the_cap_is_recorded_and_counts(self):

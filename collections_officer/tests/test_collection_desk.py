@@ -2,7 +2,8 @@ from lxml import etree
 
 from odoo.tests import freeze_time, new_test_user, tagged
 
-from .common import TODAY, CollectionsCommon
+from . import web_client
+from .common import TODAY, CollectionsCommon, days_ago
 
 
 @freeze_time(TODAY)
@@ -105,15 +106,35 @@ class TestCollectionDesk(CollectionsCommon):
         [values] = self.customer.with_user(self.salesman).web_read(fields_shown)
         self.assertEqual(values["name"], "Acme Debtor")
 
-    def test_open_items_sort_by_due_date_and_amount(self):
-        arch = self._arch("collection.case", "collections_officer.collection_case_view_form")
-        [items] = arch.xpath("//field[@name='open_line_ids']/list")
-        self.assertEqual(items.get("default_order"), "date_maturity, id")
-        self.assertEqual(items.get("no_open"), "1", "the invoice opens from its button")
-        lines = self.env["account.move.line"]
-        for name in ("date_maturity", "amount_residual"):
-            self.assertTrue(items.xpath(f"field[@name='{name}']"))
-            self.assertTrue(lines._fields[name].store, f"{name}: a stored column sorts")
+    def test_open_items_show_the_oldest_debt_first_and_open_their_invoice(self):
+        """The case form reads the open items oldest due first; the button on an item's
+        line (the line itself opens nothing) opens its invoice."""
+        # Posted in an order that is neither that of the due dates nor of the amounts.
+        recent = self._post_invoice(300, due_days_ago=5, partner=self.other_customer)
+        oldest = self._post_invoice(100, due_days_ago=50, partner=self.other_customer)
+        middle = self._post_invoice(900, due_days_ago=20, partner=self.other_customer)
+        self._refresh()
+        case = self._case(self.other_customer).with_user(self.officer)
+        [values] = web_client.open_form(case)
+        rows = values["open_line_ids"]
+        self.assertEqual(
+            [(row["move_id"]["id"], row["date_maturity"]) for row in rows],
+            [
+                (oldest.id, days_ago(50)),
+                (middle.id, days_ago(20)),
+                (recent.id, days_ago(5)),
+            ],
+        )
+        self.assertEqual([row["amount_residual"] for row in rows], [100.0, 900.0, 300.0])
+        # The officer clicks the line's button: the web client calls the method it names.
+        form = web_client.WebView(case, "form")
+        [button] = form.arch.xpath("//field[@name='open_line_ids']/list/button")
+        line = self.env["account.move.line"].with_user(self.officer).browse(rows[0]["id"])
+        action = getattr(line, button.get("name"))()
+        self.assertEqual((action["res_model"], action["res_id"]), ("account.move", oldest.id))
+        self.assertEqual(action.get("view_mode", "form"), "form")
+        opened = self.env["account.move"].with_user(self.officer).browse(action["res_id"])
+        self.assertEqual(opened.display_name, oldest.name)
 
     def test_rows_of_lists_on_forms_open_dialogs_named_in_words(self):
         """A row opens a dialog titled "Open: <label>": the label names one record."""

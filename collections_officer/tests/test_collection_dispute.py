@@ -432,3 +432,33 @@ class TestCollectionDispute(CollectionsCommon):
             [{"state": "open", "hold_reason": False, "overdue_amount": 0, "disputed_amount": 1500}],
         )
         self.assertFalse(self.Dispute._migrate_dispute_holds(), "done once")
+
+    def test_the_migration_of_a_dispute_hold_written_in_another_language(self):
+        # The hold an officer working in French wrote, quoting the contact's note.
+        self.env["collection.contact"].sudo().create(
+            {
+                "case_id": self.case.id,
+                "channel": "phone",
+                "outcome": "disputed",
+                "note": "<p>Marchandise  abîmée</p>",
+            }
+        )
+        self.case.sudo().write({"state": "hold", "hold_reason": "Contesté : Marchandise abîmée"})
+        # A hold of another reason on a case that once had a disputed contact stays.
+        self._post_invoice(300, due_days_ago=20, partner=self.other_customer)
+        self._refresh()
+        other = self._case(partner=self.other_customer)
+        self.env["collection.contact"].sudo().create(
+            {"case_id": other.id, "channel": "phone", "outcome": "disputed", "note": "<p>Late</p>"}
+        )
+        other.sudo().write({"state": "hold", "hold_reason": "Customer in hospital until May"})
+
+        disputes = self.Dispute._migrate_dispute_holds()
+
+        self.assertEqual(disputes.case_id, self.case)
+        self.assertEqual(disputes.move_id, self.old | self.recent)
+        self.assertEqual(set(disputes.mapped("description")), {"Contesté : Marchandise abîmée"})
+        self.assertRecordValues(self.case, [{"state": "open", "hold_reason": False}])
+        self.assertRecordValues(
+            other, [{"state": "hold", "hold_reason": "Customer in hospital until May"}]
+        )

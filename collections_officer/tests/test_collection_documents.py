@@ -412,8 +412,12 @@ class TestCollectionDocuments(CollectionsCommon):
         row = row[: row.index("</tr>")]
         self.assertIn("400.00", row, "the invoice's own amount")
         self.assertIn("€", row)
-        self.assertIn("200.00", row, "and its value in company currency")
-        self.assertIn("1,050.00", html, "the total in company currency")
+        self.assertNotIn("200.00", row, "never its value in company currency")
+        self.assertNotIn("1,050.00", html, "nor a total in company currency")
+        totals = html[html.index('name="total_due"') :]
+        totals = totals[: totals.index("</td>")]
+        self.assertIn("850.00", totals, "a total per currency")
+        self.assertIn("400.00", totals)
 
     def test_statement_amounts_read_as_the_monetary_widget_writes_them(self):
         self.env["res.lang"]._activate_lang("fr_FR")

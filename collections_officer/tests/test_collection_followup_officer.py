@@ -3,6 +3,7 @@ from datetime import datetime, timedelta
 from odoo.exceptions import UserError
 from odoo.tests import Form, freeze_time, tagged
 
+from ..models.collection_case import FROM_REFRESH
 from .common import TODAY
 from .test_collection_followup import FollowupCommon
 
@@ -393,7 +394,7 @@ class TestLocalTimeAndDays(FollowupCommon):
         company_b.collection_max_calls = 2
         case_b = (
             self.Case.sudo()
-            .with_context(collection_case_from_refresh=True)
+            .with_context(collection_case_from_refresh=FROM_REFRESH)
             .create({"partner_id": self.customer.id, "company_id": company_b.id, "state": "open"})
         )
         at = datetime(2026, 7, 1, 12, 0)

@@ -3,6 +3,7 @@ from datetime import datetime, timedelta
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import freeze_time, new_test_user, tagged
 
+from ..models.collection_run import DRY_RUN_CRON
 from .common import TODAY, days_ago
 from .test_collection_followup import FollowupCommon
 
@@ -23,6 +24,10 @@ class TestCollectionGolive(FollowupCommon):
     def _trigger_cron(self, xmlid="collections_officer.ir_cron_collection_followup_run"):
         with self.enter_registry_test_mode():
             self.env.ref(xmlid).method_direct_trigger()
+
+    def _triggers(self, xmlid):
+        cron = self.env.ref(xmlid)
+        return self.env["ir.cron.trigger"].sudo().search([("cron_id", "=", cron.id)])
 
     def _previews(self, case=None):
         return self._followups(case).filtered(lambda f: f.state == "preview")
@@ -71,17 +76,27 @@ class TestCollectionGolive(FollowupCommon):
         self.assertEqual(self._followups().state, "preview")
         self.assertFalse(self._emails())
 
-    def test_a_dry_run_replaces_the_previous_previews_and_never_blocks_the_real_run(self):
+    def test_a_dry_run_is_queued_and_replaces_the_previous_previews(self):
         self.company.collection_followup_live = True
         Run = self.env["collection.run"].with_user(self.manager)
+        triggers = self._triggers(DRY_RUN_CRON)
         action = Run.action_dry_run()
+        self.assertEqual(action["params"]["title"], "Dry run queued")
+        self.assertIn("in a few minutes", action["params"]["message"])
+        self.assertFalse(self._previews(), "nothing ran in the request")
+        self.assertEqual(len(self._triggers(DRY_RUN_CRON) - triggers), 1, "the job is queued")
+        queued = Run.search([("company_id", "=", self.company.id), ("dry_run", "=", True)])
+        self.assertTrue(queued.dry_run_queued, "the list shows it queued")
+        self._trigger_cron(DRY_RUN_CRON)
         first = self._previews()
         self.assertEqual(len(first), 1)
-        self.assertEqual(action["domain"], [("run_id", "in", first.run_id.ids)])
+        self.assertEqual(first.run_id, queued)
+        self.assertFalse(queued.dry_run_queued, "done")
         Run.action_dry_run()
+        self.assertFalse(first.exists(), "the new dry run replaced the old previews")
+        self._trigger_cron(DRY_RUN_CRON)
         second = self._previews()
         self.assertEqual(len(second), 1)
-        self.assertFalse(first.exists(), "the new dry run replaced the old previews")
         self.assertFalse(self._emails())
         self._run()
         sent = self._followups() - second
@@ -89,6 +104,26 @@ class TestCollectionGolive(FollowupCommon):
         self.assertEqual(sent.level_id, second.level_id)
         self.assertEqual(len(self._emails()), 1)
         self.assertFalse(sent.run_id.dry_run)
+
+    def test_the_dry_run_job_goes_on_from_its_cursor_and_never_sends(self):
+        self.company.collection_followup_live = True
+        self._post_invoice(300, due_days_ago=10, partner=self.other_customer)
+        self._refresh()
+        self.env["collection.run"].with_user(self.manager).action_dry_run()
+        xmlid = DRY_RUN_CRON
+        with self._cron_call(xmlid, out_of_time=True) as (env, progress):
+            env["collection.run"]._cron_dry_run(batch_size=1)
+            self.assertEqual((progress.done, progress.remaining), (1, 1))
+        run = self._previews().run_id
+        self.assertTrue(run.dry_run_queued, "still queued: out of time")
+        with self._cron_call(xmlid) as (env, progress):
+            env["collection.run"]._cron_dry_run(batch_size=1)
+            self.assertEqual((progress.done, progress.remaining), (1, 0))
+        cases = self.case | self._case(self.other_customer)
+        self.assertEqual(cases.followup_ids.mapped("state"), ["preview", "preview"])
+        self.assertEqual(cases.followup_ids.run_id, run)
+        self.assertFalse(run.dry_run_queued)
+        self.assertFalse(self._emails())
 
     def test_a_dry_run_of_a_manual_customer_prepares_nothing_to_review(self):
         self.customer.collection_followup_mode = "manual"

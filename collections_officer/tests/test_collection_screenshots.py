@@ -18,8 +18,11 @@ WIDTH, HEIGHT = 1440, 900
 class TestCollectionScreenshots(CollectionsBrowserCase):
     """The worklist, a case and My Day as an officer sees them.
 
-    With ``COLLECTIONS_SCREENSHOTS`` set to a folder, the screens are written there as PNG
-    (``bin/screenshots`` updates docs/screenshots/); without it they are only checked.
+    Each screen's tour (collections_screens_tour.js) first checks what it shows of this
+    book: the worklist's rows and their figures, the case's amounts, aging and open
+    items, My Day's reasons and their counts; then the screen is captured. With
+    ``COLLECTIONS_SCREENSHOTS`` set to a folder, the screens are written there as PNG
+    (``bin/screenshots`` updates docs/screenshots/).
     """
 
     browser_size = f"{WIDTH}x{HEIGHT}"
@@ -72,7 +75,8 @@ class TestCollectionScreenshots(CollectionsBrowserCase):
                 }
             ).action_post()
         cls.env["collection.case"]._refresh_from_accounting(companies=cls.env.company)
-        Contact = cls.env["collection.contact"]
+        # What was sent is the follow-up run's record: written as the engine writes it.
+        Contact = cls.env["collection.contact"].sudo()
         for name, channel, outcome, days in (
             ("Brightwell Ltd", "phone", "no_answer", 2),
             ("Brightwell Ltd", "email", "sent", 9),
@@ -122,6 +126,7 @@ class TestCollectionScreenshots(CollectionsBrowserCase):
         self.env.flush_all()  # the browser's requests read the database, not this cache
         with patch.object(ChromeBrowser, "_wait_code_ok", wait_then_capture):
             self.start_tour(url, tour, login=self.officer.login)
+        # Captured once, when the tour has checked the screen.
         [png] = shots
         self.assertEqual(png[:8], b"\x89PNG\r\n\x1a\n")
         self.assertEqual(struct.unpack(">II", png[16:24]), (WIDTH, HEIGHT))

@@ -162,7 +162,9 @@ class TestTeamIsolation(SecurityCommon):
                         self.env[model].with_user(user).search([("id", "=", record.id)]), record
                     )
                     record.with_user(user).read(["display_name"])
-        self.contact_log.with_user(self.officer).write({"note": "<p>Called back</p>"})
+        # The contact log is evidence: its rules let the officer in, the log refuses any change.
+        with self.assertRaisesRegex(UserError, "cannot be rewritten"):
+            self.contact_log.with_user(self.officer).write({"note": "<p>Called back</p>"})
         self.promise.with_user(self.team_manager).write({"note": "<p>Checked</p>"})
         self.plan.with_user(self.officer).write({"monthly_income": 3000})
 

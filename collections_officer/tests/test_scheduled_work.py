@@ -1,11 +1,12 @@
 from datetime import timedelta
 from unittest.mock import patch
 
+from odoo import fields
 from odoo.tests import freeze_time, tagged
 from odoo.tools import mute_logger
 
 from ..models.collection_followup import CollectionFollowup
-from ..models.collection_run import MAX_RETRIES
+from ..models.collection_run import HELD_RETRY_MINUTES, MAX_RETRIES
 from .common import TODAY, days_ago
 from .test_collection_followup import FollowupCommon
 
@@ -99,6 +100,81 @@ class TestScheduledWork(FollowupCommon):
             run_b.last_case_id,
             max(Run.env["collection.case"].search([("company_id", "=", self.company_b.id)]).ids),
         )
+
+    # ------------------------------------------------- held by another transaction
+
+    def _retries(self, xmlid):
+        cron = self.env.ref(xmlid)
+        return (
+            self.env["ir.cron.trigger"]
+            .sudo()
+            .search([("cron_id", "=", cron.id), ("call_at", ">", fields.Datetime.now())])
+            .mapped("call_at")
+        )
+
+    def test_a_case_another_transaction_holds_is_run_later_not_passed_over(self):
+        self._post_book()
+        self._refresh(self.company)
+        cases = self.Case.search([("company_id", "=", self.company.id)], order="id")
+        held = cases[1]
+        try_lock = type(self.Case).try_lock_for_update
+
+        def but_the_held_one(records, **kwargs):
+            # A manager's dry run (or a user's change) holds this case meanwhile.
+            return try_lock(records, **kwargs) - held
+
+        xmlid = "collections_officer.ir_cron_collection_followup_run"
+        with (
+            patch.object(type(self.Case), "try_lock_for_update", but_the_held_one),
+            self._cron_call(xmlid) as (env, _progress),
+        ):
+            env["collection.run"]._cron_run_followup(batch_size=2)
+        self.assertFalse(held.followup_ids)
+        self.assertEqual((cases - held).followup_ids.mapped("state"), ["done"] * 3)
+        run = self.env["collection.run"].search(
+            [("company_id", "=", self.company.id), ("dry_run", "=", False)]
+        )
+        self.assertLess(run.last_case_id, held.id, "the cursor waits for the held case")
+        self.assertEqual(
+            self._retries(xmlid),
+            [fields.Datetime.now() + timedelta(minutes=HELD_RETRY_MINUTES)],
+            "the run comes back in a few minutes",
+        )
+        # The other transaction is over: the trigger comes.
+        with self._cron_call(xmlid) as (env, _progress):
+            env["collection.run"]._cron_run_followup(batch_size=2)
+        self.assertEqual(held.followup_ids.state, "done")
+        self.assertEqual(cases.followup_ids.mapped("state"), ["done"] * 4, "nothing twice")
+        self.assertEqual(len(self._emails(held)), 1)
+        self.assertEqual(run.last_case_id, cases[-1].id)
+
+    def test_a_case_held_for_a_moment_is_taken_at_the_end_of_the_same_run(self):
+        self._post_book()
+        self._refresh(self.company)
+        cases = self.Case.search([("company_id", "=", self.company.id)], order="id")
+        held = cases[0]
+        try_lock = type(self.Case).try_lock_for_update
+        tries = []
+
+        def held_once(records, **kwargs):
+            locked = try_lock(records, **kwargs)
+            if held in records and not tries:
+                tries.append(held)
+                return locked - held
+            return locked
+
+        xmlid = "collections_officer.ir_cron_collection_followup_run"
+        with (
+            patch.object(type(self.Case), "try_lock_for_update", held_once),
+            self._cron_call(xmlid) as (env, _progress),
+        ):
+            env["collection.run"]._cron_run_followup(batch_size=2)
+        self.assertEqual(cases.followup_ids.mapped("state"), ["done"] * 4)
+        self.assertFalse(self._retries(xmlid), "nothing left for later")
+        run = self.env["collection.run"].search(
+            [("company_id", "=", self.company.id), ("dry_run", "=", False)]
+        )
+        self.assertEqual(run.last_case_id, cases[-1].id)
 
     def test_judging_out_of_time_stops_before_the_plans(self):
         self._post_book()

@@ -19,7 +19,11 @@ class CollectionCaseRebalanceWizard(models.TransientModel):
         string="Officers",
         domain=lambda self: [
             ("share", "=", False),
-            ("group_ids", "in", self.env.ref("collections_officer.group_collections_officer").ids),
+            (
+                "all_group_ids",
+                "in",
+                self.env.ref("collections_officer.group_collections_officer").ids,
+            ),
         ],
         help="The officers the cases are spread over.",
     )

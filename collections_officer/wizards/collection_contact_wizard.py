@@ -3,8 +3,6 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from ..models.collection_contact import GUARDED_CHANNELS
-
 
 class CollectionContactWizard(models.TransientModel):
     """What an officer fills in after a call, a visit or any other contact."""
@@ -122,30 +120,22 @@ class CollectionContactWizard(models.TransientModel):
         self.ensure_one()
         case = self.case_id
         self._check_input()
-        override = False
-        if (
-            self.override_reason
-            and self.direction == "outbound"
-            and self.channel in GUARDED_CHANNELS
-        ):
-            # Checks that the user is a manager; the contact log itself judges the rest.
-            verdict = self.env["collection.compliance"]._check_contacts(
-                case, self.channel, at=self.date, override_reason=self.override_reason
-            )[case.id]
-            override = verdict["reason"]
-        contact = self.env["collection.contact"].create(
-            {
-                "case_id": case.id,
-                "partner_id": self.partner_id.id,
-                "date": self.date,
-                "channel": self.channel,
-                "direction": self.direction,
-                "outcome": self.outcome,
-                "note": self.note,
-                "compliance_override": override,
-                "correction_of_id": self.correction_of_id.id,
-                "callback_date": self.callback_date,
-            }
+        # The contact log judges the contact; a manager's reason makes a block an override.
+        contact = self.env["collection.contact"]._log_reported(
+            [
+                {
+                    "case_id": case.id,
+                    "partner_id": self.partner_id.id,
+                    "date": self.date,
+                    "channel": self.channel,
+                    "direction": self.direction,
+                    "outcome": self.outcome,
+                    "note": self.note,
+                    "correction_of_id": self.correction_of_id.id,
+                    "callback_date": self.callback_date,
+                }
+            ],
+            override_reason=self.override_reason or None,
         )
         if case.callback_date != self.callback_date:
             case.write({"callback_date": self.callback_date})

@@ -398,7 +398,8 @@ class CollectionSendWizard(models.TransientModel):
             )
         to_send |= Followup.create(values)
         to_send.write({"sent_by_id": self.env.uid})
-        context = {"collection_override_reason": self.override_reason} if override else {}
+        # Set either way: only this wizard's own reason, a manager's, overrides.
+        context = {"collection_override_reason": self.override_reason if override else False}
         if self.is_composed:
             context["collection_composed_mails"] = self._composed_mails(decisions)
         to_send.with_context(**context)._execute()

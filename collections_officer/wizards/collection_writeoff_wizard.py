@@ -23,6 +23,11 @@ class CollectionWriteoffWizard(models.TransientModel):
         domain="[('id', 'in', available_invoice_ids)]",
         help="Their whole residual is written off; the case's other invoices stay in collection.",
     )
+    amount = fields.Monetary(
+        string="To Write Off",
+        compute="_compute_amount",
+        help="What is open on the chosen invoices today, in company currency.",
+    )
     reason = fields.Text(required=True, help="Logged on the case and kept with the write-off.")
     writeoff_limit = fields.Monetary(
         related="company_id.collection_writeoff_limit", string="Second Manager Above"
@@ -30,11 +35,22 @@ class CollectionWriteoffWizard(models.TransientModel):
 
     @api.depends("case_id")
     def _compute_available_invoice_ids(self):
+        # What the write-off itself accepts: the case's open debts (see collection.writeoff).
+        Writeoff = self.env["collection.writeoff"]
         for wizard in self:
-            lines = wizard.case_id.sudo().open_line_ids.filtered(
-                lambda line: line.amount_residual > 0
-            )
-            wizard.available_invoice_ids = lines.move_id
+            case = wizard.case_id.sudo()
+            wizard.available_invoice_ids = Writeoff._case_lines(
+                case, case.open_line_ids.move_id
+            ).move_id
+
+    @api.depends("invoice_ids")
+    def _compute_amount(self):
+        Writeoff = self.env["collection.writeoff"]
+        today = fields.Date.context_today(self)
+        for wizard in self:
+            case = wizard.case_id.sudo()
+            lines = Writeoff._case_lines(case, wizard.invoice_ids._origin.sudo())
+            wizard.amount = sum(Writeoff._residuals(lines, case.company_id, today).values())
 
     @api.depends("available_invoice_ids")
     def _compute_invoice_ids(self):

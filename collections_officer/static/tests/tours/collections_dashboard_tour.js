@@ -1,26 +1,126 @@
+/* global Chart */
 import { registry } from "@web/core/registry";
 
-// The reporting screens open and show their figures.
+// The reporting screens show the figures of the hand-computed KPI book of
+// test_collection_kpi, on 30 June 2026 (see test_collection_kpi_ui.py).
+
+const OFFICER = "Olivia Officer";
+
+/** The card of ``kpi`` in the officer's column. */
+function card(kpi) {
+    return (
+        `.o_kanban_group:has(.o_column_title:contains('${OFFICER}')) ` +
+        `.o_kanban_record:has(> span.fw-bold:text('${kpi}'))`
+    );
+}
+
+/**
+ * The card of ``kpi`` shows ``now`` this month and ``last`` last month, as the screen
+ * writes them ("-": nothing to measure), with the arrow of ``trend`` if given.
+ */
+function cardShows(kpi, now, last, trend) {
+    const nowSelector =
+        now === "-"
+            ? `${card(kpi)} .fs-4.text-muted:text('-')`
+            : `${card(kpi)} .o_field_widget[name=value]:text('${now}')`;
+    const lastSelector =
+        last === "-"
+            ? `${card(kpi)} .small.text-muted > span:text('-')`
+            : `${card(kpi)} .o_field_widget[name=last_value]:text('${last}')`;
+    const steps = [
+        { content: `${kpi}: ${now} this month`, trigger: nowSelector },
+        { content: `${kpi}: ${last} last month`, trigger: lastSelector },
+    ];
+    const arrows = { better: "up", worse: "down" };
+    steps.push({
+        content: `${kpi}: ${trend || "no arrow"} against last month`,
+        trigger: trend
+            ? `${card(kpi)} i.fa-arrow-${arrows[trend]}`
+            : `${card(kpi)}:not(:has(i.fa-arrow-up, i.fa-arrow-down))`,
+    });
+    return steps;
+}
+
 registry.category("web_tour.tours").add("collections_officer_dashboard", {
     url: "/odoo/action-collections_officer.collection_kpi_card_action_server",
     steps: () => [
         {
-            content: "The dashboard shows the amount collected of the month",
-            trigger: ".o_kanban_view .o_kanban_record:contains('Collected')",
+            content: "The officer sees their own figures and their team's",
+            trigger: ".o_kanban_group .o_column_title:contains('Key Accounts')",
         },
-        {
-            content: "and the DSO",
-            trigger: ".o_kanban_view .o_kanban_record:contains('DSO (days)')",
-        },
+        ...cardShows("Collected", "$ 400.00", "$ 300.00", "better"),
+        ...cardShows("Receivables", "$ 1,300.00", "$ 1,700.00", "better"),
+        ...cardShows("DSO (days)", "-", "87.83"),
+        ...cardShows("Countback DSO (days)", "82.00", "127.75", "better"),
+        ...cardShows("Best Possible DSO (days)", "-", "31.00"),
+        ...cardShows("Average Days Delinquent", "-", "56.83"),
+        ...cardShows("CEI (%)", "23.53", "21.43", "better"),
+        ...cardShows("Over 90 Days (%)", "0.00", "23.53", "better"),
+        ...cardShows("Contacts Made", "1", "3", "worse"),
+        ...cardShows("Cases Resolved", "0", "0"),
+        ...cardShows("Promises Kept (%)", "-", "-"),
     ],
 });
+
+/**
+ * Waits until the graph's chart satisfies ``check(labels, datasets)``, else fails
+ * with what it shows: the chart is drawn on a canvas, its figures are Chart.js data.
+ */
+async function graphShows(description, check) {
+    let shown = "no chart";
+    for (let attempt = 0; attempt < 50; attempt++) {
+        const canvas = document.querySelector(".o_graph_view .o_graph_renderer canvas");
+        const chart = canvas && !canvas.closest(".o_view_sample_data") && Chart.getChart(canvas);
+        if (chart) {
+            const { labels, datasets } = chart.data;
+            shown = JSON.stringify({
+                labels,
+                datasets: datasets.map(({ label, data }) => ({ label, data })),
+            });
+            if (check(labels, datasets)) {
+                return;
+            }
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`The graph should show ${description}; it shows ${shown}`);
+}
 
 registry.category("web_tour.tours").add("collections_officer_aging_trend", {
     url: "/odoo/action-collections_officer.collection_snapshot_action",
     steps: () => [
         {
-            content: "The aging trend is a graph of the monthly snapshots",
-            trigger: ".o_graph_view .o_graph_renderer canvas",
+            content: "The aging trend is a graph of the monthly snapshots, not sample data",
+            trigger: ".o_graph_view:not(:has(.o_view_sample_data)) .o_graph_renderer canvas",
+        },
+        {
+            content: "Open the filters",
+            trigger: ".o_searchview_dropdown_toggler",
+            run: "click",
+        },
+        {
+            content: "Keep the company's snapshots",
+            trigger: ".o_filter_menu .o-dropdown-item:contains('Company')",
+            run: "click",
+        },
+        {
+            content: "The company owed 2,000.00 at the end of May",
+            trigger: ".o_searchview_facet:contains('Company')",
+            run: () =>
+                graphShows(
+                    "2,000.00 in May 2026",
+                    // A single point is drawn between two empty labels.
+                    (labels, datasets) => {
+                        const months = labels.filter(Boolean);
+                        const index = labels.indexOf("May 2026");
+                        return (
+                            months.length === 1 &&
+                            index >= 0 &&
+                            datasets.length === 1 &&
+                            datasets[0].data[index] === 2000
+                        );
+                    }
+                ),
         },
     ],
 });
@@ -30,17 +130,63 @@ registry.category("web_tour.tours").add("collections_officer_expected_cash", {
     steps: () => [
         {
             content: "The expected cash of the next weeks is a graph",
-            trigger: ".o_graph_view",
+            trigger: ".o_graph_view .o_graph_renderer canvas",
+            run: () =>
+                graphShows("Acme's promise of 250.00 in the week of 3 July", (labels, datasets) => {
+                    const promise = datasets.find((dataset) => dataset.label === "Promise");
+                    if (!promise) {
+                        return false;
+                    }
+                    const weeks = labels.filter((label, index) => promise.data[index]);
+                    return (
+                        weeks.length === 1 &&
+                        weeks[0] === "W27 2026" &&
+                        promise.data.reduce((total, amount) => total + amount, 0) === 250
+                    );
+                }),
         },
     ],
 });
+
+/** The count the pivot shows for the row ``row`` and the column ``column`` ("Total"). */
+function pivotCount(row, column) {
+    const table = document.querySelector(".o_pivot_view table");
+    const columns = [...table.querySelectorAll("thead th.o_pivot_header_cell_closed")].map(
+        (header) => header.innerText.trim()
+    );
+    const index = column === "Total" ? columns.length : columns.indexOf(column);
+    const line = [...table.querySelectorAll("tbody tr")].find(
+        (tr) => tr.querySelector("th").innerText.trim() === row
+    );
+    return index < 0 || !line ? undefined : line.querySelectorAll("td")[index].innerText.trim();
+}
+
+/** The pivot's counts are ``expected``: ``[row, column, count]`` triples. */
+function pivotShows(expected) {
+    const shown = expected.map(([row, column]) => [row, column, pivotCount(row, column)]);
+    const wrong = shown.filter(([, , count], index) => count !== expected[index][2]);
+    if (wrong.length) {
+        throw new Error(`The pivot should show ${JSON.stringify(expected)}: ${JSON.stringify(shown)}`);
+    }
+}
 
 registry.category("web_tour.tours").add("collections_officer_contacts_made", {
     url: "/odoo/action-collections_officer.collection_contact_analysis_action",
     steps: () => [
         {
             content: "The contacts made, by channel and outcome",
-            trigger: ".o_pivot_view",
+            trigger: ".o_pivot_view tbody tr:has(th:contains('Phone'))",
+            run: () =>
+                pivotShows([
+                    ["Phone", "Spoke", "3"],
+                    ["Phone", "No Answer", "1"],
+                    // Acme's promise, taken on the phone.
+                    ["Phone", "Promised to Pay", "1"],
+                    ["Phone", "Total", "5"],
+                    ["Letter", "Sent", "1"],
+                    ["Letter", "Spoke", ""],
+                    ["Total", "Total", "6"],
+                ]),
         },
     ],
 });

@@ -1,0 +1,359 @@
+"""An upgrade from the previous release loses nothing.
+
+The previous release is taken from the history: the commit that set the
+version the manifest had before the one it has now. It is installed on a copy
+of the account template database (``COLLECTIONS_TEMPLATE_DB``, made by
+bin/test) with no demo data, as a company's database would be, given a book
+with its old code, then upgraded with the current code. Every case, contact,
+promise, plan, dispute and charge must still be there with the same meaning,
+the migration must have filled what the new release needs, and neither run
+may log an error.
+"""
+
+import ast
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+MANIFEST = "collections_officer/__manifest__.py"
+ODOO_SRC = os.environ.get("ODOO_SRC", "/opt/odoo")
+STATEMENT_SENTENCE = "Your statement of account is attached."
+STATEMENT_CONDITION = "<t t-if=\"ctx.get('collection_statement_attached')\">"
+EDITED_SUBJECT = "Our own words on the second reminder ({{ object.name }})"
+FRENCH_HOLD = "Contesté : Marchandise abîmée"
+LOG_PROBLEM = re.compile(
+    r" (ERROR|CRITICAL) |collections_officer.*WARNING|WARNING.*collections_officer"
+)
+
+# What must survive the upgrade, read with SQL before and after it.
+SNAPSHOT = {
+    "cases": "SELECT id, partner_id, company_id, state, overdue_amount FROM collection_case",
+    "contacts": "SELECT id, case_id, outcome, channel FROM collection_contact",
+    "promises": "SELECT id, case_id, state, amount, date FROM collection_promise",
+    "plans": "SELECT id, case_id, state, amount_total FROM collection_plan",
+    "installments": "SELECT id, plan_id, amount, date FROM collection_plan_installment",
+    "disputes": "SELECT id, case_id, move_id, state, amount FROM collection_dispute",
+    "charges": "SELECT id, case_id, state, amount, invoice_id FROM collection_charge",
+}
+
+# Run with the previous release's code (odoo-bin shell): a small book worked for a while.
+OLD_BOOK = r"""
+import json
+import os
+from datetime import timedelta
+
+from odoo import Command, fields
+
+spec = json.loads(open(os.environ["COLLECTIONS_UPGRADE_SPEC"], encoding="utf-8").read())
+company = env.ref("base.main_company")
+today = fields.Date.context_today(env.user)
+customers = env["res.partner"].create(
+    [{"name": f"Upgrade Debtor {index}", "is_company": True} for index in range(7)]
+)
+for index, customer in enumerate(customers):
+    due = today - timedelta(days=10 + 10 * index) if index < 6 else today + timedelta(days=3)
+    invoice = env["account.move"].create(
+        {
+            "move_type": "out_invoice",
+            "partner_id": customer.id,
+            "invoice_date": min(due, today),
+            "invoice_date_due": due,
+            "invoice_line_ids": [
+                Command.create({"name": "Service", "price_unit": 1000 + index, "tax_ids": []}),
+                Command.create({"name": "Delivery", "price_unit": 100, "tax_ids": []}),
+            ],
+        }
+    )
+    invoice.action_post()
+Case = env["collection.case"]
+Case._refresh_from_accounting(companies=company)
+cases = Case.search([("partner_id", "in", customers.ids)], order="id")
+promised, planned, contacted, disputed, closing, held = cases[:6]
+
+env["collection.promise"].create(
+    {"case_id": promised.id, "amount": 300, "date": today + timedelta(days=7)}
+)
+env["collection.plan"].create(
+    {
+        "case_id": planned.id,
+        "amount_total": 600,
+        "installment_ids": [
+            Command.create({"date": today + timedelta(days=10), "amount": 300}),
+            Command.create({"date": today + timedelta(days=40), "amount": 300}),
+        ],
+    }
+)
+for outcome in ("no_answer", "spoke"):
+    env["collection.contact"].create(
+        {"case_id": contacted.id, "channel": "phone", "outcome": outcome, "note": "<p>Called</p>"}
+    )
+invoice = disputed.open_line_ids.move_id[:1]
+env["collection.dispute"].create(
+    {
+        "case_id": disputed.id,
+        "move_id": invoice.id,
+        "amount": 50,
+        "reason": "other",
+        "description": "Short delivery",
+    }
+)
+rule = env["collection.charge.rule"].create(
+    {"name": "Late fee", "company_id": company.id, "fee_amount": 40}
+)
+fee_invoice = env["account.move"].create(
+    {
+        "move_type": "out_invoice",
+        "partner_id": disputed.partner_id.id,
+        "invoice_line_ids": [Command.create({"name": "Late fee", "price_unit": 40, "tax_ids": []})],
+    }
+)
+fee_invoice.action_post()
+env["collection.charge"].create(
+    {
+        "case_id": disputed.id,
+        "rule_id": rule.id,
+        "source_move_id": invoice.id,
+        "kind": "fee",
+        "amount": 40,
+        "invoice_id": fee_invoice.id,
+    }
+)
+# Paid in full: the next refresh closes the case.
+for move in closing.open_line_ids.move_id:
+    env["account.payment.register"].with_context(
+        active_model="account.move", active_ids=move.ids
+    ).create({"payment_date": today}).action_create_payments()
+Case._refresh_from_accounting(companies=company)
+# The whole-case hold a "disputed" contact wrote before disputes existed, in French.
+env["collection.contact"].create(
+    {"case_id": held.id, "channel": "phone", "outcome": "disputed", "note": spec["hold_note"]}
+)
+held.sudo().write({"state": "hold", "hold_reason": spec["hold_reason"]})
+# A manager's own subject on a shipped template.
+edited = env.ref("collections_officer.mail_template_collection_second_reminder")
+edited.subject = spec["edited_subject"]
+# Shipped records as an older release installed them, never edited since.
+for xmlid, values in spec["older_shipped"].items():
+    env.ref(xmlid).write(values)
+env.cr.commit()
+print("UPGRADE_BOOK=" + json.dumps(
+    {"closed": closing.id, "closed_state": closing.state, "held": held.id, "edited": edited.id}
+))
+"""
+
+
+def git(project_dir, *args):
+    return subprocess.run(
+        ["git", *args], cwd=project_dir, capture_output=True, text=True, check=True
+    ).stdout
+
+
+def manifest_version(text):
+    return ast.literal_eval(text)["version"]
+
+
+def previous_release(project_dir):
+    """(commit, version): the commit that set the version the manifest had before."""
+    current = manifest_version((project_dir / MANIFEST).read_text())
+    for commit in git(project_dir, "log", "--format=%H", "-G", '"version"', "--", MANIFEST).split():
+        version = manifest_version(git(project_dir, "show", f"{commit}:{MANIFEST}"))
+        if version != current:
+            return commit, version
+    pytest.fail(f"No commit sets a version of the add-on other than {current}.")
+
+
+def older_shipped_body(project_dir, xmlid):
+    """The body of a shipped template before it said "attached" only when it was."""
+    path = "collections_officer/data/mail_template_data.xml"
+    commit = git(
+        project_dir, "log", "--format=%H", "-S", "collection_statement_attached", "--", path
+    ).split()[-1]
+    from lxml import etree
+
+    root = etree.fromstring(git(project_dir, "show", f"{commit}^:{path}").encode())
+    (node,) = root.xpath(f"//record[@id='{xmlid}']/field[@name='body_html']")
+    body = "".join(etree.tostring(child, method="html", encoding="unicode") for child in node)
+    assert STATEMENT_SENTENCE in body and STATEMENT_CONDITION not in body
+    return body
+
+
+def psql(db, query):
+    result = subprocess.run(
+        ["psql", "-X", "-qtAd", db, "-c", query], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, f"{query}\n{result.stderr}"
+    return result.stdout
+
+
+def rows(db, query):
+    """The rows of ``query``, ordered, as JSON values."""
+    text = psql(db, f"SELECT coalesce(json_agg(t ORDER BY t.id), '[]') FROM ({query}) t")
+    return json.loads(text)
+
+
+def snapshot(db):
+    return {name: rows(db, query) for name, query in SNAPSHOT.items()}
+
+
+def odoo(db, addons_dir, log, *args, stdin=None, env=None):
+    """odoo-bin on ``db`` with the add-on from ``addons_dir``; fails on an error logged."""
+    addons_path = f"{ODOO_SRC}/odoo/addons,{ODOO_SRC}/addons,{addons_dir}"
+    result = subprocess.run(
+        [
+            sys.executable,
+            f"{ODOO_SRC}/odoo-bin",
+            *args,
+            "-d",
+            db,
+            f"--addons-path={addons_path}",
+            f"--db-filter=^{db}$",
+            "--no-http",
+            "--log-level=info",
+            "--stop-after-init",
+        ],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=dict(os.environ, **(env or {})),
+        check=False,
+    )
+    log.write_text(result.stdout + result.stderr)
+    problems = [line for line in log.read_text().splitlines() if LOG_PROBLEM.search(line)]
+    assert result.returncode == 0 and not problems, (
+        f"odoo-bin {' '.join(args)} on {db} failed:\n"
+        + "\n".join(problems or log.read_text().splitlines()[-30:])
+    )
+    return result.stdout
+
+
+@pytest.fixture
+def upgrade_db():
+    template = os.environ.get("COLLECTIONS_TEMPLATE_DB")
+    if not template:
+        pytest.fail("COLLECTIONS_TEMPLATE_DB is not set: run the suite with bin/test.")
+    if psql("postgres", f"SELECT 1 FROM pg_database WHERE datname = '{template}'").strip() != "1":
+        pytest.fail(f"The template database {template} does not exist: run bin/test.")
+    db = os.environ.get("COLLECTIONS_UPGRADE_DB", "collections_officer_upgrade")
+    subprocess.run(["dropdb", "--if-exists", "--force", db], check=True)
+    subprocess.run(["createdb", "-T", template, db], check=True)
+    # A company's database: the add-on installs without its demo book.
+    psql(db, "UPDATE ir_module_module SET demo = FALSE")
+    yield db
+    if not os.environ.get("COLLECTIONS_KEEP_UPGRADE_DB"):
+        subprocess.run(["dropdb", "--if-exists", "--force", db], check=True)
+
+
+def test_an_upgrade_from_the_previous_release_loses_nothing(project_dir, tmp_path, upgrade_db):
+    db = upgrade_db
+    commit, old_version = previous_release(project_dir)
+    current_version = manifest_version((project_dir / MANIFEST).read_text())
+    old_code = tmp_path / "previous"
+    old_code.mkdir()
+    archive = subprocess.run(
+        ["git", "archive", commit, "collections_officer"],
+        cwd=project_dir,
+        capture_output=True,
+        check=True,
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(old_code)], input=archive, check=True)
+
+    odoo(db, old_code, tmp_path / "install.log", "-i", "collections_officer")
+    reminder = "collections_officer.mail_template_collection_reminder"
+    spec = tmp_path / "spec.json"
+    spec.write_text(
+        json.dumps(
+            {
+                "hold_note": "<p>Marchandise abîmée</p>",
+                "hold_reason": FRENCH_HOLD,
+                "edited_subject": EDITED_SUBJECT,
+                "older_shipped": {
+                    reminder: {"body_html": older_shipped_body(project_dir, reminder.split(".")[1])}
+                },
+            }
+        )
+    )
+    out = odoo(
+        db,
+        old_code,
+        tmp_path / "book.log",
+        "shell",
+        stdin=OLD_BOOK,
+        env={"COLLECTIONS_UPGRADE_SPEC": str(spec)},
+    )
+    book = json.loads(re.search(r"^UPGRADE_BOOK=(.*)$", out, re.MULTILINE)[1])
+    assert book["closed_state"] == "closed"
+    # Cases of a release before the story was kept: no opened or closed date.
+    psql(
+        db,
+        "UPDATE collection_case SET opened_date = NULL, closed_date = NULL "
+        "WHERE id IN (SELECT id FROM collection_case ORDER BY id LIMIT 3) "
+        f"OR id = {book['closed']}",
+    )
+    before = snapshot(db)
+    assert psql(
+        db, "SELECT latest_version FROM ir_module_module WHERE name = 'collections_officer'"
+    )
+    assert all(before[name] for name in SNAPSHOT), "the book has some of everything"
+
+    odoo(db, project_dir, tmp_path / "upgrade.log", "-u", "collections_officer")
+    after = snapshot(db)
+
+    assert (
+        psql(
+            db, "SELECT latest_version FROM ir_module_module WHERE name = 'collections_officer'"
+        ).strip()
+        == current_version
+    ), f"upgraded from {old_version}"
+    held = book["held"]
+    for name in SNAPSHOT:
+        kept = [row for row in after[name] if row["id"] in {r["id"] for r in before[name]}]
+        assert len(kept) == len(before[name]), f"{name}: rows lost"
+        if name == "cases":
+            changed = [old for old, new in zip(before[name], kept, strict=True) if old != new]
+            assert [row["id"] for row in changed] == [held], "only the dispute hold moves"
+        elif name == "disputes":
+            assert kept == before[name]
+            new = [row for row in after[name] if row not in kept]
+            assert {row["case_id"] for row in new} == {held}
+        else:
+            assert kept == before[name], f"{name} changed"
+    case_held = rows(db, f"SELECT id, state, hold_reason FROM collection_case WHERE id = {held}")
+    assert case_held == [{"id": held, "state": "open", "hold_reason": None}]
+
+    stories = rows(
+        db,
+        "SELECT id, state, opened_date, closed_date, create_date::date AS created FROM "
+        "collection_case",
+    )
+    assert all(row["opened_date"] for row in stories), "every case has its opening date"
+    assert all(
+        row["closed_date"] and row["closed_date"] >= row["opened_date"]
+        for row in stories
+        if row["state"] == "closed"
+    )
+
+    bodies = rows(
+        db,
+        "SELECT t.id, d.name, t.body_html->>'en_US' AS body, t.subject->>'en_US' AS subject "
+        "FROM mail_template t JOIN ir_model_data d ON d.model = 'mail.template' "
+        "AND d.res_id = t.id AND d.module = 'collections_officer'",
+    )
+    for row in bodies:
+        for found in re.finditer(re.escape(STATEMENT_SENTENCE), row["body"] or ""):
+            before_sentence = re.sub(r"\s+", "", row["body"][: found.start()])
+            assert before_sentence.endswith(STATEMENT_CONDITION.replace(" ", "")), (
+                f"{row['name']} announces a statement it may not attach"
+            )
+    (edited,) = [row for row in bodies if row["id"] == book["edited"]]
+    assert edited["subject"] == EDITED_SUBJECT, "the company's own words are kept"
+    notices = psql(
+        db,
+        "SELECT count(*) FROM mail_message WHERE model = 'mail.template' "
+        f"AND res_id = {book['edited']} AND message_type = 'user_notification'",
+    )
+    assert int(notices) >= 1, "the managers are told what the release changed in it"
