@@ -1,8 +1,8 @@
 import logging
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
 from odoo.addons.base.models.res_partner import _tz_get
+from odoo.exceptions import AccessError
 
 _logger = logging.getLogger(__name__)
 

@@ -52,3 +52,4 @@ from . import test_collection_customer_currency
 from . import test_collection_send_ui
 from . import test_collection_demo
 from . import test_collection_rpc_guards
+from . import test_collection_rpc_matrix
