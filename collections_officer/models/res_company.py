@@ -35,14 +35,14 @@ class ResCompany(models.Model):
     collection_followup_live_user_id = fields.Many2one(
         "res.users", string="Follow-up Switched On By", readonly=True, copy=False
     )
-    # The company's own day: every "today" of the desk, and the hour its nightly jobs run.
+    # The company's own day. The upgrade to 19.0.1.2.0 dates the cases it backfills in
+    # it; the desk's "today" (refresh, run, judging, charges) and the nightly jobs' hour
+    # move to it next, with the setting that changes it.
     collection_timezone = fields.Selection(
         _tz_get,
         string="Collections Timezone",
         default=lambda self: self._default_collection_timezone(),
-        help="The company's day for collections: ages, days overdue, due levels, promises "
-        "judged, charges and deadlines are counted in this timezone, and the nightly jobs "
-        "run in its morning. Contact hours stay in each customer's own timezone.",
+        help="The timezone of the company's collections day.",
     )
     collection_tolerance = fields.Monetary(
         string="Follow-up Tolerance",
@@ -277,17 +277,6 @@ class ResCompany(models.Model):
     def _collection_tz(self):
         self.ensure_one()
         return self.collection_timezone or self.partner_id.tz or "UTC"
-
-    def _collection_today(self):
-        """Today in the company's collections timezone, whoever runs the code (a nightly
-        job runs as a user without a timezone: the server's UTC date is nobody's day)."""
-        self.ensure_one()
-        return fields.Date.context_today(self.with_context(tz=self._collection_tz()))
-
-    def _collection_env(self, records):
-        """``records`` in the company's day: every ``context_today`` below counts in it."""
-        self.ensure_one()
-        return records.with_context(tz=self._collection_tz())
 
     @api.constrains("collection_aging_buckets")
     def _check_collection_aging_buckets(self):

@@ -15,7 +15,6 @@ class ResConfigSettings(models.TransientModel):
     collection_followup_from = fields.Date(
         related="company_id.collection_followup_from", readonly=False
     )
-    collection_timezone = fields.Selection(related="company_id.collection_timezone", readonly=False)
     collection_tolerance = fields.Monetary(
         related="company_id.collection_tolerance", currency_field="currency_id", readonly=False
     )
