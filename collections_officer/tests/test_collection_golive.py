@@ -109,6 +109,10 @@ class TestCollectionGolive(FollowupCommon):
         self.company.collection_followup_live = True
         self._post_invoice(300, due_days_ago=10, partner=self.other_customer)
         self._refresh()
+        # Only this company's dry run is queued (the demo company's may be too).
+        self.env["collection.run"].sudo().search([("dry_run_queued", "=", True)]).write(
+            {"dry_run_queued": False}
+        )
         self.env["collection.run"].with_user(self.manager).action_dry_run()
         xmlid = DRY_RUN_CRON
         with self._cron_call(xmlid, out_of_time=True) as (env, progress):
