@@ -385,37 +385,24 @@ class CollectionLedger(models.AbstractModel):
     # ---------------------------------------------------------------- figures
 
     @api.model
-    def _fetch_figures(self, companies, partners=None):
-        """Accounting figures per (commercial partner id, company id of the case), in two queries.
+    def _items_sql(self, companies, partner_ids=None):
+        """The receivable items of ``companies`` (and of ``partner_ids``, commercial
+        partners, when given) as the CTEs ``disputed, lines, split, items`` of one
+        query, with what ``_fetch_figures`` sets apart, line by line.
 
-        Works per receivable move line (each installment of an invoice has its
-        own due date), on the amounts residual in company currency; lines of a
-        branch count at the company of its cases (see ``_case_company``).
-
-        Every credit, whatever its journal, reduces what is due and what is
-        overdue. Debits follow-up does not chase are set apart (reported as
-        ``no_followup_amount``, in the total and the buckets, never in the
-        overdue amount): those marked 'No Follow-Up' (see
-        ``collection_include_misc_debits``), those due on or before the company's
-        follow-up start, invoices Odoo holds (blocked, payment in process) and
-        residuals below the tolerance (converted to the line's currency).
-
-        The part of an invoice under an open dispute is set apart too, as
-        ``disputed_amount`` (see ``_disputed_by_move``): it is in the total and
-        the buckets, never chased, and the rest of the invoice is chased as if
-        it were all that is owed on it. A fully disputed invoice does not age
-        the case.
-
-        Credits pay the oldest chased debits first: the oldest due date, the
-        count of overdue invoices and the next due date are those of the debits
-        the credits leave uncovered (a running sum over the customer's debits
-        in the same query).
+        Returns ``(scope, case companies, SQL)``; ``scope`` is empty when no
+        company has cases. Each item carries its case's partner and company, its
+        currency and residuals in both currencies, its due date and age, the part
+        an open dispute takes (``disputed``, ``disputed_currency``), ``residual``
+        (what is left) and ``set_apart`` (held, not followed up or below the
+        tolerance). One home for what an item is: the figures of a case and its
+        figures per document currency read the same items.
         """
         today = fields.Date.context_today(self)
         scope = self._company_scope(companies)
-        if not scope:
-            return {}
         case_companies = self.env["res.company"].browse(set(scope.values()))
+        if not scope:
+            return scope, case_companies, SQL()
         self.env["account.move.line"].flush_model(
             [
                 "account_id",
@@ -465,14 +452,16 @@ class CollectionLedger(models.AbstractModel):
             ]
         tolerance_values = SQL(", ").join(tolerances)
         partner_filter = (
-            SQL("AND p.commercial_partner_id = ANY(%s)", partners.ids)
-            if partners is not None
+            SQL("AND p.commercial_partner_id = ANY(%s)", list(partner_ids))
+            if partner_ids is not None
             else SQL()
         )
-        rows = self.env.execute_query_dict(
+        return (
+            scope,
+            case_companies,
             SQL(
                 """
-                WITH disputed AS (
+                disputed AS (
                     SELECT move_id, SUM(amount_set_apart) AS amount
                       FROM collection_dispute
                      WHERE amount_set_apart > 0
@@ -483,6 +472,7 @@ class CollectionLedger(models.AbstractModel):
                            cm.case_company_id AS company_id,
                            aml.id,
                            aml.move_id,
+                           aml.currency_id,
                            aml.amount_residual AS full_residual,
                            aml.amount_residual_currency AS residual_currency,
                            COALESCE(aml.date_maturity, aml.date) AS due,
@@ -548,7 +538,51 @@ class CollectionLedger(models.AbstractModel):
                                END AS disputed
                           FROM split
                       ) AS split
-                ),
+                )
+                """,
+                today=today,
+                company_values=company_values,
+                tolerance_values=tolerance_values,
+                partner_filter=partner_filter,
+            ),
+        )
+
+    @api.model
+    def _fetch_figures(self, companies, partners=None):
+        """Accounting figures per (commercial partner id, company id of the case), in two queries.
+
+        Works per receivable move line (each installment of an invoice has its
+        own due date), on the amounts residual in company currency; lines of a
+        branch count at the company of its cases (see ``_case_company``).
+
+        Every credit, whatever its journal, reduces what is due and what is
+        overdue. Debits follow-up does not chase are set apart (reported as
+        ``no_followup_amount``, in the total and the buckets, never in the
+        overdue amount): those marked 'No Follow-Up' (see
+        ``collection_include_misc_debits``), those due on or before the company's
+        follow-up start, invoices Odoo holds (blocked, payment in process) and
+        residuals below the tolerance (converted to the line's currency).
+
+        The part of an invoice under an open dispute is set apart too, as
+        ``disputed_amount`` (see ``_disputed_by_move``): it is in the total and
+        the buckets, never chased, and the rest of the invoice is chased as if
+        it were all that is owed on it. A fully disputed invoice does not age
+        the case.
+
+        Credits pay the oldest chased debits first: the oldest due date, the
+        count of overdue invoices and the next due date are those of the debits
+        the credits leave uncovered (a running sum over the customer's debits
+        in the same query).
+        """
+        scope, case_companies, items = self._items_sql(
+            companies, None if partners is None else partners.ids
+        )
+        if not scope:
+            return {}
+        rows = self.env.execute_query_dict(
+            SQL(
+                """
+                WITH %(items)s,
                 netted AS (
                     SELECT items.*,
                            residual > 0 AND NOT set_apart AS chased,
@@ -589,10 +623,7 @@ class CollectionLedger(models.AbstractModel):
                   FROM netted
               GROUP BY partner_id, company_id
                 """,
-                today=today,
-                company_values=company_values,
-                tolerance_values=tolerance_values,
-                partner_filter=partner_filter,
+                items=items,
                 uncovered=SQL("uncovered > 0 AND uncovered >= tolerance"),
             )
         )
@@ -907,133 +938,17 @@ class CollectionLedger(models.AbstractModel):
         residuals below the tolerance) is never overdue. A currency left with
         nothing open is not returned.
         """
-        today = fields.Date.context_today(self)
-        scope = self._company_scope(companies)
-        if not scope or not partners:
+        if not partners:
             return {}
-        case_companies = self.env["res.company"].browse(set(scope.values()))
-        self.env["account.move.line"].flush_model(
-            [
-                "account_id",
-                "partner_id",
-                "company_id",
-                "currency_id",
-                "journal_id",
-                "parent_state",
-                "reconciled",
-                "amount_residual",
-                "amount_residual_currency",
-                "date_maturity",
-                "date",
-                "no_followup",
-                "move_id",
-            ]
+        scope, _case_companies, items = self._items_sql(
+            companies, partners.commercial_partner_id.ids
         )
-        self.env["account.account"].flush_model(["account_type"])
-        self.env["account.journal"].flush_model(["type"])
-        self.env["res.partner"].flush_model(["commercial_partner_id"])
-        self.env["account.move"].flush_model(["payment_state"])
-        self.env["collection.dispute"].flush_model(["move_id", "amount_set_apart"])
-        company_values = SQL(", ").join(
-            SQL(
-                "(%s, %s, %s::date, %s, %s::numeric)",
-                line_company_id,
-                case_company_id,
-                case_company.collection_followup_from or None,
-                bool(case_company.collection_include_misc_debits),
-                case_company.collection_tolerance or 0.0,
-            )
-            for line_company_id, case_company_id in scope.items()
-            for case_company in [case_companies.browse(case_company_id)]
-        )
-        currencies = self.env["res.currency"].search([("active", "=", True)])
-        tolerances = []
-        for company in case_companies:
-            rates = (currencies | company.currency_id)._get_rates(company, today)
-            base = company.collection_tolerance / rates[company.currency_id.id]
-            tolerances += [
-                SQL("(%s, %s, %s::numeric)", company.id, currency_id, base * rate)
-                for currency_id, rate in rates.items()
-            ]
+        if not scope:
+            return {}
         rows = self.env.execute_query_dict(
             SQL(
                 """
-                WITH disputed AS (
-                    SELECT move_id, SUM(amount_set_apart) AS amount
-                      FROM collection_dispute
-                     WHERE amount_set_apart > 0
-                  GROUP BY move_id
-                ),
-                lines AS (
-                    SELECT p.commercial_partner_id AS partner_id,
-                           cm.case_company_id AS company_id,
-                           aml.id,
-                           aml.move_id,
-                           aml.currency_id,
-                           aml.amount_residual AS full_residual,
-                           aml.amount_residual_currency AS residual_currency,
-                           COALESCE(aml.date_maturity, aml.date) AS due,
-                           %(today)s::date - COALESCE(aml.date_maturity, aml.date) AS age,
-                           cm.tolerance,
-                           t.tolerance AS currency_tolerance,
-                           aml.amount_residual > 0 AND (
-                               (aml.no_followup AND NOT (cm.include_misc AND j.type = 'general'))
-                               OR COALESCE(COALESCE(aml.date_maturity, aml.date)
-                                           <= cm.followup_from, FALSE)
-                               OR COALESCE(m.payment_state IN ('blocked', 'in_payment'), FALSE)
-                           ) AS held
-                      FROM account_move_line aml
-                      JOIN (VALUES %(company_values)s)
-                           AS cm(company_id, case_company_id, followup_from, include_misc,
-                                 tolerance)
-                        ON cm.company_id = aml.company_id
-                      JOIN account_account a ON a.id = aml.account_id
-                      JOIN account_journal j ON j.id = aml.journal_id
-                      JOIN account_move m ON m.id = aml.move_id
-                      JOIN res_partner p ON p.id = aml.partner_id
-                 LEFT JOIN (VALUES %(tolerance_values)s) AS t(company_id, currency_id, tolerance)
-                        ON t.company_id = cm.case_company_id AND t.currency_id = aml.currency_id
-                     WHERE a.account_type = 'asset_receivable'
-                       AND aml.reconciled IS NOT TRUE
-                       AND aml.parent_state = 'posted'
-                       AND aml.amount_residual != 0
-                       AND p.commercial_partner_id = ANY(%(partners)s)
-                ),
-                split AS (
-                    SELECT lines.*,
-                           CASE WHEN d.amount IS NULL OR lines.residual_currency <= 0 THEN 0
-                                ELSE LEAST(
-                                    lines.residual_currency,
-                                    GREATEST(d.amount - COALESCE(SUM(lines.residual_currency)
-                                        FILTER (WHERE lines.residual_currency > 0)
-                                        OVER (PARTITION BY lines.move_id
-                                              ORDER BY lines.due, lines.id
-                                              ROWS BETWEEN UNBOUNDED PRECEDING
-                                                       AND 1 PRECEDING), 0), 0)
-                                )
-                           END AS disputed_currency
-                      FROM lines
-                 LEFT JOIN disputed d ON d.move_id = lines.move_id
-                ),
-                items AS (
-                    SELECT split.*,
-                           full_residual - disputed AS residual,
-                           full_residual - disputed > 0 AND (
-                               held
-                               OR CASE WHEN currency_tolerance IS NULL
-                                       THEN ABS(full_residual - disputed) < tolerance
-                                       ELSE ABS(residual_currency - disputed_currency)
-                                            < currency_tolerance
-                                  END
-                           ) AS set_apart
-                      FROM (
-                        SELECT split.*,
-                               CASE WHEN disputed_currency = 0 THEN 0
-                                    ELSE full_residual * disputed_currency / residual_currency
-                               END AS disputed
-                          FROM split
-                      ) AS split
-                )
+                WITH %(items)s
                 SELECT partner_id,
                        company_id,
                        currency_id,
@@ -1056,10 +971,7 @@ class CollectionLedger(models.AbstractModel):
                   FROM items
               GROUP BY partner_id, company_id, currency_id
                 """,
-                today=today,
-                company_values=company_values,
-                tolerance_values=SQL(", ").join(tolerances),
-                partners=partners.commercial_partner_id.ids,
+                items=items,
             )
         )
         figures = {}
