@@ -71,6 +71,27 @@ class KpiBookCase(CollectionsCommon):
     def _kpis(self, month, user=None, team=None):
         return self.Kpi._kpis([self.Kpi._scope(self.company, month, user, team)])[0]
 
+    def _log_book_contacts(self):
+        """The book's contacts: four on the case in May and June, one on the other case."""
+        # A letter sent is the follow-up run's record: written as the engine writes it.
+        Contact = self.env["collection.contact"].sudo()
+        for case, channel, outcome, day in (
+            (self.case, "phone", "spoke", datetime(2026, 5, 4, 10)),
+            (self.case, "phone", "spoke", datetime(2026, 5, 6, 10)),
+            (self.case, "letter", "sent", datetime(2026, 5, 7, 10)),
+            (self.case, "phone", "no_answer", datetime(2026, 6, 2, 10)),
+            (self.other_case, "phone", "spoke", datetime(2026, 5, 8, 10)),
+        ):
+            Contact.create(
+                {
+                    "case_id": case.id,
+                    "channel": channel,
+                    "outcome": outcome,
+                    "date": day,
+                    "direction": "inbound",
+                }
+            )
+
 
 @freeze_time(TODAY)
 @tagged("post_install", "-at_install")
@@ -183,24 +204,7 @@ class TestCollectionKpi(KpiBookCase):
         self.assertEqual(self._kpis(JUNE, user=self.officer)["cases_closed"], 0)
 
     def test_contacts_by_channel_and_outcome(self):
-        # A letter sent is the follow-up run's record: written as the engine writes it.
-        Contact = self.env["collection.contact"].sudo()
-        for case, channel, outcome, day in (
-            (self.case, "phone", "spoke", datetime(2026, 5, 4, 10)),
-            (self.case, "phone", "spoke", datetime(2026, 5, 6, 10)),
-            (self.case, "letter", "sent", datetime(2026, 5, 7, 10)),
-            (self.case, "phone", "no_answer", datetime(2026, 6, 2, 10)),
-            (self.other_case, "phone", "spoke", datetime(2026, 5, 8, 10)),
-        ):
-            Contact.create(
-                {
-                    "case_id": case.id,
-                    "channel": channel,
-                    "outcome": outcome,
-                    "date": day,
-                    "direction": "inbound",
-                }
-            )
+        self._log_book_contacts()
         kpis = self._kpis(MAY, user=self.officer)
         self.assertEqual(kpis["contacts"], {("phone", "spoke"): 2, ("letter", "sent"): 1})
         self.assertEqual(kpis["contact_count"], 3)

@@ -1,4 +1,4 @@
-from datetime import date, datetime
+from datetime import date
 
 from odoo.tests import HttpCase, freeze_time, tagged
 
@@ -64,24 +64,7 @@ class TestCollectionKpiUi(KpiBookCase, HttpCase):
 
     def setUp(self):
         super().setUp()
-        # A letter sent is the follow-up run's record: written as the engine writes it.
-        Contact = self.env["collection.contact"].sudo()
-        for case, channel, outcome, day in (
-            (self.case, "phone", "spoke", datetime(2026, 5, 4, 10)),
-            (self.case, "phone", "spoke", datetime(2026, 5, 6, 10)),
-            (self.case, "letter", "sent", datetime(2026, 5, 7, 10)),
-            (self.case, "phone", "no_answer", datetime(2026, 6, 2, 10)),
-            (self.other_case, "phone", "spoke", datetime(2026, 5, 8, 10)),
-        ):
-            Contact.create(
-                {
-                    "case_id": case.id,
-                    "channel": channel,
-                    "outcome": outcome,
-                    "date": day,
-                    "direction": "inbound",
-                }
-            )
+        self._log_book_contacts()
 
     def _officer_cards(self):
         Card = self.env["collection.kpi.card"].with_user(self.officer)
