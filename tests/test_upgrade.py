@@ -157,12 +157,21 @@ def manifest_version(text):
 
 
 def previous_release(project_dir):
-    """(commit, version): the commit that set the version the manifest had before."""
+    """(commit, version): the last commit of the version the manifest had before.
+
+    That is the code a site runs until it upgrades: the parent of the commit that set
+    the current version, or the last commit when the working tree moves the version.
+    """
     current = manifest_version((project_dir / MANIFEST).read_text())
-    for commit in git(project_dir, "log", "--format=%H", "-G", '"version"', "--", MANIFEST).split():
+    commits = git(project_dir, "log", "--format=%H", "-G", '"version"', "--", MANIFEST).split()
+    newer = None
+    for commit in commits:
         version = manifest_version(git(project_dir, "show", f"{commit}:{MANIFEST}"))
         if version != current:
-            return commit, version
+            last = f"{newer}^" if newer else "HEAD"
+            last = git(project_dir, "rev-parse", last).strip()
+            return last, manifest_version(git(project_dir, "show", f"{last}:{MANIFEST}"))
+        newer = commit
     pytest.fail(f"No commit sets a version of the add-on other than {current}.")
 
 

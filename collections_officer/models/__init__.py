@@ -46,3 +46,4 @@ from . import collection_target
 from . import collection_snapshot
 from . import collection_case_send
 from . import collection_case_amounts
+from . import collection_case_branches

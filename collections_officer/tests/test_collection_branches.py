@@ -179,18 +179,25 @@ class TestCollectionBranches(CollectionsCommon):
         self.env["collection.contact"].create(
             {"case_id": case.id, "channel": "phone", "outcome": "spoke", "date": days_ago(1)}
         )
-        for user in (self.branch_officer, self.other_branch_officer):
-            self.assertEqual(self.Case.with_user(user).search([]), case)
-            self.assertEqual(
-                case.with_user(user).read(["overdue_amount"])[0]["overdue_amount"], 300
-            )
-            self.assertEqual(
-                self.env["collection.contact"].with_user(user).search([]).case_id, case
-            )
-        self.assertFalse(self.Case.with_user(self.officer_b).search([]))
-        with self.assertRaises(AccessError):
-            case.with_user(self.officer_b).read(["overdue_amount"])
-        self.assertFalse(self.env["collection.contact"].with_user(self.officer_b).search([]))
+        user = self.branch_officer
+        self.assertEqual(self.Case.with_user(user).search([]), case)
+        self.assertEqual(case.with_user(user).read(["overdue_amount"])[0]["overdue_amount"], 300)
+        self.assertEqual(self.env["collection.contact"].with_user(user).search([]).case_id, case)
+        self.assertEqual(case.branch_company_ids, self.branch)
+        # Another branch, and another company, see nothing of a customer they never invoiced.
+        for user in (self.other_branch_officer, self.officer_b):
+            self.assertFalse(self.Case.with_user(user).search([]))
+            with self.assertRaises(AccessError):
+                case.with_user(user).read(["overdue_amount"])
+            self.assertFalse(self.env["collection.contact"].with_user(user).search([]))
+
+    def test_a_branch_sees_the_head_office_case_once_it_invoices_the_customer(self):
+        self._post_invoice(500, due_days_ago=30)
+        case = self._branch_case()
+        self.assertFalse(self.Case.with_user(self.branch_officer).search([]))
+        self._post_branch_invoice(300, due_days_ago=40)
+        self.assertEqual(self.Case.with_user(self.branch_officer).search([]), case)
+        self.assertFalse(self.Case.with_user(self.other_branch_officer).search([]))
 
     # ------------------------------------------------------------ per branch
 
