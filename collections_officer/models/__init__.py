@@ -47,3 +47,4 @@ from . import collection_snapshot
 from . import collection_case_send
 from . import collection_case_amounts
 from . import collection_case_branches
+from . import collection_case_next_level

@@ -189,70 +189,41 @@ class CollectionCase(models.Model):
 
     @api.model
     def _resolve_policy(self, policy, partner, company):
-        """The first active policy of: ``policy`` (the case's), the customer's, the company's."""
-        for candidate in (
-            policy,
-            partner.with_company(company).collection_policy_id,
-            company.collection_policy_id,
-        ):
-            if candidate and candidate.active:
-                return candidate
-        return self.env["collection.policy"]
+        """The policy a case of ``partner`` in ``company`` with its own ``policy`` follows
+        (see ``_case_policies``, the one resolver)."""
+        row = {"id": 0, "policy_id": policy.id, "partner_id": partner.id, "company_id": company.id}
+        return self.env["collection.policy"].browse(self._case_policies([row]).get(0))
 
     def _get_followup_policies(self):
-        """The policy each case follows: ``{case_id: policy}`` (see ``_resolve_policy``)."""
-        return {
-            case.id: self._resolve_policy(case.policy_id, case.partner_id, case.company_id)
+        """The policy each case follows: ``{case_id: policy}`` (see ``_case_policies``)."""
+        rows = [
+            {
+                "id": case.id,
+                "policy_id": case.policy_id.id,
+                "partner_id": case.partner_id.id,
+                "company_id": case.company_id.id,
+            }
             for case in self
+        ]
+        Policy = self.env["collection.policy"]
+        return {
+            case_id: Policy.browse(policy_id)
+            for case_id, policy_id in self._case_policies(rows).items()
         }
 
     def _get_next_levels(self):
-        """The level each case reaches next: ``{case_id: (level, not_before)}``.
+        """The level each case reaches next, once reached: ``{case_id: (level, not_before)}``.
 
-        Cases with none omitted. The next level of the policy after the case's
-        current one is reached when the oldest overdue item reached its delay;
-        ``not_before`` is the day the spacing between the two levels allows it
-        (False: no spacing applies). A case moves one level at a time and never
-        back, except its first contact when the policy starts old debt at the
-        level its age reaches: then it stops at the first level reached that
-        must be sent before the next ones. Levels with a negative delay remind
-        before the earliest due date of a case with nothing overdue yet; once
-        something is overdue they are past and left out.
+        Cases with none reached omitted; ``not_before`` is the day the spacing
+        between two levels allows it (see ``_level_schedule``, the one computation
+        of the next level).
         """
-        today = fields.Date.context_today(self)
-        steps, levels_of = {}, {}
-        for case_id, policy in self._get_followup_policies().items():
+        steps = {}
+        for case_id, (level, _due_day, not_before) in self._get_level_schedules().items():
             case = self.browse(case_id)
             reference = case.oldest_due_date or case.next_due_date
-            if not policy or not reference:
-                continue
-            if policy not in levels_of:
-                all_levels = policy._get_levels()
-                levels_of[policy] = (
-                    all_levels,
-                    all_levels.filtered(lambda level: level.delay_days >= 0),
-                )
-            levels = levels_of[policy][1 if case.oldest_due_date else 0]
-            age = (today - reference).days
-            current = case.level_id
-            if current and current not in levels:
-                # The policy changed: carry on after the levels with a shorter delay.
-                previous = levels.filtered(lambda lvl, c=current: lvl.delay_days <= c.delay_days)
-                current = previous[-1:] if previous else current.browse()
-            position = list(levels).index(current) + 1 if current else 0
-            if position >= len(levels):
-                continue
-            level = levels[position]
-            if age < level.delay_days:
-                continue
-            if not current and policy.first_level_by_age:
-                reached = levels.filtered(lambda lvl, a=age: lvl.delay_days <= a)
-                required = reached[:-1].filtered("required_before_next")
-                level = required[:1] or reached[-1:]
-            not_before = False
-            if current and case.level_date:
-                not_before = case.level_date + timedelta(days=level.delay_days - current.delay_days)
-            steps[case.id] = (level, not_before)
+            if (case.company_id._collection_today() - reference).days >= level.delay_days:
+                steps[case_id] = (level, not_before)
         return steps
 
     def _get_due_levels(self, ignore_spacing=False):

@@ -538,91 +538,25 @@ class CollectionCase(models.Model):
         return actions
 
     @api.model
-    def _case_policies(self, cases):
-        """``{case id: policy id}`` as ``_resolve_policy`` decides (the case's, the
-        customer's, the company's; archived ones skipped), read once per company."""
-        companies = self.env["res.company"].sudo().browse({case["company_id"] for case in cases})
-        own = {}
-        for company in companies:
-            partners = (
-                self.env["res.partner"]
-                .sudo()
-                .with_company(company)
-                .browse({case["partner_id"] for case in cases if case["company_id"] == company.id})
-            )
-            partners.fetch(["collection_policy_id"])
-            own |= {
-                (partner.id, company.id): partner.collection_policy_id.id for partner in partners
-            }
-        defaults = {company.id: company.collection_policy_id.id for company in companies}
-        candidate_ids = {
-            policy_id
-            for case in cases
-            for policy_id in (case["policy_id"], own[(case["partner_id"], case["company_id"])])
-        } | set(defaults.values())
-        active = set(
-            self.env["collection.policy"]
-            .sudo()
-            .search([("id", "in", list(candidate_ids - {None, False}))])
-            .ids
-        )
-        policies = {}
-        for case in cases:
-            for policy_id in (
-                case["policy_id"],
-                own[(case["partner_id"], case["company_id"])],
-                defaults[case["company_id"]],
-            ):
-                if policy_id in active:
-                    policies[case["id"]] = policy_id
-                    break
-        return policies
-
-    @api.model
     def _get_next_level_dates(self, cases):
-        """``{case id: (level, date)}``: the next level of each case and the day it is due.
-
-        Like ``_get_next_levels``, but for levels still ahead too: the day the
-        oldest overdue item (or, before any, the earliest due date) reaches the
-        level's delay, not before the spacing after the current level allows.
-        """
-        by_id = {case["id"]: case for case in cases}
+        """``{case id: (level, date)}``: the next level of each case and the day it is due
+        (see ``_level_schedule``), for the cases read as dictionaries."""
         Policy = self.env["collection.policy"].sudo()
         Level = self.env["collection.level"].sudo()
-        dates, steps = {}, {}
+        by_id = {case["id"]: case for case in cases}
+        companies = self.env["res.company"].sudo().browse({case["company_id"] for case in cases})
+        today = {company.id: company._collection_today() for company in companies}
+        dates = {}
         for case_id, policy_id in self._case_policies(cases).items():
             case = by_id[case_id]
-            oldest = case["oldest_due_date"]
-            reference = oldest or case["next_due_date"]
-            if not reference:
-                continue
-            # Cases of one policy at one level all take the same step: decided once.
-            key = (policy_id, bool(oldest), case["level_id"])
-            if key not in steps:
-                steps[key] = self._next_level_step(
-                    Policy.browse(policy_id), bool(oldest), Level.browse(case["level_id"])
-                )
-            step = steps[key]
-            if not step:
-                continue
-            level, spacing = step
-            day = reference + timedelta(days=level.delay_days)
-            if spacing is not None and case["level_date"]:
-                day = max(day, case["level_date"] + timedelta(days=spacing))
-            dates[case_id] = (level, day)
+            schedule = self._level_schedule(
+                Policy.browse(policy_id),
+                case["oldest_due_date"],
+                case["next_due_date"],
+                Level.browse(case["level_id"]),
+                case["level_date"],
+                today[case["company_id"]],
+            )
+            if schedule:
+                dates[case_id] = schedule[:2]
         return dates
-
-    @api.model
-    def _next_level_step(self, policy, overdue, current):
-        """``(next level, days after the current one)`` or None (see ``_get_next_levels``)."""
-        levels = policy._get_levels()
-        if overdue:
-            levels = levels.filtered(lambda level: level.delay_days >= 0)
-        if current and current not in levels:
-            previous = levels.filtered(lambda lvl: lvl.delay_days <= current.delay_days)
-            current = previous[-1:] if previous else current.browse()
-        position = list(levels).index(current) + 1 if current else 0
-        if position >= len(levels):
-            return None
-        level = levels[position]
-        return level, (level.delay_days - current.delay_days) if current else None

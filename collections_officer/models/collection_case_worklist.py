@@ -1,5 +1,3 @@
-from datetime import timedelta
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
@@ -99,38 +97,11 @@ class CollectionCase(models.Model):
     def _compute_next_level(self):
         # The customer's policy is an officer's field: an accountant opening the
         # case still sees what comes next.
-        steps = self.sudo()._get_next_levels()
-        policies = self.sudo()._get_followup_policies()
-        for case, record in zip(self.sudo(), self, strict=True):
-            level, when = self.env["collection.level"], False
-            reference = case.oldest_due_date or case.next_due_date
-            if case.state != "closed" and reference:
-                if case.id in steps:
-                    level, not_before = steps[case.id]
-                else:
-                    level, not_before = case._get_level_after_current(policies.get(case.id))
-                if level:
-                    when = reference + timedelta(days=level.delay_days)
-                    if not_before:
-                        when = max(when, not_before)
-            record.next_level_id = level.with_env(self.env)
-            record.next_level_date = when
-
-    def _get_level_after_current(self, policy):
-        """The level after the current one not reached yet: ``(level, not_before)``."""
-        self.ensure_one()
-        if not policy:
-            return self.env["collection.level"], False
-        levels = policy._get_levels()
-        if self.oldest_due_date:
-            levels = levels.filtered(lambda level: level.delay_days >= 0)
-        current = self.level_id
-        later = levels.filtered(lambda level: not current or level.delay_days > current.delay_days)
-        level = later[:1]
-        not_before = False
-        if level and current and self.level_date:
-            not_before = self.level_date + timedelta(days=level.delay_days - current.delay_days)
-        return level, not_before
+        schedules = self.sudo()._get_level_schedules()
+        for case in self:
+            level, due_day, _not_before = schedules.get(case.id, (False, False, False))
+            case.next_level_id = level and level.with_env(self.env)
+            case.next_level_date = due_day
 
     @api.model
     def _web_read_group_format(self, groupby, aggregates, groups):

@@ -1,5 +1,7 @@
 import logging
 
+import pytz
+
 from odoo import api, fields, models
 from odoo.addons.base.models.res_partner import _tz_get
 from odoo.exceptions import AccessError
@@ -277,6 +279,16 @@ class ResCompany(models.Model):
     def _collection_tz(self):
         self.ensure_one()
         return self.collection_timezone or self.partner_id.tz or "UTC"
+
+    def _collection_now(self, at=None):
+        """``at`` (naive UTC, default now) as an aware datetime in the company's timezone."""
+        self.ensure_one()
+        at = at or fields.Datetime.now()
+        return pytz.utc.localize(at).astimezone(pytz.timezone(self._collection_tz()))
+
+    def _collection_today(self, at=None):
+        """The company's date at ``at`` (naive UTC, default now): its collections day."""
+        return self._collection_now(at).date()
 
     @api.constrains("collection_aging_buckets")
     def _check_collection_aging_buckets(self):

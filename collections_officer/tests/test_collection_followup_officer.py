@@ -176,6 +176,32 @@ class TestOldDebt(FollowupCommon):
         wizard.action_send()
         self.assertEqual(self.case.level_id, self.level_3)
 
+    def test_the_run_the_form_and_the_next_action_name_the_same_level(self):
+        self.case = self._open_case(40)
+        self.case._update_priority()
+        self.assertEqual(self.case._get_due_levels(), {self.case.id: self.level_3})
+        self.assertEqual(self.case.next_level_id, self.level_3, "the form")
+        self.assertEqual(self.case.next_level_date, TODAY - timedelta(days=5))
+        self.assertEqual(self.case.next_action_label, f"Follow-up: {self.level_3.name}")
+        self.assertEqual(self.case.next_action_date, TODAY - timedelta(days=5))
+        self._run()
+        self.case._update_priority()
+        self.assertEqual(self.case.next_level_id, self.level_4, "then one level at a time")
+        self.assertEqual(self.case.next_action_label, f"Follow-up: {self.level_4.name}")
+
+    def test_an_archived_customer_policy_falls_back_to_the_company_default(self):
+        self.case = self._open_case(40)
+        other = self.policy.copy({"name": "Customer's own"})
+        self.customer.with_company(self.company).collection_policy_id = other
+        self.assertEqual(self.case.effective_policy_id, other)
+        other.active = False
+        self.case.invalidate_recordset(["effective_policy_id"])
+        self.assertEqual(self.case.effective_policy_id, self.policy)
+        self.assertEqual(
+            self.Case._resolve_policy(self.case.policy_id, self.customer, self.company),
+            self.policy,
+        )
+
     def test_without_the_option_the_first_contact_is_the_first_level(self):
         self.policy.first_level_by_age = False
         self.case = self._open_case(150)
