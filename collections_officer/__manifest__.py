@@ -2,7 +2,7 @@
     "name": "Collections Officer",
     "summary": "A collections desk in Odoo: overdue customers as collection cases, "
     "worked by officers and supervised by managers.",
-    "version": "19.0.1.2.0",
+    "version": "19.0.1.3.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/collections-officer/collections_officer",
     "author": "Collections Officer contributors",
@@ -101,6 +101,7 @@
         "views/collection_escalation_menus.xml",
         "security/collection_my_day_security.xml",
         "views/collection_case_worklist_views.xml",
+        "wizards/collection_credit_hold_wizard_views.xml",
         "views/collection_my_day_views.xml",
         "data/mail_template_statement_data.xml",
         "views/collection_desk_views.xml",

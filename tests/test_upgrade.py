@@ -20,6 +20,9 @@ import sys
 import pytest
 
 MANIFEST = "collections_officer/__manifest__.py"
+# The last release before cases kept their story (opened and closed dates) and
+# disputes replaced whole-case holds: the oldest a site may upgrade from.
+RELEASE_BEFORE_STORY = "19.0.1.1.0"
 ODOO_SRC = os.environ.get("ODOO_SRC", "/opt/odoo")
 STATEMENT_SENTENCE = "Your statement of account is attached."
 STATEMENT_CONDITION = "<t t-if=\"ctx.get('collection_statement_attached')\">"
@@ -133,6 +136,9 @@ env["collection.contact"].create(
     {"case_id": held.id, "channel": "phone", "outcome": "disputed", "note": spec["hold_note"]}
 )
 held.sudo().write({"state": "hold", "hold_reason": spec["hold_reason"]})
+# A customer a level put on credit hold.
+if spec.get("credit_hold"):
+    promised.partner_id.collection_credit_hold = True
 # A manager's own subject on a shipped template.
 edited = env.ref("collections_officer.mail_template_collection_second_reminder")
 edited.subject = spec["edited_subject"]
@@ -156,22 +162,34 @@ def manifest_version(text):
     return ast.literal_eval(text)["version"]
 
 
-def previous_release(project_dir):
-    """(commit, version): the last commit of the version the manifest had before.
+def release_commit(project_dir, version):
+    """The last commit of ``version``: the code a site runs until it upgrades.
 
-    That is the code a site runs until it upgrades: the parent of the commit that set
-    the current version, or the last commit when the working tree moves the version.
+    That is the parent of the commit that moved the version on, or the last
+    commit when only the working tree moves it.
     """
     current = manifest_version((project_dir / MANIFEST).read_text())
-    commits = git(project_dir, "log", "--format=%H", "-G", '"version"', "--", MANIFEST).split()
-    newer = None
-    for commit in commits:
+    head = manifest_version(git(project_dir, "show", f"HEAD:{MANIFEST}"))
+    if head == version != current:
+        return git(project_dir, "rev-parse", "HEAD").strip()
+    for commit in git(project_dir, "log", "--format=%H", "-G", '"version"', "--", MANIFEST).split():
+        parents = git(project_dir, "log", "-1", "--format=%P", commit).split()
+        if not parents:
+            continue
+        before = manifest_version(git(project_dir, "show", f"{parents[0]}:{MANIFEST}"))
+        after = manifest_version(git(project_dir, "show", f"{commit}:{MANIFEST}"))
+        if before == version != after:
+            return parents[0]
+    pytest.fail(f"No commit of the history is the last of release {version}.")
+
+
+def previous_version(project_dir):
+    """The version the manifest had before the current one."""
+    current = manifest_version((project_dir / MANIFEST).read_text())
+    for commit in git(project_dir, "log", "--format=%H", "-G", '"version"', "--", MANIFEST).split():
         version = manifest_version(git(project_dir, "show", f"{commit}:{MANIFEST}"))
         if version != current:
-            last = f"{newer}^" if newer else "HEAD"
-            last = git(project_dir, "rev-parse", last).strip()
-            return last, manifest_version(git(project_dir, "show", f"{last}:{MANIFEST}"))
-        newer = commit
+            return version
     pytest.fail(f"No commit sets a version of the add-on other than {current}.")
 
 
@@ -188,6 +206,20 @@ def older_shipped_body(project_dir, xmlid):
     body = "".join(etree.tostring(child, method="html", encoding="unicode") for child in node)
     assert STATEMENT_SENTENCE in body and STATEMENT_CONDITION not in body
     return body
+
+
+def extract_release(project_dir, commit, tmp_path):
+    """The add-on as ``commit`` had it, in a folder of its own: its addons path."""
+    old_code = tmp_path / "previous"
+    old_code.mkdir()
+    archive = subprocess.run(
+        ["git", "archive", commit, "collections_officer"],
+        cwd=project_dir,
+        capture_output=True,
+        check=True,
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(old_code)], input=archive, check=True)
+    return old_code
 
 
 def psql(db, query):
@@ -257,19 +289,14 @@ def upgrade_db():
         subprocess.run(["dropdb", "--if-exists", "--force", db], check=True)
 
 
-def test_an_upgrade_from_the_previous_release_loses_nothing(project_dir, tmp_path, upgrade_db):
+def test_an_upgrade_from_the_release_before_the_story_loses_nothing(
+    project_dir, tmp_path, upgrade_db
+):
     db = upgrade_db
-    commit, old_version = previous_release(project_dir)
+    old_version = RELEASE_BEFORE_STORY
+    commit = release_commit(project_dir, old_version)
     current_version = manifest_version((project_dir / MANIFEST).read_text())
-    old_code = tmp_path / "previous"
-    old_code.mkdir()
-    archive = subprocess.run(
-        ["git", "archive", commit, "collections_officer"],
-        cwd=project_dir,
-        capture_output=True,
-        check=True,
-    ).stdout
-    subprocess.run(["tar", "-x", "-C", str(old_code)], input=archive, check=True)
+    old_code = extract_release(project_dir, commit, tmp_path)
 
     odoo(db, old_code, tmp_path / "install.log", "-i", "collections_officer")
     reminder = "collections_officer.mail_template_collection_reminder"
@@ -366,3 +393,88 @@ def test_an_upgrade_from_the_previous_release_loses_nothing(project_dir, tmp_pat
         f"AND res_id = {book['edited']} AND message_type = 'user_notification'",
     )
     assert int(notices) >= 1, "the managers are told what the release changed in it"
+
+
+def test_an_upgrade_from_the_previous_release_loses_nothing(project_dir, tmp_path, upgrade_db):
+    """The release a site runs today upgrades to this one with its book intact, and gets
+    what this release changed: holds per company, cash apart from credit notes, the
+    hourly scheduled actions of the company's morning."""
+    db = upgrade_db
+    old_version = previous_version(project_dir)
+    current_version = manifest_version((project_dir / MANIFEST).read_text())
+    old_code = extract_release(project_dir, release_commit(project_dir, old_version), tmp_path)
+    odoo(db, old_code, tmp_path / "install.log", "-i", "collections_officer")
+    spec = tmp_path / "spec.json"
+    spec.write_text(
+        json.dumps(
+            {
+                "hold_note": "<p>Damaged goods</p>",
+                "hold_reason": "Disputed: damaged goods",
+                "edited_subject": EDITED_SUBJECT,
+                "older_shipped": {},
+                "credit_hold": True,
+            }
+        )
+    )
+    out = odoo(
+        db,
+        old_code,
+        tmp_path / "book.log",
+        "shell",
+        stdin=OLD_BOOK,
+        env={"COLLECTIONS_UPGRADE_SPEC": str(spec)},
+    )
+    book = json.loads(re.search(r"^UPGRADE_BOOK=(.*)$", out, re.MULTILINE)[1])
+    before = snapshot(db)
+    held_customers = rows(
+        db, "SELECT id FROM res_partner WHERE collection_credit_hold IS TRUE ORDER BY id"
+    )
+    assert len(held_customers) == 1
+    collected = rows(
+        db, f"SELECT id, collected_amount FROM collection_case WHERE id = {book['closed']}"
+    )
+
+    odoo(db, project_dir, tmp_path / "upgrade.log", "-u", "collections_officer")
+    after = snapshot(db)
+
+    assert (
+        psql(
+            db, "SELECT latest_version FROM ir_module_module WHERE name = 'collections_officer'"
+        ).strip()
+        == current_version
+    ), f"upgraded from {old_version}"
+    for name in SNAPSHOT:
+        kept = [row for row in after[name] if row["id"] in {r["id"] for r in before[name]}]
+        assert kept == before[name], f"{name} changed"
+    # The hold is the customer's in the company of its case.
+    [customer] = held_customers
+    company = rows(
+        db,
+        f"SELECT company_id AS id FROM collection_case WHERE partner_id = {customer['id']}",
+    )[0]["id"]
+    holds = rows(
+        db,
+        f"SELECT id, collection_credit_hold->>'{company}' AS held FROM res_partner "
+        f"WHERE id = {customer['id']}",
+    )
+    assert holds == [{"id": customer["id"], "held": "true"}]
+    # Paid by a payment: all of it is cash, none of it credited.
+    money = rows(
+        db,
+        "SELECT id, collected_amount, credited_amount FROM collection_case "
+        f"WHERE id = {book['closed']}",
+    )
+    assert money == [{**collected[0], "credited_amount": 0.0}]
+    crons = rows(
+        db,
+        "SELECT c.id, c.interval_number, c.interval_type FROM ir_cron c "
+        "JOIN ir_model_data d ON d.model = 'ir.cron' AND d.res_id = c.id "
+        "AND d.module = 'collections_officer' AND d.name IN ("
+        "'ir_cron_collection_case_refresh', 'ir_cron_collection_commitment_judge', "
+        "'ir_cron_collection_followup_run')",
+    )
+    assert [(row["interval_number"], row["interval_type"]) for row in crons] == [(1, "hours")] * 3
+    subject = psql(
+        db, f"SELECT subject->>'en_US' FROM mail_template WHERE id = {book['edited']}"
+    ).strip()
+    assert subject == EDITED_SUBJECT, "the company's own words are kept"

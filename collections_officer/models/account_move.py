@@ -12,6 +12,11 @@ class AccountMove(models.Model):
         help="The customer's collection case in the invoice's company.",
     )
 
+    collection_credit_hold_warning = fields.Char(
+        compute="_compute_collection_credit_hold_warning",
+        help="The customer is on credit hold in the invoice's company: posting warns.",
+    )
+
     @api.depends("commercial_partner_id", "company_id")
     def _compute_collection_case_id(self):
         # A branch's invoice is chased on the head office's case, unless cases are per branch.
@@ -23,6 +28,39 @@ class AccountMove(models.Model):
                 if move.is_sale_document(include_receipts=True)
                 else False
             )
+
+    @api.depends(
+        "state",
+        "move_type",
+        "company_id",
+        "commercial_partner_id.collection_credit_hold",
+        "commercial_partner_id.collection_credit_hold_reason",
+    )
+    def _compute_collection_credit_hold_warning(self):
+        # A warning, not a block: the invoice may settle what was delivered before the hold.
+        for move in self:
+            warning = ""
+            if move.state == "draft" and move.move_type == "out_invoice" and move.partner_id:
+                warning = move.partner_id._credit_hold_message(move.company_id)
+                if warning:
+                    warning += " " + self.env._(
+                        "Posting this invoice gives the customer new credit; a collections "
+                        "manager lifts the hold from the collection case."
+                    )
+            move.collection_credit_hold_warning = warning
+
+    @api.depends("collection_credit_hold_warning")
+    def _compute_alerts(self):
+        return super()._compute_alerts()
+
+    def _get_alerts(self):
+        alerts = super()._get_alerts()
+        if self.collection_credit_hold_warning:
+            alerts["collections_officer_credit_hold"] = {
+                "level": "warning",
+                "message": self.collection_credit_hold_warning,
+            }
+        return alerts
 
     def button_draft(self):
         res = super().button_draft()

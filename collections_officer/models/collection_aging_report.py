@@ -10,13 +10,13 @@ AGING_BY = ("due_date", "invoice_date")
 class CollectionAgingReport(models.AbstractModel):
     """Aged receivables as of any date, read from accounting.
 
-    An item's residual as of a date is its balance less the partial
-    reconciliations dated (``max_date``) on or before that date, on either side:
-    an invoice paid the day after is still wholly open as of the day before, a
-    payment matched later is still an unallocated credit. The sum of the items
-    of a company as of a date is therefore the balance of its receivable
-    accounts at that date; the lines the desk leaves out (no customer) are
-    returned apart so that the total ties out.
+    What is open at a date and its bucket are the ledger's
+    (``collection.ledger._aging_as_of``), as for the KPIs and the monthly
+    snapshots: an invoice paid the day after is still wholly open as of the day
+    before, a payment matched later is still an unallocated credit. The sum of
+    the items of a company as of a date is therefore the balance of its
+    receivable accounts at that date; the lines the desk leaves out (no
+    customer) are returned apart so that the total ties out.
 
     Public entry point for other reports: ``_compute_aging``.
     """
@@ -81,7 +81,9 @@ class CollectionAgingReport(models.AbstractModel):
     ):
         """Every posted receivable line dated on or before ``as_of`` still open as of then.
 
-        One query. Each row: the line (``line_id``, ``move_id``, ``move_name``,
+        One query: the items of ``collection.ledger._aging_as_of_sql`` (what is
+        open at a date, and its bucket), with their entry, customer and case.
+        Each row: the line (``line_id``, ``move_id``, ``move_name``,
         ``date``, ``date_maturity``, ``invoice_date``), its customer (commercial
         partner: ``partner_id``, ``partner_name``), the company of the line and
         the company of its case (``line_company_id``, ``company_id``), the
@@ -95,61 +97,17 @@ class CollectionAgingReport(models.AbstractModel):
         """
         if by not in AGING_BY:
             raise ValidationError(self.env._("Age items by due date or by invoice date."))
-        ledger = self.env["collection.ledger"]
-        scope = ledger._company_scope(companies)
-        if not scope:
+        _case_companies, aged = self.env["collection.ledger"]._aging_as_of_sql(
+            [(companies, as_of, None if partners is None else partners.ids)], by, buckets
+        )
+        if not aged:
             return []
-        case_companies = self.env["res.company"].browse(set(scope.values()))
-        limits = self._company_limits(case_companies, buckets)
-        self.env["account.move.line"].flush_model(
-            [
-                "account_id",
-                "partner_id",
-                "company_id",
-                "currency_id",
-                "move_id",
-                "parent_state",
-                "date",
-                "date_maturity",
-                "balance",
-                "amount_currency",
-            ]
-        )
-        self.env["account.move"].flush_model(["name", "invoice_date"])
-        self.env["account.partial.reconcile"].flush_model(
-            [
-                "debit_move_id",
-                "credit_move_id",
-                "amount",
-                "debit_amount_currency",
-                "credit_amount_currency",
-                "max_date",
-                "company_id",
-            ]
-        )
-        self.env["account.account"].flush_model(["account_type"])
-        self.env["res.partner"].flush_model(["commercial_partner_id", "name"])
+        self.env["account.move"].flush_model(["name"])
+        self.env["res.partner"].flush_model(["name"])
         self.env["collection.case"].flush_model(
             ["partner_id", "company_id", "state", "user_id", "team_id"]
         )
-        company_values = SQL(", ").join(
-            # width_bucket counts the thresholds <= age: 0 (not due), 1 (1 to first limit)...
-            SQL(
-                "(%s, %s, %s::int[])",
-                line_company_id,
-                case_company_id,
-                [1] + [limit + 1 for limit in limits[case_company_id]],
-            )
-            for line_company_id, case_company_id in scope.items()
-        )
-        age_from = (
-            SQL("COALESCE(aml.date_maturity, aml.date)")
-            if by == "due_date"
-            else SQL("COALESCE(m.invoice_date, aml.date)")
-        )
         filters = []
-        if partners is not None:
-            filters.append(SQL("AND p.commercial_partner_id = ANY(%s)", partners.ids))
         if users is not None:
             filters.append(SQL("AND c.user_id = ANY(%s)", users.ids))
         if teams is not None:
@@ -157,79 +115,44 @@ class CollectionAgingReport(models.AbstractModel):
         return self.env.execute_query_dict(
             SQL(
                 """
-                WITH cases AS (
+                WITH %(aged)s,
+                cases AS (
                     SELECT DISTINCT ON (partner_id, company_id)
                            partner_id, company_id, id, user_id, team_id
                       FROM collection_case
                   ORDER BY partner_id, company_id, state = 'closed', id DESC
-                ),
-                -- What the reconciliations dated by then settled of each line, either side.
-                settled AS (
-                    SELECT line_id, SUM(amount) AS amount, SUM(amount_currency) AS amount_currency
-                      FROM (
-                            SELECT pr.debit_move_id AS line_id,
-                                   -pr.amount AS amount,
-                                   -pr.debit_amount_currency AS amount_currency
-                              FROM account_partial_reconcile pr
-                             WHERE pr.max_date <= %(as_of)s
-                               AND pr.company_id = ANY(%(line_companies)s)
-                         UNION ALL
-                            SELECT pr.credit_move_id,
-                                   pr.amount,
-                                   pr.credit_amount_currency
-                              FROM account_partial_reconcile pr
-                             WHERE pr.max_date <= %(as_of)s
-                               AND pr.company_id = ANY(%(line_companies)s)
-                           ) AS sides
-                  GROUP BY line_id
-                ),
-                items AS (
-                    SELECT aml.id AS line_id,
-                           aml.move_id,
-                           m.name AS move_name,
-                           aml.date,
-                           aml.date_maturity,
-                           m.invoice_date,
-                           aml.company_id AS line_company_id,
-                           cm.case_company_id AS company_id,
-                           aml.currency_id,
-                           p.commercial_partner_id AS partner_id,
-                           cp.name AS partner_name,
-                           c.id AS case_id,
-                           c.user_id,
-                           c.team_id,
-                           %(as_of)s::date - %(age_from)s AS days,
-                           width_bucket(%(as_of)s::date - %(age_from)s, cm.thresholds) AS bucket,
-                           aml.balance + COALESCE(settled.amount, 0) AS residual,
-                           aml.amount_currency + COALESCE(settled.amount_currency, 0)
-                               AS residual_currency,
-                           CASE WHEN aml.partner_id IS NULL THEN 'no_customer' END AS excluded
-                      FROM account_move_line aml
-                      JOIN (VALUES %(company_values)s)
-                           AS cm(company_id, case_company_id, thresholds)
-                        ON cm.company_id = aml.company_id
-                      JOIN account_account a ON a.id = aml.account_id
-                      JOIN account_move m ON m.id = aml.move_id
-                 LEFT JOIN res_partner p ON p.id = aml.partner_id
-                 LEFT JOIN res_partner cp ON cp.id = p.commercial_partner_id
-                 LEFT JOIN cases c
-                        ON c.partner_id = p.commercial_partner_id
-                       AND c.company_id = cm.case_company_id
-                 LEFT JOIN settled ON settled.line_id = aml.id
-                     WHERE a.account_type = 'asset_receivable'
-                       AND aml.parent_state = 'posted'
-                       AND aml.date <= %(as_of)s
-                       %(filters)s
                 )
-                SELECT *
-                  FROM items
-                 WHERE residual != 0 OR residual_currency != 0
-              ORDER BY company_id, partner_name, partner_id, COALESCE(date_maturity, date), line_id
+                SELECT aged.line_id,
+                       aged.move_id,
+                       m.name AS move_name,
+                       aged.date,
+                       aged.date_maturity,
+                       aged.invoice_date,
+                       aged.line_company_id,
+                       aged.company_id,
+                       aged.currency_id,
+                       aged.partner_id,
+                       cp.name AS partner_name,
+                       c.id AS case_id,
+                       c.user_id,
+                       c.team_id,
+                       aged.days,
+                       aged.bucket,
+                       aged.residual,
+                       aged.residual_currency,
+                       CASE WHEN aged.partner_id IS NULL THEN 'no_customer' END AS excluded
+                  FROM aged
+                  JOIN account_move m ON m.id = aged.move_id
+             LEFT JOIN res_partner cp ON cp.id = aged.partner_id
+             LEFT JOIN cases c
+                    ON c.partner_id = aged.partner_id
+                   AND c.company_id = aged.company_id
+                 WHERE (aged.residual != 0 OR aged.residual_currency != 0)
+                       %(filters)s
+              ORDER BY aged.company_id, cp.name, aged.partner_id,
+                       COALESCE(aged.date_maturity, aged.date), aged.line_id
                 """,
-                as_of=as_of,
-                line_companies=list(scope),
-                age_from=age_from,
-                company_values=company_values,
+                aged=aged,
                 filters=SQL(" ").join(filters),
             )
         )

@@ -1,11 +1,9 @@
-from datetime import timedelta
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
-from .collection_ledger import EMPTY_FIGURES
+from .collection_ledger import EMPTY_FIGURES, STANDARD_BUCKET_HELP
 
 # Written by the engine only (refresh, follow-up, promises and plans, wizards), as
 # superuser: an officer who set them by hand would skip or repeat follow-up levels, or
@@ -20,6 +18,7 @@ ENGINE_FIELDS = frozenset(EMPTY_FIGURES) | {
     "opening_amount",
     "closed_date",
     "collected_amount",
+    "credited_amount",
     "level_reached_id",
     "collection_error",
     "currency_id",
@@ -27,7 +26,14 @@ ENGINE_FIELDS = frozenset(EMPTY_FIGURES) | {
     "last_contact_date",
     "last_contact_channel",
     "last_contact_outcome",
+    # The reference, from the case sequence: letters, statements and claims quote it.
+    "name",
 }
+# What every new case starts with: stating it is no engine's value.
+NEW_CASE_VALUES = {"state": "open", "name": "/"}
+# A manager's decisions on a case: no automated action while on hold, no contact, fees
+# or interest during a breathing space. Officers ask for them by escalating the case.
+HOLD_FIELDS = frozenset({"hold_reason", "breathing_space_from", "breathing_space_until"})
 # Written by the priority computation only.
 PRIORITY_FIELDS = frozenset(
     {
@@ -209,12 +215,16 @@ class CollectionCase(models.Model):
         "company's follow-up start, blocked or in payment in accounting, or below the "
         "follow-up tolerance.",
     )
-    amount_not_due = fields.Monetary(string="Not Due", readonly=True)
-    amount_1_30 = fields.Monetary(string="1-30 Days", readonly=True)
-    amount_31_60 = fields.Monetary(string="31-60 Days", readonly=True)
-    amount_61_90 = fields.Monetary(string="61-90 Days", readonly=True)
-    amount_91_120 = fields.Monetary(string="91-120 Days", readonly=True)
-    amount_over_120 = fields.Monetary(string="Over 120 Days", readonly=True)
+    # Fixed buckets, not the company's aging setting: the aged receivables report
+    # shows the company's; these stay comparable across companies and settings.
+    amount_not_due = fields.Monetary(string="Not Due", readonly=True, help=STANDARD_BUCKET_HELP)
+    amount_1_30 = fields.Monetary(string="1-30 Days", readonly=True, help=STANDARD_BUCKET_HELP)
+    amount_31_60 = fields.Monetary(string="31-60 Days", readonly=True, help=STANDARD_BUCKET_HELP)
+    amount_61_90 = fields.Monetary(string="61-90 Days", readonly=True, help=STANDARD_BUCKET_HELP)
+    amount_91_120 = fields.Monetary(string="91-120 Days", readonly=True, help=STANDARD_BUCKET_HELP)
+    amount_over_120 = fields.Monetary(
+        string="Over 120 Days", readonly=True, help=STANDARD_BUCKET_HELP
+    )
     oldest_due_date = fields.Date(
         readonly=True,
         index=True,
@@ -258,8 +268,14 @@ class CollectionCase(models.Model):
     collected_amount = fields.Monetary(
         string="Received While Open",
         readonly=True,
-        help="Money received from the customer (payments and credit notes) between the "
-        "opening and the closing of the case.",
+        help="Money received from the customer (payments and bank lines, less bounced "
+        "ones and refunds paid out) between the opening and the closing of the case.",
+    )
+    credited_amount = fields.Monetary(
+        string="Credited",
+        readonly=True,
+        help="Credit notes issued to the customer between the opening and the closing of "
+        "the case: they lowered the debt, no money came in.",
     )
     level_reached_id = fields.Many2one(
         "collection.level",
@@ -286,17 +302,23 @@ class CollectionCase(models.Model):
     @api.depends("oldest_due_date")
     @api.depends_context("date")
     def _compute_days_overdue(self):
-        today = fields.Date.context_today(self)
+        today = {}
         for case in self:
-            case.days_overdue = (today - case.oldest_due_date).days if case.oldest_due_date else 0
+            company = case.company_id or self.env.company
+            if company not in today:
+                today[company] = company._collection_today()
+            case.days_overdue = (
+                (today[company] - case.oldest_due_date).days if case.oldest_due_date else 0
+            )
 
     def _search_days_overdue(self, operator, value):
         if operator not in ("<", "<=", ">", ">=", "=") or not isinstance(value, int):
             return NotImplemented
         # days_overdue > N  <=>  oldest_due_date < today - N
         mirrored = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "="}[operator]
-        limit = fields.Date.context_today(self) - timedelta(days=value)
-        return Domain("oldest_due_date", mirrored, limit)
+        return self.env["collection.ledger"]._company_day_domain(
+            "oldest_due_date", mirrored, -value
+        )
 
     @api.depends("days_overdue")
     def _compute_aging_bucket(self):
@@ -400,6 +422,7 @@ class CollectionCase(models.Model):
         from_refresh = self._from_refresh()
         self._check_priority_fields(vals_list)
         self._check_policy_change([name for vals in vals_list for name in vals if vals[name]])
+        self._check_hold_change([name for vals in vals_list for name in vals if vals[name]])
         # The officer the caller gives is checked; those the assignment rules pick are the
         # team's members, chosen by a manager.
         self._check_officers(vals_list)
@@ -418,9 +441,12 @@ class CollectionCase(models.Model):
         unnamed = [vals for vals in vals_list if vals.get("name", "/") == "/"]
         for vals, reference in zip(unnamed, self._next_references(len(unnamed)), strict=True):
             vals["name"] = reference
-        today = fields.Date.context_today(self)
+        today = {}
         for vals in vals_list:
-            vals.setdefault("opened_date", today)
+            company_id = vals.get("company_id") or self.env.company.id
+            if company_id not in today:
+                today[company_id] = self.env["res.company"].browse(company_id)._collection_today()
+            vals.setdefault("opened_date", today[company_id])
         cases = super().create(vals_list)
         if not from_refresh:
             cases._refresh_figures()
@@ -476,6 +502,7 @@ class CollectionCase(models.Model):
             if "policy_id" in vals and any(case.policy_id.id != vals["policy_id"] for case in self)
             else []
         )
+        self._check_hold_change(list(vals))
         self._check_officers([vals])
         if "active" in vals and not vals["active"]:
             self._check_archivable()
@@ -532,7 +559,7 @@ class CollectionCase(models.Model):
                 touched = {
                     name
                     for name in touched
-                    if vals[name] and not (name == "state" and vals[name] == "open")
+                    if vals[name] and vals[name] != NEW_CASE_VALUES.get(name)
                 }
             if touched:
                 raise UserError(
@@ -578,6 +605,19 @@ class CollectionCase(models.Model):
                 self.env._(
                     "Only a collections manager can choose the follow-up policy of a case: "
                     "ask one to change it."
+                )
+            )
+
+    def _check_hold_change(self, changed):
+        """A hold or a breathing space stops the follow-up of a case: a collections
+        manager's decision (or the engine's, deciding an escalation)."""
+        if self.env.su or not HOLD_FIELDS.intersection(changed):
+            return
+        if not self.env["collection.compliance"]._is_collections_manager():
+            raise UserError(
+                self.env._(
+                    "Only a collections manager can put a case on hold or give it a breathing "
+                    "space: escalate the case to ask for it."
                 )
             )
 
@@ -707,6 +747,8 @@ class CollectionCase(models.Model):
         Refresh button of a case (or a selection) stays immediate.
         """
         self.browse().check_access("write")
+        # Now, not in the companies' next morning.
+        self.env.companies.sudo().collection_refresh_asked = True
         self.env.ref("collections_officer.ir_cron_collection_case_refresh").sudo()._trigger()
         return {
             "type": "ir.actions.client",

@@ -13,7 +13,7 @@ class CollectionCase(models.Model):
     cases of the branch's own customers, and no other.
     """
 
-    _inherit = "collection.case"
+    _inherit = "collection.case"  # pylint: disable=consider-merging-classes-inherited
 
     branch_company_ids = fields.Many2many(
         "res.company",

@@ -1,14 +1,22 @@
 from collections import defaultdict
+from textwrap import shorten
 
 from markupsafe import Markup
 
 from odoo import models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, html2plaintext
 
 # Put in the context by code that ran the compliance guard itself before posting (the
 # follow-up run). An object, not a flag: a client's context (JSON) cannot carry it.
 GUARD_PASSED = object()
+
+
+class SentAs(str):
+    """What a message to the customer is (a contact outcome, such as the letter before
+    action), said by the code that sends it, under the ``collection_sent_as`` context key:
+    the message is logged in the contact log with it. A client's context (JSON) carries
+    plain strings, never this type: what a person posts is logged as a message sent."""
 
 
 # collection.case is split by job on purpose: the case, its refresh, its follow-up decisions.
@@ -18,8 +26,11 @@ class CollectionCase(models.Model):
     _inherit = "collection.case"  # pylint: disable=consider-merging-classes-inherited
 
     def message_post(self, **kwargs):
-        self._check_customer_message(kwargs)
-        return super().message_post(**kwargs)
+        contact = self._check_customer_message(kwargs)
+        message = super().message_post(**kwargs)
+        if contact:
+            self._log_customer_message(message, kwargs, **contact)
+        return message
 
     def _check_customer_message(self, post_values):
         """Refuse a message to the customer that the compliance guard would block.
@@ -28,16 +39,20 @@ class CollectionCase(models.Model):
         is a contact; internal notes to colleagues always pass. A collections manager
         may send it anyway with a reason in the ``collection_override_reason``
         context key: the override is logged on the case.
+
+        Returns what to log of the contact once the message is posted (its channel
+        and the override), or None for a message that contacts nobody, or whose
+        sender logs the contact itself (the follow-up run, the statement).
         """
         if self.env.context.get("collection_guard_passed") is GUARD_PASSED:
-            return
+            return None
         message_type = post_values.get("message_type", "notification")
         if message_type == "sms":
             channel = "sms"
         elif message_type == "comment" and self._external_recipients(post_values):
             channel = "email"
         else:
-            return
+            return None
         override = self.env.context.get("collection_override_reason")
         compliance = self.env["collection.compliance"]
         if override:
@@ -66,6 +81,39 @@ class CollectionCase(models.Model):
                         "Message to the customer: %(reason)s", reason=verdict["reason"] or ""
                     )
                 )
+        # A message is posted on one case (``message_post`` ensures it).
+        return {
+            "channel": channel,
+            "override": (override and verdicts[self[:1].id]["reason"]) or False,
+        }
+
+    def _log_customer_message(self, message, post_values, channel, override=False):
+        """Log a message posted to the customer in the contact log, under its sender.
+
+        What the message was comes from the code that sent it (``SentAs``), else it
+        is a message sent from the chatter.
+        """
+        self.ensure_one()
+        sent_as = self.env.context.get("collection_sent_as")
+        customer = self.partner_id.commercial_partner_id
+        reached = self._external_recipients(post_values).filtered(
+            lambda partner: partner.commercial_partner_id == customer
+        )
+        subject = post_values.get("subject")
+        note = subject or html2plaintext(post_values.get("body") or "")
+        self.env["collection.contact"]._log_sent(
+            [
+                {
+                    "case_id": self.id,
+                    "partner_id": reached[:1].id,
+                    "channel": channel,
+                    "outcome": str(sent_as) if isinstance(sent_as, SentAs) else "message_sent",
+                    "note": Markup("<p>%s</p>") % shorten(note, 300, placeholder="…"),
+                    "message_id": message.id,
+                    "compliance_override": override,
+                }
+            ]
+        )
 
     def _external_recipients(self, post_values):
         """Partners outside the company's users whom the message would reach."""

@@ -100,14 +100,13 @@ class CollectionCase(models.Model):
             .search([("case_id", "in", self.ids), ("state", "=", "posted")])
         )
         by_case = posted.grouped("case_id")
-        today = fields.Date.context_today(self)
         cases = self.filtered(lambda case: case in by_case)
         windows = [
             (
                 case.partner_id.id,
                 case.company_id.id,
                 min(by_case[case].mapped("date")) + timedelta(days=1),
-                today,
+                case.company_id._collection_today(),
                 # Only money applied to the written-off invoices or to nothing: the
                 # payments of invoices still chased are no recovery.
                 self.env["collection.writeoff"]._receivable_lines(by_case[case].invoice_ids).ids,
@@ -329,7 +328,7 @@ class CollectionCase(models.Model):
         if pending.invoice_ids & invoices:
             raise UserError(self.env._("A write-off of these invoices already awaits approval."))
         company = self.company_id
-        today = fields.Date.context_today(self)
+        today = company._collection_today()
         amount = sum(
             line.amount_residual
             if line.currency_id == company.currency_id
@@ -399,17 +398,13 @@ class CollectionCase(models.Model):
 
         ``{case id: [(line, amount in company currency, amount in its currency)]}``.
         """
-        today = fields.Date.context_today(self)
         by_day = {}
         for case in self:
-            day = case.insolvency_date or today
+            day = case.insolvency_date or case.company_id._collection_today()
             by_day[day] = by_day.get(day, self.browse()) | case
         owed = self.env["collection.ledger"]._owed_on(by_day)
+        day_of = {case: day for day, cases in by_day.items() for case in cases}
         return {
-            case.id: [
-                item
-                for item in owed.get((case.id, case.insolvency_date or today), [])
-                if item[1] or item[2]
-            ]
+            case.id: [item for item in owed.get((case.id, day_of[case]), []) if item[1] or item[2]]
             for case in self
         }

@@ -97,12 +97,18 @@ class CollectionCase(models.Model):
     def _get_commitment_blockers(self, today=None):
         """Cases whose customer keeps their word: ``{case_id: reason}``.
 
-        An open promise not yet due, or a payment plan on track.
+        An open promise not yet due, or a payment plan on track. ``today``: by
+        default each case's company's day.
         """
-        today = today or fields.Date.context_today(self)
         blockers = {}
-        promises = self.env["collection.promise"].search(
-            self.env["collection.promise"]._open_promise_domain(self, today)
+        Promise = self.env["collection.promise"]
+        promises = Promise.union(
+            *(
+                Promise.search(
+                    Promise._open_promise_domain(cases, today or company._collection_today())
+                )
+                for company, cases in self.grouped("company_id").items()
+            )
         )
         for promise in promises:
             blockers.setdefault(
@@ -119,34 +125,50 @@ class CollectionCase(models.Model):
             )
         return blockers
 
-    def _get_followup_blockers(self):
-        """Why automated follow-up must wait, per case: ``{case_id: reason}``.
+    def _get_send_blockers(self, override=False, every_channel=False):
+        """Why nothing may be sent to these cases now, whoever sends: ``{case_id: reason}``.
 
-        The one place that knows every reason to leave a case alone (closed,
-        legal action, hold, breathing space, kept promises and plans); batched
-        over ``self``.
+        The one list of reasons not to send, for the run, "Send Follow-up Now" and
+        the last check before sending: closed, legal action, hold, a promise or a
+        plan kept; batched over ``self``. A manager's ``override`` lifts all but
+        the first. The compliance guard judges, channel by channel, do-not-contact,
+        insolvency and breathing space (``_get_contact_blockers``); with
+        ``every_channel`` those that stop every channel count here too.
         """
         blockers = {
             case.id: self.env._("The case is closed.") for case in self if case.state == "closed"
         }
+        if override:
+            return blockers
         blockers.update((self - self.browse(blockers))._get_legal_blockers())
-        blockers.update((self - self.browse(blockers))._get_contact_blockers())
+        if every_channel:
+            blockers.update((self - self.browse(blockers))._get_contact_blockers())
+        blockers.update(
+            (case.id, case.hold_reason or self.env._("The case is on hold."))
+            for case in self - self.browse(blockers)
+            if case.state == "hold"
+        )
         blockers.update((self - self.browse(blockers))._get_commitment_blockers())
         return blockers
+
+    def _get_followup_blockers(self):
+        """Why the automated run leaves a case alone: ``{case_id: reason}`` (see
+        ``_get_send_blockers``): the run prepares nothing for these cases."""
+        return self._get_send_blockers(every_channel=True)
 
     def _get_recent_agreements(self, today=None):
         """Cases whose customer agreed a promise or a plan in the company's quiet days.
 
         ``{case_id: reason}``: nothing is sent to them by hand meanwhile (a manager
-        may override). A cancelled promise or plan does not count.
+        may override). A cancelled promise or plan does not count. ``today``: by
+        default the company's day.
         """
-        today = today or fields.Date.context_today(self)
         agreements = {}
         for company, cases in self.grouped("company_id").items():
             days = company.collection_agreement_quiet_days
             if not days:
                 continue
-            since = today - timedelta(days=days - 1)
+            since = (today or company._collection_today()) - timedelta(days=days - 1)
             promises = self.env["collection.promise"].search(
                 [
                     ("case_id", "in", cases.ids),
@@ -232,11 +254,12 @@ class CollectionCase(models.Model):
         See ``_get_next_levels``; unless ``ignore_spacing``, the days between
         the current level and the next must have passed.
         """
-        today = fields.Date.context_today(self)
         return {
             case_id: level
             for case_id, (level, not_before) in self._get_next_levels().items()
-            if ignore_spacing or not not_before or not_before <= today
+            if ignore_spacing
+            or not not_before
+            or not_before <= self.browse(case_id).company_id._collection_today()
         }
 
     def _get_manual_levels(self, override=False):
@@ -251,7 +274,6 @@ class CollectionCase(models.Model):
         all but the first.
         """
         now = fields.Datetime.now()
-        today = fields.Date.context_today(self)
         live = self.filtered(lambda c: c.state != "closed")
         recent = {
             followup.case_id.id: followup
@@ -263,18 +285,10 @@ class CollectionCase(models.Model):
                 order="sent_date",
             )
         }
-        holds = {}
-        if not override:
-            # Breathing space and do-not-contact are the compliance guard's to judge
-            # and log, channel by channel.
-            holds = live._get_commitment_blockers(today)
-            holds.update(live._get_legal_blockers())
-            holds.update(
-                (case.id, case.hold_reason or self.env._("The case is on hold."))
-                for case in live
-                if case.state == "hold"
-            )
-        agreements = {} if override else live._get_recent_agreements(today)
+        # Breathing space and do-not-contact are the compliance guard's to judge
+        # and log, channel by channel.
+        holds = live._get_send_blockers(override)
+        agreements = {} if override else live._get_recent_agreements()
         steps = live._get_next_levels()
         result = {}
         for case in self:
@@ -293,7 +307,11 @@ class CollectionCase(models.Model):
                 reason = agreements[case.id]
             elif case.id in steps:
                 level, not_before = steps[case.id]
-                if not override and not_before and not_before > today:
+                if (
+                    not override
+                    and not_before
+                    and not_before > case.company_id._collection_today(now)
+                ):
                     reason = self.env._(
                         "%(level)s is not due before %(date)s (the days between two levels).",
                         level=level.name,

@@ -158,7 +158,8 @@ class CollectionCase(models.Model):
         leaving = self.filtered(lambda case: case.state == "legal" and case not in still)
         if not leaving:
             return
-        leaving.sudo().write({"state": "open", "next_action_date": fields.Date.context_today(self)})
+        for company, cases in leaving.sudo().grouped("company_id").items():
+            cases.write({"state": "open", "next_action_date": company._collection_today()})
         leaving._message_log_batch(
             bodies=dict.fromkeys(
                 leaving.ids, self.env._("The legal action ended: the case is back in follow-up.")

@@ -224,19 +224,28 @@ class CollectionCase(models.Model):
         """
         if not self:
             return
-        today = fields.Date.context_today(self)
         cases = self._priority_rows()
-        active = [case for case in cases if case["state"] != "closed"]
-        inputs = self.browse([case["id"] for case in active])._priority_inputs(active, today)
-        next_actions = self._next_actions(active, today)
+        active_by_company = {}
+        for case in cases:
+            if case["state"] != "closed":
+                active_by_company.setdefault(case["company_id"], []).append(case)
+        # Each company's cases are scored on its own day.
+        inputs_of, next_actions = {}, {}
+        for company_id, active in active_by_company.items():
+            today = self.env["res.company"].browse(company_id)._collection_today()
+            inputs_of[company_id] = self.browse([case["id"] for case in active])._priority_inputs(
+                active, today
+            )
+            next_actions.update(self._next_actions(active, today))
         rows = []
         for case in cases:
             if case["state"] == "closed":
                 rows.append((case["id"], 0, [], None, 0, None, None))
                 continue
+            inputs = inputs_of[case["company_id"]]
             detail = self._priority_points(case, inputs)
             score = min(100, sum(row["points"] for row in detail))
-            predicted, basis = self._predicted_pay(case, inputs["history"], today)
+            predicted, basis = self._predicted_pay(case, inputs["history"], inputs["today"])
             action_date, action_label = next_actions.get(case["id"], (None, None))
             rows.append((case["id"], score, detail, predicted, basis, action_date, action_label))
         self._store_priority(rows)
@@ -257,11 +266,11 @@ class CollectionCase(models.Model):
             "policy_id",
         ]
         self.flush_model(names)
-        return self.env.execute_query_dict(
+        rows = self.env.execute_query_dict(
             SQL(
                 """
                 SELECT id, partner_id, company_id, state, overdue_amount, oldest_due_date,
-                       next_due_date, COALESCE(opened_date, create_date::date) AS opened_date,
+                       next_due_date, opened_date, create_date,
                        callback_date, level_id, level_date, policy_id
                   FROM collection_case
                  WHERE id = ANY(%s)
@@ -270,6 +279,13 @@ class CollectionCase(models.Model):
                 self.ids,
             )
         )
+        for row in rows:
+            # A case without an opening date opened the day its company created it.
+            created = row.pop("create_date")
+            if not row["opened_date"]:
+                company = self.env["res.company"].sudo().browse(row["company_id"])
+                row["opened_date"] = company._collection_today(created)
+        return rows
 
     def _store_priority(self, rows):
         names = [
@@ -405,7 +421,11 @@ class CollectionCase(models.Model):
         disputes = inputs["disputes"].get(case_id, 0)
         history = inputs["history"].get(key)
         last_contact = inputs["last_contacts"].get(case_id)
-        since = last_contact.date() if last_contact else case["opened_date"]
+        since = (
+            self.env["res.company"].sudo().browse(company_id)._collection_today(last_contact)
+            if last_contact
+            else case["opened_date"]
+        )
         silent = max((today - since).days, 0) if since else 0
         paid = history["paid_count"] if history else 0
         hold = key in inputs["credit_hold"]

@@ -10,7 +10,7 @@ from .collection_case import FROM_REFRESH
 from .collection_ledger import EMPTY_FIGURES, MONETARY_FIGURES
 
 # The amounts of a case the refresh opens, written after its creation in one statement.
-OPENING_AMOUNTS = (*MONETARY_FIGURES, "opening_amount", "collected_amount")
+OPENING_AMOUNTS = (*MONETARY_FIGURES, "opening_amount", "collected_amount", "credited_amount")
 
 _logger = logging.getLogger(__name__)
 
@@ -29,10 +29,16 @@ class CollectionCase(models.Model):
 
     @api.model
     def _cron_refresh_cases(self, batch_size=500):
-        """Daily refresh of every company's cases, committing after each batch.
+        """Hourly: the daily refresh of each company's cases, in the company's morning.
 
-        Out of time, it stops and tells the scheduler the work left over all
-        companies; the next call only finds what still differs from accounting.
+        A company is refreshed once per local day, from the start of its collections
+        day (see ``res.company._collection_morning_due``), committing after each
+        batch; its day is recorded once its refresh is complete, which lets the
+        judging of promises and plans start (it is called at once).
+
+        Out of time, it stops and tells the scheduler the work left over the
+        companies due; the next call goes on with them, and only finds what still
+        differs from accounting.
 
         A company another transaction is refreshing (an accountant's
         reconciliation refreshes its customers' cases, and holds the company's
@@ -41,13 +47,19 @@ class CollectionCase(models.Model):
         ``_refresh_later``), when the call finds what is still left.
         """
         companies = self.env["res.company"].sudo().search([], order="id")  # pylint: disable=no-search-all
-        self.env["collection.dispute"]._close_settled()
+        due = companies._collection_morning_due("collection_refreshed_day")
+        # Asked for besides (Refresh All, a refresh another transaction held): at once.
+        companies = companies.filtered(lambda c: c in due or c.collection_refresh_asked)
+        if not companies:
+            return
+        self.env["collection.dispute"]._close_settled(companies)
         # A new transaction: what each company's refresh reads is then read after
         # its lock is taken, never before a refresh that held it had committed.
         self.env["ir.cron"]._commit_progress()
         busy = self.env["res.company"]
         for index, company in enumerate(companies):
-            model = self.with_company(company)
+            # The company's own day: its dates and ages, whoever runs the job.
+            model = self.with_company(company).with_context(tz=company._collection_tz())
             if not model._lock_company_refresh(company):
                 busy |= company
                 continue
@@ -62,16 +74,31 @@ class CollectionCase(models.Model):
                     self._refresh_later(busy)
                 self.env["ir.cron"]._commit_progress(remaining=left + later)
                 return
+            if company in busy:
+                continue
+            # Every active case again, not only those the refresh touched: the days
+            # overdue, the days since the last contact and the share of the book move
+            # every day.
+            model._update_priority_all(company)
+            if company.collection_refresh_asked:
+                company.sudo().collection_refresh_asked = False
+            if company in due:
+                company._collection_mark_day("collection_refreshed_day", due[company])
+                self.env.ref(
+                    "collections_officer.ir_cron_collection_commitment_judge"
+                ).sudo()._trigger()
+            self.env["ir.cron"]._commit_progress()
         if busy:
             self._refresh_later(busy)
-        # Every active case again, not only those the refresh touched: the days overdue,
-        # the days since the last contact and the share of the book move every day.
-        self._update_priority_all(companies)
 
     @api.model
     def _refresh_later(self, companies):
         """Run the scheduled refresh again in a few minutes: another transaction held the
-        refresh of ``companies``. It finds what still differs from accounting then."""
+        refresh of ``companies``. It finds what still differs from accounting then,
+        whatever the companies' local time."""
+        companies.sudo().filtered(lambda c: not c.collection_refresh_asked).write(
+            {"collection_refresh_asked": True}
+        )
         _logger.info(
             "Collection refresh of %s deferred: another refresh is running; "
             "the scheduled refresh runs again in %s minutes.",
@@ -271,7 +298,7 @@ class CollectionCase(models.Model):
         }
         if not reach:
             return set()
-        today = fields.Date.context_today(self)
+        today = company._collection_today()
         days_to_due = {
             partner_id: (values["next_due_date"] - today).days
             for (partner_id, _company), values in figures.items()
@@ -296,7 +323,7 @@ class CollectionCase(models.Model):
 
     def _refresh_actions(self, company, partner_ids, figures, open_by_partner, due_soon=()):
         """What the refresh does to each customer: ``(to_update, close_ids, to_open, started)``."""
-        today = fields.Date.context_today(self)
+        today = company._collection_today()
         to_update, close_ids, to_open = [], [], []
         started = self.browse()
         for partner_id in partner_ids:
@@ -326,7 +353,7 @@ class CollectionCase(models.Model):
 
     def _refresh_batch(self, company, partner_ids, figures, open_by_partner, due_soon=()):
         now = fields.Datetime.now()
-        today = fields.Date.context_today(self)
+        today = company._collection_today(now)
         to_update, close_ids, to_open, started = self._refresh_actions(
             company, partner_ids, figures, open_by_partner, due_soon
         )
@@ -406,6 +433,7 @@ class CollectionCase(models.Model):
                     "opening_amount": values["overdue_amount"] or values["amount_not_due"],
                     "closed_date": False,
                     "collected_amount": 0,
+                    "credited_amount": 0,
                     "level_reached_id": False,
                     "close_reason": False,
                 }
@@ -504,21 +532,12 @@ class CollectionCase(models.Model):
         open and the customer's last payment (the figures of a customer with
         nothing open carry none), read for all the closing cases at once.
         """
-        today = fields.Date.context_today(self)
+        today = company._collection_today()
         closing = self.filtered(lambda case: case.partner_id.id not in due_soon)
         if not closing:
             return {}
         ledger = self.env["collection.ledger"]
-        windows = [
-            (
-                case.partner_id.id,
-                company.id,
-                case.opened_date or case.create_date.date(),
-                today,
-            )
-            for case in closing
-        ]
-        received = ledger._fetch_received(windows)
+        received = closing._money_received_while_open(today)
         payments = {
             (case.partner_id.id, company.id): dict(EMPTY_FIGURES)
             for case in closing
@@ -527,16 +546,45 @@ class CollectionCase(models.Model):
         if payments:
             ledger._add_last_payment_dates(payments, ledger._company_scope(company))
         story = {}
-        for case, amount in zip(closing, received, strict=True):
+        for case in closing:
             key = (case.partner_id.id, company.id)
             story[case.id] = {
                 "closed_date": today,
-                "collected_amount": amount,
+                "collected_amount": received[case][0],
+                "credited_amount": received[case][1],
                 "level_reached_id": case.level_id.id,
                 "last_payment_date": (figures.get(key) or payments[key])["last_payment_date"]
                 or case.last_payment_date,
             }
         return story
+
+    def _money_received_while_open(self, until=None):
+        """``{case: (cash, credited)}``: the money the customer paid and the credit
+        notes issued from the opening of each case to ``until`` (default: its
+        closing, else today), in company currency, in one query (see
+        ``collection.ledger._fetch_money_received``)."""
+        windows = [
+            (
+                case.partner_id.id,
+                case.company_id.id,
+                case.opened_date or case.company_id._collection_today(case.create_date),
+                until or case.closed_date or case.company_id._collection_today(),
+            )
+            for case in self
+        ]
+        received = self.env["collection.ledger"]._fetch_money_received(windows)
+        return {
+            case: tuple(case.company_id.currency_id.round(amount) for amount in amounts)
+            for case, amounts in zip(self, received, strict=True)
+        }
+
+    def _recompute_money_received(self):
+        """Write again what closed cases received while open: cash as collected,
+        credit notes as credited. For cases closed before the two were told apart."""
+        closed = self.filtered(lambda case: case.state == "closed" and case.closed_date)
+        received = closed._money_received_while_open()
+        for (cash, credited), cases in closed.grouped(lambda case: received[case]).items():
+            cases.sudo().write({"collected_amount": cash, "credited_amount": credited})
 
     def _default_officers(self, partners, company):
         """Officer and team of new cases, from the customers' collection officer."""

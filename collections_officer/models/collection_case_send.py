@@ -86,7 +86,7 @@ class CollectionCase(models.Model):
                 )
             )
         guarded = self.with_context(collection_guard_passed=GUARD_PASSED)
-        guarded.message_post(
+        message = guarded.message_post(
             subject=subject,
             body=body,
             partner_ids=recipient.ids,
@@ -95,19 +95,21 @@ class CollectionCase(models.Model):
             subtype_id=self.env.ref("collections_officer.mt_collection_followup_sent").id,
             email_layout_xmlid="mail.mail_notification_light",
         )
-        guarded.env["collection.contact"].with_context(collection_contact_skip_chatter=True).create(
-            {
-                "case_id": self.id,
-                "partner_id": recipient.id,
-                "channel": "email",
-                "direction": "outbound",
-                "outcome": "sent",
-                "note": Markup("<p>%s</p>")
-                % self.env._("Statement sent: %(subject)s", subject=subject),
-                # What the guard said, when a manager overrode it.
-                "blocked_reason": verdict["reason"] or False,
-                "compliance_override": override_reason or False,
-            }
+        self.env["collection.contact"]._log_sent(
+            [
+                {
+                    "case_id": self.id,
+                    "partner_id": recipient.id,
+                    "channel": "email",
+                    "outcome": "statement_sent",
+                    "note": Markup("<p>%s</p>")
+                    % self.env._("Statement sent: %(subject)s", subject=subject),
+                    "message_id": message.id,
+                    # What the guard said, when a manager overrode it.
+                    "blocked_reason": verdict["reason"] or False,
+                    "compliance_override": override_reason or False,
+                }
+            ]
         )
         if override_reason:
             self._message_log(

@@ -18,7 +18,12 @@ class CollectionCase(models.Model):
         related="partner_id.collection_contact_id", string="Collections Contact"
     )
     partner_credit_hold = fields.Boolean(
-        related="partner_id.collection_credit_hold", string="Credit Hold"
+        string="Credit Hold",
+        compute="_compute_partner_credit_hold",
+        help="The customer is on credit hold in the case's company.",
+    )
+    partner_credit_hold_reason = fields.Char(
+        string="Credit Hold Reason", compute="_compute_partner_credit_hold"
     )
     partner_credit_limit = fields.Monetary(
         string="Credit Limit",
@@ -58,6 +63,18 @@ class CollectionCase(models.Model):
         help="From when the next level is due: its delay after the oldest due date, and "
         "the days between two levels after the current one.",
     )
+
+    @api.depends(
+        "partner_id.collection_credit_hold",
+        "partner_id.collection_credit_hold_reason",
+        "company_id",
+    )
+    def _compute_partner_credit_hold(self):
+        # The hold is kept per company: the case's, not the reader's current company.
+        for case in self:
+            customer = case.partner_id.sudo().with_company(case.company_id)
+            case.partner_credit_hold = customer.collection_credit_hold
+            case.partner_credit_hold_reason = customer.collection_credit_hold_reason
 
     def _compute_partner_credit_limit(self):
         # The credit limit is an accounting field: an officer sees it without

@@ -53,7 +53,7 @@ class CollectionCharge(models.Model):
         ondelete="set null",
         help="The customer invoice the charge was billed on.",
     )
-    date = fields.Date(required=True, default=fields.Date.context_today)
+    date = fields.Date(required=True, default=lambda self: self.env.company._collection_today())
     state = fields.Selection(
         [
             ("invoiced", "Invoiced"),
@@ -194,14 +194,15 @@ class CollectionCharge(models.Model):
         posted.button_draft()
         invoices.filtered(lambda m: m.state == "draft").button_cancel()
         # Charges are evidence nobody edits by hand; this decision is the one change made.
-        charges.sudo().write(
-            {
-                "state": decision,
-                "cancel_reason": reason or False,
-                "cancel_user_id": self.env.uid,
-                "cancel_date": fields.Date.context_today(self),
-            }
-        )
+        for company, company_charges in charges.grouped("company_id").items():
+            company_charges.sudo().write(
+                {
+                    "state": decision,
+                    "cancel_reason": reason or False,
+                    "cancel_user_id": self.env.uid,
+                    "cancel_date": company._collection_today(),
+                }
+            )
         for case, case_charges in charges.grouped("case_id").items():
             names = ", ".join(case_charges.invoice_id.mapped("name"))
             case.message_post(

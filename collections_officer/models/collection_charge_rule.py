@@ -264,7 +264,7 @@ class CollectionChargeRule(models.Model):
         invoices themselves (no charge on charges).
         """
         self.ensure_one()
-        date = fields.Date.to_date(date) or fields.Date.context_today(self)
+        date = fields.Date.to_date(date) or self.company_id._collection_today()
         cases.check_access("read")
 
         def in_breathing_space(case):

@@ -8,7 +8,8 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import format_date
 
 # Channels limited to the customer's contact hours: they reach a person at once.
-TIMED_CHANNELS = ("phone", "sms", "visit")
+# E-mails too, within hours of their own (the company's e-mail hours).
+TIMED_CHANNELS = ("phone", "sms", "visit", "email")
 # Outcomes of a call that mean a conversation took place.
 CONVERSATIONS = ("spoke", "promised", "refused", "disputed", "paid")
 # The company setting capping each channel over the rolling window.
@@ -81,11 +82,13 @@ class CollectionCompliance(models.AbstractModel):
                 )
             elif channel in TIMED_CHANNELS:
                 recipient = recipients[case.id].get(channel, customer)
-                defer_until = self._next_contact_time(customer, company, at, recipient)
+                defer_until = self._next_contact_time(customer, company, at, recipient, channel)
                 if defer_until:
                     verdict, reason = (
                         "deferred",
-                        self.env._("Outside the customer's contact hours and days."),
+                        self.env._("Outside the e-mail hours and days in the customer's timezone.")
+                        if channel == "email"
+                        else self.env._("Outside the customer's contact hours and days."),
                     )
             if verdict != "allowed" and override_reason:
                 verdict, defer_until = "allowed", False
@@ -166,20 +169,23 @@ class CollectionCompliance(models.AbstractModel):
         return counts, conversations
 
     def _contact_tz(self, partner, company):
-        """The timezone of a contact: the partner's, else the company's, else UTC."""
-        return pytz.timezone(partner.tz or company.partner_id.tz or "UTC")
+        """The timezone of a contact: the partner's, else the company's collections timezone."""
+        return pytz.timezone(partner.tz or company._collection_tz())
 
     def _local_datetime(self, at, partner, company):
         """``at`` (naive UTC) in the contact's timezone (see ``_contact_tz``)."""
         return pytz.utc.localize(at).astimezone(self._contact_tz(partner, company))
 
-    def _next_contact_time(self, customer, company, at, recipient=None):
+    def _next_contact_time(self, customer, company, at, recipient=None, channel=None):
         """False inside the contact hours and days, else the next start of them (naive UTC).
 
-        Hours are the customer's own when set, else the company's; days are the
-        company's; both in the recipient's timezone.
+        Hours are the customer's own when set, else the company's (for an e-mail,
+        the company's e-mail hours); days are the company's; both in the
+        recipient's timezone.
         """
-        if customer.collection_window_override:
+        if channel == "email":
+            start, end = company.collection_email_hour_start, company.collection_email_hour_end
+        elif customer.collection_window_override:
             start, end = (
                 customer.collection_contact_hour_start,
                 customer.collection_contact_hour_end,

@@ -1,18 +1,29 @@
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_datetime
+from odoo.tools.misc import clean_context
 
 from .collection_case_chatter import GUARD_PASSED
 
 # Channels the compliance guard watches for contacts a person makes.
 GUARDED_CHANNELS = ("phone", "sms", "visit", "email")
-# What the engine records with a contact, never a person: the follow-up that made it and
-# the guard's verdict on it.
-ENGINE_FIELDS = ("followup_id", "compliance_breach", "compliance_override")
-# Outcomes only the engine records: what it sent, what the guard stopped.
-ENGINE_OUTCOMES = ("sent", "blocked")
+# What the engine records with a contact, never a person: the follow-up that made it, the
+# message it sent and the guard's verdict on it.
+ENGINE_FIELDS = ("followup_id", "message_id", "compliance_breach", "compliance_override")
+# What the desk sends a customer, each logged when sent (see ``_log_sent``).
+SENT_OUTCOMES = (
+    "sent",
+    "statement_sent",
+    "letter_before_action",
+    "plan_proposed",
+    "dispute_rejected",
+    "remittance_requested",
+    "message_sent",
+)
+# Outcomes only the engine records: what the desk sent, what the guard stopped.
+ENGINE_OUTCOMES = (*SENT_OUTCOMES, "blocked")
 
 
 class CollectionContact(models.Model):
@@ -55,6 +66,12 @@ class CollectionContact(models.Model):
             ("paid", "Says Paid"),
             ("sent", "Sent"),
             ("blocked", "Blocked by Compliance"),
+            ("statement_sent", "Statement Sent"),
+            ("letter_before_action", "Letter Before Action Sent"),
+            ("plan_proposed", "Payment Plan Proposed"),
+            ("dispute_rejected", "Dispute Rejection Sent"),
+            ("remittance_requested", "Remittance Advice Requested"),
+            ("message_sent", "Message Sent"),
         ]
     )
     note = fields.Html()
@@ -75,6 +92,13 @@ class CollectionContact(models.Model):
         index="btree_not_null",
         ondelete="set null",
         help="The follow-up level execution that made this contact.",
+    )
+    message_id = fields.Many2one(
+        "mail.message",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+        help="What was sent to the customer, with its attachments.",
     )
     compliance_breach = fields.Boolean(
         readonly=True,
@@ -135,16 +159,59 @@ class CollectionContact(models.Model):
                     )
                 )
             vals_list = [self._with_compliance_verdict(vals) for vals in vals_list]
-        contacts = super().create(vals_list)
+        contacts = super().create([self._with_sender(vals) for vals in vals_list])
         if not self.env.context.get("collection_contact_skip_chatter"):
             contacts._post_on_cases()
         return contacts
 
     def _from_engine(self):
         """Whether the code creating or changing contacts is the engine's: the follow-up
-        run, the statement and the promise log, which judged the contact themselves and
-        say so with ``GUARD_PASSED`` (an object a client's context, JSON, cannot carry)."""
+        run, the desk's sends (``_log_sent``) and the guard's own verdicts
+        (``_log_reported``), which judged the contact themselves and say so with
+        ``GUARD_PASSED`` (an object a client's context, JSON, cannot carry)."""
         return self.env.context.get("collection_guard_passed") is GUARD_PASSED
+
+    @api.model
+    def _with_sender(self, vals):
+        """The contact under the person who made it: the officer of the case for what
+        the engine does on its own (a scheduled run), never the superuser (OdooBot)."""
+        user_id = vals.get("user_id", self.env.context.get("default_user_id", self.env.uid))
+        if user_id != SUPERUSER_ID or not vals.get("case_id"):
+            return vals
+        case = self.env["collection.case"].sudo().browse(vals["case_id"])
+        return {**vals, "user_id": case.user_id.id}
+
+    @api.model
+    def _log_sent(self, vals_list, post_on_case=False):
+        """Log what the desk sent a customer, when it is sent: one entry per message.
+
+        Each ``vals`` gives the case, the channel, the outcome saying what was sent
+        (one of ``SENT_OUTCOMES``), and may give the recipient at the customer, a
+        note, the message posted, the level, and a manager's override with what the
+        guard said. The sender judged the contact before sending it; the entry is
+        outbound, dated now, under the user who sent it (the case's officer for the
+        engine's own sends). ``post_on_case``: note it on the case too, for a message
+        that is not posted there. Not callable over RPC.
+        """
+        for vals in vals_list:
+            if vals.get("outcome") not in SENT_OUTCOMES or not vals.get("case_id"):
+                raise ValueError(f"Not a message sent to a customer: {vals}")
+        now = fields.Datetime.now()
+        vals_list = [
+            {
+                "date": now,
+                "user_id": self.env.uid,
+                **vals,
+                "direction": "outbound",
+            }
+            for vals in vals_list
+        ]
+        # The entry is what the sender states, not what the caller's context defaults.
+        context = clean_context(self.env.context) | {"collection_guard_passed": GUARD_PASSED}
+        if not post_on_case:
+            context["collection_contact_skip_chatter"] = True
+        contacts = self.with_env(self.env(context=context)).create(vals_list)
+        return contacts.with_env(self.env)
 
     @api.model
     def _log_reported(self, vals_list, override_reason=None):
@@ -159,7 +226,9 @@ class CollectionContact(models.Model):
             self._with_compliance_verdict(vals, override_reason=override_reason)
             for vals in vals_list
         ]
-        contacts = self.with_context(collection_guard_passed=GUARD_PASSED).create(vals_list)
+        # The guard judged the values given: the caller's context defaults add nothing.
+        context = clean_context(self.env.context) | {"collection_guard_passed": GUARD_PASSED}
+        contacts = self.with_env(self.env(context=context)).create(vals_list)
         # The marker stays with this creation, not with what the caller does next.
         return contacts.with_env(self.env)
 
@@ -175,7 +244,14 @@ class CollectionContact(models.Model):
         is refused.
         """
         self._check_engine_values(vals)
+        # Judged on what is recorded: a value the context defaults is recorded all the same.
+        defaults = {
+            name: self.env.context[f"default_{name}"]
+            for name in ("case_id", "channel", "direction", "date")
+            if name not in vals and f"default_{name}" in self.env.context
+        }
         vals = {
+            **defaults,
             **vals,
             "compliance_breach": False,
             "compliance_override": False,

@@ -3,11 +3,13 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
+from odoo.tools.misc import clean_context
 
-# Written by the resolution actions only (accept, reject, withdraw, the refresh).
+from .collection_case_chatter import GUARD_PASSED, SentAs
+
+# Written by the resolution actions only (accept, reject, withdraw, the refresh): a
+# caller's value is dropped at creation, a dispute starts open.
 RESOLUTION_FIELDS = ("state", "accepted_amount", "credit_note_id", "resolved_date")
-# What is disputed: fixed once the dispute is resolved.
-DISPUTED_FIELDS = ("case_id", "move_id", "amount")
 
 
 class CollectionDispute(models.Model):
@@ -20,7 +22,12 @@ class CollectionDispute(models.Model):
 
     _name = "collection.dispute"
     _description = "Collection Dispute"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["collection.engine.fields", "mail.thread", "mail.activity.mixin"]
+    # What is disputed is stated when the dispute is recorded, then fixed: a dispute
+    # too broad is withdrawn and a narrower one recorded, so the ledger, the KPIs and
+    # the credit note read what the customer contested.
+    _user_create_fields = frozenset({"case_id", "move_id", "amount", "installment_id", "channel"})
+    _collection_history = True
     _order = "deadline, id desc"
     _check_company_auto = True
     _rec_names_search = ["move_id", "partner_id"]
@@ -28,6 +35,7 @@ class CollectionDispute(models.Model):
     case_id = fields.Many2one(
         "collection.case",
         required=True,
+        readonly=True,
         index=True,
         ondelete="restrict",
         check_company=True,
@@ -41,6 +49,7 @@ class CollectionDispute(models.Model):
         "account.move",
         string="Invoice",
         required=True,
+        readonly=True,
         index=True,
         ondelete="restrict",
         tracking=True,
@@ -52,12 +61,14 @@ class CollectionDispute(models.Model):
     installment_id = fields.Many2one(
         "collection.plan.installment",
         string="Plan Installment",
+        readonly=True,
         domain="[('plan_id.case_id', '=', case_id)]",
         help="The installment of the case's payment plan the dispute is about, if any.",
     )
     amount = fields.Monetary(
         string="Disputed Amount",
         required=True,
+        readonly=True,
         tracking=True,
         help="Part or all of the invoice's residual, in the invoice's currency.",
     )
@@ -75,6 +86,16 @@ class CollectionDispute(models.Model):
         default="other",
         tracking=True,
     )
+    channel = fields.Selection(
+        selection=lambda self: (
+            self.env["collection.contact"]._fields["channel"]._description_selection(self.env)
+        ),
+        string="Raised By",
+        required=True,
+        readonly=True,
+        default="phone",
+        help="How the customer said so: the contact logged with the dispute.",
+    )
     description = fields.Text()
     owner_id = fields.Many2one(
         "res.users",
@@ -89,7 +110,7 @@ class CollectionDispute(models.Model):
         index=True,
         tracking=True,
         default=lambda self: (
-            fields.Date.context_today(self)
+            self.env.company._collection_today()
             + timedelta(days=self.env.company.collection_dispute_days)
         ),
         help="When the investigation should be over; an overdue deadline alerts the team manager.",
@@ -201,23 +222,51 @@ class CollectionDispute(models.Model):
                     )
                 )
 
+    @api.constrains("installment_id", "case_id")
+    def _check_installment(self):
+        for dispute in self.filtered("installment_id"):
+            if dispute.installment_id.sudo().plan_id.case_id != dispute.case_id:
+                raise ValidationError(
+                    self.env._(
+                        "%(installment)s is not an installment of a payment plan of %(case)s.",
+                        installment=dispute.installment_id.sudo().display_name,
+                        case=dispute.case_id.display_name,
+                    )
+                )
+
     # ------------------------------------------------------------------ CRUD
 
     @api.model_create_multi
     def create(self, vals_list):
+        context = self.env.context
+        if context.get("collection_contact_logged") is GUARD_PASSED and context != clean_context(
+            context
+        ):
+            # Log a Contact's own call: the defaults of its context are the contact's.
+            # Replaced, not updated: the default keys must go.
+            return self.with_context(clean_context(context)).create(vals_list)  # pylint: disable=context-overridden
         if any((vals.get("amount") or 0) <= 0 for vals in vals_list):
             raise ValidationError(self.env._("The disputed amount must be positive."))
         vals_list = [
             {name: value for name, value in vals.items() if name not in RESOLUTION_FIELDS}
             for vals in vals_list
         ]
+        self._check_engine_fields(vals_list, creating=True)
+        if not self.env.su:
+            self._check_case_open(vals_list)
         for vals in vals_list:
             case = self.env["collection.case"].browse(vals.get("case_id"))
             if case and "deadline" not in vals:
-                vals["deadline"] = fields.Date.context_today(self) + timedelta(
+                vals["deadline"] = case.company_id._collection_today() + timedelta(
                     days=case.company_id.collection_dispute_days
                 )
         disputes = super().create(vals_list)
+        # A person recording disputes made a contact; Log a Contact logs its own. The
+        # engine's disputes (data, migrations) are no contact.
+        if not self.env.is_superuser() and (
+            self.env.context.get("collection_contact_logged") is not GUARD_PASSED
+        ):
+            disputes._log_contacts()
         disputes._schedule_owner_activities()
         disputes.filtered(lambda d: d.reason == "already_paid")._ask_accountant()
         disputes.case_id._message_log_batch(
@@ -237,19 +286,7 @@ class CollectionDispute(models.Model):
         return disputes
 
     def write(self, vals):
-        if not self.env.su:
-            if forbidden := [name for name in RESOLUTION_FIELDS if name in vals]:
-                raise UserError(
-                    self.env._(
-                        "A dispute's %(fields)s change only by accepting, rejecting or "
-                        "withdrawing it.",
-                        fields=", ".join(self._fields[name].string for name in forbidden),
-                    )
-                )
-            if any(name in vals for name in DISPUTED_FIELDS) and any(
-                dispute.state != "open" for dispute in self
-            ):
-                raise UserError(self.env._("A resolved dispute cannot change."))
+        self._check_engine_fields([vals])
         res = super().write(vals)
         if {"amount", "move_id"} & set(vals):
             self._refresh_cases()
@@ -259,6 +296,28 @@ class CollectionDispute(models.Model):
     def _unlink_only_open(self):
         if any(dispute.state != "open" for dispute in self):
             raise UserError(self.env._("Resolved disputes are history: they cannot be deleted."))
+
+    def _engine_fields_error(self, fields):
+        return self.env._(
+            "%(fields)s of a dispute are stated when it is recorded, or change only by "
+            "accepting, rejecting or withdrawing it: withdraw it and record another one "
+            "to dispute something else.",
+            fields=fields,
+        )
+
+    def _check_case_open(self, vals_list):
+        """As Log a Contact: nothing is chased on a closed case, nothing to dispute."""
+        default = self.env.context.get("default_case_id")
+        cases = self.env["collection.case"].browse(
+            {vals.get("case_id") or default for vals in vals_list} - {None, False}
+        )
+        if closed := cases.filtered(lambda case: case.state == "closed"):
+            raise UserError(
+                self.env._(
+                    "Case %(case)s is closed: nothing is chased, nothing to dispute.",
+                    case=closed[0].name,
+                )
+            )
 
     # --------------------------------------------------------------- actions
 
@@ -292,7 +351,7 @@ class CollectionDispute(models.Model):
                     "state": "partly_accepted" if partly else "accepted",
                     "accepted_amount": accepted,
                     "credit_note_id": credit_note.id,
-                    "resolved_date": fields.Date.context_today(self),
+                    "resolved_date": dispute.company_id._collection_today(),
                     "resolution_note": note or dispute.resolution_note,
                 }
             )
@@ -327,10 +386,11 @@ class CollectionDispute(models.Model):
             # The customer is told first: a message the guard refuses leaves it open.
             dispute.sudo().resolution_note = note
             dispute._send_to_customer(
-                "collections_officer.mail_template_collection_dispute_rejected"
+                "collections_officer.mail_template_collection_dispute_rejected",
+                "dispute_rejected",
             )
             dispute.sudo().write(
-                {"state": "rejected", "resolved_date": fields.Date.context_today(self)}
+                {"state": "rejected", "resolved_date": dispute.company_id._collection_today()}
             )
             dispute._close_activities()
             dispute.case_id._message_log(
@@ -350,7 +410,8 @@ class CollectionDispute(models.Model):
         self.check_access("write")
         for dispute in self:
             dispute._check_open()
-        self.sudo().write({"state": "withdrawn", "resolved_date": fields.Date.context_today(self)})
+        for company, disputes in self.sudo().grouped("company_id").items():
+            disputes.write({"state": "withdrawn", "resolved_date": company._collection_today()})
         self._close_activities()
         self.case_id._message_log_batch(
             bodies={
@@ -370,7 +431,8 @@ class CollectionDispute(models.Model):
         for dispute in self:
             dispute._check_open()
             dispute._send_to_customer(
-                "collections_officer.mail_template_collection_dispute_remittance"
+                "collections_officer.mail_template_collection_dispute_remittance",
+                "remittance_requested",
             )
         return True
 
@@ -425,8 +487,8 @@ class CollectionDispute(models.Model):
                             self.reason
                         ],
                     ),
-                    "invoice_date": fields.Date.context_today(self),
-                    "date": fields.Date.context_today(self),
+                    "invoice_date": self.company_id._collection_today(),
+                    "date": self.company_id._collection_today(),
                 }
             ],
             cancel=False,
@@ -440,9 +502,10 @@ class CollectionDispute(models.Model):
                 line.price_unit = line.price_unit * ratio
         return credit_note
 
-    def _send_to_customer(self, template_xmlid):
+    def _send_to_customer(self, template_xmlid, sent_as):
         """A message to the customer from a template, posted on the case through the
-        compliance guard, like every other customer message."""
+        compliance guard, like every other customer message, and logged in the contact
+        log as ``sent_as`` (a contact outcome)."""
         self.ensure_one()
         template = self.env.ref(template_xmlid).sudo()
         case = self.case_id
@@ -456,12 +519,41 @@ class CollectionDispute(models.Model):
             )
         subject = template._render_field("subject", self.ids)[self.id]
         body = template._render_field("body_html", self.ids)[self.id]
-        case.with_context(mail_notify_force_send=False).message_post(
+        case.with_context(
+            mail_notify_force_send=False, collection_sent_as=SentAs(sent_as)
+        ).message_post(
             body=body,
             subject=subject,
             partner_ids=recipient.ids,
             message_type="comment",
             subtype_xmlid="mail.mt_comment",
+        )
+
+    def _log_contacts(self):
+        """The customer disputing is a contact: log it, judged by the compliance guard
+        like every contact a person logs, one per case and channel."""
+        reasons = dict(self._fields["reason"]._description_selection(self.env))
+        self.env["collection.contact"]._log_reported(
+            [
+                {
+                    "case_id": case.id,
+                    "channel": channel,
+                    "direction": "outbound",
+                    "date": fields.Datetime.now(),
+                    "outcome": "disputed",
+                    "note": self.env._(
+                        "Disputed: %(disputes)s.",
+                        disputes=", ".join(
+                            f"{dispute.move_id.name} {dispute.currency_id.format(dispute.amount)}"
+                            f" ({reasons[dispute.reason]})"
+                            for dispute in disputes
+                        ),
+                    ),
+                }
+                for (case, channel), disputes in self.grouped(
+                    lambda dispute: (dispute.case_id, dispute.channel)
+                ).items()
+            ]
         )
 
     def _schedule_owner_activities(self):
@@ -520,13 +612,14 @@ class CollectionDispute(models.Model):
         settled = self.sudo().search(domain)
         if not settled:
             return settled
-        settled.write(
-            {
-                "state": "withdrawn",
-                "resolved_date": fields.Date.context_today(self),
-                "resolution_note": self.env._("The invoice was paid: nothing left to dispute."),
-            }
-        )
+        for company, disputes in settled.grouped("company_id").items():
+            disputes.write(
+                {
+                    "state": "withdrawn",
+                    "resolved_date": company._collection_today(),
+                    "resolution_note": self.env._("The invoice was paid: nothing left to dispute."),
+                }
+            )
         settled._close_activities()
         settled.case_id._message_log_batch(
             bodies={
@@ -547,7 +640,7 @@ class CollectionDispute(models.Model):
         invoice of the case gets a dispute of its whole residual, reason
         'other', described by the old hold reason. The case is back in
         follow-up, where only what is not disputed is chased; the officer
-        narrows or withdraws the disputes that were too broad.
+        withdraws the disputes that were too broad and records narrower ones.
 
         The reason was ``"Disputed: %(note)s"`` in the officer's language, cut at
         200 characters, the note being the contact's note as text, else its name.
@@ -616,8 +709,8 @@ class CollectionDispute(models.Model):
         cases = held.filtered(is_dispute_hold)
         if not cases:
             return self.browse()
-        today = fields.Date.context_today(self)
         ledger = self.env["collection.ledger"]
+        today = {company: company._collection_today() for company in cases.company_id}
         lines = (
             self.env["account.move.line"]
             .sudo()
@@ -626,10 +719,14 @@ class CollectionDispute(models.Model):
                 & Domain(
                     [
                         ("amount_residual", ">", 0),
-                        ("date_maturity", "<", today),
+                        ("date_maturity", "!=", False),
                         ("move_id.move_type", "=", "out_invoice"),
                     ]
                 )
+            )
+            # Overdue on the day of the case's company.
+            .filtered(
+                lambda line: line.date_maturity < today[ledger._case_company(line.company_id)]
             )
         )
         moves_by_key = {}
@@ -664,10 +761,15 @@ class CollectionDispute(models.Model):
 
     @api.model
     def _cron_alert_deadlines(self):
-        """Tell the team manager, once, of each open dispute past its deadline."""
-        today = fields.Date.context_today(self)
+        """Hourly: tell the team manager, once, of each open dispute past its deadline,
+        once the collections day of the dispute's company has started."""
+        companies = self.env["res.company"].sudo().search([])  # pylint: disable=no-search-all
+        started = list(companies._collection_morning_due())
+        # Past its deadline on the day of the dispute's company.
         late = self.sudo().search(
-            [("state", "=", "open"), ("deadline", "<", today), ("deadline_alerted", "=", False)]
+            self.env["collection.ledger"]._company_day_domain("deadline", "<")
+            & Domain([("state", "=", "open"), ("deadline_alerted", "=", False)])
+            & Domain("company_id", "in", [company.id for company in started])
         )
         for dispute in late:
             manager = dispute.case_id.team_id.manager_id or dispute.owner_id

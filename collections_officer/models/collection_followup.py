@@ -72,7 +72,9 @@ class CollectionFollowup(models.Model):
         "collection.level", required=True, index=True, ondelete="restrict", check_company=True
     )
     policy_id = fields.Many2one(related="level_id.policy_id")
-    date = fields.Date(required=True, default=fields.Date.context_today, index=True)
+    date = fields.Date(
+        required=True, default=lambda self: self.env.company._collection_today(), index=True
+    )
     cycle = fields.Integer(
         required=True, default=0, help="The case's follow-up cycle (it grows each time it closes)."
     )
@@ -355,21 +357,17 @@ class CollectionFollowup(models.Model):
             cases.filtered(lambda case: case.id in composed)._check_overdue_as_composed(
                 {case_id: mail["overdue_amount"] for case_id, mail in composed.items()}
             )
-        today = fields.Date.context_today(self)
-        commitments = {} if override else cases._get_commitment_blockers(today)
-        legal = {} if override else cases._get_legal_blockers()
+        blockers = cases._get_send_blockers(override)
         reasons = {}
         for followup in self:
             case, level = followup.case_id, followup.level_id
             if case.state == "closed" or followup.cycle != case.followup_cycle:
                 reasons[followup] = self.env._("The case was closed: nothing is overdue any more.")
-            elif case.id in legal:
-                reasons[followup] = legal[case.id]
-            elif case.state == "hold" and not override:
-                reasons[followup] = case.hold_reason or self.env._("The case is on hold.")
-            elif case.id in commitments:
-                reasons[followup] = commitments[case.id]
-            elif not followup.resend and not followup._is_level_due(today):
+            elif case.id in blockers:
+                reasons[followup] = blockers[case.id]
+            elif not followup.resend and not followup._is_level_due(
+                case.company_id._collection_today()
+            ):
                 reasons[followup] = self.env._(
                     "%(level)s is no longer due: the oldest item is %(days)s days overdue.",
                     level=level.name,
@@ -751,12 +749,13 @@ class CollectionFollowup(models.Model):
         return results
 
     def _action_call(self):
-        today = fields.Date.context_today(self)
         for followup in self:
             when = self._call_dates().get(followup.id)
             followup.case_id.activity_schedule(
                 "mail.mail_activity_data_call",
-                date_deadline=followup._local_date(when) if when else today,
+                date_deadline=followup._local_date(when)
+                if when
+                else followup.company_id._collection_today(),
                 summary=self.env._("Collections call: %(level)s", level=followup.level_id.name),
                 user_id=(followup.case_id.user_id or self.env.user).id,
             )
@@ -794,10 +793,9 @@ class CollectionFollowup(models.Model):
         return results
 
     def _action_charge(self):
-        today = fields.Date.context_today(self)
         results = {}
         for rule, followups in self.grouped(lambda f: f.level_id.charge_rule_id).items():
-            invoices = rule._charge_cases(followups.case_id, today)
+            invoices = rule._charge_cases(followups.case_id, rule.company_id._collection_today())
             by_partner = invoices.grouped("commercial_partner_id")
             for followup in followups:
                 followup.charge_move_ids = by_partner.get(
@@ -823,9 +821,14 @@ class CollectionFollowup(models.Model):
         return dict.fromkeys(self, False)
 
     def _action_credit_hold(self):
-        # A level decides it, whoever runs it: officers need not manage partners.
-        customers = self.case_id.partner_id.sudo().filtered(lambda p: not p.collection_credit_hold)
-        customers.collection_credit_hold = True
+        # A level decides it, whoever runs it (officers need not manage partners), in its
+        # case's company: the customer may owe nothing to the others.
+        for (company, level), followups in self.grouped(
+            lambda f: (f.case_id.company_id, f.level_id)
+        ).items():
+            followups.case_id.partner_id._put_credit_hold(
+                company, self.env._("Follow-up level %(level)s", level=level.name)
+            )
         self._log_on_cases(
             lambda followup: self.env._(
                 "Level %(level)s put %(partner)s on credit hold.",

@@ -6,7 +6,9 @@ from odoo.exceptions import AccessError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
-# The aging buckets of receivables at a date, by days past the due date.
+# The standard aging buckets of receivables at a date, by days past the due date: the
+# upper limits in days of the overdue buckets, and a key per bucket, not due first.
+STANDARD_LIMITS = (30, 60, 90, 120)
 AGING_BUCKETS = ("not_due", "1_30", "31_60", "61_90", "91_120", "over_120")
 # How far back countback DSO looks for the sales that explain the receivables.
 COUNTBACK_MONTHS = 24
@@ -57,9 +59,9 @@ class CollectionKpi(models.AbstractModel):
 
     @api.model
     def _scope(self, company, day, user=None, team=None):
-        """The scope of the month of ``day``; a month not over yet ends today."""
+        """The scope of the month of ``day``; a month not over yet ends today (the company's)."""
         start, end = month_bounds(day)
-        today = fields.Date.context_today(self)
+        today = company._collection_today()
         if start <= today < end:
             end = today
         return {
@@ -101,7 +103,7 @@ class CollectionKpi(models.AbstractModel):
     def _kpis(self, scopes):
         """Every KPI of each scope, in the same order: a list of dicts.
 
-        Keys: ``collected``, ``recovered_after_write_off``, ``receivable_begin``,
+        Keys: ``collected``, ``credited``, ``recovered_after_write_off``, ``receivable_begin``,
         ``receivable_end``, ``aging`` (``{bucket: amount}`` at the end of the
         period), ``credit_sales``, ``days``, ``dso``, ``countback_dso``,
         ``best_possible_dso``, ``average_days_delinquent``, ``cei``,
@@ -122,7 +124,7 @@ class CollectionKpi(models.AbstractModel):
             None if not scope["user"] and not scope["team"] else scope_cases.partner_id.ids
             for scope, scope_cases in zip(scopes, cases, strict=True)
         ]
-        collected = kpi._collected(scopes, cases)
+        collected, credited = kpi._collected(scopes, cases)
         aging = kpi._receivables_as_of(
             [(s["company"], s["end"], p) for s, p in zip(scopes, partner_ids, strict=True)]
             + [
@@ -146,6 +148,7 @@ class CollectionKpi(models.AbstractModel):
             period_sales = currency.round(month_sales.get(scope["start"], 0.0))
             result.update(
                 collected=collected[index],
+                credited=credited[index],
                 recovered_after_write_off=recovered[index],
                 aging=end_aging,
                 receivable_end=receivable_end,
@@ -235,93 +238,32 @@ class CollectionKpi(models.AbstractModel):
 
     @api.model
     def _receivables_as_of(self, requests):
-        """Receivables as of a date by aging bucket, in one query.
+        """Receivables as of a date by standard aging bucket, in one query.
 
         ``requests`` is a list of ``(company, day, commercial partner ids or None)``;
         returns, in the same order, ``{bucket: amount}`` in company currency.
 
-        As of a day, a receivable line dated on or before it counts for its
-        balance, less what reconciliations dated on or before it settled
-        (``account_partial_reconcile.max_date``, the later date of both sides):
-        an invoice paid after the day is still owed on it, a payment received
-        after it does not exist yet. Summed over every line it is the receivable
-        accounts' balance at that day, partner or not. The age is counted from the
-        due date (the date when none) to the day: not due, 1-30, 31-60, 61-90,
-        91-120, over 120 days.
+        What is open at a day is the ledger's (``collection.ledger._aging_as_of``,
+        as for the aged receivables report): a receivable line dated on or before
+        it, partner or not, less what partial reconciliations dated on or before
+        it settled. Summed over every line it is the receivable accounts' balance
+        at that day. The buckets are the standard ones (``STANDARD_LIMITS``: not
+        due, 1-30, 31-60, 61-90, 91-120, over 120 days past the due date), not the
+        company's setting: the monthly snapshots keep them, and a month kept must
+        read the same whatever the setting becomes. No KPI depends on the setting:
+        not due and over 90 days are the same in any buckets.
         """
         if not requests:
             return []
-        self.env["account.move.line"].flush_model(
-            [
-                "account_id",
-                "partner_id",
-                "company_id",
-                "date",
-                "date_maturity",
-                "parent_state",
-                "balance",
-            ]
-        )
-        self.env["account.partial.reconcile"].flush_model(
-            ["debit_move_id", "credit_move_id", "amount", "max_date"]
-        )
-        self.env["account.account"].flush_model(["account_type"])
-        self.env["res.partner"].flush_model(["commercial_partner_id"])
-        line_companies = self._line_companies([company for company, _day, _p in requests])
-        values = SQL(", ").join(
-            SQL(
-                "(%s, %s::date, %s::int[], %s, %s::int[])",
-                index,
-                day,
-                line_companies[company],
-                partners is None,
-                partners or [],
-            )
-            for index, (company, day, partners) in enumerate(requests)
-        )
-        rows = self.env.execute_query(
-            SQL(
-                """
-                SELECT r.idx,
-                       CASE
-                           WHEN age <= 0 THEN 'not_due'
-                           WHEN age <= 30 THEN '1_30'
-                           WHEN age <= 60 THEN '31_60'
-                           WHEN age <= 90 THEN '61_90'
-                           WHEN age <= 120 THEN '91_120'
-                           ELSE 'over_120'
-                       END,
-                       SUM(residual)
-                  FROM (VALUES %s) AS r(idx, day, company_ids, all_partners, partner_ids)
-                  JOIN LATERAL (
-                        SELECT r.day - COALESCE(aml.date_maturity, aml.date) AS age,
-                               aml.balance
-                               - COALESCE((SELECT SUM(pr.amount)
-                                             FROM account_partial_reconcile pr
-                                            WHERE pr.debit_move_id = aml.id
-                                              AND pr.max_date <= r.day), 0)
-                               + COALESCE((SELECT SUM(pr.amount)
-                                             FROM account_partial_reconcile pr
-                                            WHERE pr.credit_move_id = aml.id
-                                              AND pr.max_date <= r.day), 0) AS residual
-                          FROM account_move_line aml
-                          JOIN account_account a ON a.id = aml.account_id
-                     LEFT JOIN res_partner p ON p.id = aml.partner_id
-                         WHERE a.account_type = 'asset_receivable'
-                           AND aml.parent_state = 'posted'
-                           AND aml.company_id = ANY(r.company_ids)
-                           AND aml.date <= r.day
-                           AND (r.all_partners OR p.commercial_partner_id = ANY(r.partner_ids))
-                       ) AS items ON TRUE
-              GROUP BY 1, 2
-                """,
-                values,
-            )
+        rows = self.env["collection.ledger"]._aging_as_of(
+            requests, buckets=STANDARD_LIMITS, group_by=("idx", "bucket")
         )
         results = [dict.fromkeys(AGING_BUCKETS, 0.0) for _request in requests]
-        for index, bucket, amount in rows:
-            currency = requests[index][0].currency_id
-            results[index][bucket] = currency.round(float(amount or 0))
+        for row in rows:
+            currency = requests[row["idx"]][0].currency_id
+            results[row["idx"]][AGING_BUCKETS[row["bucket"]]] = currency.round(
+                float(row["residual"] or 0)
+            )
         return results
 
     @api.model
@@ -411,14 +353,16 @@ class CollectionKpi(models.AbstractModel):
 
     @api.model
     def _collected(self, scopes, cases):
-        """Amount collected: the money received on the scope's cases in the period.
+        """Amount collected and amount credited on the scope's cases in the period:
+        ``([collected], [credited])``, one of each per scope.
 
-        For each case, the money its customer paid while the case was open within
-        the period (from the later of its opening and the start, to the earlier of
-        its closing and the end), read from accounting as
-        ``collection.ledger._fetch_received`` defines money received: payments and
-        bank statement lines on the receivable accounts, net of refunds paid out
-        and of bounced payments, and credit notes. Company currency.
+        For each case, what its customer paid while the case was open within the
+        period (from the later of its opening and the start, to the earlier of its
+        closing and the end), read from accounting as
+        ``collection.ledger._fetch_money_received`` defines it. Collected is cash:
+        payments and bank statement lines on the receivable accounts, net of
+        refunds paid out and of bounced payments. Credit notes bring no money in:
+        they are credited, apart. Company currency.
         """
         windows, owners = [], []
         for index, (scope, scope_cases) in enumerate(zip(scopes, cases, strict=True)):
@@ -428,14 +372,18 @@ class CollectionKpi(models.AbstractModel):
                 if start <= end:
                     windows.append((case.partner_id.id, case.company_id.id, start, end))
                     owners.append(index)
-        received = self.env["collection.ledger"]._fetch_received(windows)
-        totals = [0.0] * len(scopes)
-        for index, amount in zip(owners, received, strict=True):
-            totals[index] += amount
-        return [
-            scope["company"].currency_id.round(total)
-            for scope, total in zip(scopes, totals, strict=True)
-        ]
+        received = self.env["collection.ledger"]._fetch_money_received(windows)
+        cash, credited = [0.0] * len(scopes), [0.0] * len(scopes)
+        for index, (cash_amount, credited_amount) in zip(owners, received, strict=True):
+            cash[index] += cash_amount
+            credited[index] += credited_amount
+        return tuple(
+            [
+                scope["company"].currency_id.round(total)
+                for scope, total in zip(scopes, totals, strict=True)
+            ]
+            for totals in (cash, credited)
+        )
 
     @api.model
     def _recovered_after_write_off(self, scopes):
@@ -529,24 +477,31 @@ class CollectionKpi(models.AbstractModel):
             ]
         )
         dates = {}
+        company_of = {case.id: case.company_id for case in cases}
         for tracking in trackings:
             message = tracking.mail_message_id
-            dates.setdefault(message.res_id, []).append(message.date.date())
+            # The day the case's company saw it happen.
+            day = company_of[message.res_id]._collection_today(message.date)
+            dates.setdefault(message.res_id, []).append(day)
         return dates
 
     @api.model
     def _contact_counts(self, scopes):
         """Contacts made in the period on the scope's cases (current officer and
         team of the case), by channel and outcome; blocked attempts are not
-        contacts made."""
+        contacts made. A contact counts on the company's day it was made."""
+        # A day wide on either side: every company's day lies within it in UTC.
         contacts = self.env["collection.contact"].search(
             [
                 ("company_id", "in", [s["company"].id for s in scopes]),
-                ("date", ">=", min(s["start"] for s in scopes)),
-                ("date", "<", max(s["end"] for s in scopes) + timedelta(days=1)),
+                ("date", ">=", min(s["start"] for s in scopes) - timedelta(days=1)),
+                ("date", "<", max(s["end"] for s in scopes) + timedelta(days=2)),
                 ("outcome", "!=", "blocked"),
             ]
         )
+        day_of = {
+            contact: contact.company_id._collection_today(contact.date) for contact in contacts
+        }
         results = []
         for scope in scopes:
             by_kind = {}
@@ -554,7 +509,7 @@ class CollectionKpi(models.AbstractModel):
                 case = contact.case_id
                 if (
                     self._in_scope(scope, contact.company_id, case.user_id, case.team_id)
-                    and scope["start"] <= contact.date.date() <= scope["end"]
+                    and scope["start"] <= day_of[contact] <= scope["end"]
                 ):
                     key = (contact.channel, contact.outcome or False)
                     by_kind[key] = by_kind.get(key, 0) + 1
@@ -650,7 +605,10 @@ class CollectionKpi(models.AbstractModel):
         results = []
         for scope in scopes:
             days = [
-                (fields.Date.to_date(d.resolved_date) - d.create_date.date()).days
+                (
+                    fields.Date.to_date(d.resolved_date)
+                    - d.case_id.company_id._collection_today(d.create_date)
+                ).days
                 for d in disputes
                 if self._in_scope(scope, d.case_id.company_id, d.case_id.user_id, d.case_id.team_id)
                 and scope["start"] <= fields.Date.to_date(d.resolved_date) <= scope["end"]

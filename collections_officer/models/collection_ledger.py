@@ -1,4 +1,6 @@
-from odoo import api, fields, models
+from datetime import timedelta
+
+from odoo import api, models
 from odoo.fields import Domain
 from odoo.tools import SQL
 
@@ -10,6 +12,10 @@ AGING_FIELDS = (
     "amount_61_90",
     "amount_91_120",
     "amount_over_120",
+)
+STANDARD_BUCKET_HELP = (
+    "Standard buckets (30, 60, 90 and 120 days past due), whatever the company's aging "
+    "buckets: the aged receivables report shows those."
 )
 # The accounting figures a refresh writes on a case, all read from move lines.
 MONETARY_FIGURES = (
@@ -85,6 +91,21 @@ class CollectionLedger(models.AbstractModel):
         return found
 
     @api.model
+    def _company_day_domain(self, field, operator, days=0):
+        """``field operator (the record's company's day + days)``, for records of any company:
+        every company judges dates on its own day."""
+        companies_by_day = {}
+        for company in (
+            self.env["res.company"].sudo().with_context(active_test=False).search([])  # pylint: disable=no-search-all
+        ):
+            companies_by_day.setdefault(company._collection_today(), []).append(company.id)
+        return Domain.OR(
+            Domain("company_id", "in", company_ids)
+            & Domain(field, operator, day + timedelta(days=days))
+            for day, company_ids in companies_by_day.items()
+        )
+
+    @api.model
     def _company_scope(self, companies):
         """``{company id of a line: company id of its case}`` for the cases of ``companies``."""
         related = (
@@ -145,25 +166,77 @@ class CollectionLedger(models.AbstractModel):
         )
 
     @api.model
-    def _set_commitment_scope(self, commitments, date_field):
-        """Set ``line_ids`` and ``currency_id`` of promises or plans.
+    def _set_commitment_scope(self, commitments, date_field, amount_field):
+        """Set ``line_ids`` and ``currency_id`` of promises or plans: their own debt.
 
-        The scope is the debt owed on the day in ``date_field``, when the promise or
-        plan was made; read again later, it is still the same lines.
+        A promise or a plan is about what was overdue on the day in ``date_field``,
+        when it was made: the debits open that day and due before it, less those
+        follow-up sets apart (see ``_set_apart_lines``). One for more than that
+        (``amount_field``, in its currency), or made when nothing was overdue,
+        covers the debt falling due too. Only money applied to these lines, or left
+        unapplied, pays it: the payment of another, current invoice does not. Read
+        again later, it is still the same lines. The currency is the one all the
+        debits open that day share, else the company's, as the wizards offer it.
         """
         dated = commitments.filtered(lambda c: c.case_id and c[date_field])
-        debt = self._debt_on(
+        owed = self._owed_on(
             {
                 day: self.env["collection.case"].union(*(c.case_id for c in group))
                 for day, group in dated.grouped(date_field).items()
             }
         )
+        no_lines = self.env["account.move.line"]
+        set_apart = self._set_apart_lines(
+            no_lines.union(*(line for debts in owed.values() for line, _a, _c in debts))
+        )
         for commitment in commitments:
-            lines = debt.get(
-                (commitment.case_id.id, commitment[date_field]), self.env["account.move.line"]
+            company = commitment.company_id or commitment.case_id.company_id
+            day = commitment[date_field]
+            debts = owed.get((commitment.case_id.id, day), [])
+            lines = no_lines.union(*(line for line, _amount, _currency in debts))
+            currency = self._commitment_currency(company, lines)
+            chased = [debt for debt in debts if debt[0] not in set_apart]
+            overdue = [debt for debt in chased if (debt[0].date_maturity or debt[0].date) < day]
+            overdue_owed = sum(
+                amount_currency
+                if line.currency_id == currency
+                else company.currency_id._convert(amount, currency, company, day, round=False)
+                for line, amount, amount_currency in overdue
             )
-            commitment.line_ids = lines
-            commitment.currency_id = self._commitment_currency(commitment.company_id, lines)
+            amount = commitment[amount_field] or 0.0
+            if overdue and currency.compare_amounts(amount, overdue_owed) <= 0:
+                chased = overdue
+            commitment.line_ids = no_lines.union(*(line for line, _amount, _currency in chased))
+            commitment.currency_id = currency
+
+    @api.model
+    def _set_apart_lines(self, lines):
+        """The open ``lines`` follow-up sets apart: held, blocked or in payment, below
+        the tolerance, or wholly under dispute (see ``_items_sql``)."""
+        if not lines:
+            return lines
+        scope, _companies, items = self._items_sql(
+            self.env["res.company"].union(
+                *(self._case_company(company) for company in lines.company_id)
+            ),
+            lines.partner_id.commercial_partner_id.ids,
+        )
+        if not scope:
+            return lines.browse()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                WITH %s
+                SELECT id FROM items
+                 WHERE id = ANY(%s)
+                   AND full_residual > 0
+                   AND (set_apart OR disputed_currency >= residual_currency)
+                """,
+                items,
+                lines.ids,
+            )
+        )
+        return lines.browse([line_id for [line_id] in rows])
 
     @api.model
     def _debt_on(self, cases_by_day):
@@ -244,50 +317,72 @@ class CollectionLedger(models.AbstractModel):
         """The debt a promise or a plan made on each case covers, as it stands now.
 
         Returns ``{case id: {"lines", "currency", "overdue", "total"}}``: the
-        customer's open receivable debits (the money applied to them later keeps
-        the promise), the currency of the commitment (the invoices' currency
-        when they all share one, else the company's) and what is overdue and due
-        in that currency, unapplied credits deducted (a credit in another
-        currency converted at today's rate).
+        customer's open receivable debits, the currency of the commitment (the
+        invoices' currency when they all share one, else the company's) and what
+        is overdue and due in that currency. What is overdue is what the case's
+        figures call overdue (``_overdue_sql``), in every currency: credits
+        deducted, disputed parts and items held, in payment or below the tolerance
+        left out. Amounts in another currency than the commitment's are converted
+        from company currency at today's rate.
         """
-        today = fields.Date.context_today(self)
-        lines = (
-            self.env["account.move.line"]
-            .sudo()
-            .search(self._open_items_domain(cases.partner_id, cases.company_id))
+        scope, _companies, items = self._items_sql(cases.company_id, cases.partner_id.ids)
+        rows = (
+            self.env.execute_query(
+                SQL(
+                    """
+                    WITH %(items)s
+                    SELECT partner_id,
+                           company_id,
+                           currency_id,
+                           ARRAY_AGG(id) FILTER (WHERE full_residual > 0),
+                           SUM(full_residual),
+                           SUM(residual_currency),
+                           COALESCE(SUM(residual) FILTER (WHERE %(overdue)s), 0),
+                           COALESCE(SUM(residual_currency - disputed_currency)
+                                    FILTER (WHERE %(overdue)s), 0)
+                      FROM items
+                  GROUP BY partner_id, company_id, currency_id
+                    """,
+                    items=items,
+                    overdue=self._overdue_sql(),
+                )
+            )
+            if scope
+            else []
         )
         by_key = {}
-        for line in lines:
-            key = (line.partner_id.commercial_partner_id.id, self._case_company(line.company_id).id)
-            by_key.setdefault(key, []).append(line)
-        scope = {}
+        for partner_id, company_id, currency_id, debit_ids, *amounts in rows:
+            by_key.setdefault((partner_id, company_id), []).append(
+                (currency_id, debit_ids or [], [float(amount) for amount in amounts])
+            )
+        Line = self.env["account.move.line"].sudo()
+        result = {}
         for case in cases:
             company = case.company_id
-            items = (
-                self.env["account.move.line"]
-                .sudo()
-                .union(*by_key.get((case.partner_id.id, company.id), []))
-            )
-            debits = items.filtered(lambda line: line.amount_residual > 0)
+            today = company._collection_today()
+            groups = by_key.get((case.partner_id.id, company.id), [])
+            debits = Line.browse(sorted(i for _c, ids, _a in groups for i in ids))
             currency = self._commitment_currency(company, debits)
             overdue = total = 0.0
-            for line in items:
-                if line.currency_id == currency:
-                    amount = line.amount_residual_currency
+            for currency_id, _ids, amounts in groups:
+                total_company, total_currency, due_company, due_currency = amounts
+                if currency_id == currency.id:
+                    total += total_currency
+                    overdue += due_currency
                 else:
-                    amount = company.currency_id._convert(
-                        line.amount_residual, currency, company, today, round=False
+                    total += company.currency_id._convert(
+                        total_company, currency, company, today, round=False
                     )
-                total += amount
-                if line.amount_residual < 0 or (line.date_maturity or line.date) < today:
-                    overdue += amount
-            scope[case.id] = {
+                    overdue += company.currency_id._convert(
+                        due_company, currency, company, today, round=False
+                    )
+            result[case.id] = {
                 "lines": debits,
                 "currency": currency,
                 "overdue": currency.round(overdue),
                 "total": currency.round(total),
             }
-        return scope
+        return result
 
     # --------------------------------------------------------------- disputes
 
@@ -338,7 +433,7 @@ class CollectionLedger(models.AbstractModel):
             company.collection_tolerance,
             currency,
             company,
-            fields.Date.context_today(self),
+            company._collection_today(),
             round=False,
         )
 
@@ -382,6 +477,18 @@ class CollectionLedger(models.AbstractModel):
             return False
         return not self._below_tolerance(company or self.env.company, values["overdue_amount"])
 
+    @api.model
+    def _overdue_sql(self):
+        """Whether an item of ``_items_sql`` is overdue: the one definition of it.
+
+        A credit (it lowers what is overdue), or a debit past its due date that
+        follow-up chases: its disputed part taken off, and not held (blocked or
+        'No Follow-Up'), in payment or below the tolerance (compared in the
+        item's own currency). The case's figures, its figures per currency and
+        what a promise or a plan offers to cover all read it.
+        """
+        return SQL("(residual < 0 OR (residual > 0 AND NOT set_apart AND age > 0))")
+
     # ---------------------------------------------------------------- figures
 
     @api.model
@@ -398,7 +505,6 @@ class CollectionLedger(models.AbstractModel):
         tolerance). One home for what an item is: the figures of a case and its
         figures per document currency read the same items.
         """
-        today = fields.Date.context_today(self)
         scope = self._company_scope(companies)
         case_companies = self.env["res.company"].browse(set(scope.values()))
         if not scope:
@@ -428,11 +534,14 @@ class CollectionLedger(models.AbstractModel):
             ["origin_payment_id", "statement_line_id", "payment_state", "reversed_entry_id"]
         )
         self.env["collection.dispute"].flush_model(["move_id", "amount_set_apart"])
+        # Items age on the day of their case's company.
+        today = {company: company._collection_today() for company in case_companies}
         company_values = SQL(", ").join(
             SQL(
-                "(%s, %s, %s::date, %s, %s::numeric)",
+                "(%s, %s, %s::date, %s::date, %s, %s::numeric)",
                 line_company_id,
                 case_company_id,
+                today[case_company],
                 case_company.collection_followup_from or None,
                 bool(case_company.collection_include_misc_debits),
                 case_company.collection_tolerance or 0.0,
@@ -444,7 +553,7 @@ class CollectionLedger(models.AbstractModel):
         currencies = self.env["res.currency"].search([("active", "=", True)])
         tolerances = []
         for company in case_companies:
-            rates = (currencies | company.currency_id)._get_rates(company, today)
+            rates = (currencies | company.currency_id)._get_rates(company, today[company])
             base = company.collection_tolerance / rates[company.currency_id.id]
             tolerances += [
                 SQL("(%s, %s, %s::numeric)", company.id, currency_id, base * rate)
@@ -476,7 +585,7 @@ class CollectionLedger(models.AbstractModel):
                            aml.amount_residual AS full_residual,
                            aml.amount_residual_currency AS residual_currency,
                            COALESCE(aml.date_maturity, aml.date) AS due,
-                           %(today)s::date - COALESCE(aml.date_maturity, aml.date) AS age,
+                           cm.today - COALESCE(aml.date_maturity, aml.date) AS age,
                            cm.tolerance,
                            t.tolerance AS currency_tolerance,
                            aml.amount_residual > 0 AND (
@@ -487,8 +596,8 @@ class CollectionLedger(models.AbstractModel):
                            ) AS held
                       FROM account_move_line aml
                       JOIN (VALUES %(company_values)s)
-                           AS cm(company_id, case_company_id, followup_from, include_misc,
-                                 tolerance)
+                           AS cm(company_id, case_company_id, today, followup_from,
+                                 include_misc, tolerance)
                         ON cm.company_id = aml.company_id
                       JOIN account_account a ON a.id = aml.account_id
                       JOIN account_journal j ON j.id = aml.journal_id
@@ -540,7 +649,6 @@ class CollectionLedger(models.AbstractModel):
                       ) AS split
                 )
                 """,
-                today=today,
                 company_values=company_values,
                 tolerance_values=tolerance_values,
                 partner_filter=partner_filter,
@@ -599,8 +707,7 @@ class CollectionLedger(models.AbstractModel):
                 SELECT partner_id,
                        company_id,
                        SUM(full_residual) AS total_due,
-                       COALESCE(SUM(residual) FILTER (
-                           WHERE residual < 0 OR (chased AND age > 0)), 0) AS overdue_amount,
+                       COALESCE(SUM(residual) FILTER (WHERE %(overdue)s), 0) AS overdue_amount,
                        COALESCE(SUM(residual) FILTER (WHERE set_apart), 0) AS no_followup_amount,
                        SUM(disputed) AS disputed_amount,
                        COALESCE(SUM(full_residual) FILTER (WHERE age <= 0), 0) AS amount_not_due,
@@ -624,6 +731,7 @@ class CollectionLedger(models.AbstractModel):
               GROUP BY partner_id, company_id
                 """,
                 items=items,
+                overdue=self._overdue_sql(),
                 uncovered=SQL("uncovered > 0 AND uncovered >= tolerance"),
             )
         )
@@ -686,32 +794,40 @@ class CollectionLedger(models.AbstractModel):
 
     @api.model
     def _fetch_received(self, windows):
-        """Money received from customers in date windows, in one query.
+        """The cash received in each window of ``windows``: see ``_fetch_money_received``."""
+        return [cash for cash, _credited in self._fetch_money_received(windows)]
 
-        ``windows`` is a list of ``(commercial partner id, company id, date from,
-        date to)``, optionally followed by ``(scope line ids, currency)``; returns
-        the amount received in each window, in the same order.
+    @api.model
+    def _fetch_money_received(self, windows):
+        """Money received from customers in date windows, in one query: the one home
+        of what a customer paid.
 
-        Money received is read from accounting, never kept: the posted lines on
-        receivable accounts of the commercial partner (or its contacts) for the
-        company's cases, dated in the window (both days included), of
-        - payments and bank statement lines: money in (credits) less money paid back
-          to the customer (debits, e.g. an outbound refund payment);
-        - credit notes: their receivable credit (a credit note settles debt too);
-        - reversals of payments and statement lines: a bounced cheque or direct
-          debit gives the money back.
-        Exchange differences, write-off and other miscellaneous entries are not
-        money received.
+        ``windows`` is a list of ``(commercial partner id, case company id, date
+        from, date to)``, optionally followed by ``(debt line ids, currency)``;
+        returns ``(cash, credited)`` for each window, in the same order.
 
-        Without a scope, every such line counts, at its balance in company
-        currency. With a scope (the receivable lines a promise or a plan covers),
-        only the money applied to those lines counts, plus the money left
-        unapplied: payments of other invoices (issued later) do not. It is
-        counted in ``currency`` (a foreign currency all the scope shares; None
-        or the company currency: company currency): the amounts in that currency
-        the payments settled, so that a payment of the invoice-currency amount
-        after the rate moved pays it in full. Unapplied money in yet another
-        currency is converted at the rate of its own date.
+        Read from accounting, never kept: the posted lines on receivable accounts
+        of the commercial partner (or its contacts) for the company's cases, dated
+        in the window (both days included).
+
+        ``cash``, money received, is payments and bank statement lines: money in
+        (credits) less money paid back to the customer (debits, e.g. an outbound
+        refund payment), less the reversals of payments and statement lines (a
+        bounced cheque or direct debit gives the money back).
+
+        ``credited`` is credit notes (less their reversals): they lower the debt
+        without any money coming in, so they are never cash. Exchange
+        differences, write-off and other miscellaneous entries are neither.
+
+        Without debt lines, every such line counts, at its balance in company
+        currency. With debt lines (those a promise or a plan covers), only what is
+        applied to those lines counts, plus what is left unapplied on the
+        receivable: a payment of another invoice pays nothing of that debt. It is
+        counted in ``currency`` (a foreign currency all the debt shares; None or
+        the company currency: company currency): the amounts in that currency the
+        payments settled, so that a payment of the invoice-currency amount after
+        the rate moved pays it in full. Unapplied money in yet another currency is
+        converted at the rate of its own date.
         """
         if not windows:
             return []
@@ -740,7 +856,7 @@ class CollectionLedger(models.AbstractModel):
         companies = self.env["res.company"].browse({window[1] for window in windows})
         scope = self._company_scope(companies)
         if not scope:
-            return [0.0] * len(windows)
+            return [(0.0, 0.0)] * len(windows)
         company_values = SQL(", ").join(
             SQL("(%s, %s)", line_company_id, case_company_id)
             for line_company_id, case_company_id in scope.items()
@@ -770,6 +886,7 @@ class CollectionLedger(models.AbstractModel):
                 """
                 SELECT w.idx,
                        aml.date,
+                       kind.cash,
                        SUM(CASE
                            WHEN NOT w.scoped THEN -aml.balance
                            WHEN w.currency_id IS NULL
@@ -798,7 +915,15 @@ class CollectionLedger(models.AbstractModel):
                   JOIN account_account a ON a.id = aml.account_id
                   JOIN account_move m ON m.id = aml.move_id
              LEFT JOIN account_move reversed ON reversed.id = m.reversed_entry_id
+            CROSS JOIN LATERAL (
+                    SELECT m.origin_payment_id IS NOT NULL
+                           OR m.statement_line_id IS NOT NULL
+                           OR reversed.origin_payment_id IS NOT NULL
+                           OR reversed.statement_line_id IS NOT NULL AS cash
+                   ) AS kind
              LEFT JOIN LATERAL (
+                    -- Applied to the debt: matched with one of its lines, whatever
+                    -- the cash or the credit note was matched with besides.
                     SELECT SUM(pr.amount) AS amount,
                            SUM(pr.debit_amount_currency) AS amount_currency
                       FROM account_partial_reconcile pr
@@ -807,26 +932,25 @@ class CollectionLedger(models.AbstractModel):
                    ) AS applied ON w.scoped
                  WHERE a.account_type = 'asset_receivable'
                    AND aml.parent_state = 'posted'
-                   AND (m.origin_payment_id IS NOT NULL
-                        OR m.statement_line_id IS NOT NULL
+                   AND (kind.cash
                         OR m.move_type = 'out_refund'
-                        OR reversed.origin_payment_id IS NOT NULL
-                        OR reversed.statement_line_id IS NOT NULL)
-              GROUP BY w.idx, aml.date
+                        OR reversed.move_type = 'out_refund')
+              GROUP BY w.idx, aml.date, kind.cash
                 """,
                 SQL(", ").join(rows_values),
                 company_values,
             )
         )
-        received = [0.0] * len(windows)
-        for index, day, amount, to_convert in rows:
-            received[index] += float(amount or 0)
+        received = [[0.0, 0.0] for _window in windows]
+        for index, day, cash, amount, to_convert in rows:
+            amount = float(amount or 0)
             if to_convert:
                 company, foreign = currencies[index]
-                received[index] += company.currency_id._convert(
+                amount += company.currency_id._convert(
                     float(to_convert), foreign, company, day, round=False
                 )
-        return received
+            received[index][0 if cash else 1] += amount
+        return [tuple(amounts) for amounts in received]
 
     # --------------------------------------------------------- payment history
 
@@ -953,9 +1077,8 @@ class CollectionLedger(models.AbstractModel):
                        company_id,
                        currency_id,
                        SUM(residual_currency) AS total_due,
-                       COALESCE(SUM(residual_currency - disputed_currency) FILTER (
-                           WHERE residual < 0 OR (residual > 0 AND NOT set_apart AND age > 0)
-                       ), 0) AS overdue_amount,
+                       COALESCE(SUM(residual_currency - disputed_currency)
+                                FILTER (WHERE %(overdue)s), 0) AS overdue_amount,
                        COALESCE(SUM(residual_currency) FILTER (WHERE age <= 0), 0)
                            AS amount_not_due,
                        COALESCE(SUM(residual_currency) FILTER (WHERE age BETWEEN 1 AND 30), 0)
@@ -972,6 +1095,7 @@ class CollectionLedger(models.AbstractModel):
               GROUP BY partner_id, company_id, currency_id
                 """,
                 items=items,
+                overdue=self._overdue_sql(),
             )
         )
         figures = {}
@@ -983,3 +1107,212 @@ class CollectionLedger(models.AbstractModel):
                 continue
             figures.setdefault((row["partner_id"], row["company_id"]), {})[currency.id] = values
         return figures
+
+    # ------------------------------------------------------------ as of a date
+
+    @api.model
+    def _aging_as_of_sql(self, requests, by="due_date", buckets=None):
+        """The receivable items open at a date, as the CTEs ``requests, settled, aged``.
+
+        ``requests``: a list of ``(companies, day, commercial partner ids or None)``.
+        Returns ``(case companies, SQL)``; the SQL is empty when no company asked
+        has cases. ``aged`` holds a row per request (``idx``, its index in
+        ``requests``; ``as_of``, its day) and posted receivable line of the
+        companies (and of their branches booking for them) dated on or before
+        that day, partner or not: ``line_id``, ``move_id``, ``line_company_id``,
+        ``company_id`` (of the case), ``partner_id`` (commercial, NULL without a
+        customer), ``currency_id``, ``date``, ``date_maturity``, ``invoice_date``,
+        ``days`` (from the due date, or the invoice date with ``by`` set to
+        ``invoice_date``, to the day), ``bucket`` (0 = not due, then the index of
+        the bucket in the case company's buckets, or in ``buckets`` when given:
+        a comma list or a list of limits in days), ``residual`` (company
+        currency) and ``residual_currency`` (the line's currency).
+
+        An item's residual at a day is its balance less what the partial
+        reconciliations dated (``max_date``, the later date of both sides) on or
+        before that day settled, on either side: an invoice paid after the day is
+        still owed on it, a payment matched after it is still an unallocated
+        credit. The partials are summed once per distinct day, not per line.
+        Summed over every line it is the receivable accounts' balance that day.
+        """
+        if by not in ("due_date", "invoice_date"):
+            raise ValueError(f"Age items by due_date or invoice_date, not {by!r}")
+        scopes = {}
+        for companies, _day, _partners in requests:
+            if tuple(companies.ids) not in scopes:
+                scopes[tuple(companies.ids)] = self._company_scope(companies)
+        case_companies = self.env["res.company"].browse(
+            {case_id for scope in scopes.values() for case_id in scope.values()}
+        )
+        rows = [
+            SQL(
+                "(%s, %s::date, %s, %s, %s, %s::int[])",
+                index,
+                day,
+                line_company_id,
+                case_company_id,
+                partners is None,
+                list(partners or []),
+            )
+            for index, (companies, day, partners) in enumerate(requests)
+            for line_company_id, case_company_id in scopes[tuple(companies.ids)].items()
+        ]
+        if not rows:
+            return case_companies, SQL()
+        limits = self.env["collection.aging.report"]._company_limits(case_companies, buckets)
+        # width_bucket counts the thresholds <= age: 0 (not due), 1 (1 to first limit)...
+        thresholds = SQL(", ").join(
+            SQL("(%s, %s::int[])", company_id, [1] + [limit + 1 for limit in company_limits])
+            for company_id, company_limits in limits.items()
+        )
+        # Partials never cross a company tree: those of the trees asked for are enough.
+        tree = (
+            self.env["res.company"]
+            .sudo()
+            .search([("id", "child_of", case_companies.sudo().root_id.ids)])
+        )
+        self.env["account.move.line"].flush_model(
+            [
+                "account_id",
+                "partner_id",
+                "company_id",
+                "currency_id",
+                "move_id",
+                "parent_state",
+                "date",
+                "date_maturity",
+                "balance",
+                "amount_currency",
+            ]
+        )
+        self.env["account.move"].flush_model(["invoice_date"])
+        self.env["account.partial.reconcile"].flush_model(
+            [
+                "debit_move_id",
+                "credit_move_id",
+                "amount",
+                "debit_amount_currency",
+                "credit_amount_currency",
+                "max_date",
+                "company_id",
+            ]
+        )
+        self.env["account.account"].flush_model(["account_type"])
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
+        age_from = (
+            SQL("COALESCE(aml.date_maturity, aml.date)")
+            if by == "due_date"
+            else SQL("COALESCE(m.invoice_date, aml.date)")
+        )
+        return case_companies, SQL(
+            """
+            requests AS (
+                SELECT r.*, t.thresholds
+                  FROM (VALUES %(rows)s)
+                       AS r(idx, as_of, line_company_id, company_id, all_partners, partner_ids)
+                  JOIN (VALUES %(thresholds)s) AS t(company_id, thresholds)
+                    ON t.company_id = r.company_id
+            ),
+            -- What the partials dated by each day settled of each line, either side.
+            settled AS (
+                SELECT d.as_of, sides.line_id,
+                       SUM(sides.amount) AS amount,
+                       SUM(sides.amount_currency) AS amount_currency
+                  FROM (SELECT DISTINCT as_of FROM requests) AS d
+                  JOIN (
+                        SELECT pr.debit_move_id AS line_id,
+                               pr.max_date,
+                               -pr.amount AS amount,
+                               -pr.debit_amount_currency AS amount_currency
+                          FROM account_partial_reconcile pr
+                         WHERE pr.company_id = ANY(%(tree)s)
+                     UNION ALL
+                        SELECT pr.credit_move_id,
+                               pr.max_date,
+                               pr.amount,
+                               pr.credit_amount_currency
+                          FROM account_partial_reconcile pr
+                         WHERE pr.company_id = ANY(%(tree)s)
+                       ) AS sides
+                    ON sides.max_date <= d.as_of
+              GROUP BY d.as_of, sides.line_id
+            ),
+            aged AS (
+                SELECT r.idx,
+                       r.as_of,
+                       aml.id AS line_id,
+                       aml.move_id,
+                       aml.company_id AS line_company_id,
+                       r.company_id,
+                       p.commercial_partner_id AS partner_id,
+                       aml.currency_id,
+                       aml.date,
+                       aml.date_maturity,
+                       m.invoice_date,
+                       r.as_of - %(age_from)s AS days,
+                       width_bucket(r.as_of - %(age_from)s, r.thresholds) AS bucket,
+                       aml.balance + COALESCE(s.amount, 0) AS residual,
+                       aml.amount_currency + COALESCE(s.amount_currency, 0) AS residual_currency
+                  FROM requests r
+                  JOIN account_move_line aml
+                    ON aml.company_id = r.line_company_id
+                   AND aml.date <= r.as_of
+                  JOIN account_account a ON a.id = aml.account_id
+                  JOIN account_move m ON m.id = aml.move_id
+             LEFT JOIN res_partner p ON p.id = aml.partner_id
+             LEFT JOIN settled s ON s.line_id = aml.id AND s.as_of = r.as_of
+                 WHERE a.account_type = 'asset_receivable'
+                   AND aml.parent_state = 'posted'
+                   AND (r.all_partners OR p.commercial_partner_id = ANY(r.partner_ids))
+            )
+            """,
+            rows=SQL(", ").join(rows),
+            thresholds=thresholds,
+            tree=tree.ids,
+            age_from=age_from,
+        )
+
+    @api.model
+    def _aging_as_of(self, requests, by="due_date", buckets=None, group_by=None):
+        """What was open at a date, item by item or summed, in one query.
+
+        ``requests``, ``by`` and ``buckets`` as in ``_aging_as_of_sql``. Without
+        ``group_by``, a dict per item open at its request's day (the columns of
+        ``aged``). With ``group_by``, a tuple of column names among ``idx``,
+        ``company_id``, ``partner_id``, ``currency_id`` and ``bucket``, a dict per
+        group with those and the sum of ``residual`` (company currency), and of
+        ``residual_currency`` when grouped by currency.
+        """
+        _case_companies, aged = self._aging_as_of_sql(requests, by, buckets)
+        if not aged:
+            return []
+        if group_by is None:
+            return self.env.execute_query_dict(
+                SQL(
+                    """
+                    WITH %s
+                    SELECT *
+                      FROM aged
+                     WHERE residual != 0 OR residual_currency != 0
+                  ORDER BY idx, company_id, COALESCE(date_maturity, date), line_id
+                    """,
+                    aged,
+                )
+            )
+        allowed = ("idx", "company_id", "partner_id", "currency_id", "bucket")
+        if not group_by or any(name not in allowed for name in group_by):
+            raise ValueError(f"Group the aging by some of {allowed}, not {group_by}")
+        columns = SQL(", ").join(SQL.identifier(name) for name in group_by)
+        sums = [SQL("SUM(residual) AS residual")]
+        if "currency_id" in group_by:
+            sums.append(SQL("SUM(residual_currency) AS residual_currency"))
+        return self.env.execute_query_dict(
+            SQL(
+                "WITH %s SELECT %s, %s FROM aged GROUP BY %s ORDER BY %s",
+                aged,
+                columns,
+                SQL(", ").join(sums),
+                columns,
+                columns,
+            )
+        )

@@ -6,6 +6,8 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools.misc import format_date
 
+from .collection_case_chatter import SentAs
+
 # Types that hand the debt to someone outside the company: they need that someone.
 EXTERNAL_TYPES = ("agency", "lawyer", "court")
 # A legal action in these states is over: the case may take follow-up again.
@@ -178,11 +180,15 @@ class CollectionLegal(models.Model):
     @api.depends("handover_date", "commission_rate")
     @api.depends_context("date")
     def _compute_commission(self):
-        today = fields.Date.context_today(self)
         counted = self.filtered(lambda legal: legal.handover_date and legal.id)
         received = self.env["collection.ledger"]._fetch_received(
             [
-                (legal.partner_id.id, legal.company_id.id, legal.handover_date, today)
+                (
+                    legal.partner_id.id,
+                    legal.company_id.id,
+                    legal.handover_date,
+                    legal.company_id._collection_today(),
+                )
                 for legal in counted
             ]
         )
@@ -334,7 +340,7 @@ class CollectionLegal(models.Model):
                     partner=recipient.display_name,
                 )
             )
-        today = fields.Date.context_today(self)
+        today = self.company_id._collection_today()
         attachments = self._render_notice_attachments()
         deadline = format_date(self.env, self._deadline_from(today), lang_code=recipient.lang)
         if self.is_us_consumer:
@@ -354,7 +360,8 @@ class CollectionLegal(models.Model):
                 case=self.case_id.name,
                 deadline=deadline,
             )
-        self.case_id.message_post(
+        # Logged in the contact log as the letter before action, under the sender.
+        self.case_id.with_context(collection_sent_as=SentAs("letter_before_action")).message_post(
             body=Markup("<p>%s</p>") % body,
             subject=self.env._("Letter before action %(name)s", name=self.name),
             message_type="comment",
@@ -371,9 +378,24 @@ class CollectionLegal(models.Model):
         self._check_manager()
         self._check_state(("draft",))
         self._check_party_chosen()
-        today = fields.Date.context_today(self)
+        today = self.company_id._collection_today()
         self._render_notice_attachments()
         self._record_notice(today)
+        # Posted by the user who prints it: a letter to the customer, in the contact log.
+        self.env["collection.contact"]._log_sent(
+            [
+                {
+                    "case_id": self.case_id.id,
+                    "partner_id": self.case_id.followup_partner_id.id,
+                    "channel": "letter",
+                    "outcome": "letter_before_action",
+                    "note": self.env._(
+                        "Letter before action %(name)s printed to post.", name=self.name
+                    ),
+                }
+            ],
+            post_on_case=True,
+        )
         return self.env.ref(NOTICE_REPORTS[0]).report_action(self)
 
     def action_hand_over(self):
@@ -389,14 +411,14 @@ class CollectionLegal(models.Model):
                         name=legal.name,
                     )
                 )
-        self._set_state("handed_over", {"handover_date": fields.Date.context_today(self)})
+        for company, legals in self.grouped("company_id").items():
+            legals._set_state("handed_over", {"handover_date": company._collection_today()})
         return True
 
     def action_file_claim(self):
         """The claim is filed with the court today, once the reply period has passed."""
         self._check_manager()
         self._check_state(("notice_sent", "handed_over"))
-        today = fields.Date.context_today(self)
         for legal in self:
             if legal.legal_type not in ("court", "lawyer"):
                 raise UserError(
@@ -406,9 +428,9 @@ class CollectionLegal(models.Model):
                     )
                 )
             # Checked before anything is written: the refusal leaves the record as it was.
-            legal._check_filing_on(legal.filing_date or today)
+            legal._check_filing_on(legal.filing_date or legal.company_id._collection_today())
         for legal in self.filtered(lambda legal: not legal.filing_date):
-            legal.filing_date = today
+            legal.filing_date = legal.company_id._collection_today()
         self._set_state("filed")
         return True
 
@@ -416,7 +438,7 @@ class CollectionLegal(models.Model):
         self._check_manager()
         self._check_state(("filed",))
         for legal in self.filtered(lambda legal: not legal.judgment_date):
-            legal.judgment_date = fields.Date.context_today(self)
+            legal.judgment_date = legal.company_id._collection_today()
         self._set_state("judgment")
         return True
 
@@ -424,7 +446,7 @@ class CollectionLegal(models.Model):
         self._check_manager()
         self._check_state(("judgment",))
         for legal in self.filtered(lambda legal: not legal.enforcement_date):
-            legal.enforcement_date = fields.Date.context_today(self)
+            legal.enforcement_date = legal.company_id._collection_today()
         self._set_state("enforcement")
         return True
 
@@ -486,7 +508,7 @@ class CollectionLegal(models.Model):
         """The notice date and reply deadline the letter states: the recorded ones, else
         today's (a letter printed to preview it)."""
         self.ensure_one()
-        notice = self.notice_date or fields.Date.context_today(self)
+        notice = self.notice_date or self.company_id._collection_today()
         return notice, self.reply_deadline or self._deadline_from(notice)
 
     def _notice_lines(self):

@@ -5,7 +5,7 @@ import zipfile
 
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import api, models
 from odoo.tools import html2plaintext
 
 INVOICE_REPORT = "account.account_invoices"
@@ -32,7 +32,9 @@ class CollectionLegalPack(models.AbstractModel):
         files.append(
             (
                 "statement.pdf",
-                self.env._("Customer statement on %(date)s", date=fields.Date.context_today(self)),
+                self.env._(
+                    "Customer statement on %(date)s", date=legal.company_id._collection_today()
+                ),
                 self.env["report.collections_officer.report_collection_statement"]
                 .sudo()
                 ._render_statements(case)[case.id],
@@ -64,6 +66,7 @@ class CollectionLegalPack(models.AbstractModel):
             .sudo()
             .search([("res_model", "=", "collection.case"), ("res_id", "=", case.id)]),
             self.env._("Document kept on the case"),
+            legal.company_id,
         )
         files += self._attachment_files(
             "legal",
@@ -78,6 +81,7 @@ class CollectionLegalPack(models.AbstractModel):
                 ]
             ),
             self.env._("Document of the legal action"),
+            legal.company_id,
         )
         index = self._index_csv(legal, files)
         stream = io.BytesIO()
@@ -240,13 +244,14 @@ class CollectionLegalPack(models.AbstractModel):
         return files
 
     @api.model
-    def _attachment_files(self, folder, attachments, description):
+    def _attachment_files(self, folder, attachments, description, company):
+        """Files of ``attachments``, each dated on ``company``'s day it was added."""
         files, taken = [], set()
         for attachment in attachments.sorted("id"):
             files.append(
                 (
                     self._unique(f"{folder}/{self._safe_name(attachment.name)}", taken),
-                    f"{description} ({attachment.create_date.date()})",
+                    f"{description} ({company._collection_today(attachment.create_date)})",
                     attachment.raw or b"",
                 )
             )
@@ -376,7 +381,7 @@ class CollectionLegalPack(models.AbstractModel):
                     name=legal.name,
                     case=legal.case_id.name,
                     customer=legal.partner_id.display_name,
-                    date=fields.Date.context_today(self),
+                    date=legal.company_id._collection_today(),
                 ),
                 "",
             ]

@@ -1,5 +1,3 @@
-from datetime import timedelta
-
 from odoo import fields, models
 from odoo.tools import SQL
 
@@ -73,7 +71,17 @@ class CollectionMyDay(models.Model):
 
     @property
     def _table_query(self):
-        today = fields.Date.context_today(self)
+        # Each case's company's day: a VALUES table joined on the case's company.
+        days = SQL(
+            "(VALUES %s) AS cd(company_id, today)",
+            SQL(", ").join(
+                SQL("(%s, %s::date)", company.id, company._collection_today())
+                for company in self.env["res.company"]
+                .sudo()
+                .with_context(active_test=False)
+                .search([])  # pylint: disable=no-search-all
+            ),
+        )
         call_type = self.env.ref("mail.mail_activity_data_call", raise_if_not_found=False)
         queries = [
             # Action due: the case's next action date has come.
@@ -82,9 +90,10 @@ class CollectionMyDay(models.Model):
                 SELECT c.id AS case_id, '1_action' AS reason, c.user_id AS user_id,
                        c.next_action_date AS due_date, NULL::varchar AS summary
                   FROM collection_case c
-                 WHERE c.active AND c.state != 'closed' AND c.next_action_date <= %(today)s
+                  JOIN %(days)s ON cd.company_id = c.company_id
+                 WHERE c.active AND c.state != 'closed' AND c.next_action_date <= cd.today
                 """,
-                today=today,
+                days=days,
             ),
             # Callbacks: call activities on the case due today or late, for whom they are.
             SQL(
@@ -92,12 +101,13 @@ class CollectionMyDay(models.Model):
                 SELECT a.res_id, '2_callback', a.user_id, a.date_deadline, a.summary
                   FROM mail_activity a
                   JOIN collection_case c ON c.id = a.res_id
+                  JOIN %(days)s ON cd.company_id = c.company_id
                  WHERE a.res_model = 'collection.case' AND a.active
-                   AND a.date_deadline <= %(today)s
+                   AND a.date_deadline <= cd.today
                    AND (a.activity_type_id = %(call)s OR a.activity_type_id IN (
                         SELECT id FROM mail_activity_type WHERE category = 'phonecall'))
                 """,
-                today=today,
+                days=days,
                 call=call_type.id if call_type else None,
             ),
             # Promises whose date is today: check the money came, or call.
@@ -106,9 +116,10 @@ class CollectionMyDay(models.Model):
                 SELECT p.case_id, '3_promise', c.user_id, p.date, NULL
                   FROM collection_promise p
                   JOIN collection_case c ON c.id = p.case_id
-                 WHERE p.state = 'open' AND p.date = %(today)s
+                  JOIN %(days)s ON cd.company_id = c.company_id
+                 WHERE p.state = 'open' AND p.date = cd.today
                 """,
-                today=today,
+                days=days,
             ),
             # Installments of running plans falling due today.
             SQL(
@@ -117,9 +128,10 @@ class CollectionMyDay(models.Model):
                   FROM collection_plan_installment i
                   JOIN collection_plan pl ON pl.id = i.plan_id
                   JOIN collection_case c ON c.id = pl.case_id
-                 WHERE pl.state = 'active' AND i.date = %(today)s
+                  JOIN %(days)s ON cd.company_id = c.company_id
+                 WHERE pl.state = 'active' AND i.date = cd.today
                 """,
-                today=today,
+                days=days,
             ),
             # Open disputes of the officer's cases whose deadline is near or past.
             SQL(
@@ -128,9 +140,11 @@ class CollectionMyDay(models.Model):
                   FROM collection_dispute d
                   JOIN collection_case c ON c.id = d.case_id
                   JOIN account_move m ON m.id = d.move_id
-                 WHERE d.state = 'open' AND d.deadline <= %(near)s
+                  JOIN %(days)s ON cd.company_id = c.company_id
+                 WHERE d.state = 'open' AND d.deadline <= cd.today + %(near)s
                 """,
-                near=today + timedelta(days=DISPUTE_NEAR_DAYS),
+                days=days,
+                near=DISPUTE_NEAR_DAYS,
             ),
         ]
         # A case listed for a precise reason (a callback, a promise...) is not listed

@@ -1,10 +1,12 @@
 from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import format_date
+
+from .collection_plan_installment import SCHEDULED
 
 # Periods of a month, to turn a monthly disposable income into what one installment
 # of each frequency can take.
@@ -20,32 +22,10 @@ ALLOCATION_FIELDS = [
     "missed_count",
     "on_track",
 ]
-# Written only through the plan's actions (a manager's approval, the engine), as superuser,
-# or computed: an officer who cleared "needs approval" would activate a plan above the
-# limits without a manager, one who set the scope or the end date would choose the money
-# that pays the plan, and the plan-completion KPI reads the state and the end date.
-GUARDED_FIELDS = {
-    "state",
-    "approval_state",
-    "approved_by_id",
-    "approval_date",
-    "refusal_reason",
-    "date_start",
-    "date_end",
-    "judged_date",
-    "activation_date",
-    "needs_approval",
-    "duration_months",
-    "currency_id",
-    "line_ids",
-    # Stored related fields keep what is written on them: the money of another customer
-    # would pay the plan.
-    "partner_id",
-    "company_id",
-    *ALLOCATION_FIELDS,
-}
 # The terms a manager approves: changing them takes the approval back.
 TERMS_FIELDS = {"amount_total", "down_payment", "frequency", "installment_ids"}
+# The terms the schedule is computed from: changing one reschedules the installments.
+SCHEDULE_TERMS = {"amount_total", "down_payment", "frequency"}
 APPROVAL_ACTIVITY = "collections_officer.mail_activity_type_plan_approval"
 
 
@@ -63,7 +43,15 @@ def months_between(start, end):
 class CollectionPlan(models.Model):
     _name = "collection.plan"
     _description = "Payment Plan"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    # The fields declared read-only are written only through the plan's actions (a
+    # manager's approval, the engine), as superuser, or computed: an officer who cleared
+    # "needs approval" would activate a plan above the limits without a manager, one who
+    # set the scope or the end date would choose the money that pays the plan, and the
+    # plan-completion KPI reads the state and the end date. Stored related fields keep
+    # what is written on them: the money of another customer would pay the plan.
+    _inherit = ["collection.engine.fields", "mail.thread", "mail.activity.mixin"]
+    # The schedule the plan wizard computed; afterwards the plan reschedules itself.
+    _user_create_fields = frozenset({"installment_ids"})
     _order = "date_start desc, id desc"
     _check_company_auto = True
     _rec_names_search = ["case_id", "partner_id"]
@@ -92,8 +80,9 @@ class CollectionPlan(models.Model):
         precompute=True,
         readonly=True,
         copy=False,
-        help="The customer's open items when the plan was made: money applied to them, "
-        "or left unapplied, pays the installments; payments of later invoices do not.",
+        help="What was overdue when the plan was made (and the debt falling due, for a "
+        "plan of more): money applied to it, or left unapplied, pays the installments; "
+        "payments of other invoices and credit notes do not.",
     )
     contact_id = fields.Many2one(
         "res.partner",
@@ -130,7 +119,7 @@ class CollectionPlan(models.Model):
         required=True,
         readonly=True,
         copy=False,
-        default=fields.Date.context_today,
+        default=lambda self: self.env.company._collection_today(),
         help="Money received from this day on pays the installments.",
     )
     date_end = fields.Date(
@@ -212,9 +201,9 @@ class CollectionPlan(models.Model):
         "(case_id) WHERE state = 'active'", "A case can only have one active payment plan."
     )
 
-    @api.depends("case_id", "date_start")
+    @api.depends("case_id", "date_start", "amount_total")
     def _compute_scope(self):
-        self.env["collection.ledger"]._set_commitment_scope(self, "date_start")
+        self.env["collection.ledger"]._set_commitment_scope(self, "date_start", "amount_total")
 
     @api.depends("installment_ids.date")
     def _compute_schedule_figures(self):
@@ -281,7 +270,7 @@ class CollectionPlan(models.Model):
                     plan.amount_total,
                     company.currency_id,
                     company,
-                    fields.Date.context_today(plan),
+                    company._collection_today(),
                 )
                 if plan.currency_id and company
                 else plan.amount_total
@@ -337,13 +326,15 @@ class CollectionPlan(models.Model):
     def _allocate(self):
         """Money received per plan and its allocation to the installments.
 
-        Returns ``({plan: received}, {installment: paid})``. The money received
-        (see ``collection.ledger._fetch_received``) from the start of the plan to
-        its end (or today) pays the installments oldest first; a payment dated before
-        the plan does not count, an overpayment stays on the plan as overpaid.
+        Returns ``({plan: received}, {installment: paid})``. The cash received
+        (see ``collection.ledger._fetch_money_received``) from the start of the plan
+        to its end (or today), applied to the plan's own debt or left unapplied,
+        pays the installments oldest first; a payment dated before the plan or of
+        another invoice does not count, nor does a credit note (it lowers the debt,
+        it pays no installment); an overpayment stays on the plan as overpaid.
         """
         plans = self.filtered(lambda p: p.partner_id and p.date_start)
-        amounts = self.env["collection.ledger"]._fetch_received(
+        amounts = self.env["collection.ledger"]._fetch_money_received(
             [
                 (
                     plan.partner_id.id,
@@ -357,8 +348,8 @@ class CollectionPlan(models.Model):
             ]
         )
         received, paid = {}, {}
-        for plan, amount in zip(plans, amounts, strict=True):
-            received[plan] = plan.currency_id.round(amount)
+        for plan, (cash, _credited) in zip(plans, amounts, strict=True):
+            received[plan] = plan.currency_id.round(cash)
             left = received[plan]
             for installment in plan.installment_ids.sorted(lambda i: (i.date, i.sequence, i.id)):
                 paid[installment] = max(min(installment.amount, left), 0.0)
@@ -371,9 +362,9 @@ class CollectionPlan(models.Model):
         return self.filtered("on_track")
 
     def _reference_date(self):
-        """The day the plan is looked at: today, or the day it ended."""
+        """The day the plan is looked at: today (the company's), or the day it ended."""
         self.ensure_one()
-        today = fields.Date.context_today(self)
+        today = self.company_id._collection_today()
         return min(self.date_end, today) if self.date_end else today
 
     @api.depends("case_id", "date_start")
@@ -402,24 +393,19 @@ class CollectionPlan(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        if not self.env.su:
-            for vals in vals_list:
-                # A computed field given at creation is stored as given, even empty: a
-                # plan created with "needs approval" off would never need one.
-                self._check_guarded_fields(
-                    {
-                        name
-                        for name, value in vals.items()
-                        if value or (name in GUARDED_FIELDS and self._fields[name].compute)
-                    }
-                    - ({"state"} if vals.get("state") == "draft" else set())
-                )
-        return super().create(vals_list)
+        # A computed field given at creation is stored as given, even empty: a plan
+        # created with "needs approval" off would never need one.
+        self._check_engine_fields(vals_list, creating=True)
+        # The installments come with the plan, as its schedule: see the installments.
+        plans = super(CollectionPlan, self.with_context(collection_plan_schedule=SCHEDULED)).create(
+            vals_list
+        )
+        return plans.with_env(self.env)
 
     def write(self, vals):
         terms = TERMS_FIELDS & set(vals)
         if not self.env.su:
-            self._check_guarded_fields(set(vals))
+            self._check_engine_fields([vals])
             if "case_id" in vals and any(plan.case_id.id != vals["case_id"] for plan in self):
                 raise UserError(
                     self.env._(
@@ -429,6 +415,16 @@ class CollectionPlan(models.Model):
                 )
             if terms:
                 self._check_terms_editable()
+            if SCHEDULE_TERMS & terms:
+                # The plan reschedules its installments, which people never write: checked
+                # as the user, written as the plan's own action.
+                self.check_access("write")
+                for plan in self:
+                    super(CollectionPlan, plan.sudo()).write(
+                        vals | {"installment_ids": plan._rescheduled(vals)}
+                    )
+                self._reset_approval()
+                return True
         result = super().write(vals)
         if terms:
             self._reset_approval()
@@ -441,19 +437,49 @@ class CollectionPlan(models.Model):
                 self.env._("Only draft payment plans can be deleted: cancel the plan instead.")
             )
 
-    def _check_guarded_fields(self, names):
-        """Like a posted entry's, a plan's state and approval change only through its actions."""
-        if guarded := GUARDED_FIELDS & names:
-            raise UserError(
-                self.env._(
-                    "%(fields)s of a payment plan change only through its buttons "
-                    "(request approval, approve, propose, activate, cancel) or follow from "
-                    "its terms and payments: they cannot be set by hand.",
-                    fields=", ".join(
-                        sorted(self._fields[name]._description_string(self.env) for name in guarded)
-                    ),
-                )
-            )
+    def _engine_fields_error(self, fields):
+        # Like a posted entry's, a plan's state and approval change only through its actions.
+        return self.env._(
+            "%(fields)s of a payment plan change only through its buttons (request "
+            "approval, approve, propose, activate, cancel) or follow from its terms and "
+            "payments: they cannot be set by hand.",
+            fields=fields,
+        )
+
+    def _rescheduled(self, vals):
+        """The installment commands that follow the terms ``vals`` gives the plan.
+
+        The schedule is computed as the plan wizard computes it, with its checks: the
+        same number of installments from the same first date, the down payment on its
+        day (today when there was none).
+        """
+        self.ensure_one()
+        installments = self.installment_ids
+        regular = installments.filtered(lambda i: not i.is_down_payment).sorted(
+            lambda i: (i.date, i.sequence, i.id)
+        )
+        if not regular:
+            return []
+        down_payment = installments.filtered("is_down_payment")[:1]
+        amount_total = vals.get("amount_total", self.amount_total)
+        wizard = self.env["collection.plan.wizard"].new(
+            {
+                "case_id": self.case_id.id,
+                "currency_id": self.currency_id.id,
+                "amount_total": amount_total,
+                "down_payment": vals.get("down_payment", self.down_payment) or 0.0,
+                "down_payment_date": down_payment.date or self.company_id._collection_today(),
+                "frequency": vals.get("frequency", self.frequency),
+                "split_by": "count",
+                "installment_count": len(regular),
+                "first_date": regular[0].date,
+            }
+        )
+        # Computed from the case by the wizard: the plan's own figures stand.
+        wizard.update({"currency_id": self.currency_id, "amount_total": amount_total})
+        return [Command.delete(installment.id) for installment in installments] + [
+            Command.create(line) for line in wizard._schedule()
+        ]
 
     def _check_terms_editable(self):
         if self.filtered(lambda plan: plan.state not in ("draft", "proposed")):
@@ -637,24 +663,28 @@ class CollectionPlan(models.Model):
         self.check_access("write")
         self.sudo().write({"state": "proposed"})
         # Queued: the mail queue sends it, the user does not wait for the mail server.
-        self.with_context(mail_notify_force_send=False).message_post_with_source(
+        messages = self.with_context(mail_notify_force_send=False).message_post_with_source(
             template, message_type="comment", subtype_xmlid="mail.mt_comment"
         )
-        self.env["collection.contact"].create(
+        message_of = {message.res_id: message for message in messages}
+        # What was sent, under who sent it: the customer has promised nothing yet.
+        self.env["collection.contact"]._log_sent(
             [
                 {
                     "case_id": plan.case_id.id,
                     "partner_id": (plan.contact_id or plan.partner_id).id,
                     "channel": "email",
-                    "outcome": "promised",
+                    "outcome": "plan_proposed",
                     "note": self.env._(
                         "Payment plan proposed: %(count)s installments, %(amount)s in total.",
                         count=plan.installment_count,
                         amount=plan.currency_id.format(plan.amount_total),
                     ),
+                    "message_id": message_of[plan.id].id if plan.id in message_of else False,
                 }
                 for plan in self
-            ]
+            ],
+            post_on_case=True,
         )
         return True
 
@@ -696,8 +726,8 @@ class CollectionPlan(models.Model):
     def _record_agreement(self):
         """The customer agreed these plans today: they supersede the open promises of their
         cases, cancelled with a note, so that the same money is never counted twice."""
-        today = fields.Date.context_today(self)
-        self.sudo().write({"activation_date": today})
+        for company, plans in self.sudo().grouped("company_id").items():
+            plans.write({"activation_date": company._collection_today()})
         promises = (
             self.env["collection.promise"]
             .sudo()
@@ -705,7 +735,10 @@ class CollectionPlan(models.Model):
         )
         if not promises:
             return
-        promises.write({"state": "cancelled", "judged_date": today})
+        for company, company_promises in promises.grouped("company_id").items():
+            company_promises.write(
+                {"state": "cancelled", "judged_date": company._collection_today()}
+            )
         plan_of = {plan.case_id: plan for plan in self}
         promises.case_id._message_log_batch(
             bodies={
@@ -726,7 +759,8 @@ class CollectionPlan(models.Model):
             raise UserError(self.env._("Only draft, proposed or active plans can be cancelled."))
         was_active = self.filtered(lambda p: p.state == "active")
         self.check_access("write")
-        self.sudo().write({"state": "cancelled", "date_end": fields.Date.context_today(self)})
+        for company, plans in self.sudo().grouped("company_id").items():
+            plans.write({"state": "cancelled", "date_end": company._collection_today()})
         if was_active:
             was_active.case_id._message_log_batch(
                 bodies=dict.fromkeys(was_active.case_id.ids, self.env._("Payment plan cancelled."))
@@ -758,10 +792,14 @@ class CollectionPlan(models.Model):
     # ------------------------------------------------------------ scheduled
 
     @api.model
-    def _to_judge_domain(self, today):
-        return Domain("state", "=", "active") & (
-            Domain("judged_date", "=", False) | Domain("judged_date", "<", today)
+    def _to_judge_domain(self, today=None):
+        """Active plans not judged on ``today`` (default: their company's day)."""
+        judged_before = (
+            Domain("judged_date", "<", today)
+            if today
+            else self.env["collection.ledger"]._company_day_domain("judged_date", "<")
         )
+        return Domain("state", "=", "active") & (Domain("judged_date", "=", False) | judged_before)
 
     @api.model
     def _judge_active_plans(self, batch_size=200):
@@ -770,13 +808,13 @@ class CollectionPlan(models.Model):
         Each plan is judged once a day (``judged_date``): a call out of time leaves
         the rest to the next call. Returns the number of plans left then, else None.
         """
-        today = fields.Date.context_today(self)
-        plans = self.sudo().search(self._to_judge_domain(today), order="id")
+        plans = self.sudo().search(self._to_judge_domain(), order="id")
         return self.env["collection.run"]._process_in_batches(
-            plans, batch_size, True, lambda batch: batch._judge_isolated(today)
+            plans, batch_size, True, lambda batch: batch._judge_isolated()
         )
 
-    def _judge_isolated(self, today):
+    def _judge_isolated(self, today=None):
+        """Judge these plans on ``today`` (default: their company's day), each failure alone."""
         active = self.filtered(lambda p: p.state == "active")
         failed = self.env["collection.run"]._process_isolated(
             active, lambda plans: plans._judge(today)
@@ -784,9 +822,14 @@ class CollectionPlan(models.Model):
         for plan, error in failed.items():
             plan.case_id.collection_error = error
         # Failed ones too: they are tried again tomorrow, not in a loop today.
-        self.write({"judged_date": today})
+        for company, plans in self.grouped("company_id").items():
+            plans.write({"judged_date": today or company._collection_today()})
 
-    def _judge(self, today):
+    def _judge(self, today=None):
+        if not today:
+            for company, plans in self.grouped("company_id").items():
+                plans._judge(company._collection_today())
+            return
         self.invalidate_recordset(ALLOCATION_FIELDS)
         self.installment_ids.invalidate_recordset(["amount_paid", "amount_remaining", "state"])
         completed = self.filtered(

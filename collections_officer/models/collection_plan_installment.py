@@ -1,26 +1,38 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
 
 # What the customer agreed to pay and when: part of the terms a manager approves.
 TERMS_FIELDS = {"plan_id", "date", "amount", "is_down_payment"}
-# Read from accounting (what is paid, hence the state), or from the plan.
-ENGINE_FIELDS = {"amount_paid", "amount_remaining", "state", "company_id"}
+# What the plan states of each installment of its schedule.
+SCHEDULE_FIELDS = TERMS_FIELDS | {"sequence"}
+# Put in the context by the plan creating its schedule. An object, not a flag: a
+# client's context (JSON) cannot carry it.
+SCHEDULED = object()
 
 
 class CollectionPlanInstallment(models.Model):
+    """One payment of a plan's schedule.
+
+    The schedule is the plan's: created with it (the plan wizard computes it) and
+    computed again by the plan when its terms change. What is paid, hence the state,
+    is read from accounting. People never write an installment.
+    """
+
     _name = "collection.plan.installment"
     _description = "Payment Plan Installment"
+    _inherit = ["collection.engine.fields"]
     _order = "plan_id, date, sequence, id"
 
-    plan_id = fields.Many2one("collection.plan", required=True, index=True, ondelete="cascade")
+    plan_id = fields.Many2one(
+        "collection.plan", required=True, readonly=True, index=True, ondelete="cascade"
+    )
     company_id = fields.Many2one(related="plan_id.company_id", store=True, index=True)
     currency_id = fields.Many2one(related="plan_id.currency_id")
-    sequence = fields.Integer(default=10)
-    is_down_payment = fields.Boolean()
-    date = fields.Date(required=True)
-    amount = fields.Monetary(required=True)
+    sequence = fields.Integer(default=10, readonly=True)
+    is_down_payment = fields.Boolean(readonly=True)
+    date = fields.Date(required=True, readonly=True)
+    amount = fields.Monetary(required=True, readonly=True)
     amount_paid = fields.Monetary(string="Paid", compute="_compute_payment")
     amount_remaining = fields.Monetary(string="Remaining", compute="_compute_payment")
     state = fields.Selection(
@@ -72,14 +84,25 @@ class CollectionPlanInstallment(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        for vals in vals_list:
-            self._check_engine_fields(vals)
+        # The schedule a plan is created with states its terms, nothing read from accounting.
+        scheduled = self.env.context.get("collection_plan_schedule") is SCHEDULED
+        self._check_engine_fields(
+            [
+                {
+                    name: value
+                    for name, value in vals.items()
+                    if not (scheduled and name in SCHEDULE_FIELDS)
+                }
+                for vals in vals_list
+            ],
+            creating=True,
+        )
         installments = super().create(vals_list)
         installments.plan_id._terms_changed()
         return installments
 
     def write(self, vals):
-        self._check_engine_fields(vals)
+        self._check_engine_fields([vals])
         if not TERMS_FIELDS & set(vals):
             return super().write(vals)
         plans = self.plan_id
@@ -87,20 +110,13 @@ class CollectionPlanInstallment(models.Model):
         (plans | self.plan_id)._terms_changed()
         return result
 
-    def _check_engine_fields(self, vals):
-        """What an installment has received is read from accounting, never stated."""
-        if self.env.su:
-            return
-        if touched := ENGINE_FIELDS & set(vals):
-            raise UserError(
-                self.env._(
-                    "%(fields)s of an installment follow the customer's payments: they cannot "
-                    "be set by hand.",
-                    fields=", ".join(
-                        sorted(self._fields[name]._description_string(self.env) for name in touched)
-                    ),
-                )
-            )
+    def _engine_fields_error(self, fields):
+        return self.env._(
+            "%(fields)s of an installment follow the plan's schedule and the customer's "
+            "payments: they cannot be set by hand. Change the plan's amount, down payment "
+            "or frequency to reschedule it, or cancel it and build a new one.",
+            fields=fields,
+        )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_changes_terms(self):

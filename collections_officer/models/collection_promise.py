@@ -4,33 +4,26 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import format_date
+from odoo.tools.misc import clean_context
 
 from .collection_case_chatter import GUARD_PASSED
 
 # What was promised: fixed once recorded.
 PROMISED_FIELDS = ("case_id", "amount", "date", "start_date")
-# Written by action_approve only.
+# Written by action_approve only; a caller's value is dropped at creation.
 APPROVAL_ACTIVITY = "collections_officer.mail_activity_type_promise_approval"
 APPROVAL_FIELDS = ("needs_approval", "approval_reason", "approved_by_id", "approval_date")
-# Written by the judging, the buttons and the creation only (as superuser), or computed:
-# the promise-kept rate a target is judged on reads the state, the judging date and
-# the amount; the deadline, the scope and the customer decide what keeps the promise.
-ENGINE_FIELDS = (
-    "state",
-    "judged_date",
-    "amount_received",
-    "deadline",
-    "currency_id",
-    "line_ids",
-    "partner_id",
-    "company_id",
-    "contact_log_id",
-)
 
 
 class CollectionPromise(models.Model):
     _name = "collection.promise"
     _description = "Promise to Pay"
+    # The fields declared read-only are written by the judging, the buttons and the
+    # creation only (as superuser), or computed: the promise-kept rate a target is judged
+    # on reads the state, the judging date and the amount; the deadline, the scope and
+    # the customer decide what keeps the promise; the approval is a manager's action and
+    # the contact log entry is the one Log a Contact has just recorded.
+    _inherit = ["collection.engine.fields"]
     _order = "date desc, id desc"
     _check_company_auto = True
     _rec_names_search = ["case_id", "partner_id"]
@@ -59,8 +52,9 @@ class CollectionPromise(models.Model):
         precompute=True,
         readonly=True,
         copy=False,
-        help="The customer's open items when the promise was made: money applied to "
-        "them, or left unapplied, keeps the promise; payments of later invoices do not.",
+        help="What was overdue when the promise was made (and the debt falling due, for a "
+        "promise of more): money applied to it, or left unapplied, keeps the promise; "
+        "payments of other invoices and credit notes do not.",
     )
     amount = fields.Monetary(required=True, help="In the promise's currency.")
     date = fields.Date(string="Promised Date", required=True)
@@ -68,7 +62,7 @@ class CollectionPromise(models.Model):
         string="Counted From",
         required=True,
         readonly=True,
-        default=fields.Date.context_today,
+        default=lambda self: self.env.company._collection_today(),
         help="Money received from this day on counts toward the promise.",
     )
     deadline = fields.Date(
@@ -104,9 +98,10 @@ class CollectionPromise(models.Model):
     judged_date = fields.Date(readonly=True, copy=False)
     amount_received = fields.Monetary(
         compute="_compute_amount_received",
-        help="Payments and credit notes of the customer booked between the start of the "
+        help="Payments and bank lines of the customer booked between the start of the "
         "promise and its deadline, applied to the debt it covers or left unapplied, in "
-        "the promise's currency; read from accounting.",
+        "the promise's currency; read from accounting. A credit note lowers the debt "
+        "but is no money received.",
     )
     contact_log_id = fields.Many2one(
         "collection.contact", string="Contact", readonly=True, copy=False, index="btree_not_null"
@@ -131,9 +126,9 @@ class CollectionPromise(models.Model):
         # The contact log owns the list of channels: a promise is made through one of them.
         return self.env["collection.contact"]._fields["channel"]._description_selection(self.env)
 
-    @api.depends("case_id", "start_date")
+    @api.depends("case_id", "start_date", "amount")
     def _compute_scope(self):
-        self.env["collection.ledger"]._set_commitment_scope(self, "start_date")
+        self.env["collection.ledger"]._set_commitment_scope(self, "start_date", "amount")
 
     @api.depends("date", "company_id")
     def _compute_deadline(self):
@@ -154,15 +149,14 @@ class CollectionPromise(models.Model):
     @api.depends_context("date")
     def _compute_amount_received(self):
         # Up to the deadline, or to today (or the cancellation) when that comes first.
-        today = fields.Date.context_today(self)
         promises = self.filtered(lambda p: p.partner_id and p.start_date and p.deadline)
-        received = self.env["collection.ledger"]._fetch_received(
+        received = self.env["collection.ledger"]._fetch_money_received(
             [
                 (
                     p.partner_id.id,
                     p.company_id.id,
                     p.start_date,
-                    min(p.deadline, p.judged_date or today),
+                    min(p.deadline, p.judged_date or p.company_id._collection_today()),
                     p.line_ids.ids,
                     p.currency_id,
                 )
@@ -170,8 +164,9 @@ class CollectionPromise(models.Model):
             ]
         )
         self.amount_received = 0
-        for promise, amount in zip(promises, received, strict=True):
-            promise.amount_received = amount
+        # Cash only: a credit note (an accepted dispute) does not keep a promise.
+        for promise, (cash, _credited) in zip(promises, received, strict=True):
+            promise.amount_received = cash
 
     @api.depends("amount", "date", "start_date", "case_id", "currency_id")
     def _compute_needs_approval(self):
@@ -199,7 +194,7 @@ class CollectionPromise(models.Model):
                     amount,
                     currency,
                     company,
-                    promise.start_date or fields.Date.context_today(self),
+                    promise.start_date or (company or self.env.company)._collection_today(),
                 )
             if (
                 share
@@ -243,19 +238,36 @@ class CollectionPromise(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        context = self.env.context
+        logged = context.get("collection_contact_logged") is GUARD_PASSED
+        if logged and context != clean_context(context):
+            # Log a Contact's own call: the defaults of its context are the contact's.
+            # Replaced, not updated: the default keys must go.
+            return self.with_context(clean_context(context)).create(vals_list)  # pylint: disable=context-overridden
         # The database refuses it too; this says it clearly.
         if any((vals.get("amount") or 0) <= 0 for vals in vals_list):
             raise ValidationError(self.env._("The promised amount must be positive."))
         if not self.env.su:
             for vals in vals_list:
                 self._check_new_promise(vals)
+        # Dropped below rather than refused; Log a Contact links the contact it logged.
+        dropped = {*APPROVAL_FIELDS, "start_date"} | ({"contact_log_id"} if logged else set())
+        self._check_engine_fields(
+            [
+                {name: value for name, value in vals.items() if name not in dropped}
+                for vals in vals_list
+            ],
+            creating=True,
+        )
         # Money counts from the day the promise is recorded: no back-dating, no approval
-        # given by the caller.
-        today = fields.Date.context_today(self)
+        # given by the caller. Recorded on the case's company's day.
+        Case = self.env["collection.case"].sudo()
         vals_list = [
             {
                 **{name: value for name, value in vals.items() if name not in APPROVAL_FIELDS},
-                "start_date": today,
+                "start_date": (
+                    Case.browse(vals.get("case_id")).company_id or self.env.company
+                )._collection_today(),
             }
             for vals in vals_list
         ]
@@ -287,9 +299,8 @@ class CollectionPromise(models.Model):
         previous = self.search([("case_id", "in", cases.ids), ("state", "=", "open")])
         promises = super().create(vals_list)
         if previous:
-            previous.sudo().write(
-                {"state": "cancelled", "judged_date": fields.Date.context_today(self)}
-            )
+            for company, replaced in previous.sudo().grouped("company_id").items():
+                replaced.write({"state": "cancelled", "judged_date": company._collection_today()})
             previous.case_id._message_log_batch(
                 bodies={
                     promise.case_id.id: self.env._(
@@ -335,7 +346,7 @@ class CollectionPromise(models.Model):
         if not self.env.su:
             frozen = [
                 name
-                for name in (*PROMISED_FIELDS, *APPROVAL_FIELDS)
+                for name in PROMISED_FIELDS
                 if name in vals
                 and any(
                     self._fields[name].convert_to_write(promise[name], promise) != vals[name]
@@ -350,23 +361,7 @@ class CollectionPromise(models.Model):
                         fields=", ".join(self._fields[name].string for name in frozen),
                     )
                 )
-            judged = [
-                name
-                for name in ENGINE_FIELDS
-                if name in vals
-                and any(
-                    self._fields[name].convert_to_write(promise[name], promise) != vals[name]
-                    for promise in self
-                )
-            ]
-            if judged:
-                raise UserError(
-                    self.env._(
-                        "%(fields)s of a promise are set when it is recorded, cancelled or "
-                        "judged against the payments received: they cannot be set by hand.",
-                        fields=", ".join(self._fields[name].string for name in judged),
-                    )
-                )
+        self._check_engine_fields([vals])
         waiting = self.filtered(
             lambda p: p.state == "open" and p.needs_approval and not p.approved_by_id
         )
@@ -386,28 +381,19 @@ class CollectionPromise(models.Model):
                     "a button. Record it without a state."
                 )
             )
-        # A computed field given at creation is stored as given, even empty.
-        given = [
-            name
-            for name in ENGINE_FIELDS
-            if name in vals
-            and name not in ("state", "contact_log_id")
-            and (vals[name] or self._fields[name].compute)
-        ]
-        if given:
-            raise UserError(
-                self.env._(
-                    "%(fields)s of a promise are set when it is judged against the payments "
-                    "received, or follow from its case and dates: record it without them.",
-                    fields=", ".join(self._fields[name].string for name in given),
-                )
-            )
-        # The contact log wizard links the contact it has just logged on the same case.
+        # Log a Contact links the contact it has just logged on the same case.
         contact = self.env["collection.contact"].sudo().browse(vals.get("contact_log_id"))
         if contact and contact.case_id.id != vals.get("case_id"):
             raise UserError(
                 self.env._("A promise can only be linked to a contact logged on its own case.")
             )
+
+    def _engine_fields_error(self, fields):
+        return self.env._(
+            "%(fields)s of a promise are set when it is recorded, approved, cancelled or "
+            "judged against the payments received: they cannot be set by hand.",
+            fields=fields,
+        )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_cancelled(self):
@@ -420,25 +406,27 @@ class CollectionPromise(models.Model):
         """The promise is a contact's outcome: log it in the case's contact log."""
         # The contact log wizard creates its own contact and links it.
         todo = self.filtered(lambda p: not p.contact_log_id)
-        # When and how the conversation took place is not known here: the guard cannot
-        # judge it, and recording the promise is no contact of its own.
+        values = [
+            {
+                "case_id": promise.case_id.id,
+                "partner_id": promise.contact_id.id,
+                "channel": promise.channel,
+                "direction": "outbound",
+                "date": fields.Datetime.now(),
+                "outcome": "promised",
+                "note": promise.note
+                or self.env._("Promised %(promise)s.", promise=promise.display_name),
+                "user_id": promise.user_id.id,
+            }
+            for promise in todo
+        ]
+        Contact = self.env["collection.contact"]
+        # A promise a person records is a contact they made now, on its channel: judged
+        # by the guard like Log a Contact's. The engine's own (data, migrations) are not.
         contacts = (
-            self.env["collection.contact"]
-            .with_context(collection_guard_passed=GUARD_PASSED)
-            .create(
-                [
-                    {
-                        "case_id": promise.case_id.id,
-                        "partner_id": promise.contact_id.id,
-                        "channel": promise.channel,
-                        "outcome": "promised",
-                        "note": promise.note
-                        or self.env._("Promised %(promise)s.", promise=promise.display_name),
-                        "user_id": promise.user_id.id,
-                    }
-                    for promise in todo
-                ]
-            )
+            Contact.with_context(collection_guard_passed=GUARD_PASSED).create(values)
+            if self.env.is_superuser()
+            else Contact._log_reported(values)
         )
         for promise, contact in zip(todo.sudo(), contacts, strict=True):
             promise.contact_log_id = contact
@@ -449,7 +437,8 @@ class CollectionPromise(models.Model):
         if any(promise.state != "open" for promise in self):
             raise UserError(self.env._("Only open promises can be cancelled."))
         self.check_access("write")
-        self.sudo().write({"state": "cancelled", "judged_date": fields.Date.context_today(self)})
+        for company, promises in self.sudo().grouped("company_id").items():
+            promises.write({"state": "cancelled", "judged_date": company._collection_today()})
         self.case_id._message_log_batch(
             bodies={
                 promise.case_id.id: self.env._(
@@ -513,27 +502,70 @@ class CollectionPromise(models.Model):
 
     @api.model
     def _cron_judge(self, batch_size=200):
-        """Daily: judge the promises past their deadline, then the active payment plans.
+        """Hourly: each company's daily judging of the promises past their deadline,
+        then of its active payment plans, on the company's own day.
 
-        Judged promises are no longer open and judged plans carry today's date, so
-        a call out of time stops, reports what is left of both, and the next call
-        finds only that.
+        A company is judged once per local day, in its morning, once the day's
+        refresh of its cases is complete (judged against the day's figures); its
+        day is recorded when both are judged, which lets the follow-up run start
+        (it is called at once).
+
+        Judged promises are no longer open and judged plans carry the day's date, so
+        a call out of time stops, reports what is left, and the next call finds
+        only that.
         """
-        today = fields.Date.context_today(self)
-        promises = self.sudo().search(
-            [("state", "=", "open"), ("deadline", "<", today)], order="id"
-        )
-        left = self.env["collection.run"]._process_in_batches(
-            promises, batch_size, True, lambda batch: batch._judge_isolated(today)
-        )
-        if left is not None:
-            plans = self.env["collection.plan"].sudo()
-            plans_left = plans.search_count(plans._to_judge_domain(today))
-            self.env["ir.cron"]._commit_progress(remaining=left + plans_left)
-            return
-        self.env["collection.plan"]._judge_active_plans(batch_size)
+        companies = self.env["res.company"].sudo().search([], order="id")  # pylint: disable=no-search-all
+        due = [
+            (company, today)
+            for company, today in companies._collection_morning_due("collection_judged_day").items()
+            if company.collection_refreshed_day == today
+        ]
+        Run = self.env["collection.run"]
+        for index, (company, today) in enumerate(due):
+            promises, plans = self._to_judge(company, today)
+            left = Run._process_in_batches(
+                promises, batch_size, True, lambda batch, day=today: batch._judge_isolated(day)
+            )
+            if left is None:
+                # Searched again: judging a promise may have changed a plan.
+                plans = self._to_judge(company, today)[1]
+                left = Run._process_in_batches(
+                    plans, batch_size, True, lambda batch, day=today: batch._judge_isolated(day)
+                )
+            else:
+                left += len(plans)
+            if left is not None:
+                later = sum(
+                    len(p) + len(q) for p, q in (self._to_judge(*d) for d in due[index + 1 :])
+                )
+                self.env["ir.cron"]._commit_progress(remaining=left + later)
+                return
+            company._collection_mark_day("collection_judged_day", today)
+            self.env.ref("collections_officer.ir_cron_collection_followup_run").sudo()._trigger()
+            self.env["ir.cron"]._commit_progress()
 
-    def _judge_isolated(self, today):
+    @api.model
+    def _to_judge(self, company, today):
+        """The company's open promises past their deadline and its active plans not yet
+        judged on ``today`` (its local date): ``(promises, plans)``, in its timezone."""
+        tz = company._collection_tz()
+        promises = (
+            self.sudo()
+            .with_company(company)
+            .with_context(tz=tz)
+            .search(
+                [("company_id", "=", company.id), ("state", "=", "open"), ("deadline", "<", today)],
+                order="id",
+            )
+        )
+        Plan = self.env["collection.plan"].sudo().with_company(company).with_context(tz=tz)
+        plans = Plan.search(
+            Domain(Plan._to_judge_domain(today)) & Domain("company_id", "=", company.id),
+            order="id",
+        )
+        return promises, plans
+
+    def _judge_isolated(self, today=None):
         # Another worker may have judged some meanwhile: they are no longer open.
         failed = self.env["collection.run"]._process_isolated(
             self.filtered(lambda p: p.state == "open"), lambda promises: promises._judge(today)
@@ -541,8 +573,13 @@ class CollectionPromise(models.Model):
         for promise, error in failed.items():
             promise.case_id.collection_error = error
 
-    def _judge(self, today):
-        """Kept, partly kept or broken, from the money received up to the deadline."""
+    def _judge(self, today=None):
+        """Kept, partly kept or broken, from the money received up to the deadline,
+        judged on ``today`` (default: the company's day)."""
+        if not today:
+            for company, promises in self.grouped("company_id").items():
+                promises._judge(company._collection_today())
+            return
         self.invalidate_recordset(["amount_received"])
         outcomes = {"kept": self.browse(), "partial": self.browse(), "broken": self.browse()}
         for promise in self:

@@ -24,11 +24,16 @@ class CollectionRun(models.Model):
 
     _name = "collection.run"
     _description = "Collection Follow-up Run"
+    # Every field is the engine's: a run is opened, dated and marked dry by the follow-up
+    # itself, and the KPIs, the go-live and the sending read them.
+    _inherit = ["collection.engine.fields"]
     _order = "date desc, id desc"
     _check_company_auto = True
 
     name = fields.Char(compute="_compute_name")
-    date = fields.Date(required=True, default=fields.Date.context_today, readonly=True)
+    date = fields.Date(
+        required=True, default=lambda self: self.env.company._collection_today(), readonly=True
+    )
     company_id = fields.Many2one(
         "res.company",
         required=True,
@@ -99,6 +104,30 @@ class CollectionRun(models.Model):
             run.blocked_count = counts.get((run.id, "blocked"), 0)
             run.failed_count = counts.get((run.id, "failed"), 0)
 
+    # ------------------------------------------------------------------ CRUD
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su:
+            raise UserError(
+                self.env._(
+                    "Follow-up runs are started by Run Now, Dry Run or the scheduled "
+                    "follow-up: they are not created by hand."
+                )
+            )
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_engine_fields([vals])
+        return super().write(vals)
+
+    def _engine_fields_error(self, fields):
+        return self.env._(
+            "%(fields)s of a follow-up run are the run's own: Run Now and Dry Run start "
+            "one, they cannot be set by hand.",
+            fields=fields,
+        )
+
     # ---------------------------------------------------------------- actions
 
     def action_run_now(self):
@@ -109,6 +138,8 @@ class CollectionRun(models.Model):
         """
         if not self.env.user.has_group("collections_officer.group_collections_manager"):
             raise AccessError(self.env._("Only a collections manager can run the follow-up."))
+        # Now, not in the companies' next morning.
+        self.env.companies.sudo().collection_run_asked = True
         self.env.ref("collections_officer.ir_cron_collection_followup_run").sudo()._trigger()
         return {
             "type": "ir.actions.client",
@@ -137,7 +168,7 @@ class CollectionRun(models.Model):
         runs = self.browse()
         for company in self.env.companies:
             runs |= self.with_company(company)._get_dry_run(company)
-        runs.dry_run_queued = True
+        runs.sudo().dry_run_queued = True
         self.env.ref(DRY_RUN_CRON).sudo()._trigger()
         return {
             "type": "ir.actions.client",
@@ -166,36 +197,61 @@ class CollectionRun(models.Model):
 
     @api.model
     def _cron_run_followup(self, batch_size=200):
-        """Daily: execute the follow-up levels that are due, company by company.
+        """Hourly: each company's daily follow-up run, in its own morning.
 
-        Out of time, it stops and tells the scheduler what is left over all
-        companies; the next call goes on from each run's ``last_case_id``. Cases
-        another transaction held are never passed over: the cursor stops before
-        them and the run is called again a few minutes later (``_run_later``).
+        A company is run once per local day, on its own day, once the day's refresh
+        of its cases and the judging of its promises and plans are complete (the
+        judging calls the run at once); its day is recorded when every case was
+        dealt with. A company whose run a manager asked for (*Run Now*) is run at
+        once, whatever the hour.
+
+        Out of time, it stops and tells the scheduler what is left over the
+        companies due; the next call goes on from each run's ``last_case_id``.
+        Cases another transaction held are never passed over: the cursor stops
+        before them and the run is called again a few minutes later
+        (``_run_later``), the company's day not recorded until they are done.
         """
         companies = self.env["res.company"].sudo().search([], order="id")  # pylint: disable=no-search-all
+        mornings = {
+            company: today
+            for company, today in companies._collection_morning_due("collection_run_day").items()
+            if company.collection_judged_day == today
+        }
+        due = companies.filtered(lambda c: c in mornings or c.collection_run_asked)
         held = self.env["collection.case"]
-        for index, company in enumerate(companies):
-            _run, left, company_held = self.with_company(company)._run_company_batches(
+        for index, company in enumerate(due):
+            model = self.with_company(company).with_context(tz=company._collection_tz())
+            _run, left, company_held = model._run_company_batches(
                 company, batch_size=batch_size, commit=True
             )
             held |= company_held
             if left is not None:
-                later = sum(self._count_left(other) for other in companies[index + 1 :])
+                later = sum(
+                    self.with_context(tz=other._collection_tz())._count_left(other)
+                    for other in due[index + 1 :]
+                )
                 self._run_later(held)
                 self.env["ir.cron"]._commit_progress(remaining=left + later)
                 return
+            if not company_held:
+                if company in mornings:
+                    company._collection_mark_day("collection_run_day", mornings[company])
+                if company.collection_run_asked:
+                    company.sudo().collection_run_asked = False
+                self.env["ir.cron"]._commit_progress()
         self._run_later(held)
 
     @api.model
     def _cron_dry_run(self, batch_size=200):
         """Prepare the dry runs managers queued (see ``action_dry_run``), as the nightly
-        run does: in batches, going on from each run's cursor, retrying held cases."""
+        run does: in batches, going on from each run's cursor, retrying held cases,
+        each company on its own day."""
         runs = self.sudo().search([("dry_run_queued", "=", True)], order="id")
         held = self.env["collection.case"]
         for index, queued in enumerate(runs):
             company = queued.company_id
-            run, left, company_held = self.with_company(company)._run_company_batches(
+            model = self.with_company(company).with_context(tz=company._collection_tz())
+            run, left, company_held = model._run_company_batches(
                 company, batch_size=batch_size, commit=True, dry_run=True
             )
             held |= company_held
@@ -229,7 +285,7 @@ class CollectionRun(models.Model):
         run = self.sudo().search(
             [
                 ("company_id", "=", company.id),
-                ("date", "=", fields.Date.context_today(self)),
+                ("date", "=", company._collection_today()),
                 ("dry_run", "=", not company.collection_followup_live),
             ],
             limit=1,
@@ -254,7 +310,8 @@ class CollectionRun(models.Model):
 
     @api.model
     def _cron_send_deferred(self, batch_size=200):
-        """Hourly: finish the follow-ups deferred to the customer's next contact window."""
+        """Hourly: finish the follow-ups deferred to the customer's next contact window
+        (e-mail, SMS), each company's on its own day."""
         followups = (
             self.env["collection.followup"]
             .sudo()
@@ -263,7 +320,18 @@ class CollectionRun(models.Model):
                 order="defer_until, id",
             )
         )
-        self._process_in_batches(followups, batch_size, True, self._execute_isolated)
+        by_company = list(followups.grouped("company_id").items())
+        for index, (company, company_followups) in enumerate(by_company):
+            left = self._process_in_batches(
+                company_followups.with_company(company).with_context(tz=company._collection_tz()),
+                batch_size,
+                True,
+                self._execute_isolated,
+            )
+            if left is not None:
+                later = sum(len(other) for _company, other in by_company[index + 1 :])
+                self.env["ir.cron"]._commit_progress(remaining=left + later)
+                return
 
     @api.model
     def _execute_isolated(self, followups):
@@ -393,7 +461,7 @@ class CollectionRun(models.Model):
         """A new dry run of the company, in place of its previous one and their previews."""
         previous = self.sudo().search([("company_id", "=", company.id), ("dry_run", "=", True)])
         # A scheduled dry run out of time goes on with today's previews, not from scratch.
-        today = fields.Date.context_today(self)
+        today = company._collection_today()
         resumed = previous.filtered(lambda run: run.date == today)[:1] if commit else self.browse()
         previous -= resumed
         previous.followup_ids.unlink()
@@ -401,12 +469,12 @@ class CollectionRun(models.Model):
         if resumed:
             return resumed
         return self.sudo().create(
-            {"company_id": company.id, "dry_run": True, "bank_warning": bank_warning}
+            {"company_id": company.id, "date": today, "dry_run": True, "bank_warning": bank_warning}
         )
 
     def _get_run(self, company, bank_warning=False, commit=False):
         """Today's run of the company, created by the first worker that needs it."""
-        today = fields.Date.context_today(self)
+        today = company._collection_today()
         domain = [("company_id", "=", company.id), ("date", "=", today), ("dry_run", "=", False)]
         run = self.sudo().search(domain, limit=1)
         if run:
@@ -497,6 +565,7 @@ class CollectionRun(models.Model):
                     "level_id": due[case.id].id,
                     "cycle": case.followup_cycle,
                     "run_id": self.id,
+                    "date": self.date,
                     "state": "preview" if self.dry_run else ("to_review" if manual else "pending"),
                     "bank_warning": warning,
                 }

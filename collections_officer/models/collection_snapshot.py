@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 
 from .collection_kpi import AGING_BUCKETS, previous_month
+from .collection_ledger import STANDARD_BUCKET_HELP
 
 # KPI figures a snapshot keeps as they are, by field name.
 KPI_FIELDS = (
@@ -22,6 +23,10 @@ KPI_FIELDS = (
 
 class CollectionSnapshot(models.Model):
     """The KPIs and the aging of a month, kept once the month is over.
+
+    The aging is the ledger's as of the month's last day
+    (``collection.ledger._aging_as_of``, read through the KPIs), as the aged
+    receivables report shows it, in the standard buckets.
 
     Written by the scheduled action on the first of the month for the month
     that ended, for the company, each officer with cases in it and each team: the
@@ -45,12 +50,16 @@ class CollectionSnapshot(models.Model):
     )
     user_id = fields.Many2one("res.users", string="Officer", readonly=True, index="btree_not_null")
     team_id = fields.Many2one("collection.team", readonly=True, index="btree_not_null")
-    amount_not_due = fields.Monetary(string="Not Due", readonly=True)
-    amount_1_30 = fields.Monetary(string="1-30 Days", readonly=True)
-    amount_31_60 = fields.Monetary(string="31-60 Days", readonly=True)
-    amount_61_90 = fields.Monetary(string="61-90 Days", readonly=True)
-    amount_91_120 = fields.Monetary(string="91-120 Days", readonly=True)
-    amount_over_120 = fields.Monetary(string="Over 120 Days", readonly=True)
+    # The standard buckets, not the company's setting: a month kept reads the same in
+    # the trend when the setting changes later.
+    amount_not_due = fields.Monetary(string="Not Due", readonly=True, help=STANDARD_BUCKET_HELP)
+    amount_1_30 = fields.Monetary(string="1-30 Days", readonly=True, help=STANDARD_BUCKET_HELP)
+    amount_31_60 = fields.Monetary(string="31-60 Days", readonly=True, help=STANDARD_BUCKET_HELP)
+    amount_61_90 = fields.Monetary(string="61-90 Days", readonly=True, help=STANDARD_BUCKET_HELP)
+    amount_91_120 = fields.Monetary(string="91-120 Days", readonly=True, help=STANDARD_BUCKET_HELP)
+    amount_over_120 = fields.Monetary(
+        string="Over 120 Days", readonly=True, help=STANDARD_BUCKET_HELP
+    )
     total_receivable = fields.Monetary(
         readonly=True, help="Receivables as of the month's last day."
     )
@@ -86,20 +95,38 @@ class CollectionSnapshot(models.Model):
 
     @api.model
     def _cron_take_snapshots(self):
-        """Keep the KPIs of the month that ended, once.
+        """Hourly: keep the KPIs of each company's month that ended, once.
 
-        Runs on the first of the month; any later run of the month, or a second
-        run, finds the rows written and writes nothing.
+        A company's month ends on its own day: from the start of its collections
+        day on the first of the month (see ``res.company._collection_morning_due``),
+        the month before is taken; any later run finds the rows written and
+        writes nothing.
         """
-        month = previous_month(fields.Date.context_today(self))
         companies = self.env["res.company"].search([("active", "=", True)])
+        months = {
+            company: previous_month(today)
+            for company, today in companies._collection_morning_due().items()
+        }
+        taken = {
+            (snapshot.company_id, snapshot.month)
+            for snapshot in self.sudo().search(
+                [
+                    ("company_id", "in", [company.id for company in months]),
+                    ("month", "in", list(set(months.values()))),
+                    ("scope", "=", "company"),
+                ]
+            )
+        }
+        todo = [
+            (company, month) for company, month in months.items() if (company, month) not in taken
+        ]
         cron = self.env["ir.cron"]
-        cron._commit_progress(remaining=len(companies))
-        for done, company in enumerate(companies, start=1):
-            self._take_snapshots(company, month)
+        cron._commit_progress(remaining=len(todo))
+        for done, (company, month) in enumerate(todo, start=1):
+            self.with_context(tz=company._collection_tz())._take_snapshots(company, month)
             # Each company's month is kept as soon as it is taken; out of time, the
             # scheduler's next call finds it written and goes on with the others.
-            if not cron._commit_progress(1, remaining=len(companies) - done):
+            if not cron._commit_progress(1, remaining=len(todo) - done):
                 break
 
     @api.model

@@ -23,7 +23,7 @@ class CollectionTarget(models.Model):
     month = fields.Date(
         required=True,
         index=True,
-        default=lambda self: first_of_month(fields.Date.context_today(self)),
+        default=lambda self: first_of_month(self.env.company._collection_today()),
         help="The first day of the month; any day given is moved to the first.",
     )
     user_id = fields.Many2one(

@@ -4,6 +4,8 @@ from odoo import api, fields, models
 class CollectionTeam(models.Model):
     _name = "collection.team"
     _description = "Collection Team"
+    # The round-robin cursor is the assignment's own.
+    _inherit = ["collection.engine.fields"]
     _order = "sequence, name, id"
     _check_company_auto = True
 
@@ -63,6 +65,15 @@ class CollectionTeam(models.Model):
         )
         for team in self:
             team.open_case_count = counts.get(team, 0)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._check_engine_fields(vals_list, creating=True)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_engine_fields([vals])
+        return super().write(vals)
 
     def _officer_workloads(self, officers):
         """``{officer: active cases}`` in the team's company, for these officers."""

@@ -90,7 +90,6 @@ class CollectionWriteoff(models.Model):
     @api.depends("state", "amount", "invoice_ids")
     def _compute_residual(self):
         """What approving a pending write-off would really write off, as accounting has it now."""
-        today = fields.Date.context_today(self)
         for writeoff in self:
             writeoff.residual_amount = writeoff.amount
             writeoff.residual_detail = False
@@ -99,7 +98,7 @@ class CollectionWriteoff(models.Model):
                 continue
             case = writeoff.case_id.sudo()
             lines = self._case_lines(case, writeoff.invoice_ids.sudo())
-            residuals = self._residuals(lines, case.company_id, today)
+            residuals = self._residuals(lines, case.company_id, case.company_id._collection_today())
             total = sum(residuals.values())
             writeoff.residual_amount = total
             writeoff.residual_detail = "\n".join(
@@ -125,7 +124,6 @@ class CollectionWriteoff(models.Model):
         self.env["collection.compliance"]._check_collections_manager(
             self.env._("Only a collections manager can write debts off.")
         )
-        today = fields.Date.context_today(self)
         for vals in vals_list:
             if not self.env.su:
                 if vals.get("state", "to_approve") != "to_approve" or any(
@@ -152,7 +150,8 @@ class CollectionWriteoff(models.Model):
                 raise UserError(
                     self.env._("A write-off of these invoices already awaits approval.")
                 )
-            amount = sum(self._residuals(lines, case.sudo().company_id, today).values())
+            company = case.sudo().company_id
+            amount = sum(self._residuals(lines, company, company._collection_today()).values())
             vals.update(
                 {
                     "invoice_ids": [Command.set(invoices.ids)],
@@ -170,11 +169,11 @@ class CollectionWriteoff(models.Model):
         result = super().write(vals)
         if {"case_id", "invoice_ids"} & set(vals):
             # Even the engine's own changes keep a pending write-off true to its invoices.
-            today = fields.Date.context_today(self)
             for writeoff in self.filtered(lambda w: w.state == "to_approve"):
                 case = writeoff.case_id.sudo()
                 lines = self._writeoff_lines(case, writeoff.invoice_ids.sudo())
-                amount = sum(self._residuals(lines, case.company_id, today).values())
+                company = case.company_id
+                amount = sum(self._residuals(lines, company, company._collection_today()).values())
                 super(CollectionWriteoff, writeoff).write(
                     {"amount": amount, "requested_amount": amount}
                 )
@@ -374,10 +373,10 @@ class CollectionWriteoff(models.Model):
         than was requested (a payment undone, a rate moved): refused, since nobody
         asked for the difference; the request is refused and made again.
         """
-        today = fields.Date.context_today(self)
         for writeoff in self:
             case = writeoff.case_id
             company = case.company_id
+            today = company._collection_today()
             account, journal = self._writeoff_settings(company)
             lines = self._case_lines(case.sudo(), writeoff.invoice_ids.sudo())
             if not lines:

@@ -4,7 +4,7 @@ import pytz
 
 from odoo import api, fields, models
 from odoo.addons.base.models.res_partner import _tz_get
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 
 _logger = logging.getLogger(__name__)
 
@@ -14,6 +14,11 @@ EXAMPLE_CHARGE_RULES = (
     "collections_officer.charge_rule_uk_late_payment",
     "collections_officer.charge_rule_eu_late_payment",
 )
+
+
+def _format_hour(hour):
+    hours, minutes = divmod(round(hour * 60), 60)
+    return f"{hours:02d}:{minutes:02d}"
 
 
 class ResCompany(models.Model):
@@ -37,14 +42,53 @@ class ResCompany(models.Model):
     collection_followup_live_user_id = fields.Many2one(
         "res.users", string="Follow-up Switched On By", readonly=True, copy=False
     )
-    # The company's own day. The upgrade to 19.0.1.2.0 dates the cases it backfills in
-    # it; the desk's "today" (refresh, run, judging, charges) and the nightly jobs' hour
-    # move to it next, with the setting that changes it.
+    # The company's own day: every "today" of the desk is read in it, never the server's.
     collection_timezone = fields.Selection(
         _tz_get,
         string="Collections Timezone",
         default=lambda self: self._default_collection_timezone(),
         help="The timezone of the company's collections day.",
+    )
+    # The scheduled jobs run hourly; each company's comes once a day, in its own morning.
+    collection_day_start_hour = fields.Float(
+        string="Start of the Collections Day",
+        default=6.0,
+        help="Local time (collections timezone) from which the day's scheduled work runs "
+        "for the company: the refresh of the cases, then the judging of promises and "
+        "plans, then the follow-up run.",
+    )
+    collection_refreshed_day = fields.Date(
+        string="Cases Refreshed On",
+        readonly=True,
+        copy=False,
+        help="The last local day whose scheduled refresh of the cases is complete.",
+    )
+    collection_judged_day = fields.Date(
+        string="Commitments Judged On",
+        readonly=True,
+        copy=False,
+        help="The last local day whose scheduled judging of promises and plans is complete.",
+    )
+    collection_run_day = fields.Date(
+        string="Follow-up Run On",
+        readonly=True,
+        copy=False,
+        help="The last local day whose scheduled follow-up run is complete.",
+    )
+    collection_refresh_asked = fields.Boolean(
+        string="Refresh Asked",
+        readonly=True,
+        copy=False,
+        help="A refresh of every case was asked for (Refresh All, or a refresh another "
+        "transaction held): the scheduled refresh takes the company at once, whatever its "
+        "local time.",
+    )
+    collection_run_asked = fields.Boolean(
+        string="Follow-up Run Asked",
+        readonly=True,
+        copy=False,
+        help="A manager asked for the follow-up run now (Run Now): the scheduled run "
+        "takes the company at once, whatever its local time.",
     )
     collection_tolerance = fields.Monetary(
         string="Follow-up Tolerance",
@@ -88,6 +132,9 @@ class ResCompany(models.Model):
     # Compliance guard.
     collection_contact_hour_start = fields.Float(string="Contact From", default=8.0)
     collection_contact_hour_end = fields.Float(string="Contact Until", default=21.0)
+    # E-mails reach a person too: they leave within these hours, on the contact days.
+    collection_email_hour_start = fields.Float(string="E-mails From", default=8.0)
+    collection_email_hour_end = fields.Float(string="E-mails Until", default=20.0)
     collection_cap_window_days = fields.Integer(
         string="Contact Cap Window (days)",
         default=7,
@@ -113,7 +160,8 @@ class ResCompany(models.Model):
         string="Contact Days",
         default="mon_fri",
         required=True,
-        help="Days on which customers are called, sent SMS or visited, in their timezone; "
+        help="Days on which customers are called, sent SMS or e-mails, or visited, in their "
+        "timezone; "
         "other contacts wait for the next of these days.",
     )
     collection_agreement_quiet_days = fields.Integer(
@@ -290,6 +338,23 @@ class ResCompany(models.Model):
         """The company's date at ``at`` (naive UTC, default now): its collections day."""
         return self._collection_now(at).date()
 
+    def _collection_morning_due(self, done_field=None, at=None):
+        """The companies whose collections day has started at ``at`` (naive UTC, default
+        now) and whose scheduled job recorded in ``done_field`` (if any) has not yet been
+        done that day: ``{company: its local date}``."""
+        due = {}
+        for company in self:
+            local = company._collection_now(at)
+            started = local.hour + local.minute / 60 >= company.collection_day_start_hour
+            done = done_field and company[done_field]
+            if started and (not done or done < local.date()):
+                due[company] = local.date()
+        return due
+
+    def _collection_mark_day(self, done_field, day):
+        """Record that the scheduled job of ``done_field`` is done for the local ``day``."""
+        self.sudo().write({done_field: day})
+
     @api.constrains("collection_aging_buckets")
     def _check_collection_aging_buckets(self):
         for company in self:
@@ -303,6 +368,40 @@ class ResCompany(models.Model):
                 company.collection_contact_hour_end,
                 company.name,
             )
+
+    @api.constrains("collection_email_hour_start", "collection_email_hour_end")
+    def _check_collection_email_hours(self):
+        for company in self:
+            if not (
+                0 <= company.collection_email_hour_start <= 24
+                and 0 <= company.collection_email_hour_end <= 24
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The e-mail hours of %(company)s must be between 0:00 and 24:00.",
+                        company=company.name,
+                    )
+                )
+            if company.collection_email_hour_end <= company.collection_email_hour_start:
+                raise ValidationError(
+                    self.env._(
+                        "The e-mail hours of %(company)s end before they start: they must "
+                        "end after %(start)s.",
+                        company=company.name,
+                        start=_format_hour(company.collection_email_hour_start),
+                    )
+                )
+
+    @api.constrains("collection_day_start_hour")
+    def _check_collection_day_start_hour(self):
+        for company in self:
+            if not 0 <= company.collection_day_start_hour < 24:
+                raise ValidationError(
+                    self.env._(
+                        "The collections day of %(company)s must start between 0:00 and 23:59.",
+                        company=company.name,
+                    )
+                )
 
     @api.model_create_multi
     def create(self, vals_list):

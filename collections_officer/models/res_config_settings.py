@@ -15,6 +15,11 @@ class ResConfigSettings(models.TransientModel):
     collection_followup_from = fields.Date(
         related="company_id.collection_followup_from", readonly=False
     )
+    # The company's collections day: its timezone, and the hour its scheduled work starts.
+    collection_timezone = fields.Selection(related="company_id.collection_timezone", readonly=False)
+    collection_day_start_hour = fields.Float(
+        related="company_id.collection_day_start_hour", readonly=False
+    )
     collection_tolerance = fields.Monetary(
         related="company_id.collection_tolerance", currency_field="currency_id", readonly=False
     )
@@ -40,6 +45,12 @@ class ResConfigSettings(models.TransientModel):
     )
     collection_contact_hour_end = fields.Float(
         related="company_id.collection_contact_hour_end", readonly=False
+    )
+    collection_email_hour_start = fields.Float(
+        related="company_id.collection_email_hour_start", readonly=False
+    )
+    collection_email_hour_end = fields.Float(
+        related="company_id.collection_email_hour_end", readonly=False
     )
     collection_cap_window_days = fields.Integer(
         related="company_id.collection_cap_window_days", readonly=False

@@ -2,6 +2,7 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
+from odoo.tools import format_date
 
 OFFICERS = "collections_officer.group_collections_officer"
 # Decide how hard and how often a customer is chased: only collections managers change them
@@ -15,6 +16,15 @@ MANAGED_FIELDS = (
     "collection_window_override",
     "collection_contact_hour_start",
     "collection_contact_hour_end",
+    "collection_credit_hold_reason",
+    "collection_credit_hold_date",
+    "collection_credit_hold_user_id",
+)
+# What a credit hold is and who put it: written with the hold, cleared when it is lifted.
+CREDIT_HOLD_DETAILS = (
+    "collection_credit_hold_reason",
+    "collection_credit_hold_date",
+    "collection_credit_hold_user_id",
 )
 # Who works the customer and whom we write to: read by anyone who sees the case (the
 # follow-up recipient is computed from them), changed by collections officers.
@@ -92,12 +102,39 @@ class ResPartner(models.Model):
     collection_contact_hour_end = fields.Float(
         string="Contact Until", default=21.0, groups=OFFICERS, copy=False, tracking=True
     )
+    # Per company: a customer shared by two companies may owe one and not the other. Kept in
+    # the company whose cases follow the debt up (the head office for its branches).
     collection_credit_hold = fields.Boolean(
         string="Credit Hold",
-        help="Set by a follow-up level or an officer: no new credit for this customer.",
+        company_dependent=True,
+        help="Set by a follow-up level or from the collection case: no new credit for this "
+        "customer in this company. Posting an invoice warns; with Sales, confirming an order "
+        "is refused. Only a collections manager lifts it.",
         groups=OFFICERS,
         copy=False,
         tracking=True,
+    )
+    collection_credit_hold_reason = fields.Char(
+        string="Credit Hold Reason",
+        company_dependent=True,
+        index=False,
+        help="Why the customer is on credit hold in this company.",
+        groups=OFFICERS,
+        copy=False,
+    )
+    collection_credit_hold_date = fields.Datetime(
+        string="On Credit Hold Since",
+        company_dependent=True,
+        index=False,
+        groups=OFFICERS,
+        copy=False,
+    )
+    collection_credit_hold_user_id = fields.Many2one(
+        "res.users",
+        string="Credit Hold Put By",
+        company_dependent=True,
+        groups=OFFICERS,
+        copy=False,
     )
     collection_case_ids = fields.One2many(
         "collection.case",
@@ -272,15 +309,23 @@ class ResPartner(models.Model):
             }
             for vals in vals_list
         ]
-        # A new customer may start protected; anything else needs a manager.
+        # A new customer may start protected (a hold with its reason); anything else needs
+        # a manager.
         for vals in vals_list:
+            held = bool(vals.get("collection_credit_hold"))
             self._check_collection_rules_change(
                 [
                     name
                     for name, value in vals.items()
-                    if name in MANAGED_FIELDS and not (name in PROTECTIVE_FLAGS and value)
+                    if name in MANAGED_FIELDS
+                    and not (name in PROTECTIVE_FLAGS and value)
+                    and not (held and name in CREDIT_HOLD_DETAILS)
                 ]
             )
+        vals_list = [
+            self._credit_hold_details(True) | vals if vals.get("collection_credit_hold") else vals
+            for vals in vals_list
+        ]
         return super().create(vals_list)
 
     def write(self, vals):
@@ -302,7 +347,30 @@ class ResPartner(models.Model):
                 self.env._("Only collections officers assign a customer's officer and contact.")
             )
         self._check_collection_rules_change([n for n in changed if n in MANAGED_FIELDS])
-        return super().write(vals)
+        if "collection_credit_hold" not in vals:
+            return super().write(vals)
+        # When and by whom: stamped on the customers whose hold changes only, so that
+        # saving a form again keeps the date of the hold.
+        hold = bool(vals["collection_credit_hold"])
+        moving = self.sudo().filtered(lambda partner: partner.collection_credit_hold != hold)
+        details = self._credit_hold_details(hold)
+        if moving == self.sudo():
+            return super().write(details | vals)
+        res = super().write(vals)
+        if moving:
+            super(ResPartner, moving).write(
+                {name: value for name, value in details.items() if name not in vals}
+            )
+        return res
+
+    def _credit_hold_details(self, hold):
+        """The details written with a hold put (``hold``) or lifted."""
+        if not hold:
+            return dict.fromkeys(CREDIT_HOLD_DETAILS, False)
+        return {
+            "collection_credit_hold_date": fields.Datetime.now(),
+            "collection_credit_hold_user_id": self.env.uid,
+        }
 
     @api.model
     def _check_collection_rules_change(self, changed):
@@ -320,6 +388,47 @@ class ResPartner(models.Model):
                     fields=", ".join(self._fields[name].string for name in changed),
                 )
             )
+
+    # ------------------------------------------------------------------ credit hold
+
+    def _credit_hold_in(self, company):
+        """The commercial partners of ``self`` as their credit hold applies to documents of
+        ``company``: read as superuser in the company that keeps it, the one whose cases
+        follow up ``company``'s receivables (a branch's customers are held at the head
+        office unless cases are per branch)."""
+        case_company = self.env["collection.ledger"]._case_company(company)
+        return self.commercial_partner_id.sudo().with_company(case_company)
+
+    def _credit_hold_message(self, company):
+        """What to tell whoever extends new credit to this customer in ``company``: empty when
+        the customer is not on credit hold there."""
+        self.ensure_one()
+        customer = self._credit_hold_in(company)
+        if not customer.collection_credit_hold:
+            return ""
+        return self.env._(
+            "%(customer)s is on credit hold in %(company)s since %(date)s. Reason: %(reason)s.",
+            customer=customer.display_name,
+            company=customer.env.company.name,
+            date=format_date(self.env, customer.collection_credit_hold_date) or "-",
+            reason=customer.collection_credit_hold_reason or self.env._("none recorded"),
+        )
+
+    def _put_credit_hold(self, company, reason):
+        """Put the customers of ``self`` on credit hold in ``company`` (a case's company),
+        as the engine: returns those that were not on hold there already (the others keep
+        their hold, its reason and date)."""
+        customers = self.sudo().with_company(company)
+        customers = customers.filtered(lambda partner: not partner.collection_credit_hold)
+        customers.write({"collection_credit_hold": True, "collection_credit_hold_reason": reason})
+        return customers
+
+    def _lift_credit_hold(self, company):
+        """Lift the credit hold of the customers of ``self`` in ``company``, as the engine:
+        the caller checked that a collections manager asks it."""
+        customers = self.sudo().with_company(company).filtered("collection_credit_hold")
+        customers.write({"collection_credit_hold": False})
+        return customers
 
     def action_view_collection_cases(self):
         self.ensure_one()

@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import api, models
 
 
 class CollectionLegalNoticeReport(models.AbstractModel):
@@ -14,7 +14,10 @@ class CollectionLegalNoticeReport(models.AbstractModel):
             "doc_ids": docids,
             "doc_model": "collection.legal",
             "docs": legals,
-            "today": fields.Date.context_today(self),
+            "today": (legals.company_id[:1] or self.env.company)._collection_today(),
+            "company_today": {
+                company.id: company._collection_today() for company in legals.company_id
+            },
             "bank_accounts": self.env[
                 "report.collections_officer.report_collection_statement"
             ]._payment_bank_accounts(legals.company_id),
@@ -29,11 +32,15 @@ class CollectionLegalReplyFormReport(models.AbstractModel):
 
     @api.model
     def _get_report_values(self, docids, data=None):
+        legals = self.env["collection.legal"].browse(docids)
         return {
             "doc_ids": docids,
             "doc_model": "collection.legal",
-            "docs": self.env["collection.legal"].browse(docids),
-            "today": fields.Date.context_today(self),
+            "docs": legals,
+            "today": (legals.company_id[:1] or self.env.company)._collection_today(),
+            "company_today": {
+                company.id: company._collection_today() for company in legals.company_id
+            },
         }
 
 
@@ -45,9 +52,13 @@ class CollectionLegalInfoSheetReport(models.AbstractModel):
 
     @api.model
     def _get_report_values(self, docids, data=None):
+        legals = self.env["collection.legal"].browse(docids)
         return {
             "doc_ids": docids,
             "doc_model": "collection.legal",
-            "docs": self.env["collection.legal"].browse(docids),
-            "today": fields.Date.context_today(self),
+            "docs": legals,
+            "today": (legals.company_id[:1] or self.env.company)._collection_today(),
+            "company_today": {
+                company.id: company._collection_today() for company in legals.company_id
+            },
         }

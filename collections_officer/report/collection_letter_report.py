@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import api, models
 
 
 class CollectionLetterReport(models.AbstractModel):
@@ -13,7 +13,10 @@ class CollectionLetterReport(models.AbstractModel):
             "doc_ids": docids,
             "doc_model": "collection.followup",
             "docs": followups,
-            "today": fields.Date.context_today(self),
+            "today": (followups.company_id[:1] or self.env.company)._collection_today(),
+            "company_today": {
+                company.id: company._collection_today() for company in followups.company_id
+            },
             "bank_accounts": statement._payment_bank_accounts(followups.company_id),
             "open_items": statement._open_items(followups.case_id),
         }

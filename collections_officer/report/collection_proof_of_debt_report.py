@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import api, models
 from odoo.exceptions import UserError
 
 
@@ -20,5 +20,8 @@ class CollectionProofOfDebtReport(models.AbstractModel):
             "docs": cases,
             "owed": owed,
             "totals": {case_id: sum(item[1] for item in items) for case_id, items in owed.items()},
-            "today": fields.Date.context_today(self),
+            "today": (cases.company_id[:1] or self.env.company)._collection_today(),
+            "company_today": {
+                company.id: company._collection_today() for company in cases.company_id
+            },
         }

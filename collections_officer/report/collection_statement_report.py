@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from lxml import html as lxml_html
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import api, models
 from odoo.addons.base.models import ir_actions_report
 from odoo.addons.base.models.ir_actions_report import _wkhtml
 from odoo.addons.base.models.res_lang import intersperse
@@ -194,8 +194,12 @@ class CollectionStatementReport(models.AbstractModel):
             "doc_ids": docids,
             "doc_model": "collection.case",
             "docs": cases,
-            # The user's today, the one the case's ages are counted from.
-            "today": fields.Date.context_today(self),
+            # The company's today, the one the case's ages are counted from (per case:
+            # ``company_today``).
+            "today": (cases.company_id[:1] or self.env.company)._collection_today(),
+            "company_today": {
+                company.id: company._collection_today() for company in cases.company_id
+            },
             "bank_accounts": self._payment_bank_accounts(cases.company_id),
             "open_items": self._open_items(cases),
         }
@@ -215,7 +219,6 @@ class CollectionStatementReport(models.AbstractModel):
         most of a statement's rendering, line by line. Each line in its document's
         currency; ``foreign`` when a line is in another currency than the case's.
         """
-        today = fields.Date.context_today(self)
         dates, formatters = {}, {}
 
         def date_text(lang, day):
@@ -236,6 +239,7 @@ class CollectionStatementReport(models.AbstractModel):
         result = {}
         for case in cases:
             lang = case.partner_id.lang or self.env.lang or "en_US"
+            today = case.company_id._collection_today()
             currency_id, rows = case.currency_id.id, []
             for line in items.get(case.id, []):
                 due = line["date_maturity"]
@@ -567,12 +571,14 @@ class CollectionStatementReport(models.AbstractModel):
         the invoices falling due. Invoices never sent get Odoo's own invoice PDF,
         rendered in one go and kept on the invoice as when it is sent.
         """
-        today = fields.Date.context_today(self)
         invoices_by_case = {
             case.id: case.open_line_ids.filtered(
                 lambda line, case=case: (
                     line.date_maturity
-                    and (line.date_maturity < today or not case.oldest_due_date)
+                    and (
+                        line.date_maturity < case.company_id._collection_today()
+                        or not case.oldest_due_date
+                    )
                     and not line.no_followup
                     and line.amount_residual > 0
                 )

@@ -12,6 +12,8 @@ from . import test_collection_commitment_money
 from . import test_collection_compliance
 from . import test_collection_contact
 from . import test_collection_contact_log
+from . import test_collection_credit_hold
+from . import test_collection_contact_log_complete
 from . import test_collection_documents
 from . import test_collection_followup
 from . import test_collection_followup_officer
@@ -41,6 +43,7 @@ from . import test_collection_target
 from . import test_collection_kpi_ui
 from . import test_collections_ui_walk
 from . import test_collection_aging
+from . import test_collection_aging_as_of
 from . import test_collection_branches
 from . import test_collection_priority_ui
 from . import test_collection_desk
@@ -53,3 +56,6 @@ from . import test_collection_send_ui
 from . import test_collection_demo
 from . import test_collection_rpc_guards
 from . import test_collection_rpc_matrix
+from . import test_collection_company_morning
+from . import test_collection_company_day
+from . import test_collection_cash_received

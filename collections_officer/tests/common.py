@@ -1,13 +1,20 @@
 import time
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as day_time
 
-from odoo import api
+from odoo import api, fields
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
-from odoo.tests import new_test_user
+from odoo.tests import freeze_time, new_test_user
 
 # Every test runs on this frozen day: ages and buckets are counted from it.
 TODAY = date(2026, 6, 30)
+
+
+def morning(day=TODAY):
+    """09:00 UTC on ``day``: the scheduled jobs' hour in the tests, past the start of
+    the test companies' collections day (06:00 in their timezone, UTC or Europe)."""
+    return datetime.combine(day, day_time(9))
 
 
 def days_ago(days):
@@ -26,6 +33,9 @@ class CollectionsCommon(AccountTestInvoicingCommon):
         cls.company = cls.env.company
         # The desk is live: the run sends. Tests of the go-live switch it off again.
         cls.company.collection_followup_live = True
+        # The suite's clock stops at midnight (TODAY): its e-mails leave at any hour of
+        # the contact days. The e-mail hours have tests of their own.
+        cls.company.write({"collection_email_hour_start": 0.0, "collection_email_hour_end": 24.0})
         cls.customer = cls.env["res.partner"].create({"name": "Acme Debtor", "is_company": True})
         cls.contact = cls.env["res.partner"].create(
             {"name": "Jane at Acme", "parent_id": cls.customer.id}
@@ -96,6 +106,24 @@ class CollectionsCommon(AccountTestInvoicingCommon):
         if state:
             domain.append(("state", "=", state))
         return self.Case.search(domain)
+
+    def _day_prepared(self, companies=None, day=TODAY, judged=True):
+        """The scheduled refresh (and judging) of the companies' ``day`` is done, as in
+        their morning before the follow-up run: the run (or the judging) may start."""
+        values = {"collection_refreshed_day": day}
+        if judged:
+            values["collection_judged_day"] = day
+        (companies or self.company).sudo().write(values)
+        self.env.flush_all()
+
+    def _judge_in_the_morning(self, day):
+        """The scheduled judging of promises and plans in the company's morning of
+        ``day``, once the day's refresh is done."""
+        day = fields.Date.to_date(day)
+        self._day_prepared(day=day, judged=False)
+        cron = self.env.ref("collections_officer.ir_cron_collection_commitment_judge")
+        with freeze_time(morning(day)), self.enter_registry_test_mode():
+            self.assertIs(cron.method_direct_trigger(), True, "the scheduled action failed")
 
     @contextmanager
     def _cron_call(self, xmlid, out_of_time=False):

@@ -8,12 +8,13 @@ from odoo.tests import freeze_time, tagged
 from odoo.tools import SQL
 
 from ..models.collection_case_refresh import REFRESH_LOCK_KEY, REFRESH_RETRY_MINUTES
-from .common import TODAY, CollectionsCommon
+from .common import CollectionsCommon, morning
 
 REFRESH_CRON = "collections_officer.ir_cron_collection_case_refresh"
 
 
-@freeze_time(TODAY)
+# The hourly refresh takes a company in its morning.
+@freeze_time(morning())
 @tagged("post_install", "-at_install")
 class TestCollectionCaseCron(CollectionsCommon):
     def _run_cron(self):
@@ -29,6 +30,9 @@ class TestCollectionCaseCron(CollectionsCommon):
         cases = self.Case.search([("partner_id.name", "=like", "Debtor %")])
         self.assertEqual(len(cases), 5)
         messages = cases.message_ids
+        # Called again the same day (the day's mark cleared): nothing changes.
+        self.company.collection_refreshed_day = False
+        self.env.flush_all()
         self._run_cron()
         self.assertEqual(self.Case.search([("partner_id.name", "=like", "Debtor %")]), cases)
         self.assertEqual(cases.message_ids, messages)

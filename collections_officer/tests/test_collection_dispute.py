@@ -4,7 +4,7 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import freeze_time, new_test_user, tagged
 
-from .common import TODAY, CollectionsCommon, days_ago
+from .common import TODAY, CollectionsCommon, days_ago, morning
 
 
 @freeze_time(TODAY)
@@ -342,7 +342,7 @@ class TestCollectionDispute(CollectionsCommon):
         self.assertEqual(self.case.state, "closed")
         with self.assertRaisesRegex(UserError, "archive it"):
             self.case.with_user(self.manager).unlink()
-        with self.assertRaisesRegex(UserError, "history"):
+        with self.assertRaises(AccessError):
             dispute.with_user(self.manager).unlink()
 
     # ------------------------------------------------------ deadline, paid
@@ -357,10 +357,17 @@ class TestCollectionDispute(CollectionsCommon):
     def test_an_overdue_deadline_alerts_the_team_manager_once(self):
         dispute = self._dispute(self.old, 300)
         summary = "Dispute past its deadline"
-        with freeze_time(TODAY + timedelta(days=14)):
+        # The hourly alert, in the company's morning.
+        with freeze_time(morning(TODAY + timedelta(days=14))):
             self.Dispute._cron_alert_deadlines()
         self.assertFalse(dispute.activity_ids.filtered(lambda a: a.summary == summary))
         with freeze_time(TODAY + timedelta(days=15)):
+            self.Dispute._cron_alert_deadlines()
+        self.assertFalse(
+            dispute.activity_ids.filtered(lambda a: a.summary == summary),
+            "not at night: at the start of the company's day",
+        )
+        with freeze_time(morning(TODAY + timedelta(days=15))):
             self.Dispute._cron_alert_deadlines()
             self.Dispute._cron_alert_deadlines()
         alerts = dispute.activity_ids.filtered(lambda a: a.summary == summary)

@@ -8,7 +8,7 @@ from odoo.tests import freeze_time, tagged
 from odoo.tools import mute_logger
 from odoo.tools.pdf import PdfFileReader
 
-from .common import TODAY, CollectionsCommon
+from .common import TODAY, CollectionsCommon, morning
 
 
 class FollowupCommon(CollectionsCommon):
@@ -480,7 +480,9 @@ class TestCollectionFollowup(FollowupCommon):
 
     def test_daily_cron_runs_every_company(self):
         cron = self.env.ref("collections_officer.ir_cron_collection_followup_run")
-        with self.enter_registry_test_mode():
+        # In the company's morning, once its day's refresh and judging are done.
+        self._day_prepared()
+        with freeze_time(morning()), self.enter_registry_test_mode():
             cron.method_direct_trigger()
         self.assertEqual(self.case.level_id, self.level_1)
         run = self.env["collection.run"].search([("company_id", "=", self.company.id)])

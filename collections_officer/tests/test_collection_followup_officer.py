@@ -264,6 +264,8 @@ class TestRecheckBeforeActing(FollowupCommon):
         judge = self.env.ref("collections_officer.ir_cron_collection_commitment_judge")
         # A Tuesday at noon, the promised day and its tolerance past.
         with freeze_time(self.night + timedelta(days=12, hours=12)):
+            # The day's refresh is done: the hourly judging takes the company.
+            self._day_prepared(day=(self.night + timedelta(days=12)).date(), judged=False)
             with self.enter_registry_test_mode():
                 judge.method_direct_trigger()
             self._refresh()
@@ -387,11 +389,16 @@ class TestLocalTimeAndDays(FollowupCommon):
         verdict = self.guard._check_contacts(self.case, "sms", at=saturday_noon)[self.case.id]
         self.assertEqual(verdict["verdict"], "deferred")
         self.assertEqual(verdict["defer_until"], datetime(2026, 7, 6, 8, 0), "Monday morning")
+        # E-mails keep the contact days too, within their own hours.
+        self.company.write({"collection_email_hour_start": 8.0, "collection_email_hour_end": 20.0})
         email = self.guard._check_contacts(self.case, "email", at=saturday_noon)[self.case.id]
-        self.assertEqual(email["verdict"], "allowed", "e-mails wait for no day")
+        self.assertEqual(email["verdict"], "deferred")
+        self.assertEqual(email["defer_until"], datetime(2026, 7, 6, 8, 0), "Monday morning")
         self.company.collection_contact_days = "mon_sat"
         verdict = self.guard._check_contacts(self.case, "sms", at=saturday_noon)[self.case.id]
         self.assertEqual(verdict["verdict"], "allowed")
+        email = self.guard._check_contacts(self.case, "email", at=saturday_noon)[self.case.id]
+        self.assertEqual(email["verdict"], "allowed")
 
     def test_the_breathing_space_ends_on_the_customers_day(self):
         self.env.user.tz = "UTC"

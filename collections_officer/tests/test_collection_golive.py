@@ -4,8 +4,10 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import freeze_time, new_test_user, tagged
 
 from ..models.collection_run import DRY_RUN_CRON
-from .common import TODAY, days_ago
+from .common import TODAY, days_ago, morning
 from .test_collection_followup import FollowupCommon
+
+RUN_CRON = "collections_officer.ir_cron_collection_followup_run"
 
 
 @freeze_time(TODAY)
@@ -21,8 +23,12 @@ class TestCollectionGolive(FollowupCommon):
         self.case.user_id = self.officer
         self.company.collection_followup_live = False
 
-    def _trigger_cron(self, xmlid="collections_officer.ir_cron_collection_followup_run"):
-        with self.enter_registry_test_mode():
+    def _trigger_cron(self, xmlid=RUN_CRON, day=TODAY):
+        """The scheduled action in the company's morning of ``day``; for the follow-up
+        run, once the day's refresh and judging are done."""
+        if xmlid == RUN_CRON:
+            self._day_prepared(day=day)
+        with freeze_time(morning(day)), self.enter_registry_test_mode():
             self.env.ref(xmlid).method_direct_trigger()
 
     def _triggers(self, xmlid):
@@ -56,6 +62,8 @@ class TestCollectionGolive(FollowupCommon):
         first = self._previews()
         self._post_invoice(300, due_days_ago=10, partner=self.other_customer)
         self._refresh()
+        # Called again the same day: a manager's Run Now.
+        self.env["collection.run"].with_user(self.manager).action_run_now()
         self._trigger_cron()
         self.assertTrue(first.exists(), "the previews of today's scheduled dry run are kept")
         self.assertEqual(self._previews(), first)
@@ -65,9 +73,8 @@ class TestCollectionGolive(FollowupCommon):
             [("company_id", "=", self.company.id), ("dry_run", "=", True)]
         )
         self.assertEqual(runs, first.run_id)
-        with freeze_time(TODAY + timedelta(days=1)):
-            self._trigger_cron()
-            self.assertFalse(first.exists(), "tomorrow's dry run replaces today's")
+        self._trigger_cron(day=TODAY + timedelta(days=1))
+        self.assertFalse(first.exists(), "tomorrow's dry run replaces today's")
 
     def test_run_now_of_a_company_not_live_is_a_dry_run(self):
         self.env["collection.run"].with_user(self.manager).action_run_now()
@@ -216,10 +223,10 @@ class TestCollectionSender(FollowupCommon):
         )
 
     def test_the_scheduled_email_comes_from_the_officer_or_the_company(self):
-        with self.enter_registry_test_mode():
-            self.env.ref(
-                "collections_officer.ir_cron_collection_followup_run"
-            ).method_direct_trigger()
+        # The company's morning, after its day's refresh and judging.
+        self._day_prepared()
+        with freeze_time(morning()), self.enter_registry_test_mode():
+            self.env.ref(RUN_CRON).method_direct_trigger()
         odoobot = self.env.ref("base.partner_root")
         email = self._emails()
         self.assertEqual(len(email), 1)

@@ -11,6 +11,7 @@ from .test_collection_kpi import MAY, KpiBookCase
 OFFICER_CARDS = {
     # C's 400 paid in June; A's 300 paid in May.
     "collected": (400.0, 300.0),
+    "credited": (0.0, 0.0),
     "cases_closed": (0.0, 0.0),
     "promise_kept_rate": (None, None),
     # No sale in June; May: 1,700 owed / 600 sold * 31 days.
@@ -38,6 +39,7 @@ OFFICER_CARDS = {
 # the share over 90 days: see collection_kpi_card.CARDS.
 OFFICER_TRENDS = {
     "collected": "better",
+    "credited": "same",
     "countback_dso": "better",
     "cei": "better",
     "over_90_share": "better",

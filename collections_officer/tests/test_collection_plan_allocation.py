@@ -59,10 +59,11 @@ class TestCollectionPlanAllocation(PlanCommon):
         self.assertEqual(self.plan.amount_received, 0)
         self.assertEqual(self.plan.installment_ids[0].state, "pending")
 
-    def test_credit_note_counts_and_refund_paid_back_reduces(self):
+    def test_credit_note_pays_nothing_and_refund_paid_back_reduces(self):
         self._post_invoice(300, due_days_ago=0, move_type="out_refund")
         self.env.invalidate_all()
-        self.assertEqual(self.plan.amount_paid, 300, "a credit note settles debt too")
+        self.assertEqual(self.plan.amount_paid, 0, "a credit note lowers the debt, pays nothing")
+        self._receive_unallocated(300)
         refund = self.env["account.payment"].create(
             {
                 "payment_type": "outbound",

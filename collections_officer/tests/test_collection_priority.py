@@ -4,7 +4,7 @@ from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import Form, freeze_time, new_test_user, tagged
 
-from .common import TODAY, CollectionsCommon, days_ago
+from .common import TODAY, CollectionsCommon, days_ago, morning
 
 
 def days_ahead(days):
@@ -164,7 +164,10 @@ class TestPriorityScore(PriorityCommon):
 
     def test_the_daily_refresh_scores_every_active_case(self):
         self.case.sudo().write({"priority_score": 0, "priority_detail": []})
-        with self._cron_call("collections_officer.ir_cron_collection_case_refresh") as (env, _p):
+        with (
+            freeze_time(morning()),
+            self._cron_call("collections_officer.ir_cron_collection_case_refresh") as (env, _p),
+        ):
             env["collection.case"]._cron_refresh_cases()
         self.case.invalidate_recordset()
         self.assertGreater(self.case.priority_score, 0)

@@ -1,6 +1,7 @@
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import freeze_time, tagged
 
+from ..models.collection_case_chatter import GUARD_PASSED
 from .common import TODAY, CollectionsCommon, days_ago
 
 
@@ -38,14 +39,8 @@ class TestCollectionPromise(CollectionsCommon):
         """The case's latest logged note (tracking messages have no body)."""
         return self.case.message_ids.filtered("body")[:1].body or ""
 
-    def _judge(self):
-        cron = self.env.ref("collections_officer.ir_cron_collection_commitment_judge")
-        with self.enter_registry_test_mode():
-            self.assertIs(cron.method_direct_trigger(), True, "the scheduled action failed")
-
     def _judge_on(self, day):
-        with freeze_time(day):
-            self._judge()
+        self._judge_in_the_morning(day)
 
     def test_record_promise_from_the_case(self):
         promise = self.Promise.with_user(self.officer).create(
@@ -119,13 +114,13 @@ class TestCollectionPromise(CollectionsCommon):
         self.assertEqual(promise.amount_received, 0)
         self.assertEqual(promise.state, "broken")
 
-    def test_unallocated_payment_and_credit_note_count(self):
+    def test_unallocated_payment_counts_a_credit_note_does_not(self):
         promise = self._promise(400)
         self._receive_unallocated(250, days_ago_paid=-1)
         self._post_invoice(150, due_days_ago=0, move_type="out_refund")
         self._judge_on(days_ahead(9))
-        self.assertEqual(promise.amount_received, 400)
-        self.assertEqual(promise.state, "kept")
+        self.assertEqual(promise.amount_received, 250, "a credit note is no money received")
+        self.assertEqual(promise.state, "partial")
 
     def test_broken_promise_escalates_when_configured(self):
         self.company.collection_broken_action = "escalate"
@@ -186,6 +181,8 @@ class TestCollectionPromise(CollectionsCommon):
         contact = self.env["collection.contact"].create(
             {"case_id": self.case.id, "channel": "visit", "outcome": "promised"}
         )
+        # Log a Contact's own call: a client never links a contact by hand.
+        self.Promise = self.Promise.with_context(collection_contact_logged=GUARD_PASSED)
         promise = self._promise(200, channel="visit", contact_log_id=contact.id)
         self.assertEqual(promise.contact_log_id, contact)
         self.assertEqual(self.case.contact_ids, contact)

@@ -84,9 +84,7 @@ class TestCollectionRpcGuards(CollectionsCommon):
         return debtor
 
     def _judge(self, day):
-        cron = self.env.ref("collections_officer.ir_cron_collection_commitment_judge")
-        with freeze_time(day), self.enter_registry_test_mode():
-            self.assertIs(cron.method_direct_trigger(), True, "the scheduled action failed")
+        self._judge_in_the_morning(day)
 
     # ----------------------------------------------------------------- plans
 
@@ -182,9 +180,11 @@ class TestCollectionRpcGuards(CollectionsCommon):
                 {"plan_id": plan.id, "date": days_ahead(60), "amount": 1.0, "state": "paid"}
             )
         self.assertEqual(installment.state, "pending")
-        # The terms stay the officer's while the plan is a draft.
-        installment.with_user(self.officer).write({"date": days_ahead(20)})
-        self.assertEqual(installment.date, days_ahead(20))
+        # Nor are its terms: the plan reschedules its installments when its own change.
+        with self.assertRaises(UserError):
+            installment.with_user(self.officer).write({"date": days_ahead(20)})
+        plan.with_user(self.officer).write({"frequency": "weekly"})
+        self.assertEqual(plan.installment_ids.mapped("date"), [days_ahead(15), days_ahead(22)])
 
     # -------------------------------------------------------------- promises
 

@@ -263,7 +263,8 @@ class TestSendPreview(FollowupCommon):
         self.assertTrue(self._mails(), "the e-mail is queued")
         contact = self.case.contact_ids
         self.assertEqual(
-            (contact.channel, contact.outcome, contact.partner_id), ("email", "sent", self.customer)
+            (contact.channel, contact.outcome, contact.partner_id),
+            ("email", "statement_sent", self.customer),
         )
         self.assertFalse(self._followups(), "no follow-up")
         self.assertFalse(self.case.level_id, "the level does not move")

@@ -41,6 +41,6 @@ class TestCollectionSendUi(CollectionsBrowserCase):
         self.assertTrue(email.attachment_ids.name.startswith("Statement"))
         self.assertEqual(
             (case.contact_ids.channel, case.contact_ids.outcome, case.contact_ids.user_id),
-            ("email", "sent", officer),
+            ("email", "statement_sent", officer),
         )
         self.assertFalse(self.env["collection.followup"].search([("case_id", "=", case.id)]))

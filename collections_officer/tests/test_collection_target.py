@@ -93,7 +93,8 @@ class TestCollectionTarget(KpiBookCase):
 
     def test_snapshots_of_the_month_taken_once(self):
         Snapshot = self.env["collection.snapshot"]
-        with freeze_time("2026-06-01 04:00:00"):
+        # The first of the month, in the company's morning.
+        with freeze_time("2026-06-01 09:00:00"):
             self._take_snapshots()
             self._take_snapshots()
         snapshots = Snapshot.search([("company_id", "=", self.company.id)])
@@ -111,7 +112,8 @@ class TestCollectionTarget(KpiBookCase):
         self.assertAlmostEqual(officer.cei, 300 / 1400 * 100, places=2)
         # What was paid after the month does not rewrite it.
         self._register_payment(self.inv_a, amount=700, payment_date=TODAY)
-        self._take_snapshots()
+        with freeze_time("2026-06-30 09:00:00"):
+            self._take_snapshots()
         officer.invalidate_recordset()
         self.assertEqual(officer.amount_1_30, 700)
         self.assertEqual(
@@ -125,7 +127,7 @@ class TestCollectionTarget(KpiBookCase):
             )
 
     def test_officers_see_their_own_snapshots_and_their_teams(self):
-        with freeze_time("2026-06-01 04:00:00"):
+        with freeze_time("2026-06-01 09:00:00"):
             self._take_snapshots()
         Snapshot = self.env["collection.snapshot"]
         mine = Snapshot.with_user(self.officer).search([])

@@ -2,16 +2,18 @@ from datetime import timedelta
 from unittest.mock import patch
 
 from odoo import fields
+from odoo.fields import Domain
 from odoo.tests import freeze_time, tagged
 from odoo.tools import mute_logger
 
 from ..models.collection_followup import CollectionFollowup
 from ..models.collection_run import HELD_RETRY_MINUTES, MAX_RETRIES
-from .common import TODAY, days_ago
+from .common import TODAY, days_ago, morning
 from .test_collection_followup import FollowupCommon
 
 
-@freeze_time(TODAY)
+# The hourly jobs take each company in its morning.
+@freeze_time(morning())
 @tagged("post_install", "-at_install")
 class TestScheduledWork(FollowupCommon):
     """The daily jobs out of time, on bad records and on figures that moved."""
@@ -76,9 +78,9 @@ class TestScheduledWork(FollowupCommon):
     def test_followup_run_out_of_time_stops_every_company_and_goes_on_later(self):
         self._post_book()
         self._refresh(self.company | self.company_b)
+        self._day_prepared(self.company | self.company_b)
         Run = self.env["collection.run"].sudo()
-        companies = Run.env["res.company"].search([])
-        work = sum(Run._count_left(company) for company in companies)
+        work = sum(Run._count_left(company) for company in self.company | self.company_b)
         xmlid = "collections_officer.ir_cron_collection_followup_run"
         with self._cron_call(xmlid, out_of_time=True) as (env, progress):
             env["collection.run"]._cron_run_followup(batch_size=1)
@@ -115,6 +117,7 @@ class TestScheduledWork(FollowupCommon):
     def test_a_case_another_transaction_holds_is_run_later_not_passed_over(self):
         self._post_book()
         self._refresh(self.company)
+        self._day_prepared()
         cases = self.Case.search([("company_id", "=", self.company.id)], order="id")
         held = cases[1]
         try_lock = type(self.Case).try_lock_for_update
@@ -151,6 +154,7 @@ class TestScheduledWork(FollowupCommon):
     def test_a_case_held_for_a_moment_is_taken_at_the_end_of_the_same_run(self):
         self._post_book()
         self._refresh(self.company)
+        self._day_prepared()
         cases = self.Case.search([("company_id", "=", self.company.id)], order="id")
         held = cases[0]
         try_lock = type(self.Case).try_lock_for_update
@@ -186,12 +190,17 @@ class TestScheduledWork(FollowupCommon):
             ]
         )
         xmlid = "collections_officer.ir_cron_collection_commitment_judge"
-        with freeze_time(TODAY + timedelta(days=20)):
+        today = TODAY + timedelta(days=20)
+        self._day_prepared(day=today, judged=False)
+        with freeze_time(morning(today)):
             Promise = self.env["collection.promise"].sudo()
-            today = TODAY + timedelta(days=20)
-            promises_left = Promise.search_count([("state", "=", "open"), ("deadline", "<", today)])
+            # Only the company whose day's refresh is done is judged.
+            mine = [("company_id", "=", self.company.id)]
+            promises_left = Promise.search_count(
+                [*mine, ("state", "=", "open"), ("deadline", "<", today)]
+            )
             plans = self.env["collection.plan"].sudo()
-            plans_left = plans.search_count(plans._to_judge_domain(today))
+            plans_left = plans.search_count(plans._to_judge_domain(today) & Domain(mine))
             with self._cron_call(xmlid, out_of_time=True) as (env, progress):
                 env["collection.promise"]._cron_judge(batch_size=1)
                 self.assertEqual(

@@ -1,5 +1,6 @@
 from . import collection_charge_cancel_wizard
 from . import collection_contact_wizard
+from . import collection_credit_hold_wizard
 from . import collection_golive_wizard
 from . import collection_partner_flag_wizard
 from . import collection_plan_refuse_wizard

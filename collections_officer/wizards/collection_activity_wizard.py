@@ -1,4 +1,6 @@
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
+
+import pytz
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
@@ -16,9 +18,11 @@ class CollectionActivityWizard(models.TransientModel):
     date_from = fields.Date(
         string="From",
         required=True,
-        default=lambda self: fields.Date.context_today(self).replace(day=1),
+        default=lambda self: self.env.company._collection_today().replace(day=1),
     )
-    date_to = fields.Date(string="To", required=True, default=fields.Date.context_today)
+    date_to = fields.Date(
+        string="To", required=True, default=lambda self: self.env.company._collection_today()
+    )
 
     @api.constrains("date_from", "date_to")
     def _check_dates(self):
@@ -41,11 +45,19 @@ class CollectionActivityWizard(models.TransientModel):
         """``{(officer id, state or None): count}`` of the records dated in the period."""
         Model = self.env[model]
         start, end = self.date_from, self.date_to
+        end_op = "<="
         if Model._fields[date_field].type == "datetime":
-            start, end = datetime.combine(start, time.min), datetime.combine(end, time.max)
+            # The period's days are the company's: their bounds in UTC.
+            tz = pytz.timezone(self.company_id._collection_tz())
+
+            def utc(day):
+                local = tz.localize(datetime.combine(day, time.min))
+                return local.astimezone(pytz.utc).replace(tzinfo=None)
+
+            start, end, end_op = utc(start), utc(end + timedelta(days=1)), "<"
         domain = [
             (date_field, ">=", start),
-            (date_field, "<=", end),
+            (date_field, end_op, end),
             ("company_id", "=", self.company_id.id),
             *extra,
         ]

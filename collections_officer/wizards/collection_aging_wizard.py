@@ -9,7 +9,7 @@ class CollectionAgingWizard(models.TransientModel):
     _name = "collection.aging.wizard"
     _description = "Aged Receivables"
 
-    as_of = fields.Date(required=True, default=fields.Date.context_today)
+    as_of = fields.Date(required=True, default=lambda self: self.env.company._collection_today())
     aging_by = fields.Selection(
         [("due_date", "Due Date"), ("invoice_date", "Invoice Date")],
         string="Age By",

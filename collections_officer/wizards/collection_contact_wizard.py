@@ -3,6 +3,9 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from ..models.collection_case_chatter import GUARD_PASSED
+from ..models.collection_contact import ENGINE_OUTCOMES
+
 
 class CollectionContactWizard(models.TransientModel):
     """What an officer fills in after a call, a visit or any other contact."""
@@ -80,7 +83,7 @@ class CollectionContactWizard(models.TransientModel):
         if (
             case.exists()
             and case.callback_date
-            and case.callback_date >= fields.Date.context_today(self)
+            and case.callback_date >= case.company_id._collection_today()
         ):
             return case.callback_date
         return False
@@ -93,11 +96,12 @@ class CollectionContactWizard(models.TransientModel):
         return self.env["collection.ledger"]._commitment_scope(case)[case.id]["overdue"]
 
     def _selection_outcome(self):
-        # What a person reports; the other outcomes are written by the follow-up run.
+        # What a person reports; what the desk sent and the guard stopped is logged by
+        # the code that sends.
         outcomes = (
             self.env["collection.contact"]._fields["outcome"]._description_selection(self.env)
         )
-        return [(value, label) for value, label in outcomes if value not in ("sent", "blocked")]
+        return [(value, label) for value, label in outcomes if value not in ENGINE_OUTCOMES]
 
     def _compute_is_manager(self):
         # Shows the override to managers only; the guard checks the group again.
@@ -140,7 +144,9 @@ class CollectionContactWizard(models.TransientModel):
         if case.callback_date != self.callback_date:
             case.write({"callback_date": self.callback_date})
         if self.outcome == "promised":
-            self.env["collection.promise"].create(
+            self.env["collection.promise"].with_context(
+                collection_contact_logged=GUARD_PASSED
+            ).create(
                 {
                     "case_id": case.id,
                     "amount": self.promise_amount,
@@ -202,12 +208,13 @@ class CollectionContactWizard(models.TransientModel):
             )
         if self.outcome == "disputed" and not self.dispute_move_ids:
             raise ValidationError(self.env._("Say which invoices the customer disputes."))
+        today = self.case_id.company_id._collection_today()
         if self.outcome == "promised":
             if (self.promise_amount or 0) <= 0:
                 raise ValidationError(self.env._("The promised amount must be positive."))
-            if not self.promise_date or self.promise_date < fields.Date.context_today(self):
+            if not self.promise_date or self.promise_date < today:
                 raise ValidationError(self.env._("The promised date must be today or later."))
-        if self.callback_date and self.callback_date < fields.Date.context_today(self):
+        if self.callback_date and self.callback_date < today:
             raise ValidationError(self.env._("A callback is agreed for today or later."))
 
     def _note_text(self):
@@ -236,7 +243,9 @@ class CollectionContactWizard(models.TransientModel):
                     "move_id": move.id,
                     "amount": left,
                     "reason": self.dispute_reason or "other",
+                    "channel": self.channel,
                     "description": self._note_text() or False,
                 }
             )
-        return Dispute.create(vals_list)
+        # The contact that brought the disputes is the one just logged.
+        return Dispute.with_context(collection_contact_logged=GUARD_PASSED).create(vals_list)

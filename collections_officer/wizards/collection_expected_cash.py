@@ -1,5 +1,3 @@
-from datetime import timedelta
-
 from odoo import api, fields, models
 from odoo.fields import Domain
 
@@ -37,12 +35,14 @@ class CollectionExpectedCash(models.TransientModel):
     @api.model
     def _expected_lines(self):
         """The expected cash lines visible to the current user, as values."""
-        today = fields.Date.context_today(self)
-        horizon = today + timedelta(days=EXPECTED_CASH_DAYS - 1)
+        # Each case's four weeks run from its company's day.
+        on_day = self.env["collection.ledger"]._company_day_domain
+        ahead = EXPECTED_CASH_DAYS - 1
         lines = []
 
         def add(source, day, case, amount, currency):
             company = case.company_id
+            today = company._collection_today()
             amount = currency._convert(amount, company.currency_id, company, today)
             if company.currency_id.compare_amounts(amount, 0) > 0:
                 lines.append(
@@ -59,7 +59,7 @@ class CollectionExpectedCash(models.TransientModel):
                 )
 
         promises = self.env["collection.promise"].search(
-            [("state", "=", "open"), ("deadline", ">=", today), ("date", "<=", horizon)]
+            Domain("state", "=", "open") & on_day("deadline", ">=") & on_day("date", "<=", ahead)
         )
         for promise in promises:
             add(
@@ -70,7 +70,7 @@ class CollectionExpectedCash(models.TransientModel):
                 promise.currency_id,
             )
         installments = self.env["collection.plan.installment"].search(
-            [("plan_id.state", "=", "active"), ("date", "<=", horizon)]
+            Domain("plan_id.state", "=", "active") & on_day("date", "<=", ahead)
         )
         for installment in installments:
             add(
@@ -82,7 +82,7 @@ class CollectionExpectedCash(models.TransientModel):
             )
         committed = promises.case_id | installments.plan_id.case_id
         cases = self.env["collection.case"].search(
-            Domain("predicted_pay_date", "<=", horizon)
+            on_day("predicted_pay_date", "<=", ahead)
             & Domain("state", "not in", ("closed", "upcoming"))
             & Domain("id", "not in", committed.ids)
         )

@@ -26,7 +26,7 @@ class CollectionGoliveWizard(models.TransientModel):
             self.env["res.company"].browse(self.env.context.get("default_company_id"))
             or self.env.company
         )
-        return company.collection_followup_from or fields.Date.context_today(self)
+        return company.collection_followup_from or company._collection_today()
 
     @api.depends("company_id")
     def _compute_preview_count(self):
@@ -56,7 +56,7 @@ class CollectionGoliveWizard(models.TransientModel):
                     "The follow-up of %(company)s is live already.", company=self.company_id.name
                 )
             )
-        if self.followup_from and self.followup_from > fields.Date.context_today(self):
+        if self.followup_from and self.followup_from > self.company_id._collection_today():
             raise UserError(
                 self.env._("The date of the first items followed up cannot be in the future.")
             )

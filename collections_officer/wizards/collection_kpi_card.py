@@ -5,6 +5,7 @@ from ..models.collection_kpi import previous_month
 # The cards of the dashboard: (KPI key, label, unit, target field, better when higher).
 CARDS = (
     ("collected", "Collected", "amount", "target_amount_collected", True),
+    ("credited", "Credited", "amount", None, False),
     ("cases_closed", "Cases Resolved", "count", "target_cases_resolved", True),
     ("promise_kept_rate", "Promises Kept (%)", "percent", "target_promise_kept_rate", True),
     ("dso", "DSO (days)", "days", None, False),
@@ -79,22 +80,27 @@ class CollectionKpiCard(models.TransientModel):
     @api.model
     def _card_values(self):
         kpi = self.env["collection.kpi"]
-        today = fields.Date.context_today(self)
         owners = self._owners()
+        # Each company's month is the one of its own day.
+        month_of = {company: company._collection_today().replace(day=1) for company, *_ in owners}
         scopes = [
             kpi._scope(company, day, user, team)
             for company, user, team in owners
-            for day in (today, previous_month(today))
+            for day in (month_of[company], previous_month(month_of[company]))
         ]
         results = iter(kpi._kpis(scopes))
-        month = today.replace(day=1)
-        targets = self.env["collection.target"].search([("month", "=", month)])
+        targets = self.env["collection.target"].search(
+            [("month", "in", list(set(month_of.values())))]
+        )
         values = []
         for company, user, team in owners:
             now, last = next(results), next(results)
             target = targets.filtered(
                 lambda t, c=company, u=user, tm=team: (
-                    t.company_id == c and t.user_id == u and t.team_id == tm
+                    t.company_id == c
+                    and t.month == month_of[c]
+                    and t.user_id == u
+                    and t.team_id == tm
                 )
             )[:1]
             owner = user.name or team.name or company.name

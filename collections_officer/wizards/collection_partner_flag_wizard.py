@@ -54,7 +54,8 @@ class CollectionPartnerFlagWizard(models.TransientModel):
 
     def _copy_customer_flag(self, flag):
         for wizard in self:
-            wizard[flag] = wizard.case_id.partner_id.sudo()[flag]
+            case = wizard.case_id
+            wizard[flag] = case.partner_id.sudo().with_company(case.company_id)[flag]
 
     def _compute_is_manager(self):
         # Tells the form who may lift a flag; action_apply checks again.
@@ -65,7 +66,7 @@ class CollectionPartnerFlagWizard(models.TransientModel):
         case = self.case_id
         # The write below is done as superuser: the officer must be allowed to work this case.
         case.check_access("write")
-        customer = case.partner_id.sudo()
+        customer = case.partner_id.sudo().with_company(case.company_id)
         changes = {flag: self[flag] for flag in PROTECTIVE_FLAGS if self[flag] != customer[flag]}
         if not changes:
             raise UserError(self.env._("Nothing changes: the customer's flags are already so."))
@@ -76,7 +77,10 @@ class CollectionPartnerFlagWizard(models.TransientModel):
             self.env["collection.compliance"]._check_collections_manager(
                 self.env._("Only a collections manager can lift a customer's protective flag.")
             )
-        customer.write(changes)
+        if changes.get("collection_credit_hold"):
+            customer.write(changes | {"collection_credit_hold_reason": reason})
+        else:
+            customer.write(changes)
         labels = Markup("<br/>").join(
             (
                 self.env._("%(flag)s set", flag=customer._fields[flag].string)

@@ -42,7 +42,7 @@ class CollectionPlanWizard(models.TransientModel):
         related="case_id.total_due", string="Total Due", currency_field="case_currency_id"
     )
     down_payment = fields.Monetary()
-    down_payment_date = fields.Date(default=fields.Date.context_today)
+    down_payment_date = fields.Date(default=lambda self: self.env.company._collection_today())
     split_by = fields.Selection(
         [("count", "Number of Installments"), ("amount", "Amount per Installment")],
         required=True,
@@ -54,7 +54,7 @@ class CollectionPlanWizard(models.TransientModel):
     first_date = fields.Date(
         string="First Installment",
         required=True,
-        default=lambda self: fields.Date.context_today(self) + relativedelta(months=1),
+        default=lambda self: self.env.company._collection_today() + relativedelta(months=1),
     )
     note = fields.Html()
 
@@ -157,7 +157,7 @@ class CollectionPlanWizard(models.TransientModel):
         does not pull the following ones earlier. Refuses bad input with a clear error.
         """
         self.ensure_one()
-        today = fields.Date.context_today(self)
+        today = self.case_id.company_id._collection_today()
         currency = self.currency_id
         if currency.compare_amounts(self.amount_total, 0) <= 0:
             raise UserError(self.env._("The amount to plan must be positive."))

@@ -394,6 +394,7 @@ class CollectionSendWizard(models.TransientModel):
                     "cycle": case.followup_cycle,
                     "resend": resend,
                     "state": "pending",
+                    "date": case.company_id._collection_today(),
                 }
             )
         to_send |= Followup.create(values)

@@ -46,11 +46,14 @@ class CollectionWriteoffWizard(models.TransientModel):
     @api.depends("invoice_ids")
     def _compute_amount(self):
         Writeoff = self.env["collection.writeoff"]
-        today = fields.Date.context_today(self)
         for wizard in self:
             case = wizard.case_id.sudo()
             lines = Writeoff._case_lines(case, wizard.invoice_ids._origin.sudo())
-            wizard.amount = sum(Writeoff._residuals(lines, case.company_id, today).values())
+            wizard.amount = sum(
+                Writeoff._residuals(
+                    lines, case.company_id, case.company_id._collection_today()
+                ).values()
+            )
 
     @api.depends("available_invoice_ids")
     def _compute_invoice_ids(self):

@@ -16,7 +16,6 @@ import logging
 import os
 
 import pytz
-from markupsafe import Markup
 
 from odoo import SUPERUSER_ID, api
 from odoo.modules.module import load_script
@@ -31,12 +30,12 @@ def migrate(cr, version):
     env = api.Environment(cr, SUPERUSER_ID, {})
     _backfill_case_story(env)
     env["collection.dispute"]._migrate_dispute_holds()
+    here = os.path.dirname(__file__)
     shipped = load_script(
-        os.path.join(os.path.dirname(__file__), "shipped_data.py"),
-        "collections_officer_shipped_data",
+        os.path.join(here, os.pardir, "shipped_data.py"), "collections_officer_shipped_data"
     )
-    edited = shipped.refresh_unedited_records(env, shipped.load_versions())
-    _tell_managers(env, edited)
+    versions = shipped.load_versions(os.path.join(here, "shipped_versions.json"))
+    shipped.tell_managers(env, shipped.refresh_unedited_records(env, versions))
     env["collection.case"]._update_priority_all()
 
 
@@ -114,41 +113,3 @@ def _backfill_case_story(env):
         )
     )
     Case.invalidate_model(["opened_date", "closed_date", "level_reached_id", "opening_amount"])
-
-
-def _tell_managers(env, edited):
-    """A notice to every collections manager for each edited record the release changed.
-
-    In English: a migration runs in no user's language, and the notice is one
-    message for all the managers.
-    """
-    if not edited:
-        return
-    managers = env.ref("collections_officer.group_collections_manager").all_user_ids.filtered(
-        lambda user: user.active and not user.share
-    )
-    for record, changed in edited:
-        labels = (
-            ", ".join(record._fields[name]._description_string(env) for name in changed)
-            or "translations"
-        )
-        _logger.info(
-            "Kept %s (%s) as the company edited it; this release ships another %s.",
-            record.display_name,
-            record.get_external_id().get(record.id),
-            labels,
-        )
-        if not managers:
-            continue
-        env["mail.thread"].message_notify(
-            model=record._name,
-            res_id=record.id,
-            partner_ids=managers.partner_id.ids,
-            subject=f"Collections upgrade: {record.display_name} kept as you edited it",
-            body=Markup(
-                "<p>%s was edited in this database, so the upgrade of Collections Officer "
-                "left it as it is. The new release ships another %s: compare them with "
-                "yours and copy what you want to keep.</p>"
-            )
-            % (record.display_name, labels),
-        )

@@ -1,5 +1,8 @@
 """The records of the add-on's noupdate data files, as each release shipped them.
 
+Kept outside the release folders (Odoo runs only the scripts of those): the
+migrations of each release load it, with the fingerprints of their own release.
+
 An upgrade never rewrites a noupdate record (``<data noupdate="1">``): a company's
 own wording of an e-mail or its own follow-up delays must survive. Yet a record
 the company never touched should get the corrected version the new release
@@ -24,11 +27,13 @@ import ast
 import copy
 import hashlib
 import json
+import logging
 import os
 import re
 import subprocess
 
 from lxml import etree
+from markupsafe import Markup
 
 from odoo.modules.module import get_manifest
 from odoo.tools import file_open
@@ -36,7 +41,7 @@ from odoo.tools.convert import nodeattr2bool, str2bool, xml_import
 from odoo.tools.mail import html_sanitize
 
 MODULE = "collections_officer"
-VERSIONS_FILE = os.path.join(os.path.dirname(__file__), "shipped_versions.json")
+_logger = logging.getLogger("odoo.addons.collections_officer.migrations")
 DATA_ROOTS = ("odoo", "data", "openerp")
 
 
@@ -224,8 +229,9 @@ def versions_from_history(env, repository):
     return dict(sorted(versions.items()))
 
 
-def load_versions():
-    with open(VERSIONS_FILE, encoding="utf-8") as file:
+def load_versions(path):
+    """The fingerprints of ``path``, the ``shipped_versions.json`` of a release's migration."""
+    with open(path, encoding="utf-8") as file:
         return json.load(file)
 
 
@@ -292,3 +298,41 @@ def _partial_record(node, names):
         if field_node.get("name") in names:
             partial.append(copy.deepcopy(field_node))
     return partial
+
+
+def tell_managers(env, edited):
+    """A notice to every collections manager for each edited record the release changed.
+
+    In English: a migration runs in no user's language, and the notice is one
+    message for all the managers.
+    """
+    if not edited:
+        return
+    managers = env.ref("collections_officer.group_collections_manager").all_user_ids.filtered(
+        lambda user: user.active and not user.share
+    )
+    for record, changed in edited:
+        labels = (
+            ", ".join(record._fields[name]._description_string(env) for name in changed)
+            or "translations"
+        )
+        _logger.info(
+            "Kept %s (%s) as the company edited it; this release ships another %s.",
+            record.display_name,
+            record.get_external_id().get(record.id),
+            labels,
+        )
+        if not managers:
+            continue
+        env["mail.thread"].message_notify(
+            model=record._name,
+            res_id=record.id,
+            partner_ids=managers.partner_id.ids,
+            subject=f"Collections upgrade: {record.display_name} kept as you edited it",
+            body=Markup(
+                "<p>%s was edited in this database, so the upgrade of Collections Officer "
+                "left it as it is. The new release ships another %s: compare them with "
+                "yours and copy what you want to keep.</p>"
+            )
+            % (record.display_name, labels),
+        )

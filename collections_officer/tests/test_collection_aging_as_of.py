@@ -1,0 +1,157 @@
+from datetime import date
+
+from odoo.tests import freeze_time, tagged
+
+from ..models.collection_kpi import AGING_BUCKETS
+from .common import TODAY
+from .test_collection_kpi import MAY, KpiBookCase
+
+MAY_END = date(2026, 5, 31)
+
+
+@freeze_time(TODAY)
+@tagged("post_install", "-at_install")
+class TestCollectionAgingAsOf(KpiBookCase):
+    """The aged receivables report, the KPIs and the monthly snapshots read one aging.
+
+    The KPI book, with the company's buckets set to 15, 30 and 45 days, and on
+    31 May two items paid in part only later:
+      B    600  due  4 June, 100 paid on 5 June
+      E  1,000 EUR (500 at 2 EUR for 1) to Globex, invoiced 1 May, due 20 May,
+         400 EUR paid on 10 June at 2.5 (an exchange difference books the rest)
+    So on 31 May: A 700 (16-30), B 600 (not due), C 400 (over 45: paid in June),
+    D 300 (not due), E 500 (1-15); 2,500 in all.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.collection_aging_buckets = "15,30,45"
+        cls.eur = cls.setup_other_currency("EUR", rates=[("2000-01-01", 2.0), ("2026-06-01", 2.5)])
+        cls._register_payment(cls.inv_b, amount=100, payment_date=date(2026, 6, 5))
+        cls.inv_e = cls._create_invoice_one_line(
+            price_unit=1000,
+            tax_ids=cls.env["account.tax"],
+            partner_id=cls.other_customer,
+            invoice_date=date(2026, 5, 1),
+            invoice_date_due=date(2026, 5, 20),
+            currency_id=cls.eur.id,
+            post=True,
+        )
+        cls._register_payment(
+            cls.inv_e, amount=400, currency_id=cls.eur.id, payment_date=date(2026, 6, 10)
+        )
+
+    def _report(self, day, **kwargs):
+        return self.env["collection.aging.report"]._compute_aging(self.company, day, **kwargs)
+
+    @staticmethod
+    def _by_bucket(rows):
+        totals = {}
+        for row in rows:
+            totals[row["bucket_label"]] = totals.get(row["bucket_label"], 0.0) + float(
+                row["residual"]
+            )
+        return totals
+
+    def test_report_kpis_and_snapshot_agree_at_a_past_date(self):
+        rows = self._report(MAY_END)
+        by_move = {row["move_id"]: float(row["residual"]) for row in rows}
+        self.assertEqual(
+            by_move,
+            {
+                self.inv_a.id: 700.0,
+                self.inv_b.id: 600.0,
+                self.inv_c.id: 400.0,
+                self.inv_d.id: 300.0,
+                self.inv_e.id: 500.0,
+            },
+            "paid after the day: still open on it",
+        )
+        # The report ages in the company's buckets.
+        self.assertEqual(
+            self._by_bucket(rows),
+            {"Not Due": 900.0, "1-15": 500.0, "16-30": 700.0, "Over 45": 400.0},
+        )
+        total = sum(by_move.values())
+        over_90 = sum(float(row["residual"]) for row in rows if row["days"] > 90)
+
+        kpis = self._kpis(MAY)
+        self.assertEqual(kpis["receivable_end"], total)
+        self.assertEqual(kpis["aging"]["not_due"], 900.0)
+        self.assertAlmostEqual(kpis["over_90_share"], over_90 / total * 100)
+        # The KPIs' breakdown is the same aging in the standard buckets.
+        standard = self._report(MAY_END, buckets="30,60,90,120")
+        expected = dict.fromkeys(AGING_BUCKETS, 0.0)
+        for row in standard:
+            expected[AGING_BUCKETS[row["bucket"]]] += float(row["residual"])
+        self.assertEqual(kpis["aging"], expected)
+        self.assertEqual((expected["1_30"], expected["91_120"]), (1200.0, 400.0))
+
+        officer = self._kpis(MAY, user=self.officer)
+        acme = self._report(MAY_END, partners=self.customer)
+        self.assertEqual(officer["receivable_end"], sum(float(row["residual"]) for row in acme))
+
+        snapshots = self.env["collection.snapshot"]._take_snapshots(self.company, MAY)
+        company = snapshots.filtered(lambda s: s.scope == "company")
+        self.assertEqual(company.total_receivable, total)
+        self.assertEqual(
+            {bucket: company[f"amount_{bucket}"] for bucket in AGING_BUCKETS}, kpis["aging"]
+        )
+        self.assertAlmostEqual(company.over_90_share, over_90 / total * 100, places=2)
+        mine = snapshots.filtered(lambda s: s.user_id == self.officer)
+        self.assertEqual(mine.total_receivable, officer["receivable_end"])
+
+    def test_ledger_aging_in_company_and_document_currency(self):
+        ledger = self.env["collection.ledger"]
+        [item] = [
+            row
+            for row in ledger._aging_as_of([(self.company, MAY_END, self.other_customer.ids)])
+            if row["move_id"] == self.inv_e.id
+        ]
+        self.assertEqual(item["currency_id"], self.eur.id)
+        self.assertEqual((item["days"], item["bucket"]), (11, 1))
+        self.assertAlmostEqual(float(item["residual"]), 500.0)
+        self.assertAlmostEqual(float(item["residual_currency"]), 1000.0)
+        # Today: 400 EUR paid, the rest at the invoice's rate.
+        by_currency = {
+            row["currency_id"]: (float(row["residual"]), float(row["residual_currency"]))
+            for row in ledger._aging_as_of(
+                [(self.company, TODAY, self.other_customer.ids)], group_by=("currency_id",)
+            )
+        }
+        self.assertEqual(by_currency[self.eur.id], (300.0, 600.0))
+        self.assertAlmostEqual(self.inv_e.amount_residual_signed, 300.0)
+        # Several days and scopes in one query, each day netting its own partials.
+        may, june = ledger._aging_as_of(
+            [(self.company, MAY_END, None), (self.company, TODAY, None)], group_by=("idx",)
+        )
+        self.assertEqual((may["idx"], float(may["residual"])), (0, 2500.0))
+        [[balance]] = self.env["account.move.line"]._read_group(
+            [
+                ("company_id", "=", self.company.id),
+                ("account_id.account_type", "=", "asset_receivable"),
+                ("parent_state", "=", "posted"),
+            ],
+            aggregates=["balance:sum"],
+        )
+        self.assertAlmostEqual(float(june["residual"]), balance, places=2)
+
+    def test_kpi_receivables_of_many_scopes_in_one_query(self):
+        """Forty requests on two days cost what two cost."""
+
+        def count(requests):
+            self.env.flush_all()
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            results = self.Kpi._receivables_as_of(requests)
+            return self.env.cr.sql_log_count - before, results
+
+        count([(self.company, TODAY, None)])  # the registry's caches, once
+        few, _results = count([(self.company, MAY_END, None), (self.company, TODAY, None)])
+        many, results = count(
+            [(self.company, MAY_END, None)] * 20 + [(self.company, TODAY, None)] * 20
+        )
+        self.assertEqual(many, few)
+        self.assertEqual(sum(results[0].values()), 2500.0)
+        self.assertEqual(results[0], results[19])
