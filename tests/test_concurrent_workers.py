@@ -14,7 +14,7 @@ import pytest
 from psycopg2 import errors
 
 from odoo import SUPERUSER_ID, Command, api, fields
-from odoo.addons.collections_officer.models.collection_case_refresh import REFRESH_LOCK_KEY
+from odoo.addons.collections_officer.models.collection_case_refresh_cron import REFRESH_LOCK_KEY
 from odoo.exceptions import UserError
 from odoo.modules.registry import Registry
 from odoo.tools import config
@@ -213,6 +213,8 @@ def test_two_workers_refreshing_at_once_open_one_case_per_customer(registry):
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         customer_ids = post_overdue_invoices(env, "Refreshed Debtor").ids
+        # Whatever the hour of the company's day: as Refresh All asks it.
+        env["res.company"].search([]).collection_refresh_asked = True
         cr.commit()
 
     def scheduled_refresh(env):
@@ -229,6 +231,7 @@ def test_two_workers_refreshing_at_once_open_one_case_per_customer(registry):
     outcomes = run_at_once(registry, scheduled_refresh, scheduled_refresh, refresh_button)
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
+        env["res.company"].search([]).collection_refresh_asked = True
         env["collection.case"]._cron_refresh_cases()
         cases = env["collection.case"].search([("partner_id", "in", customer_ids)])
         assert len(cases) == CUSTOMERS, outcomes
@@ -365,6 +368,8 @@ def test_the_nightly_run_comes_back_for_the_cases_a_dry_run_holds(registry, book
         )
         case_ids = env["collection.case"].search([("partner_id", "in", customers.ids)]).ids
         before = future_triggers(env, followup_cron).ids
+        # Whatever the hour of the company's day: as a manager's Run Now asks it.
+        policy.company_id.collection_run_asked = True
         cr.commit()
     held_ids = case_ids[CUSTOMERS // 2 : CUSTOMERS // 2 + 3]
 

@@ -1,9 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
-from odoo.tools import SQL
 
-from .collection_ledger import EMPTY_FIGURES, STANDARD_BUCKET_HELP
+from .collection_ledger import EMPTY_FIGURES
 
 # Written by the engine only (refresh, follow-up, promises and plans, wizards), as
 # superuser: an officer who set them by hand would skip or repeat follow-up levels, or
@@ -49,9 +48,6 @@ PRIORITY_FIELDS = frozenset(
 # client's context (JSON) cannot carry it.
 FROM_REFRESH = object()
 OFFICERS = "collections_officer.group_collections_officer"
-# Beyond this many selected cases, Refresh queues the scheduled refresh instead of
-# keeping the user waiting.
-REFRESH_NOW_MAX = 100
 # The history a case keeps: a case with any of it is archived, never deleted.
 HISTORY_MODELS = (
     "collection.contact",
@@ -135,17 +131,6 @@ class CollectionCase(models.Model):
         "agency, a lawyer or a court has the debt; no automated follow-up, payments still "
         "count. Closed: nothing overdue.",
     )
-    hold_reason = fields.Char(tracking=True)
-    breathing_space_from = fields.Date(
-        tracking=True,
-        help="First day of the breathing space: interest is frozen from this day to its end "
-        "(included) and runs again after it. Empty: frozen from the due date.",
-    )
-    breathing_space_until = fields.Date(
-        tracking=True,
-        help="No contact and no fees or interest until this date "
-        "(e.g. a statutory breathing space).",
-    )
     policy_id = fields.Many2one(
         "collection.policy",
         string="Follow-up Policy",
@@ -173,16 +158,6 @@ class CollectionCase(models.Model):
         "invoice address, else the customer.",
     )
     contact_ids = fields.One2many("collection.contact", "case_id", string="Contacts")
-    promise_ids = fields.One2many("collection.promise", "case_id", string="Promises")
-    plan_ids = fields.One2many("collection.plan", "case_id", string="Payment Plans")
-    promise_count = fields.Integer(compute="_compute_commitments")
-    plan_count = fields.Integer(compute="_compute_commitments")
-    active_plan_id = fields.Many2one(
-        "collection.plan", string="Active Payment Plan", compute="_compute_commitments"
-    )
-    plan_installment_ids = fields.Many2many(
-        "collection.plan.installment", string="Payment Schedule", compute="_compute_commitments"
-    )
     next_action_date = fields.Date(
         index=True,
         help="The earliest of: the deadline of an open promise, the next installment of the "
@@ -201,94 +176,6 @@ class CollectionCase(models.Model):
         "cleared when it next goes through.",
     )
 
-    # Caches of accounting figures, in company currency, written by the refresh.
-    total_due = fields.Monetary(readonly=True, help="All open receivable items, credits deducted.")
-    overdue_amount = fields.Monetary(
-        readonly=True,
-        help="Items past their due date, less unapplied credits; items set apart "
-        "(see Excluded from Follow-Up) are left out. This is what follow-up acts on.",
-    )
-    no_followup_amount = fields.Monetary(
-        string="Excluded from Follow-Up",
-        readonly=True,
-        help="Open debits shown but not chased: marked 'No Follow-Up', due before the "
-        "company's follow-up start, blocked or in payment in accounting, or below the "
-        "follow-up tolerance.",
-    )
-    # Fixed buckets, not the company's aging setting: the aged receivables report
-    # shows the company's; these stay comparable across companies and settings.
-    amount_not_due = fields.Monetary(string="Not Due", readonly=True, help=STANDARD_BUCKET_HELP)
-    amount_1_30 = fields.Monetary(string="1-30 Days", readonly=True, help=STANDARD_BUCKET_HELP)
-    amount_31_60 = fields.Monetary(string="31-60 Days", readonly=True, help=STANDARD_BUCKET_HELP)
-    amount_61_90 = fields.Monetary(string="61-90 Days", readonly=True, help=STANDARD_BUCKET_HELP)
-    amount_91_120 = fields.Monetary(string="91-120 Days", readonly=True, help=STANDARD_BUCKET_HELP)
-    amount_over_120 = fields.Monetary(
-        string="Over 120 Days", readonly=True, help=STANDARD_BUCKET_HELP
-    )
-    oldest_due_date = fields.Date(
-        readonly=True,
-        index=True,
-        help="The due date of the oldest overdue item unapplied credits do not cover "
-        "(credits pay the oldest items first).",
-    )
-    next_due_date = fields.Date(
-        readonly=True,
-        help="The earliest due date of the items not yet due that unapplied credits do not "
-        "cover, for reminders.",
-    )
-    days_overdue = fields.Integer(compute="_compute_days_overdue", search="_search_days_overdue")
-    aging_bucket = fields.Selection(
-        [
-            ("1_30", "1-30 Days"),
-            ("31_60", "31-60 Days"),
-            ("61_90", "61-90 Days"),
-            ("91_120", "91-120 Days"),
-            ("over_120", "Over 120 Days"),
-        ],
-        compute="_compute_aging_bucket",
-        search="_search_aging_bucket",
-        help="The bucket of the oldest overdue item.",
-    )
-    overdue_invoice_count = fields.Integer(string="Overdue Invoices", readonly=True)
-    last_payment_date = fields.Date(readonly=True)
-    # The case's story in its current cycle, written by the refresh as it opens and
-    # closes: kept when the case closes and its figures drop to zero.
-    opened_date = fields.Date(
-        string="Opened On",
-        readonly=True,
-        help="When the case opened (or reopened) for the current follow-up cycle.",
-    )
-    opening_amount = fields.Monetary(
-        string="Due at Opening",
-        readonly=True,
-        help="The overdue amount when the case opened (for a case opened before the due "
-        "date, the amount falling due).",
-    )
-    closed_date = fields.Date(string="Closed On", readonly=True)
-    collected_amount = fields.Monetary(
-        string="Received While Open",
-        readonly=True,
-        help="Money received from the customer (payments and bank lines, less bounced "
-        "ones and refunds paid out) between the opening and the closing of the case.",
-    )
-    credited_amount = fields.Monetary(
-        string="Credited",
-        readonly=True,
-        help="Credit notes issued to the customer between the opening and the closing of "
-        "the case: they lowered the debt, no money came in.",
-    )
-    level_reached_id = fields.Many2one(
-        "collection.level",
-        readonly=True,
-        help="The last follow-up level executed before the case closed.",
-    )
-    open_line_ids = fields.Many2many(
-        "account.move.line",
-        string="Open Items",
-        compute="_compute_open_line_ids",
-        help="Open receivable items of the customer in this company.",
-    )
-
     _partner_company_open_uniq = models.UniqueIndex(
         "(partner_id, company_id) WHERE state != 'closed'",
         "A customer can only have one open collection case per company.",
@@ -298,94 +185,6 @@ class CollectionCase(models.Model):
     def _compute_currency_id(self):
         for case in self:
             case.currency_id = case.company_id.currency_id
-
-    @api.depends("oldest_due_date")
-    @api.depends_context("date")
-    def _compute_days_overdue(self):
-        today = {}
-        for case in self:
-            company = case.company_id or self.env.company
-            if company not in today:
-                today[company] = company._collection_today()
-            case.days_overdue = (
-                (today[company] - case.oldest_due_date).days if case.oldest_due_date else 0
-            )
-
-    def _search_days_overdue(self, operator, value):
-        if operator not in ("<", "<=", ">", ">=", "=") or not isinstance(value, int):
-            return NotImplemented
-        # days_overdue > N  <=>  oldest_due_date < today - N
-        mirrored = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "="}[operator]
-        return self.env["collection.ledger"]._company_day_domain(
-            "oldest_due_date", mirrored, -value
-        )
-
-    @api.depends("days_overdue")
-    def _compute_aging_bucket(self):
-        for case in self:
-            case.aging_bucket = self._bucket_of(case.days_overdue)
-
-    def _search_aging_bucket(self, operator, value):
-        if operator != "in":
-            return NotImplemented
-        bounds = {
-            "1_30": (1, 30),
-            "31_60": (31, 60),
-            "61_90": (61, 90),
-            "91_120": (91, 120),
-            "over_120": (121, None),
-        }
-        domain = Domain.FALSE
-        for bucket in value:
-            low, high = bounds[bucket]
-            part = Domain("days_overdue", ">=", low)
-            if high:
-                part &= Domain("days_overdue", "<=", high)
-            domain |= part
-        return domain
-
-    @staticmethod
-    def _bucket_of(days):
-        if days <= 0:
-            return False
-        for bucket, high in (("1_30", 30), ("31_60", 60), ("61_90", 90), ("91_120", 120)):
-            if days <= high:
-                return bucket
-        return "over_120"
-
-    def _compute_open_line_ids(self):
-        lines = self.env["account.move.line"].search(
-            self.env["collection.ledger"]._open_items_domain(self.partner_id, self.company_id),
-            order="date_maturity, id",
-        )
-        ledger = self.env["collection.ledger"]
-        by_key = {}
-        for line in lines:
-            key = (line.partner_id.commercial_partner_id, ledger._case_company(line.company_id))
-            by_key.setdefault(key, []).append(line.id)
-        for case in self:
-            case.open_line_ids = by_key.get((case.partner_id, case.company_id), [])
-
-    def _compute_commitments(self):
-        promises = dict(
-            self.env["collection.promise"]._read_group(
-                [("case_id", "in", self.ids)], ["case_id"], ["__count"]
-            )
-        )
-        plans = dict(
-            self.env["collection.plan"]._read_group(
-                [("case_id", "in", self.ids)], ["case_id"], ["__count"]
-            )
-        )
-        active_plans = self.env["collection.plan"].search(
-            [("case_id", "in", self.ids), ("state", "=", "active")]
-        )
-        active_by_case = {plan.case_id: plan for plan in active_plans}
-        for case in self:
-            case.promise_count = promises.get(case, 0)
-            case.plan_count = plans.get(case, 0)
-            case.active_plan_id = active_by_case.get(case, False)
-            case.plan_installment_ids = case.active_plan_id.installment_ids
 
     @api.depends("partner_id.collection_contact_id", "partner_id.child_ids.type")
     def _compute_followup_partner_id(self):
@@ -401,21 +200,6 @@ class CollectionCase(models.Model):
             )
 
     # ------------------------------------------------------------------ CRUD
-
-    @api.constrains("breathing_space_from", "breathing_space_until")
-    def _check_breathing_space(self):
-        for case in self:
-            if (
-                case.breathing_space_from
-                and case.breathing_space_until
-                and case.breathing_space_from > case.breathing_space_until
-            ):
-                raise ValidationError(
-                    self.env._(
-                        "%(case)s: a breathing space cannot end before it starts.",
-                        case=case.display_name,
-                    )
-                )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -454,40 +238,6 @@ class CollectionCase(models.Model):
                 case.opening_amount = case.overdue_amount
             cases._update_priority()
         return cases
-
-    @api.model
-    def _next_references(self, count):
-        """`count` references from the case sequence.
-
-        A refresh opens thousands of cases at once: a standard (gapped) sequence
-        hands all their numbers out in one query instead of one per case.
-        """
-        sequence = (
-            self.env["ir.sequence"]
-            .sudo()
-            .search(
-                [
-                    ("code", "=", "collection.case"),
-                    ("company_id", "in", [self.env.company.id, False]),
-                ],
-                order="company_id",
-                limit=1,
-            )
-        )
-        if not count or not sequence:
-            return ["/"] * count
-        if sequence.implementation != "standard" or sequence.use_date_range:
-            return [sequence._next() for _index in range(count)]
-        rows = self.env.execute_query(
-            SQL(
-                "SELECT nextval(%s) FROM generate_series(1, %s)",
-                f"ir_sequence_{sequence.id:03d}",
-                count,
-            )
-        )
-        # get_next_char, its prefix and suffix interpolated once rather than per number.
-        prefix, suffix = sequence._get_prefix_suffix()
-        return [f"{prefix}{number:0{sequence.padding}d}{suffix}" for (number,) in rows]
 
     def write(self, vals):
         self._check_priority_fields([vals])
@@ -727,96 +477,3 @@ class CollectionCase(models.Model):
                         company=companies.browse(key[1]).name,
                     )
                 )
-
-    # --------------------------------------------------------------- actions
-
-    def action_refresh(self):
-        """Re-read the selected cases' customers from accounting, at once for a few cases."""
-        if not self or len(self) > REFRESH_NOW_MAX:
-            return self.action_refresh_all()
-        self._refresh_from_accounting(
-            companies=self.company_id, partners=self.partner_id, wait=True
-        )
-        return True
-
-    def action_refresh_all(self):
-        """Queue the refresh of every case from accounting, whatever is selected.
-
-        A whole book does not fit in a web request: the scheduled refresh is
-        started at once instead, in a cron worker that commits as it goes. The
-        Refresh button of a case (or a selection) stays immediate.
-        """
-        self.browse().check_access("write")
-        # Now, not in the companies' next morning.
-        self.env.companies.sudo().collection_refresh_asked = True
-        self.env.ref("collections_officer.ir_cron_collection_case_refresh").sudo()._trigger()
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": self.env._("Refresh queued"),
-                "message": self.env._(
-                    "The cases are read again from accounting in a moment: reload the list "
-                    "to see them."
-                ),
-                "sticky": False,
-            },
-        }
-
-    def action_view_open_items(self):
-        """The customer's open invoices and credit notes, as accounting shows them."""
-        self.ensure_one()
-        moves = self.open_line_ids.move_id
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Open Invoices of %(partner)s", partner=self.partner_id.name),
-            "res_model": "account.move",
-            "view_mode": "list,form",
-            "views": [(self.env.ref("account.view_out_invoice_tree").id, "list"), (False, "form")],
-            "domain": [("id", "in", moves.ids)],
-            "context": {"create": False},
-        }
-
-    def action_register_payment(self):
-        """Odoo's own payment wizard, for the case's open invoices."""
-        self.ensure_one()
-        invoices = self.open_line_ids.filtered(lambda line: line.amount_residual > 0).move_id
-        invoices = invoices.filtered(lambda move: move.is_invoice(include_receipts=True))
-        if not invoices:
-            raise UserError(self.env._("The case has no open invoice to pay."))
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Register Payment"),
-            "res_model": "account.payment.register",
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "target": "new",
-            # Back on the case when the payment is registered: its figures follow at once.
-            "context": {
-                "active_model": "account.move",
-                "active_ids": invoices.ids,
-                "dont_redirect_to_payments": True,
-            },
-        }
-
-    # --------------------------------------------------------------- helpers
-
-    def _get_approvers(self):
-        """Who approves what the current user asks on this case.
-
-        The team's manager, else the company's collections managers; never the
-        one asking.
-        """
-        self.ensure_one()
-        manager = self.team_id.manager_id
-        if manager and manager != self.env.user:
-            return manager
-        group = self.env.ref("collections_officer.group_collections_manager").sudo()
-        return (
-            group.user_ids.filtered(
-                lambda user: (
-                    not user.share and self.company_id in user.company_ids and user != self.env.user
-                )
-            )
-            or manager
-        )

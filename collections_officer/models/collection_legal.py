@@ -1,23 +1,12 @@
-from datetime import timedelta
-
 from markupsafe import Markup
 
-from odoo import Command, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools.misc import format_date
-
-from .collection_case_chatter import SentAs
 
 # Types that hand the debt to someone outside the company: they need that someone.
 EXTERNAL_TYPES = ("agency", "lawyer", "court")
 # A legal action in these states is over: the case may take follow-up again.
 FINISHED_STATES = ("settled", "closed")
-# The documents of the letter before action, each its own PDF.
-NOTICE_REPORTS = (
-    "collections_officer.action_report_collection_legal_notice",
-    "collections_officer.action_report_collection_legal_info_sheet",
-    "collections_officer.action_report_collection_legal_reply_form",
-)
 # Written only by the actions (as superuser): each change is a step of the story.
 WORKFLOW_FIELDS = frozenset({"state", "notice_date", "handover_date", "pack_attachment_id"})
 
@@ -125,32 +114,8 @@ class CollectionLegal(models.Model):
     enforcement_date = fields.Date(tracking=True, copy=False)
     judgment_amount = fields.Monetary(tracking=True, copy=False)
     outcome = fields.Text(tracking=True, copy=False)
-    # Costs the company paid (court fees, lawyer's fees) and may re-invoice.
-    costs_incurred = fields.Monetary(tracking=True)
-    cost_move_ids = fields.Many2many(
-        "account.move", string="Cost Invoices", readonly=True, copy=False
-    )
-    costs_invoiced = fields.Monetary(compute="_compute_costs_invoiced")
-    # Agencies are paid a share of what they recover.
-    commission_rate = fields.Float(string="Commission (%)", tracking=True)
-    received_amount = fields.Monetary(
-        string="Received Since Hand-over",
-        compute="_compute_commission",
-        help="Money received from the customer since the hand-over, read from accounting.",
-    )
-    commission_amount = fields.Monetary(compute="_compute_commission")
     pack_attachment_id = fields.Many2one(
         "ir.attachment", string="Hand-over Pack", readonly=True, copy=False
-    )
-    is_us_consumer = fields.Boolean(
-        compute="_compute_is_us_consumer",
-        help="A consumer debt in the US: the notice is a validation notice with its dispute "
-        "window.",
-    )
-
-    _commission_rate_range = models.Constraint(
-        "CHECK(commission_rate >= 0 AND commission_rate <= 100)",
-        "The commission rate is a percentage between 0 and 100.",
     )
 
     @api.depends("principal_amount", "interest_amount", "charges_amount", "costs_amount")
@@ -167,44 +132,6 @@ class CollectionLegal(models.Model):
     def _compute_reply_deadline(self):
         for legal in self:
             legal.reply_deadline = legal.notice_date and legal._deadline_from(legal.notice_date)
-
-    @api.depends("cost_move_ids.amount_untaxed_signed", "cost_move_ids.state")
-    def _compute_costs_invoiced(self):
-        for legal in self:
-            legal.costs_invoiced = sum(
-                legal.cost_move_ids.filtered(lambda m: m.state != "cancel").mapped(
-                    "amount_untaxed_signed"
-                )
-            )
-
-    @api.depends("handover_date", "commission_rate")
-    @api.depends_context("date")
-    def _compute_commission(self):
-        counted = self.filtered(lambda legal: legal.handover_date and legal.id)
-        received = self.env["collection.ledger"]._fetch_received(
-            [
-                (
-                    legal.partner_id.id,
-                    legal.company_id.id,
-                    legal.handover_date,
-                    legal.company_id._collection_today(),
-                )
-                for legal in counted
-            ]
-        )
-        by_legal = dict(zip(counted, received, strict=True))
-        for legal in self:
-            legal.received_amount = by_legal.get(legal, 0.0)
-            legal.commission_amount = legal.currency_id.round(
-                legal.received_amount * legal.commission_rate / 100
-            )
-
-    @api.depends("company_id.country_id", "partner_id.is_company")
-    def _compute_is_us_consumer(self):
-        for legal in self:
-            legal.is_us_consumer = (
-                legal.company_id.country_id.code == "US" and not legal.partner_id.is_company
-            )
 
     @api.constrains("legal_type", "party_id", "state")
     def _check_party(self):
@@ -322,82 +249,6 @@ class CollectionLegal(models.Model):
 
     # --------------------------------------------------------------- actions
 
-    def action_send_notice(self):
-        """E-mail the letter before action with its information sheet and reply form.
-
-        The e-mail goes through the case's chatter, hence through the compliance
-        guard; the notice date is recorded when it is sent.
-        """
-        self.ensure_one()
-        self._check_manager()
-        self._check_state(("draft",))
-        self._check_party_chosen()
-        recipient = self.case_id.followup_partner_id
-        if not recipient.email:
-            raise UserError(
-                self.env._(
-                    "%(partner)s has no e-mail address: print the letter and post it.",
-                    partner=recipient.display_name,
-                )
-            )
-        today = self.company_id._collection_today()
-        attachments = self._render_notice_attachments()
-        deadline = format_date(self.env, self._deadline_from(today), lang_code=recipient.lang)
-        if self.is_us_consumer:
-            body = self.env._(
-                "Dear %(name)s, please find attached a validation notice about your account "
-                "%(case)s. You may dispute the debt until %(deadline)s.",
-                name=recipient.name,
-                case=self.case_id.name,
-                deadline=deadline,
-            )
-        else:
-            body = self.env._(
-                "Dear %(name)s, please find attached our letter before action about your "
-                "account %(case)s, with an information sheet and a reply form. Please reply "
-                "by %(deadline)s.",
-                name=recipient.name,
-                case=self.case_id.name,
-                deadline=deadline,
-            )
-        # Logged in the contact log as the letter before action, under the sender.
-        self.case_id.with_context(collection_sent_as=SentAs("letter_before_action")).message_post(
-            body=Markup("<p>%s</p>") % body,
-            subject=self.env._("Letter before action %(name)s", name=self.name),
-            message_type="comment",
-            subtype_xmlid="mail.mt_comment",
-            partner_ids=recipient.ids,
-            attachment_ids=attachments.ids,
-        )
-        self._record_notice(today)
-        return True
-
-    def action_print_notice(self):
-        """Print the letter before action to post it: the notice date is today's."""
-        self.ensure_one()
-        self._check_manager()
-        self._check_state(("draft",))
-        self._check_party_chosen()
-        today = self.company_id._collection_today()
-        self._render_notice_attachments()
-        self._record_notice(today)
-        # Posted by the user who prints it: a letter to the customer, in the contact log.
-        self.env["collection.contact"]._log_sent(
-            [
-                {
-                    "case_id": self.case_id.id,
-                    "partner_id": self.case_id.followup_partner_id.id,
-                    "channel": "letter",
-                    "outcome": "letter_before_action",
-                    "note": self.env._(
-                        "Letter before action %(name)s printed to post.", name=self.name
-                    ),
-                }
-            ],
-            post_on_case=True,
-        )
-        return self.env.ref(NOTICE_REPORTS[0]).report_action(self)
-
     def action_hand_over(self):
         """Hand the debt to the agency or the lawyer: the commission counts from today."""
         self._check_manager()
@@ -470,13 +321,6 @@ class CollectionLegal(models.Model):
         self.case_id._leave_legal()
         return True
 
-    def action_invoice_costs(self):
-        """Re-invoice the costs incurred not yet invoiced, as the company chooses."""
-        self._check_manager()
-        for legal in self:
-            legal._invoice_costs()
-        return True
-
     def action_build_pack(self):
         """Build the hand-over pack and download it."""
         self.ensure_one()
@@ -499,24 +343,6 @@ class CollectionLegal(models.Model):
         }
 
     # ------------------------------------------------------- business methods
-
-    def _deadline_from(self, notice_date):
-        self.ensure_one()
-        return notice_date + timedelta(days=self.company_id.collection_legal_reply_days)
-
-    def _notice_dates(self):
-        """The notice date and reply deadline the letter states: the recorded ones, else
-        today's (a letter printed to preview it)."""
-        self.ensure_one()
-        notice = self.notice_date or self.company_id._collection_today()
-        return notice, self.reply_deadline or self._deadline_from(notice)
-
-    def _notice_lines(self):
-        """The open items the letter claims, oldest first."""
-        self.ensure_one()
-        return self.case_id.open_line_ids.filtered(lambda line: line.amount_residual > 0).sorted(
-            lambda line: (line.date_maturity or line.date, line.id)
-        )
 
     def _check_manager(self):
         self.env["collection.compliance"]._check_collections_manager(
@@ -555,103 +381,3 @@ class CollectionLegal(models.Model):
         self.case_id._message_log_batch(
             bodies={case_id: Markup("<br/>").join(lines) for case_id, lines in bodies.items()}
         )
-
-    def _record_notice(self, notice_date):
-        self._set_state("notice_sent", {"notice_date": notice_date})
-        for legal in self:
-            legal.message_post(
-                body=self.env._(
-                    "Letter before action sent on %(date)s: the customer may reply until "
-                    "%(deadline)s.",
-                    date=notice_date,
-                    deadline=legal.reply_deadline,
-                )
-            )
-
-    def _notice_reports(self):
-        """The letter, its information sheet and reply form; a US consumer's validation
-        notice carries its own dispute form."""
-        self.ensure_one()
-        return NOTICE_REPORTS[:1] if self.is_us_consumer else NOTICE_REPORTS
-
-    def _render_notice_attachments(self):
-        """The notice documents as PDFs on the legal action."""
-        self.ensure_one()
-        report = self.env["ir.actions.report"].with_context(force_report_rendering=True)
-        values = []
-        for xmlid in self._notice_reports():
-            action = self.env.ref(xmlid)
-            pdf, _type = report._render_qweb_pdf(xmlid, self.ids)
-            values.append(
-                {
-                    "name": f"{action.name} - {self.name}.pdf".replace("/", "-"),
-                    "raw": pdf,
-                    "mimetype": "application/pdf",
-                    "res_model": self._name,
-                    "res_id": self.id,
-                }
-            )
-        return self.env["ir.attachment"].create(values)
-
-    def _invoice_costs(self):
-        self.ensure_one()
-        company = self.company_id
-        mode = company.collection_legal_cost_invoicing
-        if mode == "none":
-            raise UserError(
-                self.env._(
-                    "%(company)s does not re-invoice legal costs to its customers (see the "
-                    "Collections settings).",
-                    company=company.name,
-                )
-            )
-        product = company.collection_legal_cost_product_id
-        if not product:
-            raise UserError(
-                self.env._(
-                    "Choose the product of re-invoiced legal costs in the Collections settings."
-                )
-            )
-        amount = self.currency_id.round(self.costs_incurred - self.costs_invoiced)
-        if amount <= 0:
-            raise UserError(
-                self.env._("%(name)s: every cost incurred is invoiced already.", name=self.name)
-            )
-        invoice = (
-            self.env["account.move"]
-            .with_company(company)
-            .create(
-                {
-                    "move_type": "out_invoice",
-                    "partner_id": self.partner_id.id,
-                    "company_id": company.id,
-                    "invoice_origin": self.name,
-                    "invoice_line_ids": [
-                        Command.create(
-                            {
-                                "product_id": product.id,
-                                "name": self.env._(
-                                    "Legal costs of %(name)s (%(case)s)",
-                                    name=self.name,
-                                    case=self.case_id.name,
-                                ),
-                                "quantity": 1,
-                                "price_unit": amount,
-                                "tax_ids": [Command.clear()],
-                            }
-                        )
-                    ],
-                }
-            )
-        )
-        if mode == "posted":
-            invoice.action_post()
-        self.sudo().cost_move_ids = [Command.link(invoice.id)]
-        self.case_id._message_log(
-            body=self.env._(
-                "Legal costs of %(name)s re-invoiced: %(invoice)s.",
-                name=self.name,
-                invoice=invoice.display_name,
-            )
-        )
-        return invoice

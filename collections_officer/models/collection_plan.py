@@ -1,46 +1,31 @@
-from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
 
-from odoo import Command, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import format_date
 
 from .collection_plan_installment import SCHEDULED
 
-# Periods of a month, to turn a monthly disposable income into what one installment
-# of each frequency can take.
-PERIODS_PER_MONTH = {"weekly": 52 / 12, "biweekly": 26 / 12, "monthly": 1}
 FREQUENCIES = [("weekly", "Weekly"), ("biweekly", "Every Two Weeks"), ("monthly", "Monthly")]
-# Read from accounting, not from fields: a payment booked in the same transaction does
-# not invalidate them, so they are invalidated before decisions are taken on them.
-ALLOCATION_FIELDS = [
-    "amount_received",
-    "amount_paid",
-    "amount_remaining",
-    "amount_overpaid",
-    "missed_count",
-    "on_track",
-]
 # The terms a manager approves: changing them takes the approval back.
 TERMS_FIELDS = {"amount_total", "down_payment", "frequency", "installment_ids"}
 # The terms the schedule is computed from: changing one reschedules the installments.
 SCHEDULE_TERMS = {"amount_total", "down_payment", "frequency"}
-APPROVAL_ACTIVITY = "collections_officer.mail_activity_type_plan_approval"
-
-
-def affordable_installment(disposable_income, frequency):
-    """The installment a monthly disposable income affords at a frequency."""
-    return max(disposable_income, 0) / PERIODS_PER_MONTH[frequency or "monthly"]
-
-
-def months_between(start, end):
-    """Whole months from start to end, a started month counting as one."""
-    delta = relativedelta(end, start)
-    return delta.years * 12 + delta.months + (1 if delta.days > 0 else 0)
 
 
 class CollectionPlan(models.Model):
+    """A payment plan: the customer pays what is overdue in installments.
+
+    This file holds the plan, its terms and its states: created (the plan wizard
+    computes the schedule), proposed to the customer, activated on their agreement,
+    cancelled, and judged each day, completed or broken. Its schedule and the
+    allocation of the money received to the installments are in
+    ``collection_plan_schedule.py``, its approval beyond the company's limits in
+    ``collection_plan_approval.py``, what it shares with a promise to pay in
+    ``collection_commitment.py``.
+    """
+
     _name = "collection.plan"
     _description = "Payment Plan"
     # The fields declared read-only are written only through the plan's actions (a
@@ -49,50 +34,27 @@ class CollectionPlan(models.Model):
     # set the scope or the end date would choose the money that pays the plan, and the
     # plan-completion KPI reads the state and the end date. Stored related fields keep
     # what is written on them: the money of another customer would pay the plan.
-    _inherit = ["collection.engine.fields", "mail.thread", "mail.activity.mixin"]
+    _inherit = ["collection.commitment", "mail.thread", "mail.activity.mixin"]
     # The schedule the plan wizard computed; afterwards the plan reschedules itself.
     _user_create_fields = frozenset({"installment_ids"})
     _order = "date_start desc, id desc"
-    _check_company_auto = True
-    _rec_names_search = ["case_id", "partner_id"]
+    _commitment_date_field = "date_start"
+    _commitment_amount_field = "amount_total"
+    _judged_state = "active"
 
-    case_id = fields.Many2one(
-        "collection.case", required=True, index=True, ondelete="restrict", check_company=True
-    )
-    company_id = fields.Many2one(related="case_id.company_id", store=True, index=True)
-    partner_id = fields.Many2one(
-        related="case_id.partner_id", string="Customer", store=True, index=True
-    )
     currency_id = fields.Many2one(
-        "res.currency",
-        compute="_compute_scope",
-        store=True,
-        precompute=True,
-        readonly=True,
         help="The invoices' currency when they all share one, else the company's: "
         "installments are paid in it.",
     )
     line_ids = fields.Many2many(
-        "account.move.line",
-        string="Debt Covered",
-        compute="_compute_scope",
-        store=True,
-        precompute=True,
-        readonly=True,
-        copy=False,
         help="What was overdue when the plan was made (and the debt falling due, for a "
         "plan of more): money applied to it, or left unapplied, pays the installments; "
         "payments of other invoices and credit notes do not.",
     )
     contact_id = fields.Many2one(
-        "res.partner",
-        string="Contact Person",
-        domain="[('commercial_partner_id', '=', partner_id)]",
         help="Who receives the proposal; the customer itself when empty.",
     )
-    user_id = fields.Many2one(
-        "res.users", string="Officer", default=lambda self: self.env.user, tracking=True
-    )
+    user_id = fields.Many2one(tracking=True)
     state = fields.Selection(
         [
             ("draft", "Draft"),
@@ -130,64 +92,11 @@ class CollectionPlan(models.Model):
         "no longer counts.",
     )
     judged_date = fields.Date(
-        readonly=True,
-        copy=False,
         help="When the daily judging last looked at the plan while active.",
     )
     installment_ids = fields.One2many("collection.plan.installment", "plan_id", readonly=True)
-    installment_count = fields.Integer(compute="_compute_schedule_figures")
-    last_date = fields.Date(string="Last Installment", compute="_compute_schedule_figures")
-    duration_months = fields.Integer(
-        compute="_compute_duration_months",
-        store=True,
-        help="Months from the start to the last installment.",
-    )
     activation_date = fields.Date(
         readonly=True, copy=False, help="When the customer's agreement made the plan active."
-    )
-    note = fields.Html()
-
-    # Affordability, for people: what they earn and spend in a month.
-    is_company = fields.Boolean(related="partner_id.is_company")
-    monthly_income = fields.Monetary()
-    monthly_expenses = fields.Monetary()
-    disposable_income = fields.Monetary(compute="_compute_affordability")
-    affordable_amount = fields.Monetary(
-        string="Affordable Installment",
-        compute="_compute_affordability",
-        help="The disposable income per period of the plan's frequency.",
-    )
-    affordability_warning = fields.Char(compute="_compute_affordability")
-
-    # Approval above the company's limits.
-    needs_approval = fields.Boolean(compute="_compute_needs_approval", store=True)
-    approval_state = fields.Selection(
-        [("requested", "Requested"), ("approved", "Approved"), ("refused", "Refused")],
-        readonly=True,
-        copy=False,
-        index=True,
-        tracking=True,
-        help="Plans above the company's limits: the officer requests the approval, the team "
-        "manager (else a collections manager) approves or refuses it.",
-    )
-    approved_by_id = fields.Many2one("res.users", readonly=True, copy=False, tracking=True)
-    approval_date = fields.Datetime(readonly=True, copy=False)
-    refusal_reason = fields.Char(readonly=True, copy=False)
-    can_approve = fields.Boolean(
-        compute="_compute_can_approve", help="The current user may approve or refuse the plan."
-    )
-
-    # Read from accounting: money received since the start, oldest installment first.
-    amount_received = fields.Monetary(compute="_compute_allocation")
-    amount_paid = fields.Monetary(compute="_compute_allocation")
-    amount_remaining = fields.Monetary(compute="_compute_allocation")
-    amount_overpaid = fields.Monetary(
-        compute="_compute_allocation", help="Received beyond the planned amount."
-    )
-    missed_count = fields.Integer(string="Missed Installments", compute="_compute_allocation")
-    on_track = fields.Boolean(
-        compute="_compute_allocation",
-        help="Active and no installment missed: automated follow-up of the case waits.",
     )
 
     _amount_total_positive = models.Constraint(
@@ -201,172 +110,6 @@ class CollectionPlan(models.Model):
         "(case_id) WHERE state = 'active'", "A case can only have one active payment plan."
     )
 
-    @api.depends("case_id", "date_start", "amount_total")
-    def _compute_scope(self):
-        self.env["collection.ledger"]._set_commitment_scope(self, "date_start", "amount_total")
-
-    @api.depends("installment_ids.date")
-    def _compute_schedule_figures(self):
-        for plan in self:
-            dates = plan.installment_ids.mapped("date")
-            plan.installment_count = len(plan.installment_ids)
-            plan.last_date = max(dates) if dates else False
-
-    @api.depends("installment_ids.date", "date_start")
-    def _compute_duration_months(self):
-        for plan in self:
-            dates = plan.installment_ids.mapped("date")
-            plan.duration_months = (
-                months_between(plan.date_start, max(dates)) if dates and plan.date_start else 0
-            )
-
-    @api.depends("monthly_income", "monthly_expenses", "frequency", "installment_ids.amount")
-    def _compute_affordability(self):
-        for plan in self:
-            regular = plan.installment_ids.filtered(lambda i: not i.is_down_payment)
-            plan.disposable_income, plan.affordable_amount, plan.affordability_warning = (
-                self._affordability(
-                    plan.monthly_income,
-                    plan.monthly_expenses,
-                    plan.frequency,
-                    max(regular.mapped("amount"), default=0),
-                    plan.currency_id,
-                    plan.is_company,
-                )
-            )
-
-    @api.model
-    def _affordability(self, income, expenses, frequency, installment, currency, is_company):
-        """What a person's monthly income affords: ``(disposable, affordable, warning)``.
-
-        ``affordable`` is the disposable income per period of ``frequency``; ``warning``
-        says so when the largest ``installment`` exceeds it. Companies and people who
-        gave no figures get no warning. Shared by the plan and the plan wizard.
-        """
-        disposable = (income or 0) - (expenses or 0)
-        affordable = affordable_installment(disposable, frequency)
-        if is_company or not (income or expenses):
-            return disposable, affordable, False
-        if currency.compare_amounts(installment, affordable) <= 0:
-            return disposable, affordable, False
-        return (
-            disposable,
-            affordable,
-            self.env._(
-                "The installment of %(installment)s exceeds the %(affordable)s the customer's "
-                "disposable income affords.",
-                installment=currency.format(installment),
-                affordable=currency.format(affordable),
-            ),
-        )
-
-    @api.depends("amount_total", "currency_id", "duration_months", "company_id")
-    def _compute_needs_approval(self):
-        for plan in self:
-            company = plan.company_id
-            # The limit is in company currency; a plan in another currency at today's rate.
-            amount = (
-                plan.currency_id._convert(
-                    plan.amount_total,
-                    company.currency_id,
-                    company,
-                    company._collection_today(),
-                )
-                if plan.currency_id and company
-                else plan.amount_total
-            )
-            plan.needs_approval = bool(
-                (
-                    company.collection_plan_max_amount
-                    and company.currency_id.compare_amounts(
-                        amount, company.collection_plan_max_amount
-                    )
-                    > 0
-                )
-                or (
-                    company.collection_plan_max_months
-                    and plan.duration_months > company.collection_plan_max_months
-                )
-            )
-
-    @api.depends("case_id.team_id.manager_id")
-    @api.depends_context("uid")
-    def _compute_can_approve(self):
-        manager = self.env.user.has_group("collections_officer.group_collections_manager")
-        for plan in self:
-            plan.can_approve = manager or plan.sudo().case_id.team_id.manager_id == self.env.user
-
-    @api.depends(
-        "amount_total",
-        "date_start",
-        "date_end",
-        "partner_id",
-        "line_ids",
-        "currency_id",
-        "installment_ids.amount",
-        "installment_ids.date",
-    )
-    @api.depends_context("date")
-    def _compute_allocation(self):
-        received, paid = self._allocate()
-        for plan in self:
-            amount = received.get(plan, 0.0)
-            plan.amount_received = amount
-            plan.amount_paid = min(amount, plan.amount_total)
-            plan.amount_remaining = plan.amount_total - plan.amount_paid
-            plan.amount_overpaid = max(amount - plan.amount_total, 0)
-            reference = plan._reference_date()
-            plan.missed_count = sum(
-                1
-                for installment in plan.installment_ids
-                if installment._state_with(paid.get(installment, 0.0), reference) == "missed"
-            )
-            plan.on_track = plan.state == "active" and not plan.missed_count
-
-    def _allocate(self):
-        """Money received per plan and its allocation to the installments.
-
-        Returns ``({plan: received}, {installment: paid})``. The cash received
-        (see ``collection.ledger._fetch_money_received``) from the start of the plan
-        to its end (or today), applied to the plan's own debt or left unapplied,
-        pays the installments oldest first; a payment dated before the plan or of
-        another invoice does not count, nor does a credit note (it lowers the debt,
-        it pays no installment); an overpayment stays on the plan as overpaid.
-        """
-        plans = self.filtered(lambda p: p.partner_id and p.date_start)
-        amounts = self.env["collection.ledger"]._fetch_money_received(
-            [
-                (
-                    plan.partner_id.id,
-                    plan.company_id.id,
-                    plan.date_start,
-                    plan._reference_date(),
-                    plan.line_ids.ids,
-                    plan.currency_id,
-                )
-                for plan in plans
-            ]
-        )
-        received, paid = {}, {}
-        for plan, (cash, _credited) in zip(plans, amounts, strict=True):
-            received[plan] = plan.currency_id.round(cash)
-            left = received[plan]
-            for installment in plan.installment_ids.sorted(lambda i: (i.date, i.sequence, i.id)):
-                paid[installment] = max(min(installment.amount, left), 0.0)
-                left = plan.currency_id.round(left - paid[installment])
-        return received, paid
-
-    def _filtered_on_track(self):
-        """The plans on track, read afresh from accounting."""
-        self.invalidate_recordset(ALLOCATION_FIELDS)
-        return self.filtered("on_track")
-
-    def _reference_date(self):
-        """The day the plan is looked at: today (the company's), or the day it ended."""
-        self.ensure_one()
-        today = self.company_id._collection_today()
-        return min(self.date_end, today) if self.date_end else today
-
     @api.depends("case_id", "date_start")
     def _compute_display_name(self):
         for plan in self:
@@ -375,19 +118,6 @@ class CollectionPlan(models.Model):
                 case=plan.case_id.name or "",
                 date=format_date(self.env, plan.date_start) if plan.date_start else "",
             )
-
-    @api.constrains("amount_total", "installment_ids")
-    def _check_installments_total(self):
-        for plan in self:
-            if plan.installment_ids and plan.currency_id.compare_amounts(
-                sum(plan.installment_ids.mapped("amount")), plan.amount_total
-            ):
-                raise ValidationError(
-                    self.env._(
-                        "The installments of %(plan)s do not add up to its planned amount.",
-                        plan=plan.display_name,
-                    )
-                )
 
     # ------------------------------------------------------------------ CRUD
 
@@ -446,41 +176,6 @@ class CollectionPlan(models.Model):
             fields=fields,
         )
 
-    def _rescheduled(self, vals):
-        """The installment commands that follow the terms ``vals`` gives the plan.
-
-        The schedule is computed as the plan wizard computes it, with its checks: the
-        same number of installments from the same first date, the down payment on its
-        day (today when there was none).
-        """
-        self.ensure_one()
-        installments = self.installment_ids
-        regular = installments.filtered(lambda i: not i.is_down_payment).sorted(
-            lambda i: (i.date, i.sequence, i.id)
-        )
-        if not regular:
-            return []
-        down_payment = installments.filtered("is_down_payment")[:1]
-        amount_total = vals.get("amount_total", self.amount_total)
-        wizard = self.env["collection.plan.wizard"].new(
-            {
-                "case_id": self.case_id.id,
-                "currency_id": self.currency_id.id,
-                "amount_total": amount_total,
-                "down_payment": vals.get("down_payment", self.down_payment) or 0.0,
-                "down_payment_date": down_payment.date or self.company_id._collection_today(),
-                "frequency": vals.get("frequency", self.frequency),
-                "split_by": "count",
-                "installment_count": len(regular),
-                "first_date": regular[0].date,
-            }
-        )
-        # Computed from the case by the wizard: the plan's own figures stand.
-        wizard.update({"currency_id": self.currency_id, "amount_total": amount_total})
-        return [Command.delete(installment.id) for installment in installments] + [
-            Command.create(line) for line in wizard._schedule()
-        ]
-
     def _check_terms_editable(self):
         if self.filtered(lambda plan: plan.state not in ("draft", "proposed")):
             raise UserError(
@@ -496,143 +191,7 @@ class CollectionPlan(models.Model):
             self._check_terms_editable()
         self._reset_approval()
 
-    def _reset_approval(self):
-        reset = self.filtered(lambda plan: plan.approval_state in ("approved", "refused"))
-        if not reset:
-            return
-        reset.sudo().write(
-            {
-                "approval_state": False,
-                "approved_by_id": False,
-                "approval_date": False,
-                "refusal_reason": False,
-            }
-        )
-        for plan in reset:
-            plan._message_log(
-                body=self.env._("The amount or schedule changed: the plan needs a new approval.")
-            )
-
     # --------------------------------------------------------------- actions
-
-    def action_request_approval(self):
-        """Ask the team manager (else the collections managers) to approve the plan."""
-        self.check_access("write")
-        if any(plan.state not in ("draft", "proposed") for plan in self):
-            raise UserError(
-                self.env._("Only draft or proposed plans can be submitted for approval.")
-            )
-        if self.filtered(lambda plan: not plan.needs_approval):
-            raise UserError(
-                self.env._("Within the company's limits, a payment plan needs no approval.")
-            )
-        if self.filtered(lambda plan: plan.approval_state == "approved"):
-            raise UserError(self.env._("This payment plan is approved already."))
-        self.sudo().write({"approval_state": "requested", "refusal_reason": False})
-        for plan in self:
-            for approver in plan._approvers():
-                plan.sudo().activity_schedule(
-                    APPROVAL_ACTIVITY,
-                    summary=self.env._("Approve the payment plan"),
-                    note=self.env._(
-                        "%(officer)s asks you to approve %(plan)s: %(amount)s over "
-                        "%(months)s months.",
-                        officer=self.env.user.name,
-                        plan=plan.display_name,
-                        amount=plan.currency_id.format(plan.amount_total),
-                        months=plan.duration_months,
-                    ),
-                    user_id=approver.id,
-                )
-            plan.message_post(
-                body=self.env._("Approval requested by %(user)s.", user=self.env.user.name)
-            )
-        return True
-
-    def action_approve(self):
-        self._check_approver()
-        if any(plan.state not in ("draft", "proposed") for plan in self):
-            raise UserError(self.env._("Only draft or proposed plans can be approved."))
-        self._approve()
-        for plan in self:
-            plan.message_post(
-                body=self.env._("Plan approved by %(user)s.", user=self.env.user.name),
-                partner_ids=(plan.user_id | plan.case_id.user_id).partner_id.ids,
-            )
-        return True
-
-    def action_refuse(self):
-        """Refuse the approval, with a reason the officer reads."""
-        self._check_approver()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Refuse the Payment Plan"),
-            "res_model": "collection.plan.refuse.wizard",
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "target": "new",
-            "context": {"default_plan_ids": self.ids},
-        }
-
-    def _refuse(self, reason):
-        self._check_approver()
-        if not (reason or "").strip():
-            raise UserError(self.env._("Say why the payment plan is refused."))
-        if any(plan.state not in ("draft", "proposed") for plan in self):
-            raise UserError(self.env._("Only draft or proposed plans can be refused."))
-        self.sudo().write(
-            {
-                "approval_state": "refused",
-                "approved_by_id": False,
-                "approval_date": False,
-                "refusal_reason": reason,
-            }
-        )
-        self._close_approval_activities(self.env._("Refused: %(reason)s", reason=reason))
-        for plan in self:
-            plan.message_post(
-                body=self.env._(
-                    "Plan refused by %(user)s: %(reason)s", user=self.env.user.name, reason=reason
-                ),
-                partner_ids=(plan.user_id | plan.case_id.user_id).partner_id.ids,
-            )
-        return True
-
-    def _approve(self):
-        self.sudo().write(
-            {
-                "approval_state": "approved",
-                "approved_by_id": self.env.user.id,
-                "approval_date": fields.Datetime.now(),
-                "refusal_reason": False,
-            }
-        )
-        self._close_approval_activities(self.env._("Approved."))
-
-    def _close_approval_activities(self, feedback):
-        plans = self.sudo()
-        plans.activity_feedback([APPROVAL_ACTIVITY], user_id=self.env.uid, feedback=feedback)
-        plans.activity_unlink([APPROVAL_ACTIVITY])
-
-    def _is_approver(self, user=None):
-        """Collections managers approve every plan; a team's manager, the plans of its cases."""
-        user = user or self.env.user
-        if user.has_group("collections_officer.group_collections_manager"):
-            return True
-        return bool(self) and all(plan.sudo().case_id.team_id.manager_id == user for plan in self)
-
-    def _check_approver(self):
-        if not self._is_approver():
-            raise UserError(
-                self.env._(
-                    "Only a collections manager or the manager of the case's team can approve "
-                    "or refuse a payment plan."
-                )
-            )
-
-    def _approvers(self):
-        self.ensure_one()
-        return self.case_id._get_approvers()
 
     def action_propose(self):
         """Send the schedule to the customer (email with the PDF, queued)."""
@@ -708,17 +267,14 @@ class CollectionPlan(models.Model):
         self.case_id.sudo().filtered(lambda c: c.state in ("open", "promised", "escalated")).write(
             {"state": "plan"}
         )
-        self.case_id._message_log_batch(
-            bodies={
-                plan.case_id.id: self.env._(
-                    "Payment plan activated: %(count)s installments, %(amount)s in total, "
-                    "last one on %(date)s.",
-                    count=plan.installment_count,
-                    amount=plan.currency_id.format(plan.amount_total),
-                    date=format_date(self.env, plan.last_date),
-                )
-                for plan in self
-            }
+        self._log_on_cases(
+            lambda plan: self.env._(
+                "Payment plan activated: %(count)s installments, %(amount)s in total, "
+                "last one on %(date)s.",
+                count=plan.installment_count,
+                amount=plan.currency_id.format(plan.amount_total),
+                date=format_date(self.env, plan.last_date),
+            )
         )
         self._record_agreement()
         return True
@@ -762,32 +318,12 @@ class CollectionPlan(models.Model):
         for company, plans in self.sudo().grouped("company_id").items():
             plans.write({"state": "cancelled", "date_end": company._collection_today()})
         if was_active:
-            was_active.case_id._message_log_batch(
-                bodies=dict.fromkeys(was_active.case_id.ids, self.env._("Payment plan cancelled."))
-            )
-            self.env["collection.promise"]._release_cases(was_active.case_id, broken=False)
+            was_active._log_on_cases(lambda plan: self.env._("Payment plan cancelled."))
+            self._release_cases(was_active.case_id, broken=False)
         return True
 
     def action_print(self):
         return self.env.ref("collections_officer.action_report_collection_plan").report_action(self)
-
-    def _check_approval(self):
-        """Plans above the company's limits need an approver; an approver approves by acting."""
-        to_approve = self.filtered(lambda p: p.needs_approval and p.approval_state != "approved")
-        if not to_approve:
-            return
-        if not to_approve._is_approver():
-            company = to_approve[0].company_id
-            raise UserError(
-                self.env._(
-                    "%(plan)s needs a manager's approval: it is above the limits of "
-                    "%(amount)s or %(months)s months. Request the approval first.",
-                    plan=to_approve[0].display_name,
-                    amount=company.currency_id.format(company.collection_plan_max_amount),
-                    months=company.collection_plan_max_months,
-                )
-            )
-        to_approve._approve()
 
     # ------------------------------------------------------------ scheduled
 
@@ -815,23 +351,15 @@ class CollectionPlan(models.Model):
 
     def _judge_isolated(self, today=None):
         """Judge these plans on ``today`` (default: their company's day), each failure alone."""
-        active = self.filtered(lambda p: p.state == "active")
-        failed = self.env["collection.run"]._process_isolated(
-            active, lambda plans: plans._judge(today)
-        )
-        for plan, error in failed.items():
-            plan.case_id.collection_error = error
+        result = super()._judge_isolated(today)
         # Failed ones too: they are tried again tomorrow, not in a loop today.
         for company, plans in self.grouped("company_id").items():
             plans.write({"judged_date": today or company._collection_today()})
+        return result
 
-    def _judge(self, today=None):
-        if not today:
-            for company, plans in self.grouped("company_id").items():
-                plans._judge(company._collection_today())
-            return
-        self.invalidate_recordset(ALLOCATION_FIELDS)
-        self.installment_ids.invalidate_recordset(["amount_paid", "amount_remaining", "state"])
+    def _judge_day(self, today):
+        """Complete the paid plans and break those with too many missed installments."""
+        self._invalidate_allocation()
         completed = self.filtered(
             lambda p: p.currency_id.compare_amounts(p.amount_received, p.amount_total) >= 0
         )
@@ -840,22 +368,15 @@ class CollectionPlan(models.Model):
         )
         if completed:
             completed.write({"state": "completed", "date_end": today})
-            completed.case_id._message_log_batch(
-                bodies=dict.fromkeys(
-                    completed.case_id.ids,
-                    self.env._("Payment plan completed: every installment is paid."),
-                )
+            completed._log_on_cases(
+                lambda plan: self.env._("Payment plan completed: every installment is paid.")
             )
-            self.env["collection.promise"]._release_cases(completed.case_id, broken=False)
+            self._release_cases(completed.case_id, broken=False)
         if broken:
             broken.write({"state": "broken", "date_end": today})
-            broken.case_id._message_log_batch(
-                bodies={
-                    plan.case_id.id: self.env._(
-                        "Payment plan broken: %(count)s installments missed.",
-                        count=plan.missed_count,
-                    )
-                    for plan in broken
-                }
+            broken._log_on_cases(
+                lambda plan: self.env._(
+                    "Payment plan broken: %(count)s installments missed.", count=plan.missed_count
+                )
             )
-            self.env["collection.promise"]._release_cases(broken.case_id, broken=True)
+            self._release_cases(broken.case_id, broken=True)

@@ -2,7 +2,6 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.fields import Domain
 from odoo.tools import format_date
 from odoo.tools.misc import clean_context
 
@@ -16,6 +15,14 @@ APPROVAL_FIELDS = ("needs_approval", "approval_reason", "approved_by_id", "appro
 
 
 class CollectionPromise(models.Model):
+    """A promise to pay: the customer's word to pay an amount by a date.
+
+    This file holds the promise, its recording (which replaces the open promise of
+    the case and logs the contact), its approval beyond the company's limits and its
+    cancellation; its judging is in ``collection_promise_judge.py``, what it shares
+    with a payment plan in ``collection_commitment.py``.
+    """
+
     _name = "collection.promise"
     _description = "Promise to Pay"
     # The fields declared read-only are written by the judging, the buttons and the
@@ -23,35 +30,17 @@ class CollectionPromise(models.Model):
     # on reads the state, the judging date and the amount; the deadline, the scope and
     # the customer decide what keeps the promise; the approval is a manager's action and
     # the contact log entry is the one Log a Contact has just recorded.
-    _inherit = ["collection.engine.fields"]
+    _inherit = ["collection.commitment"]
     _order = "date desc, id desc"
-    _check_company_auto = True
-    _rec_names_search = ["case_id", "partner_id"]
+    _commitment_date_field = "start_date"
+    _commitment_amount_field = "amount"
+    _judged_state = "open"
 
-    case_id = fields.Many2one(
-        "collection.case", required=True, index=True, ondelete="restrict", check_company=True
-    )
-    company_id = fields.Many2one(related="case_id.company_id", store=True, index=True)
-    partner_id = fields.Many2one(
-        related="case_id.partner_id", string="Customer", store=True, index=True
-    )
     currency_id = fields.Many2one(
-        "res.currency",
-        compute="_compute_scope",
-        store=True,
-        precompute=True,
-        readonly=True,
         help="The invoices' currency when they all share one, else the company's: the "
         "promise is judged in it.",
     )
     line_ids = fields.Many2many(
-        "account.move.line",
-        string="Debt Covered",
-        compute="_compute_scope",
-        store=True,
-        precompute=True,
-        readonly=True,
-        copy=False,
         help="What was overdue when the promise was made (and the debt falling due, for a "
         "promise of more): money applied to it, or left unapplied, keeps the promise; "
         "payments of other invoices and credit notes do not.",
@@ -72,15 +61,8 @@ class CollectionPromise(models.Model):
         help="The promised date plus the company's tolerance days; the promise is judged "
         "the day after.",
     )
-    contact_id = fields.Many2one(
-        "res.partner",
-        string="Contact Person",
-        domain="[('commercial_partner_id', '=', partner_id)]",
-        help="Who made the promise at the customer.",
-    )
+    contact_id = fields.Many2one(help="Who made the promise at the customer.")
     channel = fields.Selection(selection="_selection_channel", required=True, default="phone")
-    note = fields.Html()
-    user_id = fields.Many2one("res.users", string="Officer", default=lambda self: self.env.user)
     state = fields.Selection(
         [
             ("open", "Open"),
@@ -95,7 +77,6 @@ class CollectionPromise(models.Model):
         index=True,
         copy=False,
     )
-    judged_date = fields.Date(readonly=True, copy=False)
     amount_received = fields.Monetary(
         compute="_compute_amount_received",
         help="Payments and bank lines of the customer booked between the start of the "
@@ -108,14 +89,10 @@ class CollectionPromise(models.Model):
     )
     # Beyond the company's limits a promise holds follow-up only once a manager approves it.
     needs_approval = fields.Boolean(
-        compute="_compute_needs_approval",
-        store=True,
         help="Further away or smaller than the company's limits: follow-up goes on until a "
         "collections manager approves the promise.",
     )
     approval_reason = fields.Char(compute="_compute_needs_approval", store=True)
-    approved_by_id = fields.Many2one("res.users", readonly=True, copy=False)
-    approval_date = fields.Datetime(readonly=True, copy=False)
 
     _amount_positive = models.Constraint(
         "CHECK(amount > 0)", "The promised amount must be positive."
@@ -125,10 +102,6 @@ class CollectionPromise(models.Model):
     def _selection_channel(self):
         # The contact log owns the list of channels: a promise is made through one of them.
         return self.env["collection.contact"]._fields["channel"]._description_selection(self.env)
-
-    @api.depends("case_id", "start_date", "amount")
-    def _compute_scope(self):
-        self.env["collection.ledger"]._set_commitment_scope(self, "start_date", "amount")
 
     @api.depends("date", "company_id")
     def _compute_deadline(self):
@@ -148,25 +121,17 @@ class CollectionPromise(models.Model):
     )
     @api.depends_context("date")
     def _compute_amount_received(self):
-        # Up to the deadline, or to today (or the cancellation) when that comes first.
-        promises = self.filtered(lambda p: p.partner_id and p.start_date and p.deadline)
-        received = self.env["collection.ledger"]._fetch_money_received(
-            [
-                (
-                    p.partner_id.id,
-                    p.company_id.id,
-                    p.start_date,
-                    min(p.deadline, p.judged_date or p.company_id._collection_today()),
-                    p.line_ids.ids,
-                    p.currency_id,
-                )
-                for p in promises
-            ]
-        )
-        self.amount_received = 0
         # Cash only: a credit note (an accepted dispute) does not keep a promise.
-        for promise, (cash, _credited) in zip(promises, received, strict=True):
-            promise.amount_received = cash
+        received = self._money_received()
+        for promise in self:
+            promise.amount_received = received.get(promise, 0)
+
+    def _received_until(self):
+        # Up to the deadline, or to today (or the cancellation) when that comes first.
+        self.ensure_one()
+        if not self.deadline:
+            return None
+        return min(self.deadline, self.judged_date or self.company_id._collection_today())
 
     @api.depends("amount", "date", "start_date", "case_id", "currency_id")
     def _compute_needs_approval(self):
@@ -301,13 +266,10 @@ class CollectionPromise(models.Model):
         if previous:
             for company, replaced in previous.sudo().grouped("company_id").items():
                 replaced.write({"state": "cancelled", "judged_date": company._collection_today()})
-            previous.case_id._message_log_batch(
-                bodies={
-                    promise.case_id.id: self.env._(
-                        "Promise %(promise)s replaced by a new one.", promise=promise.display_name
-                    )
-                    for promise in previous
-                }
+            previous._log_on_cases(
+                lambda promise: self.env._(
+                    "Promise %(promise)s replaced by a new one.", promise=promise.display_name
+                )
             )
         promises._log_contacts()
         to_approve = promises.filtered("needs_approval")
@@ -322,22 +284,19 @@ class CollectionPromise(models.Model):
             # The promise it replaced may have held the case: it is back in follow-up.
             self._release_cases(to_approve.case_id, broken=False)
             to_approve._request_approval()
-        promises.case_id._message_log_batch(
-            bodies={
-                promise.case_id.id: (
-                    self.env._(
-                        "Promise to pay recorded: %(promise)s. It needs a collections "
-                        "manager's approval (%(reason)s): follow-up goes on until then.",
-                        promise=promise.display_name,
-                        reason=promise.approval_reason,
-                    )
-                    if promise in to_approve
-                    else self.env._(
-                        "Promise to pay recorded: %(promise)s.", promise=promise.display_name
-                    )
+        promises._log_on_cases(
+            lambda promise: (
+                self.env._(
+                    "Promise to pay recorded: %(promise)s. It needs a collections "
+                    "manager's approval (%(reason)s): follow-up goes on until then.",
+                    promise=promise.display_name,
+                    reason=promise.approval_reason,
                 )
-                for promise in promises
-            }
+                if promise in to_approve
+                else self.env._(
+                    "Promise to pay recorded: %(promise)s.", promise=promise.display_name
+                )
+            )
         )
         return promises
 
@@ -439,13 +398,10 @@ class CollectionPromise(models.Model):
         self.check_access("write")
         for company, promises in self.sudo().grouped("company_id").items():
             promises.write({"state": "cancelled", "judged_date": company._collection_today()})
-        self.case_id._message_log_batch(
-            bodies={
-                promise.case_id.id: self.env._(
-                    "Promise %(promise)s cancelled.", promise=promise.display_name
-                )
-                for promise in self
-            }
+        self._log_on_cases(
+            lambda promise: self.env._(
+                "Promise %(promise)s cancelled.", promise=promise.display_name
+            )
         )
         self._release_cases(self.case_id, broken=False)
         return True
@@ -461,15 +417,12 @@ class CollectionPromise(models.Model):
         self.case_id.sudo().filtered(lambda c: c.state in ("open", "escalated")).write(
             {"state": "promised"}
         )
-        self.case_id._message_log_batch(
-            bodies={
-                promise.case_id.id: self.env._(
-                    "Promise %(promise)s approved by %(user)s: follow-up waits for it.",
-                    promise=promise.display_name,
-                    user=self.env.user.name,
-                )
-                for promise in self
-            }
+        self._log_on_cases(
+            lambda promise: self.env._(
+                "Promise %(promise)s approved by %(user)s: follow-up waits for it.",
+                promise=promise.display_name,
+                user=self.env.user.name,
+            )
         )
         return True
 
@@ -483,9 +436,9 @@ class CollectionPromise(models.Model):
     def _request_approval(self):
         """Give the team manager (else the collections managers) the approval to do."""
         for promise in self:
-            case = promise.case_id
-            for approver in case._get_approvers():
-                case.sudo().activity_schedule(
+            # The promise has no chatter of its own: the approval is to do on its case.
+            for approver in promise._approvers():
+                promise.case_id.sudo().activity_schedule(
                     APPROVAL_ACTIVITY,
                     summary=self.env._("Approve the promise to pay"),
                     note=self.env._(
@@ -497,186 +450,3 @@ class CollectionPromise(models.Model):
                     ),
                     user_id=approver.id,
                 )
-
-    # ------------------------------------------------------------ scheduled
-
-    @api.model
-    def _cron_judge(self, batch_size=200):
-        """Hourly: each company's daily judging of the promises past their deadline,
-        then of its active payment plans, on the company's own day.
-
-        A company is judged once per local day, in its morning, once the day's
-        refresh of its cases is complete (judged against the day's figures); its
-        day is recorded when both are judged, which lets the follow-up run start
-        (it is called at once).
-
-        Judged promises are no longer open and judged plans carry the day's date, so
-        a call out of time stops, reports what is left, and the next call finds
-        only that.
-        """
-        companies = self.env["res.company"].sudo().search([], order="id")  # pylint: disable=no-search-all
-        due = [
-            (company, today)
-            for company, today in companies._collection_morning_due("collection_judged_day").items()
-            if company.collection_refreshed_day == today
-        ]
-        Run = self.env["collection.run"]
-        for index, (company, today) in enumerate(due):
-            promises, plans = self._to_judge(company, today)
-            left = Run._process_in_batches(
-                promises, batch_size, True, lambda batch, day=today: batch._judge_isolated(day)
-            )
-            if left is None:
-                # Searched again: judging a promise may have changed a plan.
-                plans = self._to_judge(company, today)[1]
-                left = Run._process_in_batches(
-                    plans, batch_size, True, lambda batch, day=today: batch._judge_isolated(day)
-                )
-            else:
-                left += len(plans)
-            if left is not None:
-                later = sum(
-                    len(p) + len(q) for p, q in (self._to_judge(*d) for d in due[index + 1 :])
-                )
-                self.env["ir.cron"]._commit_progress(remaining=left + later)
-                return
-            company._collection_mark_day("collection_judged_day", today)
-            self.env.ref("collections_officer.ir_cron_collection_followup_run").sudo()._trigger()
-            self.env["ir.cron"]._commit_progress()
-
-    @api.model
-    def _to_judge(self, company, today):
-        """The company's open promises past their deadline and its active plans not yet
-        judged on ``today`` (its local date): ``(promises, plans)``, in its timezone."""
-        tz = company._collection_tz()
-        promises = (
-            self.sudo()
-            .with_company(company)
-            .with_context(tz=tz)
-            .search(
-                [("company_id", "=", company.id), ("state", "=", "open"), ("deadline", "<", today)],
-                order="id",
-            )
-        )
-        Plan = self.env["collection.plan"].sudo().with_company(company).with_context(tz=tz)
-        plans = Plan.search(
-            Domain(Plan._to_judge_domain(today)) & Domain("company_id", "=", company.id),
-            order="id",
-        )
-        return promises, plans
-
-    def _judge_isolated(self, today=None):
-        # Another worker may have judged some meanwhile: they are no longer open.
-        failed = self.env["collection.run"]._process_isolated(
-            self.filtered(lambda p: p.state == "open"), lambda promises: promises._judge(today)
-        )
-        for promise, error in failed.items():
-            promise.case_id.collection_error = error
-
-    def _judge(self, today=None):
-        """Kept, partly kept or broken, from the money received up to the deadline,
-        judged on ``today`` (default: the company's day)."""
-        if not today:
-            for company, promises in self.grouped("company_id").items():
-                promises._judge(company._collection_today())
-            return
-        self.invalidate_recordset(["amount_received"])
-        outcomes = {"kept": self.browse(), "partial": self.browse(), "broken": self.browse()}
-        for promise in self:
-            currency = promise.currency_id
-            if currency.compare_amounts(promise.amount_received, promise.amount) >= 0:
-                outcomes["kept"] |= promise
-            elif currency.compare_amounts(promise.amount_received, 0) > 0:
-                outcomes["partial"] |= promise
-            else:
-                outcomes["broken"] |= promise
-        for state, promises in outcomes.items():
-            if promises:
-                promises.write({"state": state, "judged_date": today})
-                promises.case_id._message_log_batch(
-                    bodies={
-                        promise.case_id.id: promise._judgement_message() for promise in promises
-                    }
-                )
-                self._release_cases(promises.case_id, broken=state != "kept")
-
-    def _judgement_message(self):
-        received = self.currency_id.format(self.amount_received)
-        if self.state == "kept":
-            return self.env._(
-                "Promise %(promise)s kept: %(received)s received.",
-                promise=self.display_name,
-                received=received,
-            )
-        if self.state == "partial":
-            return self.env._(
-                "Promise %(promise)s partly kept: only %(received)s received.",
-                promise=self.display_name,
-                received=received,
-            )
-        return self.env._(
-            "Promise %(promise)s broken: nothing received.", promise=self.display_name
-        )
-
-    @api.model
-    def _release_cases(self, cases, broken):
-        """Put cases back into follow-up when their promise or plan has ended.
-
-        A case stays promised or in plan while another promise or plan of it still
-        holds. After a broken one it goes back to follow-up, or is escalated when
-        the company says so; after a kept one it is refreshed at once, so that it
-        closes when nothing is overdue any more.
-        """
-        cases = cases.filtered(lambda c: c.state in ("promised", "plan"))
-        if not cases:
-            return
-        promised = {
-            case
-            for [case] in self.sudo()._read_group(
-                Domain("case_id", "in", cases.ids)
-                & Domain("state", "=", "open")
-                & self._holding_domain(),
-                ["case_id"],
-            )
-        }
-        planned = {
-            case
-            for [case] in self.env["collection.plan"]
-            .sudo()
-            ._read_group([("case_id", "in", cases.ids), ("state", "=", "active")], ["case_id"])
-        }
-        by_state = {}
-        for case in cases:
-            if case in planned:
-                state = "plan"
-            elif case in promised:
-                state = "promised"
-            elif broken and case.company_id.collection_broken_action == "escalate":
-                state = "escalated"
-            else:
-                state = "open"
-            if state != case.state:
-                by_state.setdefault(state, self.env["collection.case"])
-                by_state[state] |= case
-        for state, state_cases in by_state.items():
-            state_cases.sudo().write({"state": state})
-        if not broken:
-            self.env["collection.case"]._refresh_from_accounting(
-                companies=cases.company_id, partners=cases.partner_id
-            )
-
-    @api.model
-    def _open_promise_domain(self, cases, today):
-        """Open promises whose deadline has not passed and that are within the limits or
-        approved: follow-up of their case waits."""
-        return (
-            Domain(
-                [("case_id", "in", cases.ids), ("state", "=", "open"), ("deadline", ">=", today)]
-            )
-            & self._holding_domain()
-        )
-
-    @api.model
-    def _holding_domain(self):
-        """Promises that hold follow-up: within the company's limits, or approved."""
-        return Domain("needs_approval", "=", False) | Domain("approved_by_id", "!=", False)

@@ -1,7 +1,6 @@
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 
-from .collection_kpi import AGING_BUCKETS, previous_month
-from .collection_ledger import STANDARD_BUCKET_HELP
+from .collection_kpi import previous_month
 
 # KPI figures a snapshot keeps as they are, by field name.
 KPI_FIELDS = (
@@ -26,7 +25,9 @@ class CollectionSnapshot(models.Model):
 
     The aging is the ledger's as of the month's last day
     (``collection.ledger._aging_as_of``, read through the KPIs), as the aged
-    receivables report shows it, in the standard buckets.
+    receivables report shows it: kept as lines (``bucket_ids``) in the company's
+    buckets as they were set when the month was taken, labelled, so that a month
+    kept reads the same after the company changes its buckets.
 
     Written by the scheduled action on the first of the month for the month
     that ended, for the company, each officer with cases in it and each team: the
@@ -50,15 +51,13 @@ class CollectionSnapshot(models.Model):
     )
     user_id = fields.Many2one("res.users", string="Officer", readonly=True, index="btree_not_null")
     team_id = fields.Many2one("collection.team", readonly=True, index="btree_not_null")
-    # The standard buckets, not the company's setting: a month kept reads the same in
-    # the trend when the setting changes later.
-    amount_not_due = fields.Monetary(string="Not Due", readonly=True, help=STANDARD_BUCKET_HELP)
-    amount_1_30 = fields.Monetary(string="1-30 Days", readonly=True, help=STANDARD_BUCKET_HELP)
-    amount_31_60 = fields.Monetary(string="31-60 Days", readonly=True, help=STANDARD_BUCKET_HELP)
-    amount_61_90 = fields.Monetary(string="61-90 Days", readonly=True, help=STANDARD_BUCKET_HELP)
-    amount_91_120 = fields.Monetary(string="91-120 Days", readonly=True, help=STANDARD_BUCKET_HELP)
-    amount_over_120 = fields.Monetary(
-        string="Over 120 Days", readonly=True, help=STANDARD_BUCKET_HELP
+    bucket_ids = fields.One2many(
+        "collection.snapshot.bucket",
+        "snapshot_id",
+        string="Aging",
+        readonly=True,
+        help="The receivables as of the month's last day in the company's aging buckets "
+        "as they were then.",
     )
     total_receivable = fields.Monetary(
         readonly=True, help="Receivables as of the month's last day."
@@ -163,7 +162,7 @@ class CollectionSnapshot(models.Model):
                 "team_id": scope["team"].id,
                 "total_receivable": result["receivable_end"],
                 "amount_collected": result["collected"],
-                **{f"amount_{bucket}": result["aging"][bucket] for bucket in AGING_BUCKETS},
+                "bucket_ids": [Command.create(bucket) for bucket in result["aging"]],
                 **{name: result[name] or 0 for name in KPI_FIELDS},
             }
             vals_list.append(vals)

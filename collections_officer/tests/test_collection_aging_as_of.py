@@ -2,9 +2,8 @@ from datetime import date
 
 from odoo.tests import freeze_time, tagged
 
-from ..models.collection_kpi import AGING_BUCKETS
 from .common import TODAY
-from .test_collection_kpi import MAY, KpiBookCase
+from .test_collection_kpi import JUNE, MAY, KpiBookCase
 
 MAY_END = date(2026, 5, 31)
 
@@ -78,15 +77,9 @@ class TestCollectionAgingAsOf(KpiBookCase):
 
         kpis = self._kpis(MAY)
         self.assertEqual(kpis["receivable_end"], total)
-        self.assertEqual(kpis["aging"]["not_due"], 900.0)
         self.assertAlmostEqual(kpis["over_90_share"], over_90 / total * 100)
-        # The KPIs' breakdown is the same aging in the standard buckets.
-        standard = self._report(MAY_END, buckets="30,60,90,120")
-        expected = dict.fromkeys(AGING_BUCKETS, 0.0)
-        for row in standard:
-            expected[AGING_BUCKETS[row["bucket"]]] += float(row["residual"])
-        self.assertEqual(kpis["aging"], expected)
-        self.assertEqual((expected["1_30"], expected["91_120"]), (1200.0, 400.0))
+        # The KPIs' breakdown is the report's, in the company's buckets.
+        self.assertEqual(self._amounts(kpis["aging"]), self._by_bucket(rows))
 
         officer = self._kpis(MAY, user=self.officer)
         acme = self._report(MAY_END, partners=self.customer)
@@ -95,12 +88,72 @@ class TestCollectionAgingAsOf(KpiBookCase):
         snapshots = self.env["collection.snapshot"]._take_snapshots(self.company, MAY)
         company = snapshots.filtered(lambda s: s.scope == "company")
         self.assertEqual(company.total_receivable, total)
-        self.assertEqual(
-            {bucket: company[f"amount_{bucket}"] for bucket in AGING_BUCKETS}, kpis["aging"]
-        )
+        self.assertEqual(self._amounts(self._lines(company)), self._by_bucket(rows))
         self.assertAlmostEqual(company.over_90_share, over_90 / total * 100, places=2)
         mine = snapshots.filtered(lambda s: s.user_id == self.officer)
         self.assertEqual(mine.total_receivable, officer["receivable_end"])
+        self.assertEqual(self._amounts(self._lines(mine)), self._by_bucket(acme))
+
+    @staticmethod
+    def _amounts(buckets):
+        """``{label: amount}`` of the buckets holding money."""
+        return {bucket["label"]: bucket["amount"] for bucket in buckets if bucket["amount"]}
+
+    @staticmethod
+    def _lines(snapshot):
+        names = ("sequence", "label", "days_from", "days_to", "amount")
+        return [
+            {name: line[name] for name in names} for line in snapshot.bucket_ids.sorted("sequence")
+        ]
+
+    def test_a_month_kept_keeps_the_buckets_it_was_taken_in(self):
+        """May is taken in 15, 30 and 45 days; the company then ages in 30, 60 and 90
+        days: May still reads in its own buckets, in the snapshot and in the trend."""
+        snapshots = self.env["collection.snapshot"]._take_snapshots(self.company, MAY)
+        company = snapshots.filtered(lambda s: s.scope == "company")
+        may_buckets = [
+            {"sequence": 0, "label": "Not Due", "days_from": 0, "days_to": 0, "amount": 900.0},
+            {"sequence": 1, "label": "1-15", "days_from": 1, "days_to": 15, "amount": 500.0},
+            {"sequence": 2, "label": "16-30", "days_from": 16, "days_to": 30, "amount": 700.0},
+            {"sequence": 3, "label": "31-45", "days_from": 31, "days_to": 45, "amount": 0.0},
+            {"sequence": 4, "label": "Over 45", "days_from": 46, "days_to": 0, "amount": 400.0},
+        ]
+        self.assertEqual(self._lines(company), may_buckets)
+
+        self.company.collection_aging_buckets = "30,60,90"
+        june = self.env["collection.snapshot"]._take_snapshots(self.company, JUNE)
+        self.env.invalidate_all()
+        self.assertEqual(self._lines(company), may_buckets, "May reads as it was taken")
+        june_company = june.filtered(lambda s: s.scope == "company")
+        self.assertEqual(
+            self._lines(june_company)[-1]["label"], "Over 90", "June is taken in the new buckets"
+        )
+
+        # The aging trend, as its graph asks for it: the company's months by bucket.
+        action = self.env.ref("collections_officer.collection_snapshot_bucket_action")
+        self.assertEqual(action.res_model, "collection.snapshot.bucket")
+        groups = (
+            self.env[action.res_model]
+            .with_user(self.manager)
+            .formatted_read_group(
+                [("scope", "=", "company")], ["month:month", "label"], ["amount:sum"]
+            )
+        )
+        trend = {(group["month:month"][1], group["label"]): group["amount:sum"] for group in groups}
+        self.assertEqual(
+            {key: amount for key, amount in trend.items() if key[0] == "May 2026"},
+            {
+                ("May 2026", "Not Due"): 900.0,
+                ("May 2026", "1-15"): 500.0,
+                ("May 2026", "16-30"): 700.0,
+                ("May 2026", "31-45"): 0.0,
+                ("May 2026", "Over 45"): 400.0,
+            },
+        )
+        self.assertEqual(
+            {label for month, label in trend if month == "June 2026"},
+            {"Not Due", "1-30", "31-60", "61-90", "Over 90"},
+        )
 
     def test_ledger_aging_in_company_and_document_currency(self):
         ledger = self.env["collection.ledger"]
@@ -153,5 +206,5 @@ class TestCollectionAgingAsOf(KpiBookCase):
             [(self.company, MAY_END, None)] * 20 + [(self.company, TODAY, None)] * 20
         )
         self.assertEqual(many, few)
-        self.assertEqual(sum(results[0].values()), 2500.0)
+        self.assertEqual(results[0]["total"], 2500.0)
         self.assertEqual(results[0], results[19])

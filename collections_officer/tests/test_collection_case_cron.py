@@ -7,7 +7,7 @@ from odoo.sql_db import db_connect
 from odoo.tests import freeze_time, tagged
 from odoo.tools import SQL
 
-from ..models.collection_case_refresh import REFRESH_LOCK_KEY, REFRESH_RETRY_MINUTES
+from ..models.collection_case_refresh_cron import REFRESH_LOCK_KEY, REFRESH_RETRY_MINUTES
 from .common import CollectionsCommon, morning
 
 REFRESH_CRON = "collections_officer.ir_cron_collection_case_refresh"

@@ -4,7 +4,6 @@ from odoo.exceptions import AccessError
 from odoo.tests import freeze_time, new_test_user, tagged
 from odoo.tools import SQL
 
-from ..models.collection_kpi import AGING_BUCKETS
 from .common import TODAY, CollectionsCommon
 
 MAY = date(2026, 5, 1)
@@ -106,19 +105,32 @@ class TestCollectionKpi(KpiBookCase):
                 (self.company, TODAY, [self.customer.id]),
             ]
         )
+        # The company's buckets: the standard ones unless it set its own.
+        self.assertEqual(self.company.collection_aging_buckets, "30,60,90,120")
         self.assertEqual(
-            may_end,
-            {
-                "not_due": 600.0,
-                "1_30": 700.0,
-                "31_60": 0.0,
-                "61_90": 0.0,
-                "91_120": 400.0,
-                "over_120": 0.0,
-            },
+            may_end["aging"],
+            [
+                {"sequence": 0, "label": "Not Due", "days_from": 0, "days_to": 0, "amount": 600.0},
+                {"sequence": 1, "label": "1-30", "days_from": 1, "days_to": 30, "amount": 700.0},
+                {"sequence": 2, "label": "31-60", "days_from": 31, "days_to": 60, "amount": 0.0},
+                {"sequence": 3, "label": "61-90", "days_from": 61, "days_to": 90, "amount": 0.0},
+                {
+                    "sequence": 4,
+                    "label": "91-120",
+                    "days_from": 91,
+                    "days_to": 120,
+                    "amount": 400.0,
+                },
+                {"sequence": 5, "label": "Over 120", "days_from": 121, "days_to": 0, "amount": 0.0},
+            ],
         )
-        self.assertEqual(sum(june_end.values()), 1300.0)
-        self.assertEqual((june_end["1_30"], june_end["31_60"]), (600.0, 700.0))
+        self.assertEqual(
+            (may_end["total"], may_end["not_due"], may_end["over_90"]), (1700.0, 600.0, 400.0)
+        )
+        self.assertEqual(june_end["total"], 1300.0)
+        self.assertEqual(
+            [bucket["amount"] for bucket in june_end["aging"]], [0.0, 600.0, 700.0, 0.0, 0.0, 0.0]
+        )
 
     def test_receivables_as_of_tie_out_to_the_ledger(self):
         for day in (date(2026, 4, 30), date(2026, 5, 31), date(2026, 6, 9), TODAY):
@@ -132,18 +144,18 @@ class TestCollectionKpi(KpiBookCase):
                 ],
                 aggregates=["balance:sum"],
             )
-            self.assertAlmostEqual(sum(aging.values()), balance, places=2, msg=str(day))
-        self.assertEqual(sum(aging.values()), 1600.0)
+            self.assertAlmostEqual(aging["total"], balance, places=2, msg=str(day))
+        self.assertEqual(aging["total"], 1600.0)
 
     def test_receivables_as_of_agree_with_the_aged_receivables(self):
         """One definition of what is owed at a date: the KPIs and the aging report agree."""
         report = self.env["collection.aging.report"]
         for day in (date(2026, 4, 30), date(2026, 5, 31), TODAY):
-            expected = dict.fromkeys(AGING_BUCKETS, 0.0)
+            expected = [0.0] * 6
             for item in report._fetch_items(self.company, day):
-                expected[AGING_BUCKETS[item["bucket"]]] += float(item["residual"])
+                expected[item["bucket"]] += float(item["residual"])
             [aging] = self.Kpi._receivables_as_of([(self.company, day, None)])
-            self.assertEqual(aging, expected, str(day))
+            self.assertEqual([bucket["amount"] for bucket in aging["aging"]], expected, str(day))
 
     # --------------------------------------------------------------- KPIs
 
@@ -280,11 +292,12 @@ class TestCollectionKpi(KpiBookCase):
             )
         )
         dispute.invalidate_recordset(["create_date"])
-        with freeze_time("2026-07-04"):
+        # A Monday morning: the rejection e-mail leaves on a contact day, in its hours.
+        with freeze_time("2026-07-06 10:00"):
             dispute.with_user(self.manager).action_reject(note="Delivered as ordered.")
-            self.assertEqual(dispute.resolved_date, date(2026, 7, 4))
+            self.assertEqual(dispute.resolved_date, date(2026, 7, 6))
             july = self._kpis(date(2026, 7, 1), user=self.officer)
-        self.assertEqual(july["dispute_resolution_days"], 4)
+        self.assertEqual(july["dispute_resolution_days"], 6)
         self.assertIsNone(self._kpis(JUNE, user=self.officer)["dispute_resolution_days"])
 
     def test_many_scopes_cost_what_one_costs(self):

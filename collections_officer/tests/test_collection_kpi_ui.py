@@ -109,8 +109,12 @@ class TestCollectionKpiUi(KpiBookCase, HttpCase):
         )
 
     def test_manager_reads_the_book_on_the_reporting_screens(self):
-        # May kept: the company owed A 700, B 600, C 400 and D 300 on 31 May.
+        # May kept in the company's buckets of then (15, 30 and 45 days): the company
+        # owed A 700 (21 days), B 600 and D 300 (not due) and C 400 (106 days) on 31 May.
+        # The company ages in other buckets since: the trend shows May as it was kept.
+        self.company.collection_aging_buckets = "15,30,45"
         snapshots = self.env["collection.snapshot"]._take_snapshots(self.company, MAY)
+        self.company.collection_aging_buckets = "30,60,90"
         company_may = snapshots.filtered(lambda s: s.scope == "company")
         self.assertEqual(company_may.total_receivable, 2000.0)
         self.assertEqual(
@@ -134,7 +138,7 @@ class TestCollectionKpiUi(KpiBookCase, HttpCase):
         )
         self.env.flush_all()  # the browser's requests read the database, not this cache
         for url, tour in (
-            ("collection_snapshot_action", "collections_officer_aging_trend"),
+            ("collection_snapshot_bucket_action", "collections_officer_aging_trend"),
             ("collection_expected_cash_action_server", "collections_officer_expected_cash"),
             ("collection_contact_analysis_action", "collections_officer_contacts_made"),
         ):

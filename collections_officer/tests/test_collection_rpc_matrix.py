@@ -99,6 +99,7 @@ USER_FIELDS = {
     "collection.charge": {},
     "collection.run": {},
     "collection.snapshot": {},
+    "collection.snapshot.bucket": {},
     "collection.team": {"manager": CONFIGURATION},
     "collection.policy": {"manager": CONFIGURATION},
     "collection.level": {"manager": CONFIGURATION},
@@ -110,8 +111,8 @@ USER_FIELDS = {
 COMPUTED_EXCEPTIONS = {"collection.team": {"assignment_last_user_id", "case_ids"}}
 # Who creates a record of each model with a plain ``create`` (its required values), the
 # way its documented path does: the forms and wizards of the README. Anyone else, and
-# every create of the engine's records (runs, follow-ups, charges, snapshots, an
-# installment outside its plan), is refused.
+# every create of the engine's records (runs, follow-ups, charges, snapshots and their
+# aging lines, an installment outside its plan), is refused.
 CREATORS = {
     "collection.case": {"officer", "manager"},
     "collection.contact": {"officer", "manager"},
@@ -143,6 +144,7 @@ HISTORY_MODELS = (
     "collection.followup",
     "collection.charge",
     "collection.snapshot",
+    "collection.snapshot.bucket",
 )
 
 
@@ -262,6 +264,13 @@ class TestCollectionRpcMatrix(CollectionsCommon):
             elif name == "collection.snapshot":
                 built[name] = sudo[name].create(
                     {"month": date(2026, 5, 1), "scope": "company", "company_id": cls.company.id}
+                )
+            elif name == "collection.snapshot.bucket":
+                snapshot = sudo["collection.snapshot"].create(
+                    {"month": date(2026, 4, 1), "scope": "company", "company_id": cls.company.id}
+                )
+                built[name] = sudo[name].create(
+                    {"snapshot_id": snapshot.id, "label": "Not Due", "amount": 100.0}
                 )
             elif name == "collection.run":
                 built[name] = sudo[name].create({"company_id": cls.company.id})

@@ -7,7 +7,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, freeze_time, new_test_user, tagged
 from odoo.tools import SQL, mute_logger
 
-from ..models import collection_case
+from ..models import collection_case_actions
 from .common import TODAY, CollectionsCommon, days_ago
 
 
@@ -544,7 +544,7 @@ class TestQueuedRuns(SecurityCommon):
         before = self._triggers(xmlid)
         self.case.with_user(self.officer).action_refresh()
         self.assertEqual(self._triggers(xmlid), before, "a few cases: refreshed at once")
-        with patch.object(collection_case, "REFRESH_NOW_MAX", 0):
+        with patch.object(collection_case_actions, "REFRESH_NOW_MAX", 0):
             self.case.with_user(self.officer).action_refresh()
         self.assertEqual(len(self._triggers(xmlid) - before), 1)
 

@@ -1,13 +1,20 @@
+import os
 from datetime import date
 
 from psycopg2 import IntegrityError
 
+from odoo import Command
 from odoo.exceptions import AccessError
+from odoo.modules.module import load_script
 from odoo.tests import freeze_time, tagged
-from odoo.tools import mute_logger
+from odoo.tools import SQL, mute_logger
 
 from .common import TODAY
 from .test_collection_kpi import JUNE, MAY, KpiBookCase
+
+MIGRATION = os.path.join(
+    os.path.dirname(os.path.dirname(__file__)), "migrations", "19.0.1.3.0", "post-migrate.py"
+)
 
 
 @freeze_time(TODAY)
@@ -91,6 +98,11 @@ class TestCollectionTarget(KpiBookCase):
         with self.enter_registry_test_mode():
             self.assertIs(cron.method_direct_trigger(), True, "the scheduled action failed")
 
+    @staticmethod
+    def _aging(snapshot):
+        """``{bucket label: amount}`` of a snapshot, as it was kept."""
+        return {line.label: line.amount for line in snapshot.bucket_ids.sorted("sequence")}
+
     def test_snapshots_of_the_month_taken_once(self):
         Snapshot = self.env["collection.snapshot"]
         # The first of the month, in the company's morning.
@@ -103,10 +115,11 @@ class TestCollectionTarget(KpiBookCase):
         company = snapshots.filtered(lambda s: s.scope == "company")
         self.assertEqual(company.total_receivable, 2000.0)
         self.assertEqual(company.amount_collected, 500.0)
-        self.assertEqual(company.amount_91_120, 400.0)
+        self.assertEqual(self._aging(company)["91-120"], 400.0)
         officer = snapshots.filtered(lambda s: s.user_id == self.officer)
         self.assertEqual(
-            (officer.amount_not_due, officer.amount_1_30, officer.amount_91_120), (600, 700, 400)
+            self._aging(officer),
+            {"Not Due": 600, "1-30": 700, "31-60": 0, "61-90": 0, "91-120": 400, "Over 120": 0},
         )
         self.assertAlmostEqual(officer.dso, 1700 / 600 * 31, places=2)
         self.assertAlmostEqual(officer.cei, 300 / 1400 * 100, places=2)
@@ -114,8 +127,8 @@ class TestCollectionTarget(KpiBookCase):
         self._register_payment(self.inv_a, amount=700, payment_date=TODAY)
         with freeze_time("2026-06-30 09:00:00"):
             self._take_snapshots()
-        officer.invalidate_recordset()
-        self.assertEqual(officer.amount_1_30, 700)
+        self.env.invalidate_all()
+        self.assertEqual(self._aging(officer)["1-30"], 700)
         self.assertEqual(
             Snapshot.search_count([("month", "=", JUNE), ("company_id", "=", self.company.id)]),
             0,
@@ -125,6 +138,61 @@ class TestCollectionTarget(KpiBookCase):
             Snapshot.sudo().create(
                 {"company_id": self.company.id, "month": MAY, "scope": "company"}
             )
+
+    def test_the_upgrade_keeps_the_standard_columns_as_lines(self):
+        """A snapshot taken before its aging had lines keeps its six standard columns'
+        figures as lines labelled with the standard buckets."""
+        with freeze_time("2026-06-01 09:00:00"):
+            self._take_snapshots()
+        company = (
+            self.env["collection.snapshot"]
+            .sudo()
+            .search([("company_id", "=", self.company.id), ("scope", "=", "company")])
+        )
+        kept = self._aging(company)
+        company.bucket_ids.unlink()
+        self.env.flush_all()
+        # The table as the previous release had it: the aging in six columns.
+        columns = [f"amount_{key}" for key in ("not_due", "1_30", "31_60", "61_90")]
+        columns += ["amount_91_120", "amount_over_120"]
+        for column in columns:
+            self.env.cr.execute(
+                SQL(
+                    "ALTER TABLE collection_snapshot ADD COLUMN %s numeric DEFAULT 0",
+                    SQL.identifier(column),
+                )
+            )
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE collection_snapshot
+                   SET amount_not_due = 900, amount_1_30 = 700, amount_91_120 = 400
+                 WHERE id = %s
+                """,
+                company.id,
+            )
+        )
+        officer = company.search([("user_id", "=", self.officer.id)])
+        officer_lines = officer.bucket_ids
+        load_script(MIGRATION, "collections_officer_snapshot_migration")._snapshot_aging_as_lines(
+            self.env(su=True)
+        )
+        self.env.invalidate_all()
+        self.assertEqual(self._aging(company), kept)
+        self.assertEqual(
+            [(line.label, line.days_from, line.days_to) for line in company.bucket_ids],
+            [
+                ("Not Due", 0, 0),
+                ("1-30", 1, 30),
+                ("31-60", 31, 60),
+                ("61-90", 61, 90),
+                ("91-120", 91, 120),
+                ("Over 120", 121, 0),
+            ],
+        )
+        self.assertEqual(company.bucket_ids.company_id, self.company)
+        self.assertEqual(set(company.bucket_ids.mapped("month")), {MAY})
+        self.assertEqual(officer.bucket_ids, officer_lines, "a snapshot with lines is left alone")
 
     def test_officers_see_their_own_snapshots_and_their_teams(self):
         with freeze_time("2026-06-01 09:00:00"):
@@ -136,6 +204,24 @@ class TestCollectionTarget(KpiBookCase):
         self.assertEqual(mine.team_id, self.team)
         self.assertEqual(Snapshot.with_user(self.officer_2).search([]).user_id, self.officer_2)
         self.assertEqual(len(Snapshot.with_user(self.manager).search([])), 4)
+        # Their aging lines follow the same rules, and stay within the user's companies.
+        Bucket = self.env["collection.snapshot.bucket"]
+        self.assertEqual(Bucket.with_user(self.officer).search([]).snapshot_id, mine)
+        self.assertEqual(len(Bucket.with_user(self.manager).search([])), 4 * 6)
+        elsewhere = self.env["res.company"].create({"name": "Elsewhere Ltd"})
+        other = Snapshot.sudo().create(
+            {
+                "company_id": elsewhere.id,
+                "month": MAY,
+                "scope": "company",
+                "bucket_ids": [Command.create({"label": "Not Due", "amount": 10.0})],
+            }
+        )
+        self.assertNotIn(other.bucket_ids, Bucket.with_user(self.manager).search([]))
+        with self.assertRaises(AccessError):
+            other.bucket_ids.with_user(self.manager).read(["amount"])
+        with self.assertRaises(AccessError):
+            mine.bucket_ids[:1].with_user(self.manager).write({"amount": 1.0})
 
     # ---------------------------------------------------------- dashboard
 

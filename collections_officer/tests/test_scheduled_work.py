@@ -6,8 +6,9 @@ from odoo.fields import Domain
 from odoo.tests import freeze_time, tagged
 from odoo.tools import mute_logger
 
-from ..models.collection_followup import CollectionFollowup
-from ..models.collection_run import HELD_RETRY_MINUTES, MAX_RETRIES
+from ..models.collection_followup_actions import CollectionFollowup
+from ..models.collection_run_batch import MAX_RETRIES
+from ..models.collection_run_cron import HELD_RETRY_MINUTES
 from .common import TODAY, days_ago, morning
 from .test_collection_followup import FollowupCommon
 
@@ -230,7 +231,7 @@ class TestScheduledWork(FollowupCommon):
 
         with (
             patch.object(type(self.Case), "_get_due_levels", broken),
-            mute_logger("odoo.addons.collections_officer.models.collection_run"),
+            mute_logger("odoo.addons.collections_officer.models.collection_run_batch"),
         ):
             run = self._run(cases)
         self.assertEqual((cases - bad).followup_ids.mapped("state"), ["done", "done"])
@@ -258,7 +259,7 @@ class TestScheduledWork(FollowupCommon):
 
         with (
             patch.object(CollectionFollowup, "_action_email", broken),
-            mute_logger("odoo.addons.collections_officer.models.collection_followup"),
+            mute_logger("odoo.addons.collections_officer.models.collection_followup_execution"),
         ):
             self._run(cases)
             self.assertEqual((cases - bad).followup_ids.mapped("state"), ["done", "done"])
@@ -297,8 +298,8 @@ class TestScheduledWork(FollowupCommon):
         with (
             patch.object(type(self.Case), "_refresh_batch", broken),
             mute_logger(
-                "odoo.addons.collections_officer.models.collection_run",
-                "odoo.addons.collections_officer.models.collection_case_refresh",
+                "odoo.addons.collections_officer.models.collection_run_batch",
+                "odoo.addons.collections_officer.models.collection_case_refresh_cron",
             ),
             self._cron_call("collections_officer.ir_cron_collection_case_refresh") as (env, _p),
         ):

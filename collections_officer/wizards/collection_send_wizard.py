@@ -4,7 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_datetime
 
-from ..models.collection_followup import ACTION_CHANNEL, ComposedMails
+from ..models.collection_followup_execution import ACTION_CHANNEL, ComposedMails
 from ..report.collection_statement_report import STATEMENT_REPORT
 
 STATEMENT_TEMPLATE = "collections_officer.mail_template_collection_statement"

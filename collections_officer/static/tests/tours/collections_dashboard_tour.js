@@ -87,7 +87,7 @@ async function graphShows(description, check) {
 }
 
 registry.category("web_tour.tours").add("collections_officer_aging_trend", {
-    url: "/odoo/action-collections_officer.collection_snapshot_action",
+    url: "/odoo/action-collections_officer.collection_snapshot_bucket_action",
     steps: () => [
         {
             content: "The aging trend is a graph of the monthly snapshots, not sample data",
@@ -104,23 +104,32 @@ registry.category("web_tour.tours").add("collections_officer_aging_trend", {
             run: "click",
         },
         {
-            content: "The company owed 2,000.00 at the end of May",
+            content: "The company owed 2,000.00 at the end of May, in the buckets it had then",
             trigger: ".o_searchview_facet:contains('Company')",
             run: () =>
-                graphShows(
-                    "2,000.00 in May 2026",
-                    // A single point is drawn between two empty labels.
-                    (labels, datasets) => {
-                        const months = labels.filter(Boolean);
-                        const index = labels.indexOf("May 2026");
-                        return (
-                            months.length === 1 &&
-                            index >= 0 &&
-                            datasets.length === 1 &&
-                            datasets[0].data[index] === 2000
-                        );
+                graphShows("May 2026 in 15, 30 and 45 days", (labels, datasets) => {
+                    const index = labels.indexOf("May 2026");
+                    if (labels.filter(Boolean).length !== 1 || index < 0) {
+                        return false;
                     }
-                ),
+                    // A stacked bar chart adds the total of the stack as "Sum".
+                    const shown = Object.fromEntries(
+                        datasets
+                            .filter(({ label }) => label !== "Sum")
+                            .map(({ label, data }) => [label, data[index]])
+                    );
+                    const expected = {
+                        "Not Due": 900,
+                        "1-15": 0,
+                        "16-30": 700,
+                        "31-45": 0,
+                        "Over 45": 400,
+                    };
+                    return (
+                        Object.keys(shown).length === Object.keys(expected).length &&
+                        Object.entries(expected).every(([label, amount]) => shown[label] === amount)
+                    );
+                }),
         },
     ],
 });

@@ -1,0 +1,161 @@
+import logging
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.tools import SQL, split_every
+
+_logger = logging.getLogger(__name__)
+
+# Key of the PostgreSQL advisory lock that serialises refreshes of one company.
+REFRESH_LOCK_KEY = 727365
+# Minutes after which the scheduled refresh runs again for a company another refresh
+# held: long enough for that transaction (an accountant's request, a batch) to end.
+REFRESH_RETRY_MINUTES = 5
+
+
+class CollectionCase(models.Model):
+    """The scheduled refresh: each company in its morning, in batches committed as they
+    go, under the company's refresh lock; a company another transaction holds is
+    refreshed again a few minutes later."""
+
+    _inherit = "collection.case"  # pylint: disable=consider-merging-classes-inherited
+
+    @api.model
+    def _cron_refresh_cases(self, batch_size=500):
+        """Hourly: the daily refresh of each company's cases, in the company's morning.
+
+        A company is refreshed once per local day, from the start of its collections
+        day (see ``res.company._collection_morning_due``), committing after each
+        batch; its day is recorded once its refresh is complete, which lets the
+        judging of promises and plans start (it is called at once).
+
+        Out of time, it stops and tells the scheduler the work left over the
+        companies due; the next call goes on with them, and only finds what still
+        differs from accounting.
+
+        A company another transaction is refreshing (an accountant's
+        reconciliation refreshes its customers' cases, and holds the company's
+        lock until the request commits) is never waited for: the others go on,
+        and the scheduled refresh runs again a few minutes later for it (see
+        ``_refresh_later``), when the call finds what is still left.
+        """
+        companies = self.env["res.company"].sudo().search([], order="id")  # pylint: disable=no-search-all
+        due = companies._collection_morning_due("collection_refreshed_day")
+        # Asked for besides (Refresh All, a refresh another transaction held): at once.
+        companies = companies.filtered(lambda c: c in due or c.collection_refresh_asked)
+        if not companies:
+            return
+        self.env["collection.dispute"]._close_settled(companies)
+        # A new transaction: what each company's refresh reads is then read after
+        # its lock is taken, never before a refresh that held it had committed.
+        self.env["ir.cron"]._commit_progress()
+        busy = self.env["res.company"]
+        for index, company in enumerate(companies):
+            # The company's own day: its dates and ages, whoever runs the job.
+            model = self.with_company(company).with_context(tz=company._collection_tz())
+            if not model._lock_company_refresh(company):
+                busy |= company
+                continue
+            _touched, left, taken_over = model._refresh_company(
+                company, None, batch_size, commit=True
+            )
+            if taken_over:
+                busy |= company
+            if left is not None:
+                later = sum(len(model._refresh_work(other)[0]) for other in companies[index + 1 :])
+                if busy:
+                    self._refresh_later(busy)
+                self.env["ir.cron"]._commit_progress(remaining=left + later)
+                return
+            if company in busy:
+                continue
+            # Every active case again, not only those the refresh touched: the days
+            # overdue, the days since the last contact and the share of the book move
+            # every day.
+            model._update_priority_all(company)
+            if company.collection_refresh_asked:
+                company.sudo().collection_refresh_asked = False
+            if company in due:
+                company._collection_mark_day("collection_refreshed_day", due[company])
+                self.env.ref(
+                    "collections_officer.ir_cron_collection_commitment_judge"
+                ).sudo()._trigger()
+            self.env["ir.cron"]._commit_progress()
+        if busy:
+            self._refresh_later(busy)
+
+    @api.model
+    def _refresh_later(self, companies):
+        """Run the scheduled refresh again in a few minutes: another transaction held the
+        refresh of ``companies``. It finds what still differs from accounting then,
+        whatever the companies' local time."""
+        companies.sudo().filtered(lambda c: not c.collection_refresh_asked).write(
+            {"collection_refresh_asked": True}
+        )
+        _logger.info(
+            "Collection refresh of %s deferred: another refresh is running; "
+            "the scheduled refresh runs again in %s minutes.",
+            ", ".join(companies.mapped("name")),
+            REFRESH_RETRY_MINUTES,
+        )
+        self.env.ref("collections_officer.ir_cron_collection_case_refresh").sudo()._trigger(
+            fields.Datetime.now() + timedelta(minutes=REFRESH_RETRY_MINUTES)
+        )
+
+    @api.model
+    def _lock_company_refresh(self, company):
+        return self.env.execute_query(
+            SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", REFRESH_LOCK_KEY, company.id)
+        )[0][0]
+
+    @api.model
+    def _refresh_company(self, company, partners, batch_size, commit):
+        """Refresh the company in batches: ``(cases touched, left, taken_over)``.
+
+        ``left`` is None when done, else the number of customers left when the
+        cron's time ran out. With ``commit``, each batch is a transaction of its
+        own: it reads its customers' figures and cases again, under the lock,
+        since a reconciliation may have refreshed some of them in between; and
+        when another transaction took the lock between two batches, it stops
+        with ``taken_over`` (the caller runs the refresh again later).
+        """
+        cases_model = self._refresh_model(company)
+        partner_ids, context = self._refresh_work(company, partners)
+        touched = []
+
+        def refresh(partners_batch):
+            figures, open_by_partner, due_soon = context
+            touched.append(
+                cases_model._refresh_batch(
+                    company, partners_batch.ids, figures, open_by_partner, due_soon
+                )
+            )
+
+        batches = list(split_every(batch_size or len(partner_ids) or 1, partner_ids))
+        for index, batch in enumerate(batches):
+            partners_batch = self.env["res.partner"].browse(batch)
+            if not commit:
+                refresh(partners_batch)
+                continue
+            if index:
+                # What the previous transaction read, and the cache, may be stale now.
+                self.env.invalidate_all()
+                context = self._refresh_work(company, partners_batch)[1]
+            # Scheduled: a customer whose refresh fails is marked, the others go on.
+            failed = self.env["collection.run"]._process_isolated(partners_batch, refresh)
+            self._mark_refresh_failures(failed, context[1])
+            remaining = sum(len(b) for b in batches[index + 1 :])
+            if not self.env["ir.cron"]._commit_progress(len(batch), remaining=remaining):
+                return self.browse().union(*touched), remaining, False
+            if remaining and not self._lock_company_refresh(company):
+                # Another transaction took the company over between two batches.
+                return self.browse().union(*touched), None, True
+        return self.browse().union(*touched), None, False
+
+    @api.model
+    def _mark_refresh_failures(self, failed, open_by_partner):
+        for partner, error in failed.items():
+            _logger.warning("Collection refresh of %s failed: %s", partner.display_name, error)
+            case = open_by_partner.get(partner.id)
+            if case:
+                case.sudo().collection_error = error

@@ -1,0 +1,275 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+
+
+class CollectionKpi(models.AbstractModel):
+    """What happened on the scopes' cases in the period: money collected and
+    recovered, cases opened, closed and escalated, contacts, promises, plans and
+    disputes."""
+
+    _inherit = "collection.kpi"  # pylint: disable=consider-merging-classes-inherited
+
+    def _collected(self, scopes, cases):
+        """Amount collected and amount credited on the scope's cases in the period:
+        ``([collected], [credited])``, one of each per scope.
+
+        For each case, what its customer paid while the case was open within the
+        period (from the later of its opening and the start, to the earlier of its
+        closing and the end), read from accounting as
+        ``collection.ledger._fetch_money_received`` defines it. Collected is cash:
+        payments and bank statement lines on the receivable accounts, net of
+        refunds paid out and of bounced payments. Credit notes bring no money in:
+        they are credited, apart. Company currency.
+        """
+        windows, owners = [], []
+        for index, (scope, scope_cases) in enumerate(zip(scopes, cases, strict=True)):
+            for case in scope_cases:
+                start = max(scope["start"], case.opened_date)
+                end = min(scope["end"], case.closed_date or scope["end"])
+                if start <= end:
+                    windows.append((case.partner_id.id, case.company_id.id, start, end))
+                    owners.append(index)
+        received = self.env["collection.ledger"]._fetch_money_received(windows)
+        cash, credited = [0.0] * len(scopes), [0.0] * len(scopes)
+        for index, (cash_amount, credited_amount) in zip(owners, received, strict=True):
+            cash[index] += cash_amount
+            credited[index] += credited_amount
+        return tuple(
+            [
+                scope["company"].currency_id.round(total)
+                for scope, total in zip(scopes, totals, strict=True)
+            ]
+            for totals in (cash, credited)
+        )
+
+    @api.model
+    def _recovered_after_write_off(self, scopes):
+        """Money received in the period from customers after a write-off of their debt.
+
+        For each posted write-off (``collection.writeoff``) of a case of the scope
+        dated before the end of the period, the money the customer paid from the
+        day after the write-off (or the start of the period) to the end of the
+        period, as ``collection.ledger._fetch_received`` reads money received.
+        """
+        write_offs = self.env["collection.writeoff"].search(
+            [
+                ("company_id", "in", [s["company"].id for s in scopes]),
+                ("state", "=", "posted"),
+                ("date", "<", max(s["end"] for s in scopes)),
+            ],
+            order="date, id",
+        )
+        windows, owners = [], []
+        for index, scope in enumerate(scopes):
+            partners = set()
+            for write_off in write_offs:
+                case = write_off.case_id
+                if (
+                    self._in_scope(scope, case.company_id, case.user_id, case.team_id)
+                    and write_off.date < scope["end"]
+                    and case.partner_id not in partners
+                ):
+                    # Money received once counts once, after the first write-off.
+                    partners.add(case.partner_id)
+                    start = max(scope["start"], write_off.date + timedelta(days=1))
+                    windows.append((case.partner_id.id, case.company_id.id, start, scope["end"]))
+                    owners.append(index)
+        totals = [0.0] * len(scopes)
+        for index, amount in zip(
+            owners, self.env["collection.ledger"]._fetch_received(windows), strict=True
+        ):
+            totals[index] += amount
+        return [
+            scope["company"].currency_id.round(total)
+            for scope, total in zip(scopes, totals, strict=True)
+        ]
+
+    @api.model
+    def _case_counts(self, scopes, cases):
+        """Cases opened and closed in the period (their opening and closing dates),
+        and cases escalated in it (each move to Escalated in the case's tracked
+        history counts once)."""
+        all_cases = self.env["collection.case"].union(*cases)
+        escalations = self._escalation_dates(all_cases)
+        counts = []
+        for scope, scope_cases in zip(scopes, cases, strict=True):
+            start, end = scope["start"], scope["end"]
+            counts.append(
+                {
+                    "cases_opened": len(
+                        scope_cases.filtered(lambda c, s=start, e=end: s <= c.opened_date <= e)
+                    ),
+                    "cases_closed": len(
+                        scope_cases.filtered(
+                            lambda c, s=start, e=end: c.closed_date and s <= c.closed_date <= e
+                        )
+                    ),
+                    "cases_escalated": sum(
+                        1
+                        for case in scope_cases
+                        for day in escalations.get(case.id, ())
+                        if start <= day <= end
+                    ),
+                }
+            )
+        return counts
+
+    @api.model
+    def _escalation_dates(self, cases):
+        """``{case id: [days the case became escalated]}``, from the tracked state."""
+        if not cases:
+            return {}
+        field = self.env["ir.model.fields"]._get("collection.case", "state")
+        state = self.env["collection.case"]._fields["state"]
+        labels = {
+            dict(state._description_selection(self.with_context(lang=lang).env))["escalated"]
+            for lang, _name in self.env["res.lang"].get_installed()
+        }
+        trackings = self.env["mail.tracking.value"].search(
+            [
+                ("field_id", "=", field.id),
+                ("new_value_char", "in", list(labels)),
+                ("mail_message_id.model", "=", "collection.case"),
+                ("mail_message_id.res_id", "in", cases.ids),
+            ]
+        )
+        dates = {}
+        company_of = {case.id: case.company_id for case in cases}
+        for tracking in trackings:
+            message = tracking.mail_message_id
+            # The day the case's company saw it happen.
+            day = company_of[message.res_id]._collection_today(message.date)
+            dates.setdefault(message.res_id, []).append(day)
+        return dates
+
+    @api.model
+    def _contact_counts(self, scopes):
+        """Contacts made in the period on the scope's cases (current officer and
+        team of the case), by channel and outcome; blocked attempts are not
+        contacts made. A contact counts on the company's day it was made."""
+        # A day wide on either side: every company's day lies within it in UTC.
+        contacts = self.env["collection.contact"].search(
+            [
+                ("company_id", "in", [s["company"].id for s in scopes]),
+                ("date", ">=", min(s["start"] for s in scopes) - timedelta(days=1)),
+                ("date", "<", max(s["end"] for s in scopes) + timedelta(days=2)),
+                ("outcome", "!=", "blocked"),
+            ]
+        )
+        day_of = {
+            contact: contact.company_id._collection_today(contact.date) for contact in contacts
+        }
+        results = []
+        for scope in scopes:
+            by_kind = {}
+            for contact in contacts:
+                case = contact.case_id
+                if (
+                    self._in_scope(scope, contact.company_id, case.user_id, case.team_id)
+                    and scope["start"] <= day_of[contact] <= scope["end"]
+                ):
+                    key = (contact.channel, contact.outcome or False)
+                    by_kind[key] = by_kind.get(key, 0) + 1
+            results.append({"contacts": by_kind, "contact_count": sum(by_kind.values())})
+        return results
+
+    @api.model
+    def _promise_rates(self, scopes):
+        """Promise-kept rates of the promises judged in the period.
+
+        Of the promises judged (kept, partly kept or broken; cancelled ones are
+        not judged): by count, kept / judged and partly kept / judged; by amount,
+        the amount promised of the kept ones / the amount promised of all, and the
+        same for the partly kept ones (promised amounts converted to company
+        currency at the judging date). Percentages.
+        """
+        promises = self.env["collection.promise"].search(
+            [
+                ("company_id", "in", [s["company"].id for s in scopes]),
+                ("judged_date", ">=", min(s["start"] for s in scopes)),
+                ("judged_date", "<=", max(s["end"] for s in scopes)),
+                ("state", "in", ("kept", "partial", "broken")),
+            ]
+        )
+        amounts = {}
+        for promise in promises:
+            company = promise.company_id
+            amounts[promise.id] = promise.currency_id._convert(
+                promise.amount, company.currency_id, company, promise.judged_date, round=False
+            )
+        results = []
+        for scope in scopes:
+            judged = promises.filtered(
+                lambda p, scope=scope: (
+                    self._in_scope(scope, p.company_id, p.case_id.user_id, p.case_id.team_id)
+                    and scope["start"] <= p.judged_date <= scope["end"]
+                )
+            )
+            kept = judged.filtered(lambda p: p.state == "kept")
+            partial = judged.filtered(lambda p: p.state == "partial")
+            total = sum(amounts[p.id] for p in judged)
+            results.append(
+                {
+                    "promises_judged": len(judged),
+                    "promise_kept_rate": self._ratio(len(kept), len(judged)),
+                    "promise_partial_rate": self._ratio(len(partial), len(judged)),
+                    "promise_kept_amount_rate": self._ratio(
+                        sum(amounts[p.id] for p in kept), total
+                    ),
+                    "promise_partial_amount_rate": self._ratio(
+                        sum(amounts[p.id] for p in partial), total
+                    ),
+                }
+            )
+        return results
+
+    @api.model
+    def _plan_completion(self, scopes):
+        """Plan completion rate: of the payment plans that ended in the period
+        (completed or broken, by their end date; cancelled ones did not run their
+        course), the share completed, in percent."""
+        plans = self.env["collection.plan"].search(
+            [
+                ("company_id", "in", [s["company"].id for s in scopes]),
+                ("date_end", ">=", min(s["start"] for s in scopes)),
+                ("date_end", "<=", max(s["end"] for s in scopes)),
+                ("state", "in", ("completed", "broken")),
+            ]
+        )
+        results = []
+        for scope in scopes:
+            ended = plans.filtered(
+                lambda p, scope=scope: (
+                    self._in_scope(scope, p.company_id, p.case_id.user_id, p.case_id.team_id)
+                    and scope["start"] <= p.date_end <= scope["end"]
+                )
+            )
+            completed = ended.filtered(lambda p: p.state == "completed")
+            results.append(self._ratio(len(completed), len(ended)))
+        return results
+
+    @api.model
+    def _dispute_resolution(self, scopes):
+        """Average dispute resolution time, in days: for the disputes resolved in
+        the period, from their opening (creation) to their resolution date."""
+        disputes = self.env["collection.dispute"].search(
+            [
+                ("case_id.company_id", "in", [s["company"].id for s in scopes]),
+                ("resolved_date", ">=", min(s["start"] for s in scopes)),
+                ("resolved_date", "<=", max(s["end"] for s in scopes)),
+            ]
+        )
+        results = []
+        for scope in scopes:
+            days = [
+                (
+                    fields.Date.to_date(d.resolved_date)
+                    - d.case_id.company_id._collection_today(d.create_date)
+                ).days
+                for d in disputes
+                if self._in_scope(scope, d.case_id.company_id, d.case_id.user_id, d.case_id.team_id)
+                and scope["start"] <= fields.Date.to_date(d.resolved_date) <= scope["end"]
+            ]
+            results.append(sum(days) / len(days) if days else None)
+        return results

@@ -1,0 +1,166 @@
+from odoo import api, models
+from odoo.tools import SQL
+
+from .collection_kpi import COUNTBACK_MONTHS, previous_month
+
+# Receivables more than this many days past due: the share the KPIs watch.
+OVER_90_DAYS = 90
+
+
+class CollectionKpi(models.AbstractModel):
+    """What the scopes owed and sold: receivables as of a date, credit sales by month."""
+
+    _inherit = "collection.kpi"  # pylint: disable=consider-merging-classes-inherited
+
+    # ------------------------------------------------------ receivables
+
+    @api.model
+    def _line_companies(self, companies):
+        """``{company: ids of the companies whose receivables its cases follow}``."""
+        ledger = self.env["collection.ledger"]
+        return {company: list(ledger._company_scope(company)) for company in set(companies)}
+
+    @api.model
+    def _aging_buckets(self, companies):
+        """``{company: [bucket]}``: each company's aging buckets as set now (see
+        ``_buckets_of``)."""
+        report = self.env["collection.aging.report"]
+        return {
+            company: self._buckets_of(report._company_limits(company)[company.id])
+            for company in companies
+        }
+
+    @api.model
+    def _buckets_of(self, limits):
+        """The aging buckets of ``limits`` (upper limits in days), not due first: each
+        a dict ``{"sequence", "label", "days_from", "days_to"}`` in days past the due
+        date (not due: both 0; the last bucket has no upper limit: ``days_to`` 0),
+        labelled as the aged receivables report labels them."""
+        bounds = [(0, 0)]
+        low = 1
+        for limit in limits:
+            bounds.append((low, limit))
+            low = limit + 1
+        bounds.append((low, 0))
+        labels = self.env["collection.aging.report"]._bucket_labels(limits)
+        return [
+            {"sequence": sequence, "label": label, "days_from": days_from, "days_to": days_to}
+            for sequence, (label, (days_from, days_to)) in enumerate(
+                zip(labels, bounds, strict=True)
+            )
+        ]
+
+    @api.model
+    def _receivables_as_of(self, requests):
+        """Receivables as of a date in the company's aging buckets, in one query.
+
+        ``requests`` is a list of ``(company, day, commercial partner ids or None)``;
+        returns, in the same order, a dict in company currency: ``aging`` (the
+        buckets of ``_aging_buckets`` with their ``amount``), ``total``,
+        ``not_due`` and ``over_90`` (more than 90 days past due, whatever the
+        buckets: the share the KPIs watch).
+
+        What is open at a day and its bucket are the ledger's
+        (``collection.ledger._aging_as_of_sql``, as for the aged receivables
+        report): a receivable line dated on or before it, partner or not, less
+        what partial reconciliations dated on or before it settled. Summed over
+        every line it is the receivable accounts' balance at that day. The
+        buckets are the company's as set now: a monthly snapshot keeps them with
+        their labels, so a month kept reads the same whatever the setting becomes.
+        """
+        if not requests:
+            return []
+        buckets = self._aging_buckets({company for company, _day, _partners in requests})
+        results = [
+            {
+                "aging": [dict(bucket, amount=0.0) for bucket in buckets[company]],
+                "over_90": 0.0,
+            }
+            for company, _day, _partners in requests
+        ]
+        _case_companies, aged = self.env["collection.ledger"]._aging_as_of_sql(requests)
+        rows = (
+            self.env.execute_query(
+                SQL(
+                    """
+                    WITH %s
+                    SELECT idx, bucket, days > %s, SUM(residual)
+                      FROM aged
+                  GROUP BY 1, 2, 3
+                    """,
+                    aged,
+                    OVER_90_DAYS,
+                )
+            )
+            if aged
+            else []
+        )
+        for index, bucket, over_90, residual in rows:
+            results[index]["aging"][bucket]["amount"] += float(residual or 0)
+            if over_90:
+                results[index]["over_90"] += float(residual or 0)
+        for (company, _day, _partners), result in zip(requests, results, strict=True):
+            currency = company.currency_id
+            for bucket in result["aging"]:
+                bucket["amount"] = currency.round(bucket["amount"])
+            result["over_90"] = currency.round(result["over_90"])
+            result["not_due"] = result["aging"][0]["amount"]
+            result["total"] = currency.round(sum(bucket["amount"] for bucket in result["aging"]))
+        return results
+
+    @api.model
+    def _monthly_credit_sales(self, scopes, partner_ids):
+        """Credit sales per month, from the period back over the countback window.
+
+        Credit sales are the receivable amounts of posted customer invoices less
+        those of credit notes, by accounting date: what the customers were
+        invoiced on credit in the month (company currency). Returns, per scope,
+        ``{first day of month: amount}``; the period's month counts up to the end
+        of the period.
+        """
+        self.env["account.move.line"].flush_model(
+            ["account_id", "partner_id", "company_id", "date", "parent_state", "balance", "move_id"]
+        )
+        self.env["account.move"].flush_model(["move_type"])
+        line_companies = self._line_companies([scope["company"] for scope in scopes])
+        values = []
+        for index, (scope, partners) in enumerate(zip(scopes, partner_ids, strict=True)):
+            start = scope["start"]
+            for _month in range(COUNTBACK_MONTHS - 1):
+                start = previous_month(start)
+            values.append(
+                SQL(
+                    "(%s, %s::date, %s::date, %s::int[], %s, %s::int[])",
+                    index,
+                    start,
+                    scope["end"],
+                    line_companies[scope["company"]],
+                    partners is None,
+                    partners or [],
+                )
+            )
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT r.idx, date_trunc('month', aml.date)::date, SUM(aml.balance)
+                  FROM (VALUES %s) AS r(idx, date_from, date_to, company_ids, all_partners,
+                                       partner_ids)
+                  JOIN account_move_line aml
+                    ON aml.company_id = ANY(r.company_ids)
+                   AND aml.date BETWEEN r.date_from AND r.date_to
+                  JOIN account_account a ON a.id = aml.account_id
+                  JOIN account_move m ON m.id = aml.move_id
+             LEFT JOIN res_partner p ON p.id = aml.partner_id
+                 WHERE a.account_type = 'asset_receivable'
+                   AND aml.parent_state = 'posted'
+                   AND m.move_type IN ('out_invoice', 'out_refund')
+                   AND (r.all_partners OR p.commercial_partner_id = ANY(r.partner_ids))
+              GROUP BY 1, 2
+                """,
+                SQL(", ").join(values),
+            )
+        )
+        results = [{} for _scope in scopes]
+        for index, month, amount in rows:
+            results[index][month] = float(amount or 0)
+        return results

@@ -1,0 +1,222 @@
+from odoo import api, models
+from odoo.tools import SQL
+
+
+class CollectionLedger(models.AbstractModel):
+    """The receivables as they stood on a past day: the as-of aging.
+
+    An item's residual on a day is its balance less the reconciliations dated
+    by then; the aged receivables report and the KPIs (and through them the
+    snapshots) read it.
+    """
+
+    _inherit = "collection.ledger"  # pylint: disable=consider-merging-classes-inherited
+
+    # ------------------------------------------------------------ as of a date
+
+    @api.model
+    def _aging_as_of_sql(self, requests, by="due_date", buckets=None):
+        """The receivable items open at a date, as the CTEs ``requests, settled, aged``.
+
+        ``requests``: a list of ``(companies, day, commercial partner ids or None)``.
+        Returns ``(case companies, SQL)``; the SQL is empty when no company asked
+        has cases. ``aged`` holds a row per request (``idx``, its index in
+        ``requests``; ``as_of``, its day) and posted receivable line of the
+        companies (and of their branches booking for them) dated on or before
+        that day, partner or not: ``line_id``, ``move_id``, ``line_company_id``,
+        ``company_id`` (of the case), ``partner_id`` (commercial, NULL without a
+        customer), ``currency_id``, ``date``, ``date_maturity``, ``invoice_date``,
+        ``days`` (from the due date, or the invoice date with ``by`` set to
+        ``invoice_date``, to the day), ``bucket`` (0 = not due, then the index of
+        the bucket in the case company's buckets, or in ``buckets`` when given:
+        a comma list or a list of limits in days), ``residual`` (company
+        currency) and ``residual_currency`` (the line's currency).
+
+        An item's residual at a day is its balance less what the partial
+        reconciliations dated (``max_date``, the later date of both sides) on or
+        before that day settled, on either side: an invoice paid after the day is
+        still owed on it, a payment matched after it is still an unallocated
+        credit. The partials are summed once per distinct day, not per line.
+        Summed over every line it is the receivable accounts' balance that day.
+        """
+        if by not in ("due_date", "invoice_date"):
+            raise ValueError(f"Age items by due_date or invoice_date, not {by!r}")
+        scopes = {}
+        for companies, _day, _partners in requests:
+            if tuple(companies.ids) not in scopes:
+                scopes[tuple(companies.ids)] = self._company_scope(companies)
+        case_companies = self.env["res.company"].browse(
+            {case_id for scope in scopes.values() for case_id in scope.values()}
+        )
+        rows = [
+            SQL(
+                "(%s, %s::date, %s, %s, %s, %s::int[])",
+                index,
+                day,
+                line_company_id,
+                case_company_id,
+                partners is None,
+                list(partners or []),
+            )
+            for index, (companies, day, partners) in enumerate(requests)
+            for line_company_id, case_company_id in scopes[tuple(companies.ids)].items()
+        ]
+        if not rows:
+            return case_companies, SQL()
+        limits = self.env["collection.aging.report"]._company_limits(case_companies, buckets)
+        # width_bucket counts the thresholds <= age: 0 (not due), 1 (1 to first limit)...
+        thresholds = SQL(", ").join(
+            SQL("(%s, %s::int[])", company_id, [1] + [limit + 1 for limit in company_limits])
+            for company_id, company_limits in limits.items()
+        )
+        # Partials never cross a company tree: those of the trees asked for are enough.
+        tree = (
+            self.env["res.company"]
+            .sudo()
+            .search([("id", "child_of", case_companies.sudo().root_id.ids)])
+        )
+        self.env["account.move.line"].flush_model(
+            [
+                "account_id",
+                "partner_id",
+                "company_id",
+                "currency_id",
+                "move_id",
+                "parent_state",
+                "date",
+                "date_maturity",
+                "balance",
+                "amount_currency",
+            ]
+        )
+        self.env["account.move"].flush_model(["invoice_date"])
+        self.env["account.partial.reconcile"].flush_model(
+            [
+                "debit_move_id",
+                "credit_move_id",
+                "amount",
+                "debit_amount_currency",
+                "credit_amount_currency",
+                "max_date",
+                "company_id",
+            ]
+        )
+        self.env["account.account"].flush_model(["account_type"])
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
+        age_from = (
+            SQL("COALESCE(aml.date_maturity, aml.date)")
+            if by == "due_date"
+            else SQL("COALESCE(m.invoice_date, aml.date)")
+        )
+        return case_companies, SQL(
+            """
+            requests AS (
+                SELECT r.*, t.thresholds
+                  FROM (VALUES %(rows)s)
+                       AS r(idx, as_of, line_company_id, company_id, all_partners, partner_ids)
+                  JOIN (VALUES %(thresholds)s) AS t(company_id, thresholds)
+                    ON t.company_id = r.company_id
+            ),
+            -- What the partials dated by each day settled of each line, either side.
+            settled AS (
+                SELECT d.as_of, sides.line_id,
+                       SUM(sides.amount) AS amount,
+                       SUM(sides.amount_currency) AS amount_currency
+                  FROM (SELECT DISTINCT as_of FROM requests) AS d
+                  JOIN (
+                        SELECT pr.debit_move_id AS line_id,
+                               pr.max_date,
+                               -pr.amount AS amount,
+                               -pr.debit_amount_currency AS amount_currency
+                          FROM account_partial_reconcile pr
+                         WHERE pr.company_id = ANY(%(tree)s)
+                     UNION ALL
+                        SELECT pr.credit_move_id,
+                               pr.max_date,
+                               pr.amount,
+                               pr.credit_amount_currency
+                          FROM account_partial_reconcile pr
+                         WHERE pr.company_id = ANY(%(tree)s)
+                       ) AS sides
+                    ON sides.max_date <= d.as_of
+              GROUP BY d.as_of, sides.line_id
+            ),
+            aged AS (
+                SELECT r.idx,
+                       r.as_of,
+                       aml.id AS line_id,
+                       aml.move_id,
+                       aml.company_id AS line_company_id,
+                       r.company_id,
+                       p.commercial_partner_id AS partner_id,
+                       aml.currency_id,
+                       aml.date,
+                       aml.date_maturity,
+                       m.invoice_date,
+                       r.as_of - %(age_from)s AS days,
+                       width_bucket(r.as_of - %(age_from)s, r.thresholds) AS bucket,
+                       aml.balance + COALESCE(s.amount, 0) AS residual,
+                       aml.amount_currency + COALESCE(s.amount_currency, 0) AS residual_currency
+                  FROM requests r
+                  JOIN account_move_line aml
+                    ON aml.company_id = r.line_company_id
+                   AND aml.date <= r.as_of
+                  JOIN account_account a ON a.id = aml.account_id
+                  JOIN account_move m ON m.id = aml.move_id
+             LEFT JOIN res_partner p ON p.id = aml.partner_id
+             LEFT JOIN settled s ON s.line_id = aml.id AND s.as_of = r.as_of
+                 WHERE a.account_type = 'asset_receivable'
+                   AND aml.parent_state = 'posted'
+                   AND (r.all_partners OR p.commercial_partner_id = ANY(r.partner_ids))
+            )
+            """,
+            rows=SQL(", ").join(rows),
+            thresholds=thresholds,
+            tree=tree.ids,
+            age_from=age_from,
+        )
+
+    @api.model
+    def _aging_as_of(self, requests, by="due_date", buckets=None, group_by=None):
+        """What was open at a date, item by item or summed, in one query.
+
+        ``requests``, ``by`` and ``buckets`` as in ``_aging_as_of_sql``. Without
+        ``group_by``, a dict per item open at its request's day (the columns of
+        ``aged``). With ``group_by``, a tuple of column names among ``idx``,
+        ``company_id``, ``partner_id``, ``currency_id`` and ``bucket``, a dict per
+        group with those and the sum of ``residual`` (company currency), and of
+        ``residual_currency`` when grouped by currency.
+        """
+        _case_companies, aged = self._aging_as_of_sql(requests, by, buckets)
+        if not aged:
+            return []
+        if group_by is None:
+            return self.env.execute_query_dict(
+                SQL(
+                    """
+                    WITH %s
+                    SELECT *
+                      FROM aged
+                     WHERE residual != 0 OR residual_currency != 0
+                  ORDER BY idx, company_id, COALESCE(date_maturity, date), line_id
+                    """,
+                    aged,
+                )
+            )
+        allowed = ("idx", "company_id", "partner_id", "currency_id", "bucket")
+        if not group_by or any(name not in allowed for name in group_by):
+            raise ValueError(f"Group the aging by some of {allowed}, not {group_by}")
+        columns = SQL(", ").join(SQL.identifier(name) for name in group_by)
+        sums = [SQL("SUM(residual) AS residual")]
+        if "currency_id" in group_by:
+            sums.append(SQL("SUM(residual_currency) AS residual_currency"))
+        return self.env.execute_query_dict(
+            SQL(
+                "WITH %s SELECT %s, %s FROM aged GROUP BY %s ORDER BY %s",
+                aged,
+                columns,
+                SQL(", ").join(sums),
+                columns,
+                columns,
+            )
+        )
