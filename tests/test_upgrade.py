@@ -286,7 +286,12 @@ def upgrade_db():
     psql(db, "UPDATE ir_module_module SET demo = FALSE")
     # Nor does it know of add-ons a later release brings (the template's module list
     # was made with this release's addons path).
-    psql(db, "DELETE FROM ir_module_module WHERE name LIKE 'collections_officer%'")
+    psql(
+        db,
+        "DELETE FROM ir_model_data WHERE model = 'ir.module.module' "
+        "AND name = 'module_collections_officer_sale';"
+        "DELETE FROM ir_module_module WHERE name = 'collections_officer_sale'",
+    )
     yield db
     if not os.environ.get("COLLECTIONS_KEEP_UPGRADE_DB"):
         subprocess.run(["dropdb", "--if-exists", "--force", db], check=True)
