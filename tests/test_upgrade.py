@@ -272,6 +272,27 @@ def odoo(db, addons_dir, log, *args, stdin=None, env=None):
     return result.stdout
 
 
+def write_book(db, old_code, tmp_path, spec_values):
+    """The book of ``OLD_BOOK`` written with the release's code; its ids."""
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps(spec_values))
+    out = odoo(
+        db,
+        old_code,
+        tmp_path / "book.log",
+        "shell",
+        stdin=OLD_BOOK,
+        env={"COLLECTIONS_UPGRADE_SPEC": str(spec)},
+    )
+    return json.loads(re.search(r"^UPGRADE_BOOK=(.*)$", out, re.MULTILINE)[1])
+
+
+def installed_version(db):
+    return psql(
+        db, "SELECT latest_version FROM ir_module_module WHERE name = 'collections_officer'"
+    ).strip()
+
+
 @pytest.fixture
 def upgrade_db():
     template = os.environ.get("COLLECTIONS_TEMPLATE_DB")
@@ -308,28 +329,19 @@ def test_an_upgrade_from_the_release_before_the_story_loses_nothing(
 
     odoo(db, old_code, tmp_path / "install.log", "-i", "collections_officer")
     reminder = "collections_officer.mail_template_collection_reminder"
-    spec = tmp_path / "spec.json"
-    spec.write_text(
-        json.dumps(
-            {
-                "hold_note": "<p>Marchandise abîmée</p>",
-                "hold_reason": FRENCH_HOLD,
-                "edited_subject": EDITED_SUBJECT,
-                "older_shipped": {
-                    reminder: {"body_html": older_shipped_body(project_dir, reminder.split(".")[1])}
-                },
-            }
-        )
-    )
-    out = odoo(
+    book = write_book(
         db,
         old_code,
-        tmp_path / "book.log",
-        "shell",
-        stdin=OLD_BOOK,
-        env={"COLLECTIONS_UPGRADE_SPEC": str(spec)},
+        tmp_path,
+        {
+            "hold_note": "<p>Marchandise abîmée</p>",
+            "hold_reason": FRENCH_HOLD,
+            "edited_subject": EDITED_SUBJECT,
+            "older_shipped": {
+                reminder: {"body_html": older_shipped_body(project_dir, reminder.split(".")[1])}
+            },
+        },
     )
-    book = json.loads(re.search(r"^UPGRADE_BOOK=(.*)$", out, re.MULTILINE)[1])
     assert book["closed_state"] == "closed"
     # Cases of a release before the story was kept: no opened or closed date.
     psql(
@@ -339,20 +351,13 @@ def test_an_upgrade_from_the_release_before_the_story_loses_nothing(
         f"OR id = {book['closed']}",
     )
     before = snapshot(db)
-    assert psql(
-        db, "SELECT latest_version FROM ir_module_module WHERE name = 'collections_officer'"
-    )
+    assert installed_version(db) == old_version
     assert all(before[name] for name in SNAPSHOT), "the book has some of everything"
 
     odoo(db, project_dir, tmp_path / "upgrade.log", "-u", "collections_officer")
     after = snapshot(db)
 
-    assert (
-        psql(
-            db, "SELECT latest_version FROM ir_module_module WHERE name = 'collections_officer'"
-        ).strip()
-        == current_version
-    ), f"upgraded from {old_version}"
+    assert installed_version(db) == current_version, f"upgraded from {old_version}"
     held = book["held"]
     for name in SNAPSHOT:
         kept = [row for row in after[name] if row["id"] in {r["id"] for r in before[name]}]
@@ -412,27 +417,18 @@ def test_an_upgrade_from_the_previous_release_loses_nothing(project_dir, tmp_pat
     current_version = manifest_version((project_dir / MANIFEST).read_text())
     old_code = extract_release(project_dir, release_commit(project_dir, old_version), tmp_path)
     odoo(db, old_code, tmp_path / "install.log", "-i", "collections_officer")
-    spec = tmp_path / "spec.json"
-    spec.write_text(
-        json.dumps(
-            {
-                "hold_note": "<p>Damaged goods</p>",
-                "hold_reason": "Disputed: damaged goods",
-                "edited_subject": EDITED_SUBJECT,
-                "older_shipped": {},
-                "credit_hold": True,
-            }
-        )
-    )
-    out = odoo(
+    book = write_book(
         db,
         old_code,
-        tmp_path / "book.log",
-        "shell",
-        stdin=OLD_BOOK,
-        env={"COLLECTIONS_UPGRADE_SPEC": str(spec)},
+        tmp_path,
+        {
+            "hold_note": "<p>Damaged goods</p>",
+            "hold_reason": "Disputed: damaged goods",
+            "edited_subject": EDITED_SUBJECT,
+            "older_shipped": {},
+            "credit_hold": True,
+        },
     )
-    book = json.loads(re.search(r"^UPGRADE_BOOK=(.*)$", out, re.MULTILINE)[1])
     before = snapshot(db)
     held_customers = rows(
         db, "SELECT id FROM res_partner WHERE collection_credit_hold IS TRUE ORDER BY id"
@@ -445,12 +441,7 @@ def test_an_upgrade_from_the_previous_release_loses_nothing(project_dir, tmp_pat
     odoo(db, project_dir, tmp_path / "upgrade.log", "-u", "collections_officer")
     after = snapshot(db)
 
-    assert (
-        psql(
-            db, "SELECT latest_version FROM ir_module_module WHERE name = 'collections_officer'"
-        ).strip()
-        == current_version
-    ), f"upgraded from {old_version}"
+    assert installed_version(db) == current_version, f"upgraded from {old_version}"
     for name in SNAPSHOT:
         kept = [row for row in after[name] if row["id"] in {r["id"] for r in before[name]}]
         assert kept == before[name], f"{name} changed"
