@@ -226,7 +226,7 @@ def time_ours(odoo, registry, rows):
 
 
 def time_daily(odoo, registry, rows, profile=None):
-    """The whole daily job as the scheduler runs it: refresh, then the follow-up run
+    """The whole daily job as the scheduler runs it: refresh, judging, then the follow-up run
     (every statement rendered, every e-mail queued). From a book with no case yet: the
     refresh opens them all and each gets its first level, the heaviest day."""
     with registry.cursor() as cr:
@@ -238,18 +238,24 @@ def time_daily(odoo, registry, rows, profile=None):
         )
         # Timed live: a company not live only gets a dry run.
         company.collection_followup_live = True
+        # The company's day starts at midnight: whatever the hour, the scheduled jobs
+        # take it once, in their order (refresh, judging, run).
+        company.collection_day_start_hour = 0.0
         cr.commit()
         book.say(f"policy {company.collection_policy_id.name}; the first day's job:")
         with pdf_clock() as pdf:
             with measured(cr, "daily job: refresh", rows, profile):
                 env["collection.case"]._cron_refresh_cases()
                 env.flush_all()
+            with measured(cr, "daily job: judging", rows, profile):
+                env["collection.promise"]._cron_judge()
+                env.flush_all()
             with measured(cr, "daily job: follow-up run", rows, profile):
                 env["collection.run"]._cron_run_followup()
                 env.flush_all()
         cases = count(env, "collection_case", "state != 'closed'")
-        seconds = rows[-1][1] + rows[-2][1]
-        queries = rows[-1][2] + rows[-2][2]
+        seconds = sum(row[1] for row in rows[-3:])
+        queries = sum(row[2] for row in rows[-3:])
         rows.append(("daily job: total", seconds, queries))
         book.say(
             f"  total {seconds:.2f} s, {queries / max(cases, 1):.1f} queries per case; "
