@@ -66,6 +66,7 @@ from . import collection_legal_cost
 from . import collection_legal_pack
 from . import collection_case_legal
 from . import res_company_legal
+from . import res_company_writeoff
 from . import res_config_settings_legal
 from . import collection_aging_report
 from . import collection_report_xlsx
@@ -80,3 +81,4 @@ from . import collection_case_send
 from . import collection_case_amounts
 from . import collection_case_branches
 from . import collection_case_next_level
+from . import ir_http

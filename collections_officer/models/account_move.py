@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from .account_partial_reconcile import REVERSED_MOVES
+
 
 class AccountMove(models.Model):
     _inherit = "account.move"
@@ -67,6 +69,12 @@ class AccountMove(models.Model):
         # A payment or credit note reset to draft puts the debt back on the case at once.
         self.line_ids._refresh_collection_cases()
         return res
+
+    def _reverse_moves(self, default_values_list=None, cancel=False):
+        # A payment reversed to cancel it came back (it bounced): its matchings are undone
+        # with that reason, which the cases' chatter tells.
+        moves = self.with_context(**{REVERSED_MOVES: self.ids}) if cancel else self
+        return super(AccountMove, moves)._reverse_moves(default_values_list, cancel=cancel)
 
     def action_open_collection_case(self):
         self.ensure_one()

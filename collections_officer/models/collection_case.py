@@ -32,7 +32,9 @@ ENGINE_FIELDS = frozenset(EMPTY_FIGURES) | {
 NEW_CASE_VALUES = {"state": "open", "name": "/"}
 # A manager's decisions on a case: no automated action while on hold, no contact, fees
 # or interest during a breathing space. Officers ask for them by escalating the case.
-HOLD_FIELDS = frozenset({"hold_reason", "breathing_space_from", "breathing_space_until"})
+HOLD_FIELDS = frozenset(
+    {"hold_reason", "hold_until", "breathing_space_from", "breathing_space_until"}
+)
 # Written by the priority computation only.
 PRIORITY_FIELDS = frozenset(
     {
@@ -366,8 +368,8 @@ class CollectionCase(models.Model):
         if not self.env["collection.compliance"]._is_collections_manager():
             raise UserError(
                 self.env._(
-                    "Only a collections manager can put a case on hold or give it a breathing "
-                    "space: escalate the case to ask for it."
+                    "Only a collections manager can put a case on hold, change or lift its "
+                    "hold, or give it a breathing space: escalate the case to ask for it."
                 )
             )
 

@@ -32,6 +32,24 @@ class CollectionCase(models.Model):
             self._log_customer_message(message, kwargs, **contact)
         return message
 
+    def _message_receive_bounce(self, email, partner):
+        """An e-mail of the case came back undelivered: the officer learns it on the case,
+        where the follow-up it carried is recorded as sent."""
+        res = super()._message_receive_bounce(email, partner)
+        self._log_notes(
+            {
+                case.id: Markup("<p>%s</p>")
+                % self.env._(
+                    "The e-mail to %(email)s bounced: it did not reach %(customer)s. Check the "
+                    "address before the next follow-up.",
+                    email=email or (partner and partner.email) or self.env._("the customer"),
+                    customer=case.partner_id.display_name,
+                )
+                for case in self
+            }
+        )
+        return res
+
     def _check_customer_message(self, post_values):
         """Refuse a message to the customer that the compliance guard would block.
 

@@ -129,11 +129,12 @@ class CollectionCase(models.Model):
         """Why nothing may be sent to these cases now, whoever sends: ``{case_id: reason}``.
 
         The one list of reasons not to send, for the run, "Send Follow-up Now" and
-        the last check before sending: closed, legal action, hold, a promise or a
-        plan kept; batched over ``self``. A manager's ``override`` lifts all but
-        the first. The compliance guard judges, channel by channel, do-not-contact,
-        insolvency and breathing space (``_get_contact_blockers``); with
-        ``every_channel`` those that stop every channel count here too.
+        the last check before sending: closed, legal action, an escalation awaiting
+        a manager's decision, hold, a promise or a plan kept; batched over ``self``.
+        A manager's ``override`` lifts all but the first. The compliance guard
+        judges, channel by channel, do-not-contact, insolvency and breathing
+        space (``_get_contact_blockers``); with ``every_channel`` those that stop
+        every channel count here too.
         """
         blockers = {
             case.id: self.env._("The case is closed.") for case in self if case.state == "closed"
@@ -143,6 +144,7 @@ class CollectionCase(models.Model):
         blockers.update((self - self.browse(blockers))._get_legal_blockers())
         if every_channel:
             blockers.update((self - self.browse(blockers))._get_contact_blockers())
+        blockers.update((self - self.browse(blockers))._get_escalation_blockers())
         blockers.update(
             (case.id, case.hold_reason or self.env._("The case is on hold."))
             for case in self - self.browse(blockers)
@@ -233,22 +235,24 @@ class CollectionCase(models.Model):
             for case_id, policy_id in self._case_policies(rows).items()
         }
 
-    def _get_next_levels(self):
+    def _get_next_levels(self, with_awaiting=False):
         """The level each case reaches next, once reached: ``{case_id: (level, not_before)}``.
 
         Cases with none reached omitted; ``not_before`` is the day the spacing
         between two levels allows it (see ``_level_schedule``, the one computation
-        of the next level).
+        of the next level; ``with_awaiting``: also for the cases awaiting a
+        manager's decision).
         """
         steps = {}
-        for case_id, (level, _due_day, not_before) in self._get_level_schedules().items():
+        schedules = self._get_level_schedules(with_awaiting=with_awaiting)
+        for case_id, (level, _due_day, not_before) in schedules.items():
             case = self.browse(case_id)
             reference = case.oldest_due_date or case.next_due_date
             if (case.company_id._collection_today() - reference).days >= level.delay_days:
                 steps[case_id] = (level, not_before)
         return steps
 
-    def _get_due_levels(self, ignore_spacing=False):
+    def _get_due_levels(self, ignore_spacing=False, with_awaiting=False):
         """The level each case should get now: ``{case_id: level}`` (cases with none omitted).
 
         See ``_get_next_levels``; unless ``ignore_spacing``, the days between
@@ -256,7 +260,7 @@ class CollectionCase(models.Model):
         """
         return {
             case_id: level
-            for case_id, (level, not_before) in self._get_next_levels().items()
+            for case_id, (level, not_before) in self._get_next_levels(with_awaiting).items()
             if ignore_spacing
             or not not_before
             or not_before <= self.browse(case_id).company_id._collection_today()
@@ -289,7 +293,8 @@ class CollectionCase(models.Model):
         # and log, channel by channel.
         holds = live._get_send_blockers(override)
         agreements = {} if override else live._get_recent_agreements()
-        steps = live._get_next_levels()
+        # An escalation awaiting a decision stops an officer (``holds``), not a manager.
+        steps = live._get_next_levels(with_awaiting=True)
         result = {}
         for case in self:
             level, resend, reason = False, False, False

@@ -68,11 +68,11 @@ class CollectionCase(models.Model):
     def _start_legal_action(self, legal_type, note=None):
         """Open a draft legal action of ``legal_type`` on this case, the claim prefilled.
 
-        The hook of a manager's escalation decision ("lawyer" for legal action,
-        "agency"), ``note`` being the manager's reason; any type of
-        ``collection.legal`` is accepted. The case leaves automated follow-up at
-        once; the manager then completes the draft (the external party first).
-        Returns the legal action.
+        The hook of a manager's escalation decision ("notice" for legal action: it
+        starts with the letter before action; "agency"), ``note`` being the
+        manager's reason; any type of ``collection.legal`` is accepted. The case
+        leaves automated follow-up at once; the next steps ask for the external
+        party when they are taken. Returns the legal action.
         """
         self.ensure_one()
         self.env["collection.compliance"]._check_collections_manager(
@@ -94,9 +94,14 @@ class CollectionCase(models.Model):
             legal.message_post(
                 body=self.env._("Decided by %(user)s: %(note)s", user=self.env.user.name, note=note)
             )
+        summary = (
+            self.env._("Send the letter before action %(name)s", name=legal.name)
+            if legal_type == "notice"
+            else self.env._("Prepare legal action %(name)s", name=legal.name)
+        )
         legal.activity_schedule(
             "mail.mail_activity_data_todo",
-            summary=self.env._("Prepare legal action %(name)s", name=legal.name),
+            summary=summary,
             note=note or False,
             user_id=self.env.user.id,
         )

@@ -1,6 +1,11 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.tools import format_amount
+
+from .collection_escalation import ESCALATION_ACTIVITY
+from .collection_promise import APPROVAL_ACTIVITY as PROMISE_APPROVAL_ACTIVITY
+from .collection_writeoff import WRITEOFF_ACTIVITY
 
 
 class CollectionCase(models.Model):
@@ -21,10 +26,13 @@ class CollectionCase(models.Model):
         """``{case id: (date, label)}``: the earliest thing that needs the officer.
 
         From an open promise's deadline, the next installment of the active plan
-        plus the grace days (today when the plan is off track), the next
-        follow-up level's date (cases in follow-up), an open dispute's deadline,
-        the earliest open activity and the agreed callback. A case in follow-up
-        with none of these is for the officer to decide on today.
+        not paid yet plus the grace days (today when the plan is off track), the
+        next follow-up level's date (cases in follow-up), an open dispute's
+        deadline, the earliest open activity and the agreed callback. The
+        managers' decisions (an escalation, a write-off or a promise to approve)
+        are theirs, not the officer's: a case awaiting one has no date of its own
+        until it is decided. A case in follow-up with none of these is for the
+        officer to decide on today.
         """
         ids = [case["id"] for case in cases]
         candidates = {case_id: [] for case_id in ids}
@@ -33,14 +41,20 @@ class CollectionCase(models.Model):
             if day:
                 candidates[case_id].append((day, label))
 
-        for case, deadline in (
+        promises = (
             self.env["collection.promise"]
             .sudo()
-            ._read_group(
-                [("case_id", "in", ids), ("state", "=", "open")], ["case_id"], ["deadline:min"]
+            .search([("case_id", "in", ids), ("state", "=", "open")], order="deadline, id")
+        )
+        for promise in promises:
+            offer(
+                promise.case_id.id,
+                promise.deadline,
+                self.env._(
+                    "Promise of %(amount)s due",
+                    amount=format_amount(self.env, promise.amount, promise.currency_id),
+                ),
             )
-        ):
-            offer(case.id, deadline, self.env._("Promise due"))
         plans = (
             self.env["collection.plan"]
             .sudo()
@@ -52,15 +66,21 @@ class CollectionCase(models.Model):
                 continue
             grace = timedelta(days=plan.company_id.collection_installment_grace_days)
             upcoming = [
-                installment.date + grace
+                installment
                 for installment in plan.installment_ids
-                if installment.date + grace >= today
+                if installment.state != "paid" and installment.date + grace >= today
             ]
             if upcoming:
-                offer(plan.case_id.id, min(upcoming), self.env._("Installment due"))
+                installment = min(upcoming, key=lambda item: item.date)
+                offer(
+                    plan.case_id.id,
+                    installment.date + grace,
+                    self.env._("%(installment)s due", installment=installment.display_name),
+                )
+        awaiting = self._cases_awaiting_decision(ids)
         in_followup = [case for case in cases if case["state"] in ("upcoming", "open", "escalated")]
         level_labels = {}
-        for case_id, (level, day) in self._get_next_level_dates(in_followup).items():
+        for case_id, (level, day) in self._get_next_level_dates(in_followup, awaiting).items():
             if level not in level_labels:
                 level_labels[level] = self.env._("Follow-up: %(level)s", level=level.name)
             offer(case_id, day, level_labels[level])
@@ -74,32 +94,57 @@ class CollectionCase(models.Model):
             )
         ):
             offer(case.id, deadline, self.env._("Dispute deadline"))
-        activity = self.env._("Activity")
-        for res_id, deadline in (
+        activities = (
             self.env["mail.activity"]
             .sudo()
-            ._read_group(
-                [("res_model", "=", self._name), ("res_id", "in", ids)],
-                ["res_id"],
-                ["date_deadline:min"],
+            .search(
+                [
+                    ("res_model", "=", self._name),
+                    ("res_id", "in", ids),
+                    ("activity_type_id", "not in", self._manager_activity_types().ids),
+                ],
+                order="date_deadline, id",
             )
-        ):
-            offer(res_id, deadline, activity)
+        )
+        for activity in activities:
+            offer(
+                activity.res_id,
+                activity.date_deadline,
+                activity.summary or activity.activity_type_id.name or self.env._("Activity"),
+            )
         call_back = self.env._("Call back")
         undecided = self.env._("Decide the next step")
+        waiting = self.env._("Awaiting a manager's decision")
         actions = {}
         for case in cases:
             offer(case["id"], case["callback_date"], call_back)
             if candidates[case["id"]]:
                 actions[case["id"]] = min(candidates[case["id"]], key=lambda item: item[0])
+            elif case["id"] in awaiting:
+                actions[case["id"]] = (None, waiting)
             elif case["state"] in ("open", "escalated"):
                 actions[case["id"]] = (today, undecided)
         return actions
 
     @api.model
-    def _get_next_level_dates(self, cases):
+    def _manager_activity_types(self):
+        """The activities asking a manager to decide on a case: not the officer's to do."""
+        return (
+            self.env["mail.activity.type"]
+            .browse(
+                self.env["ir.model.data"]._xmlid_to_res_id(xmlid, raise_if_not_found=False)
+                for xmlid in (ESCALATION_ACTIVITY, WRITEOFF_ACTIVITY, PROMISE_APPROVAL_ACTIVITY)
+            )
+            .exists()
+        )
+
+    @api.model
+    def _get_next_level_dates(self, cases, awaiting=None):
         """``{case id: (level, date)}``: the next level of each case and the day it is due
-        (see ``_level_schedule``), for the cases read as dictionaries."""
+        (see ``_level_schedule``), for the cases read as dictionaries; ``awaiting``:
+        the ids of those awaiting a manager's decision, read when not given."""
+        if awaiting is None:
+            awaiting = self._cases_awaiting_decision([case["id"] for case in cases])
         Policy = self.env["collection.policy"].sudo()
         Level = self.env["collection.level"].sudo()
         by_id = {case["id"]: case for case in cases}
@@ -115,6 +160,7 @@ class CollectionCase(models.Model):
                 Level.browse(case["level_id"]),
                 case["level_date"],
                 today[case["company_id"]],
+                awaiting_decision=case_id in awaiting,
             )
             if schedule:
                 dates[case_id] = schedule[:2]

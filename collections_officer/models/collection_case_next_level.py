@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from odoo import api, models
+from odoo import api, fields, models
 
 
 class CollectionCase(models.Model):
@@ -11,6 +11,56 @@ class CollectionCase(models.Model):
     """
 
     _inherit = "collection.case"  # pylint: disable=consider-merging-classes-inherited
+
+    followup_blocked_reason = fields.Char(
+        string="No Follow-up Now",
+        compute="_compute_followup_blocked_reason",
+        help="Why the daily run sends the case no follow-up level now.",
+    )
+
+    def _compute_followup_blocked_reason(self):
+        # The reasons read the customer's flags and the managers' decisions: an officer
+        # sees them on the cases they work.
+        open_cases = self.filtered(lambda case: case.id and case.state != "closed")
+        blockers = open_cases.sudo()._get_followup_blockers()
+        for case in self:
+            case.followup_blocked_reason = blockers.get(case.id, False)
+
+    @api.model
+    def _cases_awaiting_decision(self, case_ids):
+        """The ids of the cases among ``case_ids`` whose escalation awaits a manager."""
+        return {
+            case.id
+            for [case] in self.env["collection.escalation"]
+            .sudo()
+            ._read_group(
+                [("case_id", "in", list(case_ids)), ("state", "=", "pending")], ["case_id"]
+            )
+        }
+
+    def _get_escalation_blockers(self):
+        """Cases whose escalation awaits a manager's decision: ``{case_id: reason}``.
+
+        The officer asked a manager to decide what happens to the customer: the
+        levels of the policy (a friendly reminder to a customer who refused to
+        pay) wait for that decision. A collections manager may still send one by
+        hand, with a reason.
+        """
+        pending = (
+            self.env["collection.escalation"]
+            .sudo()
+            .search([("case_id", "in", self.ids), ("state", "=", "pending")])
+        )
+        reasons = dict(pending._fields["reason"]._description_selection(self.env))
+        return {
+            escalation.case_id.id: self.env._(
+                "Escalated (%(reason)s), awaiting a manager's decision: no follow-up level is "
+                "sent until it is decided; only a collections manager may send one meanwhile, "
+                "with a reason.",
+                reason=reasons.get(escalation.reason, ""),
+            )
+            for escalation in pending
+        }
 
     @api.model
     def _case_policies(self, cases):
@@ -59,7 +109,16 @@ class CollectionCase(models.Model):
         return policies
 
     @api.model
-    def _level_schedule(self, policy, oldest_due_date, next_due_date, current, level_date, today):
+    def _level_schedule(
+        self,
+        policy,
+        oldest_due_date,
+        next_due_date,
+        current,
+        level_date,
+        today,
+        awaiting_decision=False,
+    ):
         """``(level, due_day, not_before)`` of a case, or None when no level is ahead.
 
         The next level of ``policy`` after ``current`` falls due when the oldest
@@ -69,10 +128,12 @@ class CollectionCase(models.Model):
         ``due_day`` the later of both. A case moves one level at a time and never
         back, except its first contact when the policy starts old debt at the
         level its age reaches: it then stops at the first level reached that must
-        be sent before the next ones.
+        be sent before the next ones. A case ``awaiting_decision`` of a manager on
+        its escalation has no level ahead until the decision: what the customer
+        gets next is the manager's to decide.
         """
         reference = oldest_due_date or next_due_date
-        if not policy or not reference:
+        if awaiting_decision or not policy or not reference:
             return None
         levels = policy._get_levels()
         if oldest_due_date:
@@ -99,10 +160,15 @@ class CollectionCase(models.Model):
             due_day = max(due_day, not_before)
         return level, due_day, not_before
 
-    def _get_level_schedules(self, today=None):
+    def _get_level_schedules(self, today=None, with_awaiting=False):
         """``{case_id: (level, due_day, not_before)}`` of these cases (see
-        ``_level_schedule``); closed cases and cases with no level ahead omitted."""
+        ``_level_schedule``); closed cases and cases with no level ahead omitted.
+
+        ``with_awaiting``: also the level of the cases awaiting a manager's decision,
+        as if none were awaited (what a manager sends by hand, with a reason).
+        """
         policies = self._get_followup_policies()
+        awaiting = set() if with_awaiting else self._cases_awaiting_decision(self.ids)
         schedules = {}
         for case in self:
             if case.state == "closed":
@@ -114,6 +180,7 @@ class CollectionCase(models.Model):
                 case.level_id,
                 case.level_date,
                 today or case.company_id._collection_today(),
+                awaiting_decision=case.id in awaiting,
             )
             if schedule:
                 schedules[case.id] = schedule

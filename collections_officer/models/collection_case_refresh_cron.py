@@ -56,6 +56,9 @@ class CollectionCase(models.Model):
             if not model._lock_company_refresh(company):
                 busy |= company
                 continue
+            if company in due:
+                # Holds ending today end before the refresh: their cases follow it again.
+                model._lift_ended_holds(company)
             _touched, left, taken_over = model._refresh_company(
                 company, None, batch_size, commit=True
             )

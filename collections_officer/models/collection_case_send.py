@@ -53,6 +53,7 @@ class CollectionCase(models.Model):
         """
         self.ensure_one()
         self.check_access("write")
+        self.sudo().company_id._collection_check_manual_send()
         compliance = self.env["collection.compliance"]
         if override_reason:
             compliance._check_override(override_reason)

@@ -137,3 +137,61 @@ class CollectionCase(models.Model):
                 "company, opened from accounting when something is overdue."
             )
         )
+
+    # The case form's action menu (views/collection_case_action_menu.xml): its entries show
+    # whatever the case's state, so each says why it does not apply.
+
+    def _check_not_closed(self, what):
+        if self.state == "closed":
+            raise UserError(
+                self.env._(
+                    "Case %(case)s is closed: %(what)s is for a case still open.",
+                    case=self.display_name,
+                    what=what,
+                )
+            )
+
+    def action_menu_credit_hold(self):
+        """The credit hold wizard: to put the customer on hold, or to lift the hold."""
+        self.ensure_one()
+        if not self.partner_credit_hold:
+            self._check_not_closed(self.env._("a credit hold"))
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "collections_officer.collection_credit_hold_wizard_action"
+        )
+        action["context"] = {
+            "default_case_id": self.id,
+            "default_hold": not self.partner_credit_hold,
+        }
+        return action
+
+    def action_menu_protect_customer(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "collections_officer.collection_partner_flag_wizard_action"
+        )
+        action["context"] = {"default_case_id": self.id}
+        return action
+
+    def action_menu_dispute(self):
+        self.ensure_one()
+        self._check_not_closed(self.env._("a dispute"))
+        return self.action_record_dispute()
+
+    def action_menu_legal(self):
+        self.ensure_one()
+        self._check_not_closed(self.env._("a legal action"))
+        if self.state == "legal":
+            raise UserError(
+                self.env._(
+                    "Case %(case)s is already in legal action: open it from the case's Legal "
+                    "Actions button.",
+                    case=self.display_name,
+                )
+            )
+        return self.action_new_legal()
+
+    def action_menu_writeoff(self):
+        self.ensure_one()
+        self._check_not_closed(self.env._("a write-off"))
+        return self.action_writeoff()

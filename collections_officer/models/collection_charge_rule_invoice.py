@@ -6,6 +6,8 @@ from odoo import Command, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_date, formatLang
 
+from .customer_dates import customer_date
+
 
 class CollectionChargeRule(models.Model):
     """The charge invoices: one posted invoice per case, currency and issuing company,
@@ -271,8 +273,9 @@ class CollectionChargeRule(models.Model):
                     periods="; ".join(
                         self.env._(
                             "%(start)s to %(end)s, %(days)s days on %(amount)s at %(rate)s%%",
-                            start=format_date(self.env, part["date_from"]),
-                            end=format_date(self.env, part["date_to"]),
+                            # On the customer's invoice: the month written out.
+                            start=customer_date(self.env, part["date_from"]),
+                            end=customer_date(self.env, part["date_to"]),
                             days=(part["date_to"] - part["date_from"]).days,
                             amount=formatLang(self.env, part["base_amount"], currency_obj=currency),
                             rate=f"{part['rate']:g}",

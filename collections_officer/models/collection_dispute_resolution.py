@@ -63,8 +63,13 @@ class CollectionDispute(models.Model):
         self._refresh_cases()
         return True
 
-    def action_reject(self, note=None):
-        """The customer is wrong: chasing resumes and the customer is told why."""
+    def action_reject(self, note=None, override_reason=None):
+        """The customer is wrong: chasing resumes and the customer is told why.
+
+        The e-mail passes the compliance guard (a case on hold, a customer not to
+        contact, ...); a collections manager may send it anyway with
+        ``override_reason``, logged on the case and with the contact.
+        """
         self.env["collection.compliance"]._check_collections_manager(
             self.env._("Only a collections manager can reject a dispute.")
         )
@@ -76,10 +81,17 @@ class CollectionDispute(models.Model):
                     self.env._("Say why the dispute is rejected: the customer is told.")
                 )
             # The customer is told first: a message the guard refuses leaves it open.
+            verdict = dispute._guard_verdict()
+            override = False
+            if verdict["verdict"] != "allowed":
+                override = (override_reason or "").strip()
+                if not override:
+                    raise UserError(dispute._guard_refusal(verdict))
             dispute.sudo().resolution_note = note
             dispute._send_to_customer(
                 "collections_officer.mail_template_collection_dispute_rejected",
                 "dispute_rejected",
+                override_reason=override,
             )
             dispute.sudo().write(
                 {"state": "rejected", "resolved_date": dispute.company_id._collection_today()}
@@ -178,10 +190,14 @@ class CollectionDispute(models.Model):
                 line.price_unit = line.price_unit * ratio
         return credit_note
 
-    def _send_to_customer(self, template_xmlid, sent_as):
+    def _send_to_customer(self, template_xmlid, sent_as, override_reason=None):
         """A message to the customer from a template, posted on the case through the
         compliance guard, like every other customer message, and logged in the contact
-        log as ``sent_as`` (a contact outcome)."""
+        log as ``sent_as`` (a contact outcome).
+
+        What the guard stops, a collections manager sends with ``override_reason``:
+        the chatter's own override (``collection_override_reason``) checks and logs it.
+        """
         self.ensure_one()
         template = self.env.ref(template_xmlid).sudo()
         case = self.case_id
@@ -196,13 +212,40 @@ class CollectionDispute(models.Model):
         subject = template._render_field("subject", self.ids)[self.id]
         body = template._render_field("body_html", self.ids)[self.id]
         case.with_context(
-            mail_notify_force_send=False, collection_sent_as=SentAs(sent_as)
+            mail_notify_force_send=False,
+            collection_sent_as=SentAs(sent_as),
+            collection_override_reason=override_reason or False,
         ).message_post(
             body=body,
             subject=subject,
             partner_ids=recipient.ids,
             message_type="comment",
             subtype_xmlid="mail.mt_comment",
+        )
+
+    def _guard_verdict(self):
+        """What the compliance guard says now of e-mailing this dispute's customer on its
+        case: the verdict of ``collection.compliance._check_contacts``."""
+        self.ensure_one()
+        case = self.case_id.sudo()
+        return self.env["collection.compliance"].sudo()._check_contacts(case, "email")[case.id]
+
+    def _guard_refusal(self, verdict):
+        """Why the guard stops the e-mail, and what the user can do about it."""
+        self.ensure_one()
+        if self.env["collection.compliance"]._is_collections_manager(self.env.user):
+            advice = self.env._(
+                "To send it anyway, give the reason for overriding the guard: it is logged "
+                "on the case."
+            )
+        else:
+            advice = self.env._("Ask a collections manager, who may override the guard.")
+        return self.env._(
+            "The compliance guard does not allow e-mailing %(customer)s now: %(reason)s. "
+            "%(advice)s",
+            customer=self.case_id.partner_id.display_name,
+            reason=(verdict["reason"] or "").rstrip(". "),
+            advice=advice,
         )
 
     @api.model

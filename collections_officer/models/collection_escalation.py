@@ -125,7 +125,9 @@ class CollectionEscalation(models.Model):
         pending.sudo().write(
             {"state": "withdrawn", "decision_note": note, "decision_date": fields.Datetime.now()}
         )
-        pending.case_id.sudo().activity_feedback([ESCALATION_ACTIVITY], feedback=note)
+        pending.case_id.sudo().activity_feedback(
+            [ESCALATION_ACTIVITY], feedback=note, only_automated=False
+        )
 
     # ------------------------------------------------------------ actions
 
@@ -173,9 +175,12 @@ class CollectionEscalation(models.Model):
             }
         )
         decisions = dict(self._fields["decision"]._description_selection(self.env))
+        # Every manager's "Decide" to-do of the case is done, also those scheduled by
+        # hand (or by the demo data), not only the ones the escalation scheduled.
         case.sudo().activity_feedback(
             [ESCALATION_ACTIVITY],
             feedback=self.env._("Decided: %(decision)s", decision=decisions[decision]),
+            only_automated=False,
         )
         case.sudo().message_post(
             body=self.env._(
@@ -204,9 +209,21 @@ class CollectionEscalation(models.Model):
                 user_id=officer.id,
             )
         elif decision == "hold":
-            case.sudo().write({"state": "hold", "hold_reason": hold_reason or note})
+            # The day the hold ends, asked by the decision wizard: that morning the
+            # company's daily job puts the case back in follow-up.
+            until = fields.Date.to_date(self.env.context.get("collection_hold_until"))
+            if not until or until <= case.company_id._collection_today():
+                raise UserError(
+                    self.env._("Say until when the case is on hold: a day after today.")
+                )
+            case.sudo().write(
+                {"state": "hold", "hold_reason": hold_reason or note, "hold_until": until}
+            )
         elif decision in ("legal", "agency"):
-            case._start_legal_action("agency" if decision == "agency" else "lawyer", note)
+            # Legal action starts with the letter before action, which needs no one outside
+            # the company; the manager lands on it, its next step at hand.
+            legal = case._start_legal_action("agency" if decision == "agency" else "notice", note)
+            return legal._get_records_action(name=legal.display_name, context={})
         elif decision == "writeoff":
             return case.action_writeoff()
         return True

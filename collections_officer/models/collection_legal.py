@@ -3,8 +3,13 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from .customer_dates import customer_date
+
 # Types that hand the debt to someone outside the company: they need that someone.
 EXTERNAL_TYPES = ("agency", "lawyer", "court")
+# The steps taken by someone outside the company: handed over, or claimed in court.
+# The letter before action is the company's own and needs no one else.
+PARTY_STATES = ("handed_over", "filed", "judgment", "enforcement")
 # A legal action in these states is over: the case may take follow-up again.
 FINISHED_STATES = ("settled", "closed")
 # Written only by the actions (as superuser): each change is a step of the story.
@@ -84,6 +89,9 @@ class CollectionLegal(models.Model):
         help="The collection agency or the lawyer the debt is handed to.",
     )
     party_reference = fields.Char(string="Their Reference", tracking=True)
+    court_reference = fields.Char(
+        tracking=True, copy=False, help="The number the court gave the claim when it was filed."
+    )
     # What is claimed, in company currency.
     principal_amount = fields.Monetary(string="Principal", tracking=True)
     interest_amount = fields.Monetary(string="Interest", tracking=True)
@@ -135,9 +143,15 @@ class CollectionLegal(models.Model):
 
     @api.constrains("legal_type", "party_id", "state")
     def _check_party(self):
-        """A draft may wait for its party (a manager's decision opens it); no step
-        beyond the draft is taken without the agency, the lawyer or the claimant."""
-        self.filtered(lambda legal: legal.state != "draft")._check_party_chosen()
+        """The letter before action needs no one outside the company; the debt is not
+        handed over nor claimed in court without the agency, the lawyer or the claimant,
+        who stay named once the legal action has ended."""
+        self.filtered(
+            lambda legal: (
+                legal.state in PARTY_STATES
+                or (legal.state in FINISHED_STATES and (legal.handover_date or legal.filing_date))
+            )
+        )._check_party_chosen()
 
     def _check_party_chosen(self):
         labels = dict(self._fields["legal_type"]._description_selection(self.env))
@@ -174,8 +188,8 @@ class CollectionLegal(models.Model):
                     "%(name)s: the claim cannot be filed on %(filing)s, the customer may "
                     "reply until %(deadline)s.",
                     name=self.name,
-                    filing=filing_date,
-                    deadline=self.reply_deadline,
+                    filing=customer_date(self.env, filing_date),
+                    deadline=customer_date(self.env, self.reply_deadline),
                 )
             )
 
@@ -270,6 +284,7 @@ class CollectionLegal(models.Model):
         """The claim is filed with the court today, once the reply period has passed."""
         self._check_manager()
         self._check_state(("notice_sent", "handed_over"))
+        self._check_party_chosen()
         for legal in self:
             if legal.legal_type not in ("court", "lawyer"):
                 raise UserError(
@@ -284,6 +299,21 @@ class CollectionLegal(models.Model):
             legal.filing_date = legal.company_id._collection_today()
         self._set_state("filed")
         return True
+
+    def action_open_hand_over(self):
+        """Hand the debt over to an agency or a lawyer: the step asks whom to."""
+        self.ensure_one()
+        self._check_manager()
+        self._check_state(("draft", "notice_sent"))
+        step = self.legal_type if self.legal_type in ("agency", "lawyer") else "agency"
+        return self._open_step(step, self.env._("Hand Over %(name)s", name=self.name))
+
+    def action_open_file_claim(self):
+        """Record the claim filed with the court: the step asks by whom, and its number."""
+        self.ensure_one()
+        self._check_manager()
+        self._check_state(("notice_sent", "handed_over"))
+        return self._open_step("court", self.env._("Claim Filed: %(name)s", name=self.name))
 
     def action_record_judgment(self):
         self._check_manager()
@@ -349,6 +379,17 @@ class CollectionLegal(models.Model):
             self.env._("Only a collections manager handles legal actions.")
         )
         self.check_access("write")
+
+    def _open_step(self, step, title):
+        return {
+            "type": "ir.actions.act_window",
+            "name": title,
+            "res_model": "collection.legal.step.wizard",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {"default_legal_id": self.id, "default_step": step},
+        }
 
     def _check_state(self, allowed):
         labels = dict(self._fields["state"]._description_selection(self.env))

@@ -4,9 +4,9 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools.misc import format_date
 
 from .collection_case_chatter import SentAs
+from .customer_dates import customer_date
 
 # The documents of the letter before action, each its own PDF.
 NOTICE_REPORTS = (
@@ -41,12 +41,12 @@ class CollectionLegal(models.Model):
         """E-mail the letter before action with its information sheet and reply form.
 
         The e-mail goes through the case's chatter, hence through the compliance
-        guard; the notice date is recorded when it is sent.
+        guard; the notice date is recorded when it is sent. The letter is the
+        company's own: it needs no agency, lawyer or claimant yet.
         """
         self.ensure_one()
         self._check_manager()
         self._check_state(("draft",))
-        self._check_party_chosen()
         recipient = self.case_id.followup_partner_id
         if not recipient.email:
             raise UserError(
@@ -57,7 +57,7 @@ class CollectionLegal(models.Model):
             )
         today = self.company_id._collection_today()
         attachments = self._render_notice_attachments()
-        deadline = format_date(self.env, self._deadline_from(today), lang_code=recipient.lang)
+        deadline = customer_date(self.env, self._deadline_from(today), recipient.lang)
         if self.is_us_consumer:
             body = self.env._(
                 "Dear %(name)s, please find attached a validation notice about your account "
@@ -92,7 +92,6 @@ class CollectionLegal(models.Model):
         self.ensure_one()
         self._check_manager()
         self._check_state(("draft",))
-        self._check_party_chosen()
         today = self.company_id._collection_today()
         self._render_notice_attachments()
         self._record_notice(today)
@@ -136,12 +135,15 @@ class CollectionLegal(models.Model):
     def _record_notice(self, notice_date):
         self._set_state("notice_sent", {"notice_date": notice_date})
         for legal in self:
+            # The to-do the manager's decision left is done: the letter is on its way.
+            todo = self.env._("Send the letter before action %(name)s", name=legal.name)
+            legal.activity_ids.filtered(lambda act, s=todo: act.summary == s).action_done()
             legal.message_post(
                 body=self.env._(
                     "Letter before action sent on %(date)s: the customer may reply until "
                     "%(deadline)s.",
-                    date=notice_date,
-                    deadline=legal.reply_deadline,
+                    date=customer_date(self.env, notice_date),
+                    deadline=customer_date(self.env, legal.reply_deadline),
                 )
             )
 

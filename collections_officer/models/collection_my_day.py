@@ -1,16 +1,26 @@
+from datetime import timedelta
+
 from odoo import fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, format_amount
+
+from .collection_escalation import ESCALATION_ACTIVITY
+from .collection_plan_approval import APPROVAL_ACTIVITY as PLAN_APPROVAL_ACTIVITY
+from .collection_promise import APPROVAL_ACTIVITY as PROMISE_APPROVAL_ACTIVITY
+from .collection_writeoff import WRITEOFF_ACTIVITY
 
 # A dispute is "near its deadline" this many days before it.
 DISPUTE_NEAR_DAYS = 3
+# What the officer does on a case: a case listed for one of them is not "Action Due" too.
+OFFICER_REASONS = ("2_callback", "3_promise", "4_installment", "5_dispute")
 
 
 class CollectionMyDay(models.Model):
-    """The officer's day: one row per thing to do today on a case, by reason.
+    """The officer's day: one row per thing to do today on a case, by reason, and
+    what it is; a manager's day also lists the decisions asked of them.
 
-    Read-only, computed by the database on each read for the reader's today
-    (``_table_query``), so that it needs no job to keep it up to date and the
-    grouped list counts each reason.
+    Read-only, computed on each read for each company's day (``_table_query``),
+    so that it needs no job to keep it up to date and the grouped list counts each
+    reason.
     """
 
     _name = "collection.my.day"
@@ -29,6 +39,8 @@ class CollectionMyDay(models.Model):
             "company_id",
             "currency_id",
             "overdue_amount",
+            "next_action_label",
+            "callback_date",
         ],
         "mail.activity": [
             "res_model",
@@ -60,6 +72,9 @@ class CollectionMyDay(models.Model):
             ("3_promise", "Promises Due Today"),
             ("4_installment", "Installments Due"),
             ("5_dispute", "Disputes Near Their Deadline"),
+            ("6_escalation", "Escalations to Decide"),
+            ("7_approval", "Plans and Promises to Approve"),
+            ("8_writeoff", "Write-Offs to Approve"),
         ],
         readonly=True,
     )
@@ -71,88 +86,95 @@ class CollectionMyDay(models.Model):
 
     @property
     def _table_query(self):
+        companies = (
+            self.env["res.company"].sudo().with_context(active_test=False).search([])  # pylint: disable=no-search-all
+        )
+        today_of = {company.id: company._collection_today() for company in companies}
         # Each case's company's day: a VALUES table joined on the case's company.
         days = SQL(
             "(VALUES %s) AS cd(company_id, today)",
             SQL(", ").join(
-                SQL("(%s, %s::date)", company.id, company._collection_today())
-                for company in self.env["res.company"]
-                .sudo()
-                .with_context(active_test=False)
-                .search([])  # pylint: disable=no-search-all
+                SQL("(%s, %s::date)", company_id, today) for company_id, today in today_of.items()
             ),
         )
         call_type = self.env.ref("mail.mail_activity_data_call", raise_if_not_found=False)
+        call_back = self.env._("Call back")
+        # Call activities on the case due today or late, for whom they are.
+        call_activities = SQL(
+            """
+            SELECT a.res_id AS case_id, a.user_id, a.date_deadline, a.summary
+              FROM mail_activity a
+              JOIN collection_case c ON c.id = a.res_id
+              JOIN %(days)s ON cd.company_id = c.company_id
+             WHERE a.res_model = 'collection.case' AND a.active
+               AND a.date_deadline <= cd.today
+               AND (a.activity_type_id = %(call)s OR a.activity_type_id IN (
+                    SELECT id FROM mail_activity_type WHERE category = 'phonecall'))
+            """,
+            days=days,
+            call=call_type.id if call_type else None,
+        )
         queries = [
-            # Action due: the case's next action date has come.
+            # Action due: the case's next action date has come; what it is, its label.
             SQL(
                 """
                 SELECT c.id AS case_id, '1_action' AS reason, c.user_id AS user_id,
-                       c.next_action_date AS due_date, NULL::varchar AS summary
+                       c.next_action_date AS due_date, c.next_action_label AS summary
                   FROM collection_case c
                   JOIN %(days)s ON cd.company_id = c.company_id
                  WHERE c.active AND c.state != 'closed' AND c.next_action_date <= cd.today
                 """,
                 days=days,
             ),
-            # Callbacks: call activities on the case due today or late, for whom they are.
+            # Callbacks: the call activities, and the callbacks agreed with the customer
+            # (a case with a call activity due is called once).
             SQL(
-                """
-                SELECT a.res_id, '2_callback', a.user_id, a.date_deadline, a.summary
-                  FROM mail_activity a
-                  JOIN collection_case c ON c.id = a.res_id
-                  JOIN %(days)s ON cd.company_id = c.company_id
-                 WHERE a.res_model = 'collection.case' AND a.active
-                   AND a.date_deadline <= cd.today
-                   AND (a.activity_type_id = %(call)s OR a.activity_type_id IN (
-                        SELECT id FROM mail_activity_type WHERE category = 'phonecall'))
-                """,
-                days=days,
-                call=call_type.id if call_type else None,
+                "SELECT case_id, '2_callback', user_id, date_deadline, "
+                "COALESCE(NULLIF(summary, ''), %s) FROM (%s) calls",
+                call_back,
+                call_activities,
             ),
-            # Promises whose date is today: check the money came, or call.
             SQL(
                 """
-                SELECT p.case_id, '3_promise', c.user_id, p.date, NULL
-                  FROM collection_promise p
-                  JOIN collection_case c ON c.id = p.case_id
+                SELECT c.id, '2_callback', c.user_id, c.callback_date, %(call_back)s
+                  FROM collection_case c
                   JOIN %(days)s ON cd.company_id = c.company_id
-                 WHERE p.state = 'open' AND p.date = cd.today
+                 WHERE c.callback_date <= cd.today
+                   AND c.id NOT IN (SELECT calls.case_id FROM (%(calls)s) calls)
                 """,
                 days=days,
-            ),
-            # Installments of running plans falling due today.
-            SQL(
-                """
-                SELECT pl.case_id, '4_installment', c.user_id, i.date, NULL
-                  FROM collection_plan_installment i
-                  JOIN collection_plan pl ON pl.id = i.plan_id
-                  JOIN collection_case c ON c.id = pl.case_id
-                  JOIN %(days)s ON cd.company_id = c.company_id
-                 WHERE pl.state = 'active' AND i.date = cd.today
-                """,
-                days=days,
-            ),
-            # Open disputes of the officer's cases whose deadline is near or past.
-            SQL(
-                """
-                SELECT d.case_id, '5_dispute', c.user_id, d.deadline, m.name
-                  FROM collection_dispute d
-                  JOIN collection_case c ON c.id = d.case_id
-                  JOIN account_move m ON m.id = d.move_id
-                  JOIN %(days)s ON cd.company_id = c.company_id
-                 WHERE d.state = 'open' AND d.deadline <= cd.today + %(near)s
-                """,
-                days=days,
-                near=DISPUTE_NEAR_DAYS,
+                call_back=call_back,
+                calls=call_activities,
             ),
         ]
-        # A case listed for a precise reason (a callback, a promise...) is not listed
-        # again as "Action Due": each thing to do is counted once.
+        rows = self._promise_rows(today_of) + self._installment_rows(today_of)
+        rows += self._dispute_rows(today_of) + self._decision_rows(today_of)
+        if rows:
+            queries.append(
+                SQL(
+                    "SELECT * FROM (VALUES %s) AS r(case_id, reason, user_id, due_date, summary)",
+                    SQL(", ").join(
+                        SQL(
+                            "(%s, %s, %s::int, %s::date, %s::varchar)",
+                            case_id,
+                            reason,
+                            user_id or None,
+                            day,
+                            summary,
+                        )
+                        for case_id, reason, user_id, day, summary in rows
+                    ),
+                )
+            )
+        # A case listed for a precise thing the officer does (a callback, a promise...) is
+        # not listed again as "Action Due": each thing to do is counted once. A manager's
+        # decision on the case is the manager's: it leaves the officer's line alone.
         return SQL(
             """
             WITH todo AS (%s)
-            SELECT row_number() OVER (ORDER BY todo.reason, todo.case_id) AS id,
+            SELECT row_number() OVER (
+                       ORDER BY todo.reason, todo.case_id, todo.user_id, todo.summary
+                   ) AS id,
                    todo.case_id, todo.reason, todo.user_id, todo.due_date, todo.summary,
                    c.partner_id, c.team_id, c.company_id, c.currency_id, c.overdue_amount
               FROM todo
@@ -160,10 +182,186 @@ class CollectionMyDay(models.Model):
              WHERE c.active AND c.state != 'closed'
                AND (todo.reason != '1_action' OR NOT EXISTS (
                     SELECT 1 FROM todo other
-                     WHERE other.case_id = todo.case_id AND other.reason != '1_action'))
+                     WHERE other.case_id = todo.case_id AND other.reason IN %s))
             """,
             SQL(" UNION ALL ").join(queries),
+            OFFICER_REASONS,
         )
+
+    def _promise_rows(self, today_of):
+        """Open promises whose date is today: check the money came, or call."""
+        promises = (
+            self.env["collection.promise"]
+            .sudo()
+            .search([("state", "=", "open"), ("date", "in", list(set(today_of.values())))])
+        )
+        return [
+            (
+                promise.case_id.id,
+                "3_promise",
+                promise.case_id.user_id.id,
+                promise.date,
+                self.env._(
+                    "Promise of %(amount)s due",
+                    amount=format_amount(self.env, promise.amount, promise.currency_id),
+                ),
+            )
+            for promise in promises
+            if promise.date == today_of.get(promise.case_id.company_id.id)
+        ]
+
+    def _installment_rows(self, today_of):
+        """Installments of running plans falling due today and not paid yet."""
+        installments = (
+            self.env["collection.plan.installment"]
+            .sudo()
+            .search(
+                [
+                    ("plan_id.state", "=", "active"),
+                    ("date", "in", list(set(today_of.values()))),
+                ]
+            )
+        )
+        return [
+            (
+                installment.plan_id.case_id.id,
+                "4_installment",
+                installment.plan_id.case_id.user_id.id,
+                installment.date,
+                self.env._("%(installment)s due", installment=installment.display_name),
+            )
+            for installment in installments
+            if installment.date == today_of.get(installment.plan_id.case_id.company_id.id)
+            and installment.state != "paid"
+        ]
+
+    def _dispute_rows(self, today_of):
+        """Open disputes whose deadline is near or past."""
+        disputes = (
+            self.env["collection.dispute"]
+            .sudo()
+            .search(
+                [
+                    ("state", "=", "open"),
+                    ("deadline", "<=", max(today_of.values()) + timedelta(days=DISPUTE_NEAR_DAYS)),
+                ]
+            )
+        )
+        return [
+            (
+                dispute.case_id.id,
+                "5_dispute",
+                dispute.case_id.user_id.id,
+                dispute.deadline,
+                self.env._("Dispute on %(invoice)s", invoice=dispute.move_id.name),
+            )
+            for dispute in disputes
+            if dispute.deadline
+            <= today_of.get(dispute.case_id.company_id.id) + timedelta(days=DISPUTE_NEAR_DAYS)
+        ]
+
+    def _decision_rows(self, today_of):
+        """What the managers decide: escalations, plans and promises to approve, write-offs.
+
+        One row per manager asked (the one the request's activity is for; else
+        the escalation's managers, else the company's collections managers), from
+        the day the request falls due (a manager may put an activity off).
+        """
+        Activity = self.env["mail.activity"].sudo()
+        types = {
+            xmlid: self.env.ref(xmlid, raise_if_not_found=False) or self.env["mail.activity.type"]
+            for xmlid in (
+                ESCALATION_ACTIVITY,
+                WRITEOFF_ACTIVITY,
+                PROMISE_APPROVAL_ACTIVITY,
+                PLAN_APPROVAL_ACTIVITY,
+            )
+        }
+        activities = Activity.search(
+            [
+                ("res_model", "in", ("collection.case", "collection.plan")),
+                ("activity_type_id", "in", [type_.id for type_ in types.values() if type_]),
+            ]
+        )
+        by_type = activities.grouped("activity_type_id")
+        # One line per thing a manager decides, however many activities ask it.
+        rows = {}
+
+        def add(case, user, day, reason, summary):
+            if case.active and day <= today_of.get(case.company_id.id, day):
+                key = (case.id, reason, user.id, summary)
+                rows[key] = min(day, rows.get(key, day))
+
+        # Escalations: every pending one, asked with an activity or not (the follow-up's own).
+        escalations = self.env["collection.escalation"].sudo().search([("state", "=", "pending")])
+        reasons = dict(escalations._fields["reason"]._description_selection(self.env))
+        decide = by_type.get(types[ESCALATION_ACTIVITY], Activity)
+        decide_by_case = decide.grouped("res_id")
+        for escalation in escalations:
+            case = escalation.case_id
+            summary = self.env._(
+                "Decide escalation: %(reason)s", reason=reasons.get(escalation.reason, "")
+            )
+            asked = decide_by_case.get(case.id)
+            if asked:
+                for activity in asked:
+                    add(case, activity.user_id, activity.date_deadline, "6_escalation", summary)
+                continue
+            day = case.company_id._collection_today(escalation.request_date)
+            for user in escalation.manager_ids or case._collections_managers():
+                add(case, user, day, "6_escalation", summary)
+        plan_activities = by_type.get(types[PLAN_APPROVAL_ACTIVITY], Activity)
+        plans = self.env["collection.plan"].sudo().browse(plan_activities.mapped("res_id"))
+        plans = plans.filtered(lambda plan: plan.approval_state == "requested")
+        for activity in plan_activities.filtered(lambda a: a.res_id in plans.ids):
+            plan = plans.browse(activity.res_id)
+            add(
+                plan.case_id,
+                activity.user_id,
+                activity.date_deadline,
+                "7_approval",
+                self.env._(
+                    "Approve the payment plan of %(amount)s",
+                    amount=format_amount(self.env, plan.amount_total, plan.currency_id),
+                ),
+            )
+        for activity in by_type.get(types[PROMISE_APPROVAL_ACTIVITY], Activity):
+            case = self.env["collection.case"].sudo().browse(activity.res_id)
+            add(
+                case,
+                activity.user_id,
+                activity.date_deadline,
+                "7_approval",
+                activity.summary or self.env._("Approve the promise to pay"),
+            )
+        writeoff_activities = by_type.get(types[WRITEOFF_ACTIVITY], Activity)
+        writeoffs = (
+            self.env["collection.writeoff"]
+            .sudo()
+            .search(
+                [
+                    ("case_id", "in", writeoff_activities.mapped("res_id")),
+                    ("state", "=", "to_approve"),
+                ]
+            )
+            .grouped("case_id")
+        )
+        for activity in writeoff_activities:
+            case = self.env["collection.case"].sudo().browse(activity.res_id)
+            for writeoff in writeoffs.get(case, ()):
+                add(
+                    case,
+                    activity.user_id,
+                    activity.date_deadline,
+                    "8_writeoff",
+                    self.env._(
+                        "Approve the write-off of %(amount)s", amount=writeoff._amount_label()
+                    ),
+                )
+        return [
+            (case_id, reason, user_id, day, summary)
+            for (case_id, reason, user_id, summary), day in rows.items()
+        ]
 
     def action_open_case(self):
         self.ensure_one()

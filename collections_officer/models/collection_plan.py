@@ -6,6 +6,7 @@ from odoo.fields import Domain
 from odoo.tools import format_date
 
 from .collection_plan_installment import SCHEDULED
+from .customer_dates import customer_date
 
 FREQUENCIES = [("weekly", "Weekly"), ("biweekly", "Every Two Weeks"), ("monthly", "Monthly")]
 # The terms a manager approves: changing them takes the approval back.
@@ -116,7 +117,8 @@ class CollectionPlan(models.Model):
             plan.display_name = self.env._(
                 "Payment plan of %(date)s (%(case)s)",
                 case=plan.case_id.name or "",
-                date=format_date(self.env, plan.date_start) if plan.date_start else "",
+                # Printed on the customer's statement: the month written out.
+                date=customer_date(self.env, plan.date_start) if plan.date_start else "",
             )
 
     # ------------------------------------------------------------------ CRUD

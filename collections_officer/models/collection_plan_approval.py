@@ -9,8 +9,10 @@ class CollectionPlan(models.Model):
 
     A plan larger or longer than the company allows needs an approver (the manager
     of the case's team, else a collections manager): the officer requests it, the
-    approver approves or refuses with a reason, or approves by acting. Changing the
-    terms takes the approval back.
+    approver approves or refuses with a reason, or approves by acting on a plan nobody
+    submitted. While the request waits, nobody sends or activates the plan; a refused
+    plan stays refused, the officer builds a new one. Changing the terms takes the
+    approval back.
     """
 
     _inherit = "collection.plan"  # pylint: disable=consider-merging-classes-inherited
@@ -29,33 +31,17 @@ class CollectionPlan(models.Model):
     can_approve = fields.Boolean(
         compute="_compute_can_approve", help="The current user may approve or refuse the plan."
     )
+    approval_blocker = fields.Char(
+        compute="_compute_approval_blocker",
+        help="Why the current user cannot send or activate the plan now (empty: they can).",
+    )
 
     @api.depends("amount_total", "currency_id", "duration_months", "company_id")
     def _compute_needs_approval(self):
         for plan in self:
-            company = plan.company_id
-            # The limit is in company currency; a plan in another currency at today's rate.
-            amount = (
-                plan.currency_id._convert(
-                    plan.amount_total,
-                    company.currency_id,
-                    company,
-                    company._collection_today(),
-                )
-                if plan.currency_id and company
-                else plan.amount_total
-            )
             plan.needs_approval = bool(
-                (
-                    company.collection_plan_max_amount
-                    and company.currency_id.compare_amounts(
-                        amount, company.collection_plan_max_amount
-                    )
-                    > 0
-                )
-                or (
-                    company.collection_plan_max_months
-                    and plan.duration_months > company.collection_plan_max_months
+                plan._approval_reasons(
+                    plan.company_id, plan.amount_total, plan.currency_id, plan.duration_months
                 )
             )
 
@@ -65,6 +51,100 @@ class CollectionPlan(models.Model):
         manager = self.env.user.has_group("collections_officer.group_collections_manager")
         for plan in self:
             plan.can_approve = manager or plan.sudo().case_id.team_id.manager_id == self.env.user
+
+    @api.depends("approval_state", "needs_approval", "can_approve", "refusal_reason")
+    @api.depends_context("uid")
+    def _compute_approval_blocker(self):
+        for plan in self:
+            plan.approval_blocker = plan._approval_blocker()
+
+    @api.model
+    def _approval_reasons(self, company, amount, currency, months):
+        """Why a plan of ``amount`` in ``currency`` over ``months`` needs a manager's
+        approval in ``company``: the limits it exceeds, in words (empty: none)."""
+        if not company:
+            return []
+        company_currency = company.currency_id
+        # The limit is in company currency; a plan in another currency at today's rate.
+        if currency and currency != company_currency:
+            amount = currency._convert(
+                amount, company_currency, company, company._collection_today()
+            )
+        reasons = []
+        limit = company.collection_plan_max_amount
+        if limit and company_currency.compare_amounts(amount, limit) > 0:
+            reasons.append(
+                self.env._(
+                    "%(amount)s is above %(limit)s",
+                    amount=company_currency.format(amount),
+                    limit=company_currency.format(limit),
+                )
+            )
+        max_months = company.collection_plan_max_months
+        if max_months and months > max_months:
+            reasons.append(
+                self.env._(
+                    "%(months)s months is longer than %(limit)s months",
+                    months=months,
+                    limit=max_months,
+                )
+            )
+        return reasons
+
+    @api.model
+    def _approval_limits(self, company):
+        """The company's approval limits, as the officer reads them before making a plan."""
+        amount = company.collection_plan_max_amount and company.currency_id.format(
+            company.collection_plan_max_amount
+        )
+        months = company.collection_plan_max_months
+        if amount and months:
+            return self.env._(
+                "Plans above %(amount)s or longer than %(months)s months need a manager's "
+                "approval.",
+                amount=amount,
+                months=months,
+            )
+        if amount:
+            return self.env._("Plans above %(amount)s need a manager's approval.", amount=amount)
+        if months:
+            return self.env._(
+                "Plans longer than %(months)s months need a manager's approval.", months=months
+            )
+        return self.env._("No approval limit is set: payment plans need no manager's approval.")
+
+    def _approval_blocker(self):
+        """Why the plan cannot be sent to the customer or activated by the current user
+        now, in words (False: it can). A refused plan is closed to both; a requested one
+        waits for the approver's decision; an approver sending or activating a plan that
+        was not submitted approves it by acting."""
+        self.ensure_one()
+        if self.approval_state == "refused":
+            return self.env._(
+                "%(plan)s was refused by a manager (%(reason)s): it cannot be sent or "
+                "activated. Build a new plan for the case.",
+                plan=self.display_name,
+                reason=self.refusal_reason or self.env._("no reason given"),
+            )
+        if not self.needs_approval or self.approval_state == "approved":
+            return False
+        if self.approval_state == "requested":
+            return self.env._(
+                "%(plan)s is awaiting approval by a manager: it can be sent to the customer "
+                "or activated once approved.",
+                plan=self.display_name,
+            )
+        if not self._is_approver():
+            return self.env._(
+                "%(plan)s needs a manager's approval (%(reasons)s): request the approval first.",
+                plan=self.display_name,
+                reasons=", ".join(
+                    self._approval_reasons(
+                        self.company_id, self.amount_total, self.currency_id, self.duration_months
+                    )
+                ),
+            )
+        return False
 
     def _reset_approval(self):
         reset = self.filtered(lambda plan: plan.approval_state in ("approved", "refused"))
@@ -98,6 +178,7 @@ class CollectionPlan(models.Model):
             )
         if self.filtered(lambda plan: plan.approval_state == "approved"):
             raise UserError(self.env._("This payment plan is approved already."))
+        self._check_not_refused()
         self.sudo().write({"approval_state": "requested", "refusal_reason": False})
         for plan in self:
             for approver in plan._approvers():
@@ -123,6 +204,7 @@ class CollectionPlan(models.Model):
         self._check_approver()
         if any(plan.state not in ("draft", "proposed") for plan in self):
             raise UserError(self.env._("Only draft or proposed plans can be approved."))
+        self._check_not_refused()
         self._approve()
         for plan in self:
             plan.message_post(
@@ -168,6 +250,19 @@ class CollectionPlan(models.Model):
             )
         return True
 
+    def action_new_plan(self):
+        """A refused plan stays as the manager left it: the officer builds a new one."""
+        self.ensure_one()
+        if self.case_id.state == "closed":
+            raise UserError(
+                self.env._("Case %(case)s is closed: nothing to plan.", case=self.case_id.name)
+            )
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "collections_officer.collection_plan_wizard_action"
+        )
+        action["context"] = {"default_case_id": self.case_id.id}
+        return action
+
     def _approve(self):
         self.sudo().write(
             {
@@ -202,18 +297,15 @@ class CollectionPlan(models.Model):
 
     def _check_approval(self):
         """Plans above the company's limits need an approver; an approver approves by acting."""
+        for plan in self:
+            blocker = plan._approval_blocker()
+            if blocker:
+                raise UserError(blocker)
         to_approve = self.filtered(lambda p: p.needs_approval and p.approval_state != "approved")
-        if not to_approve:
-            return
-        if not to_approve._is_approver():
-            company = to_approve[0].company_id
-            raise UserError(
-                self.env._(
-                    "%(plan)s needs a manager's approval: it is above the limits of "
-                    "%(amount)s or %(months)s months. Request the approval first.",
-                    plan=to_approve[0].display_name,
-                    amount=company.currency_id.format(company.collection_plan_max_amount),
-                    months=company.collection_plan_max_months,
-                )
-            )
-        to_approve._approve()
+        if to_approve:
+            to_approve._approve()
+
+    def _check_not_refused(self):
+        refused = self.filtered(lambda plan: plan.approval_state == "refused")
+        if refused:
+            raise UserError(refused[0]._approval_blocker())

@@ -171,7 +171,18 @@ class CollectionRun(models.Model):
         cases._refresh_locked_cases()
         blockers = cases._get_followup_blockers()
         due = cases.filtered(lambda c: c.id not in blockers)._get_due_levels()
-        if not due:
+        withheld = {}
+        if self.dry_run:
+            # The manager previewing the run sees the levels an escalation awaiting his
+            # decision holds back, and why: nothing goes to them until he decides.
+            awaiting = cases.browse(list(cases._get_escalation_blockers()))
+            withheld = awaiting._get_due_levels(with_awaiting=True)
+            # Previewed before this dry run was interrupted.
+            previewed = Followup.search(
+                [("run_id", "=", self.id), ("case_id", "in", list(withheld))]
+            ).case_id
+            withheld = {key: level for key, level in withheld.items() if key not in previewed.ids}
+        if not due and not withheld:
             return Followup
         due_cases = cases.browse(list(due))
         existing = Followup.search(
@@ -215,6 +226,19 @@ class CollectionRun(models.Model):
                     "bank_warning": warning,
                 }
             )
+        values.extend(
+            {
+                "case_id": case_id,
+                "level_id": level.id,
+                "cycle": cases.browse(case_id).followup_cycle,
+                "run_id": self.id,
+                "date": self.date,
+                "state": "preview",
+                "blocked_reason": blockers[case_id],
+                "bank_warning": warning,
+            }
+            for case_id, level in withheld.items()
+        )
         retried = retry.filtered(lambda f: f.state == "failed")
         for count, followups in retried.grouped("retry_count").items():
             followups.write({"retry_count": count + 1, "run_id": self.id})

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.tools import format_date, formatLang
 
 from .collection_kpi import first_of_month, previous_month
 
@@ -34,6 +35,9 @@ class CollectionTarget(models.Model):
         domain="[('share', '=', False)]",
     )
     team_id = fields.Many2one("collection.team", index="btree_not_null", check_company=True)
+    month_label = fields.Char(
+        string="Month of", compute="_compute_month_label", help="The month, written out."
+    )
     target_amount_collected = fields.Monetary(string="Collected Target")
     target_cases_resolved = fields.Integer(string="Cases Resolved Target")
     target_promise_kept_rate = fields.Float(string="Promise-Kept Rate Target (%)")
@@ -59,6 +63,10 @@ class CollectionTarget(models.Model):
     progress_promise_kept_rate = fields.Float(
         string="Promise-Kept Rate Progress (%)", compute="_compute_actuals"
     )
+    progress_label = fields.Char(
+        compute="_compute_actuals",
+        help="Who, which month, and how far the amount collected is towards its target.",
+    )
 
     _one_owner = models.Constraint(
         "CHECK((user_id IS NULL) != (team_id IS NULL))",
@@ -74,15 +82,32 @@ class CollectionTarget(models.Model):
         "This officer or team already has a target for this month.",
     )
 
+    @api.depends("month")
+    @api.depends_context("lang")
+    def _compute_month_label(self):
+        for target in self:
+            target.month_label = (
+                format_date(self.env, target.month, date_format="MMMM y") if target.month else ""
+            )
+
     @api.depends("month", "user_id", "team_id")
+    @api.depends_context("lang")
     def _compute_display_name(self):
         for target in self:
             owner = target.user_id.name or target.team_id.name or ""
-            month = target.month.strftime("%B %Y") if target.month else ""
-            target.display_name = f"{owner} - {month}" if owner else month
+            month = target.month_label
+            target.display_name = f"{owner} — {month}" if owner else month
 
-    @api.depends_context("uid")
-    @api.depends("company_id", "month", "user_id", "team_id")
+    @api.depends_context("uid", "lang")
+    @api.depends(
+        "company_id",
+        "month",
+        "user_id",
+        "team_id",
+        "target_amount_collected",
+        "target_cases_resolved",
+        "target_promise_kept_rate",
+    )
     def _compute_actuals(self):
         kpi = self.env["collection.kpi"]
         targets = self.filtered(lambda t: t.month and (t.user_id or t.team_id))
@@ -95,6 +120,7 @@ class CollectionTarget(models.Model):
         for target in self:
             if target not in targets:
                 target.update(dict.fromkeys(self._actual_fields(), 0))
+                target.progress_label = False
                 continue
             now, last = next(results), next(results)
             target.amount_collected = now["collected"]
@@ -112,10 +138,33 @@ class CollectionTarget(models.Model):
             target.progress_promise_kept_rate = self._progress(
                 target.promise_kept_rate, target.target_promise_kept_rate
             )
+            target.progress_label = target._progress_label()
 
     @api.model
     def _actual_fields(self):
-        return [name for name, field in self._fields.items() if field.compute == "_compute_actuals"]
+        return [
+            name
+            for name, field in self._fields.items()
+            if field.compute == "_compute_actuals" and name != "progress_label"
+        ]
+
+    def _progress_label(self):
+        """ "Sofia Reyes — December 2026: $ 2,985.00 of $ 3,700.00 collected (81 %)"."""
+        self.ensure_one()
+        currency = self.currency_id
+        if not self.target_amount_collected:
+            progress = self.env._(
+                "%(amount)s collected, no target set",
+                amount=currency.format(self.amount_collected),
+            )
+        else:
+            progress = self.env._(
+                "%(amount)s of %(target)s collected (%(percent)s %%)",
+                amount=currency.format(self.amount_collected),
+                target=currency.format(self.target_amount_collected),
+                percent=formatLang(self.env, self.progress_amount_collected, digits=0),
+            )
+        return f"{self.display_name}: {progress}"
 
     @staticmethod
     def _progress(actual, target):

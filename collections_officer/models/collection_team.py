@@ -1,4 +1,12 @@
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+OFFICERS = "collections_officer.group_collections_officer"
+
+
+def _collections_users_domain(model):
+    """Internal users with collections rights: those who can open the team's cases."""
+    return [("share", "=", False), ("all_group_ids", "in", model.env.ref(OFFICERS).ids)]
 
 
 class CollectionTeam(models.Model):
@@ -18,6 +26,7 @@ class CollectionTeam(models.Model):
     manager_id = fields.Many2one(
         "res.users",
         check_company=True,
+        domain=_collections_users_domain,
         help="Receives the escalations of the team's cases.",
     )
     member_ids = fields.Many2many(
@@ -27,6 +36,7 @@ class CollectionTeam(models.Model):
         "user_id",
         string="Officers",
         check_company=True,
+        domain=_collections_users_domain,
     )
     case_ids = fields.One2many("collection.case", "team_id", string="Cases")
     assignment_rule = fields.Selection(
@@ -49,22 +59,45 @@ class CollectionTeam(models.Model):
         readonly=True,
         help="Round robin goes on with the next officer after this one.",
     )
-    open_case_count = fields.Integer(compute="_compute_open_case_count")
+    active_case_count = fields.Integer(
+        string="Active Cases",
+        compute="_compute_active_case_count",
+        help="The team's cases not closed: open, promised, on a plan, escalated, on hold...",
+    )
 
     _name_company_uniq = models.UniqueIndex(
         "(company_id, name)", "A collection team with this name already exists in this company."
     )
 
-    def _compute_open_case_count(self):
+    def _compute_active_case_count(self):
         counts = dict(
             self.env["collection.case"]._read_group(
-                [("team_id", "in", self.ids), ("state", "=", "open")],
+                [("team_id", "in", self.ids), ("state", "!=", "closed")],
                 ["team_id"],
                 ["__count"],
             )
         )
         for team in self:
-            team.open_case_count = counts.get(team, 0)
+            team.active_case_count = counts.get(team, 0)
+
+    @api.constrains("manager_id", "member_ids")
+    def _check_collections_users(self):
+        # The team's officers are given its cases and its manager approves and decides
+        # on them: users without collections rights could not even open them.
+        officers = self.env.ref(OFFICERS).sudo()
+        for team in self.sudo():
+            others = (team.manager_id | team.member_ids).filtered(
+                lambda user: user.share or officers not in user.all_group_ids
+            )
+            if others:
+                raise ValidationError(
+                    self.env._(
+                        "%(users)s cannot be in collection team %(team)s: only internal users "
+                        "with collections rights (officers and managers) work its cases.",
+                        users=", ".join(others.mapped("name")),
+                        team=team.name,
+                    )
+                )
 
     @api.model_create_multi
     def create(self, vals_list):

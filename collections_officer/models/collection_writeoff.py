@@ -262,18 +262,15 @@ class CollectionWriteoff(models.Model):
 
     @api.model
     def _writeoff_settings(self, company):
-        """The company's write-off account and journal, or a clear refusal."""
-        account = company.collection_writeoff_account_id
-        journal = company.collection_writeoff_journal_id
-        if not account or not journal:
-            raise UserError(
-                self.env._(
-                    "Set the bad-debt expense account and the write-off journal of %(company)s "
-                    "in the Collections settings before writing debts off.",
-                    company=company.name,
-                )
-            )
-        return account, journal
+        """The company's write-off account and journal.
+
+        A company not set up yet (a fresh install) gets them now, as the write-off
+        dialog announced: its chart's bad-debt account and write-off journal, else
+        new ones (see ``res.company._collection_writeoff_setup``).
+        """
+        if not (company.collection_writeoff_account_id and company.collection_writeoff_journal_id):
+            company._collection_writeoff_setup()
+        return company.collection_writeoff_account_id, company.collection_writeoff_journal_id
 
     @api.model
     def _receivable_lines(self, invoices):

@@ -4,7 +4,8 @@ import pytz
 
 from odoo import api, fields, models
 from odoo.addons.base.models.res_partner import _tz_get
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.fields import Domain
 
 _logger = logging.getLogger(__name__)
 
@@ -41,6 +42,13 @@ class ResCompany(models.Model):
     )
     collection_followup_live_user_id = fields.Many2one(
         "res.users", string="Follow-up Switched On By", readonly=True, copy=False
+    )
+    # Send Follow-up Now and Send Statement are an officer's own decision: before go-live
+    # they send for real (the dialogs say so), unless the company holds them too.
+    collection_hold_manual_sends = fields.Boolean(
+        string="Hold Manual Sends until Go-Live",
+        help="Before go-live, Send Follow-up Now and Send Statement send nothing either. "
+        "Unticked, they send for real while the daily follow-up is still a dry run.",
     )
     # The company's own day: every "today" of the desk is read in it, never the server's.
     collection_timezone = fields.Selection(
@@ -437,6 +445,77 @@ class ResCompany(models.Model):
         if self.env.su or self.env.user.has_group("collections_officer.group_collections_manager"):
             return
         raise AccessError(self.env._("Only a collections manager can switch follow-up on or off."))
+
+    def _collection_left_out(self, followup_from):
+        """What following up only the items due after ``followup_from`` leaves out: the
+        open debits the follow-up would chase otherwise, due on or before that date.
+        ``(count, amount in company currency)``."""
+        self.ensure_one()
+        if not followup_from:
+            return 0, 0.0
+        scope = self.env["collection.ledger"]._company_scope(self)
+        followed = Domain("no_followup", "=", False)
+        if self.collection_include_misc_debits:
+            followed |= Domain("journal_id.type", "=", "general")
+        due = Domain("date_maturity", "<=", followup_from) | (
+            Domain("date_maturity", "=", False) & Domain("date", "<=", followup_from)
+        )
+        domain = (
+            Domain(
+                [
+                    ("company_id", "in", list(scope)),
+                    ("partner_id", "!=", False),
+                    ("account_id.account_type", "=", "asset_receivable"),
+                    ("parent_state", "=", "posted"),
+                    ("reconciled", "=", False),
+                    ("amount_residual", ">", 0),
+                    ("move_id.payment_state", "not in", ("blocked", "in_payment")),
+                ]
+            )
+            & followed
+            & due
+        )
+        [(count, amount)] = (
+            self.env["account.move.line"]
+            .sudo()
+            ._read_group(domain, aggregates=["__count", "amount_residual:sum"])
+        )
+        return count, amount or 0.0
+
+    def _collection_manual_send_note(self):
+        """What an officer must know before sending by hand for these companies, or False:
+        not live yet, the send is real, or held until go-live."""
+        not_live = self.filtered(lambda company: not company.collection_followup_live)
+        if not not_live:
+            return False
+        held = not_live.filtered("collection_hold_manual_sends")
+        if held:
+            return self.env._(
+                "%(companies)s is not live yet and holds manual sends until it goes live: "
+                "nothing can be sent now.",
+                companies=", ".join(held.mapped("name")),
+            )
+        return self.env._(
+            "%(companies)s is not live yet: the daily follow-up only makes dry runs, but "
+            "Send sends this to the customer for real.",
+            companies=", ".join(not_live.mapped("name")),
+        )
+
+    def _collection_check_manual_send(self):
+        """Refuse a send by hand for a company that holds them until it goes live."""
+        held = self.filtered(
+            lambda company: (
+                not company.collection_followup_live and company.collection_hold_manual_sends
+            )
+        )
+        if held:
+            raise UserError(
+                self.env._(
+                    "Nothing is sent by hand for %(companies)s until it goes live: a "
+                    "collections manager chose to hold manual sends during the dry runs.",
+                    companies=", ".join(held.mapped("name")),
+                )
+            )
 
     def _collection_go_live(self, followup_from):
         """Switch follow-up on from now, for items due after ``followup_from``."""

@@ -147,6 +147,12 @@ class ResPartner(models.Model):
         groups=OFFICERS,
         help="The current user may change how this customer is chased.",
     )
+    collection_contact_editable = fields.Boolean(
+        compute="_compute_collection_contact_editable",
+        groups=OFFICERS,
+        help="The current user may edit the contact: the collections settings are edited on "
+        "the form itself, else in their own dialog.",
+    )
     collection_case_count = fields.Integer(
         compute="_compute_collection_case", groups="collections_officer.group_collections_officer"
     )
@@ -198,6 +204,13 @@ class ResPartner(models.Model):
     @api.depends_context("uid")
     def _compute_collection_is_manager(self):
         self.collection_is_manager = self.env["collection.compliance"]._is_collections_manager()
+
+    @api.depends_context("uid")
+    def _compute_collection_contact_editable(self):
+        # A contact being created is the creator's to fill in.
+        editable = self._origin._filtered_access("write")
+        for partner in self:
+            partner.collection_contact_editable = not partner._origin or partner._origin in editable
 
     @api.depends("commercial_partner_id")
     @api.depends_context("company")
@@ -347,21 +360,42 @@ class ResPartner(models.Model):
                 self.env._("Only collections officers assign a customer's officer and contact.")
             )
         self._check_collection_rules_change([n for n in changed if n in MANAGED_FIELDS])
+        partners = self._collection_settings_writer(vals)
         if "collection_credit_hold" not in vals:
-            return super().write(vals)
+            return super(ResPartner, partners).write(vals)
         # When and by whom: stamped on the customers whose hold changes only, so that
         # saving a form again keeps the date of the hold.
         hold = bool(vals["collection_credit_hold"])
         moving = self.sudo().filtered(lambda partner: partner.collection_credit_hold != hold)
         details = self._credit_hold_details(hold)
         if moving == self.sudo():
-            return super().write(details | vals)
-        res = super().write(vals)
+            return super(ResPartner, partners).write(details | vals)
+        res = super(ResPartner, partners).write(vals)
         if moving:
             super(ResPartner, moving).write(
                 {name: value for name, value in details.items() if name not in vals}
             )
         return res
+
+    def _collection_settings_writer(self, vals):
+        """The partners to write ``vals`` with: as superuser when ``vals`` holds collections
+        settings only and the user is a collections user, else ``self``.
+
+        Who works a customer and how it is chased are the collections desk's decisions,
+        not the contact's: a collections manager who may not edit contacts still sets
+        them (an officer the officer and contact, the only ones ``write`` lets an officer
+        change). Reading the customer is still required; the superuser keeps the user,
+        who remains the author of the tracking. Any other field needs the usual rights.
+        """
+        if (
+            self.env.su
+            or not vals
+            or not set(vals) <= {*OFFICER_FIELDS, *MANAGED_FIELDS}
+            or not self.env.user.has_group(OFFICERS)
+        ):
+            return self
+        self.check_access("read")
+        return self.sudo()
 
     def _credit_hold_details(self, hold):
         """The details written with a hold put (``hold``) or lifted."""
@@ -429,6 +463,23 @@ class ResPartner(models.Model):
         customers = self.sudo().with_company(company).filtered("collection_credit_hold")
         customers.write({"collection_credit_hold": False})
         return customers
+
+    def action_edit_collection_settings(self):
+        """The customer's collections settings in a dialog of their own: a collections user
+        who may not edit the contact saves them there (see ``_collection_settings_writer``)."""
+        self.ensure_one()
+        customer = self.commercial_partner_id
+        customer.check_access("read")
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Collections Settings of %(customer)s", customer=customer.name),
+            "res_model": "res.partner",
+            "res_id": customer.id,
+            "views": [
+                (self.env.ref("collections_officer.res_partner_view_form_collections").id, "form")
+            ],
+            "target": "new",
+        }
 
     def action_view_collection_cases(self):
         self.ensure_one()

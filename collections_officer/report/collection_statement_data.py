@@ -2,9 +2,10 @@ import ast
 
 from odoo import api, models
 from odoo.addons.base.models.res_lang import intersperse
-from odoo.tools import SQL, float_is_zero, float_round, format_date
+from odoo.tools import SQL, float_is_zero, float_round
 
 from ..models.collection_ledger import AGING_FIELDS
+from ..models.customer_dates import customer_date
 
 
 class CollectionStatementReport(models.AbstractModel):
@@ -50,7 +51,7 @@ class CollectionStatementReport(models.AbstractModel):
             if not day:
                 return ""
             if (lang, day) not in dates:
-                dates[lang, day] = format_date(self.env, day, lang_code=lang)
+                dates[lang, day] = customer_date(self.env, day, lang)
             return dates[lang, day]
 
         def amount_text(lang, amount, currency_id):

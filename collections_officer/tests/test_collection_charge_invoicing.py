@@ -40,7 +40,7 @@ class TestCollectionChargeInvoicing(CollectionsCommon):
         invoice = rule.with_context(lang="en_US")._charge_cases(case, TODAY)
 
         label = invoice.invoice_line_ids.name
-        self.assertIn("15/05/2026", label, "dates as the customer writes them")
+        self.assertIn("15 mai 2026", label, "dates as the customer reads them")
         self.assertNotIn("05/15/2026", label)
 
     def test_optional_tax_per_kind_mapped_by_fiscal_position(self):

@@ -444,4 +444,6 @@ class TestCollectionDocuments(CollectionsCommon):
         html = self._html(STATEMENT, self.case)
         self.assertIn("700,00", html, "French decimal comma on the lines")
         self.assertIn("850,00", html, "and on the totals")
-        self.assertIn(format_date(self.env, self.invoice.invoice_date_due, lang_code="fr_FR"), html)
+        self.assertIn(
+            format_date(self.env, self.invoice.invoice_date_due, "fr_FR", date_format="long"), html
+        )

@@ -196,13 +196,19 @@ class TestCollectionEscalation(CollectionsCommon):
 
     def test_hold(self):
         self._escalate("fraud")
-        self._decide("hold", note="Police report filed.", hold_reason="Fraud investigation")
+        self._decide(
+            "hold",
+            note="Police report filed.",
+            hold_reason="Fraud investigation",
+            hold_until="2026-09-30",
+        )
         self.assertEqual(self.case.state, "hold")
         self.assertEqual(self.case.hold_reason, "Fraud investigation")
+        self.assertEqual(str(self.case.hold_until), "2026-09-30")
         self.assertIn(self.case.id, self.case._get_followup_blockers())
 
     def test_legal_action_and_agency_go_through_the_legal_hook(self):
-        for decision, legal_type in (("legal", "lawyer"), ("agency", "agency")):
+        for decision, legal_type in (("legal", "notice"), ("agency", "agency")):
             with self.subTest(decision=decision):
                 self._escalate()
                 self._decide(decision, note="No reply to the final notice.")

@@ -254,6 +254,14 @@ class TestCollectionFollowup(FollowupCommon):
         with freeze_time(TODAY + timedelta(days=55)):
             self._refresh()
             self._run()
+            self.assertEqual(
+                self.case.level_id, self.level_4, "no level while the manager has not decided"
+            )
+            escalation = self.env["collection.escalation"].search(
+                [("case_id", "=", self.case.id), ("state", "=", "pending")]
+            )
+            escalation.with_user(self.manager)._decide("officer", "Carry on with the levels")
+            self._run()
             self.assertEqual(self.case.level_id, self.level_5)
             self.assertTrue(self.customer.collection_credit_hold)
             notes = "".join(str(body) for body in self.case.message_ids.mapped("body"))

@@ -116,17 +116,21 @@ class TestCollectionLegal(FollowupCommon):
         self.assertEqual(legal.reply_deadline, TODAY + timedelta(days=14))
 
     def test_a_claim_without_a_party_is_refused(self):
-        # The manager's decision opens the draft; the party is chosen before any step.
+        # The manager's decision opens the draft; the party is chosen when the debt is
+        # handed over or claimed, the letter before action needs none.
         agency = self.case._start_legal_action("agency")
         with self.assertRaisesRegex(ValidationError, "External Party"):
             agency.action_hand_over()
         court = self.env["collection.legal"].create(
             {"case_id": self.case.id, "legal_type": "court"}
         )
-        with self.assertRaisesRegex(ValidationError, "External Party"):
-            court.action_send_notice()
-        self.assertEqual(court.state, "draft")
-        self.assertFalse(court.notice_date)
+        court.action_send_notice()
+        self.assertEqual(court.state, "notice_sent")
+        with freeze_time(TODAY + timedelta(days=31)):
+            with self.assertRaisesRegex(ValidationError, "External Party"):
+                court.action_file_claim()
+        self.assertEqual(court.state, "notice_sent")
+        self.assertFalse(court.filing_date)
         agency.party_id = self.agency
         agency.action_hand_over()
         self.assertEqual(agency.state, "handed_over")
@@ -149,7 +153,7 @@ class TestCollectionLegal(FollowupCommon):
 
     def test_letter_before_action_content(self):
         legal = self._legal("notice", principal_amount=1000, interest_amount=12.5)
-        deadline = format_date(self.env, TODAY + timedelta(days=30))
+        deadline = format_date(self.env, TODAY + timedelta(days=30), date_format="long")
         html = self._html(NOTICE, legal)
         self.assertIn("Letter Before Action", html)
         for invoice in self.old_invoice | self.recent_invoice:
@@ -177,7 +181,7 @@ class TestCollectionLegal(FollowupCommon):
         html = self._html(NOTICE, legal)
         self.assertIn("Validation Notice", html)
         self.assertIn("dispute", html)
-        self.assertIn(format_date(self.env, TODAY + timedelta(days=30)), html)
+        self.assertIn(format_date(self.env, TODAY + timedelta(days=30), date_format="long"), html)
         self.assertNotIn("Letter Before Action", html)
         self.assertEqual(len(legal._notice_reports()), 1)
 

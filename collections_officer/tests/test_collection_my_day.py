@@ -103,7 +103,7 @@ class TestCollectionMyDay(CollectionsCommon):
         dispute.sudo().deadline = TODAY + timedelta(days=2)
         self.assertEqual(self._counts().get("5_dispute"), 1)
         row = self.env["collection.my.day"].search([("reason", "=", "5_dispute")])
-        self.assertEqual((row.case_id, row.summary), (self.case, invoice.name))
+        self.assertEqual((row.case_id, row.summary), (self.case, f"Dispute on {invoice.name}"))
 
 
 @freeze_time(NOON)
@@ -121,7 +121,8 @@ class TestCollectionMyDayInstallments(PlanCommon):
         self.assertEqual({g["reason"]: g["__count"] for g in groups}, {"4_installment": 1})
         self.assertEqual(
             plan.display_name,
-            f"Payment plan of {format_date(self.env, TODAY)} ({self.case.name})",
+            f"Payment plan of {format_date(self.env, TODAY, date_format='long')} "
+            f"({self.case.name})",
         )
         reason = self.case._get_commitment_blockers(TODAY)[self.case.id]
         self.assertEqual(reason.lower().count("payment plan"), 1, reason)

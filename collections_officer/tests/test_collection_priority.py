@@ -268,7 +268,7 @@ class TestNextAction(PriorityCommon):
         )
         self.assertEqual(self.case.state, "promised")
         self.assertEqual(self.case.next_action_date, days_ahead(13), "promised date + tolerance")
-        self.assertEqual(self.case.next_action_label, "Promise due")
+        self.assertEqual(self.case.next_action_label, "Promise of $\xa0500.00 due")
         self.assertNotIn(self.case, self._due_cases())
         with freeze_time(days_ahead(13)):
             self.assertIn(self.case, self._due_cases())
@@ -285,15 +285,15 @@ class TestNextAction(PriorityCommon):
         self.assertEqual(self.case.state, "plan")
         first = plan.installment_ids.sorted("date")[0].date
         self.assertEqual(self.case.next_action_date, first + timedelta(days=5))
-        self.assertEqual(self.case.next_action_label, "Installment due")
+        self.assertEqual(self.case.next_action_label, "Installment 1 of 3 due")
         self.assertNotIn(self.case, self._due_cases())
 
     def test_an_activity_on_the_case(self):
         self.case.activity_schedule("mail.mail_activity_data_todo", date_deadline=days_ahead(1))
         self.assertEqual(self.case.next_action_date, days_ahead(1))
-        self.assertEqual(self.case.next_action_label, "Activity")
+        self.assertEqual(self.case.next_action_label, "To-Do", "what the activity is")
         self.case.activity_ids.action_done()
-        self.assertNotEqual(self.case.next_action_label, "Activity")
+        self.assertNotEqual(self.case.next_action_label, "To-Do")
 
     def test_a_callback_agreed_in_a_call(self):
         wizard = (
@@ -346,7 +346,7 @@ class TestNextAction(PriorityCommon):
         self.case.write({"callback_date": days_ahead(2)})
         self.assertEqual(self.case.next_action_label, "Call back")
         self.case.write({"callback_date": days_ahead(4)})
-        self.assertEqual(self.case.next_action_label, "Activity")
+        self.assertEqual(self.case.next_action_label, "To-Do")
 
     def test_an_open_dispute_gives_points_and_its_deadline(self):
         invoice = self.env["account.move"].search(

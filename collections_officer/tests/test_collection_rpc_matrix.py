@@ -57,6 +57,7 @@ USER_FIELDS = {
         | {
             "policy_id",
             "hold_reason",
+            "hold_until",
             "breathing_space_from",
             "breathing_space_until",
             "hardship",
@@ -80,6 +81,7 @@ USER_FIELDS = {
             "legal_type",
             "party_id",
             "party_reference",
+            "court_reference",
             "user_id",
             "commission_rate",
             "principal_amount",

@@ -400,7 +400,7 @@ class TestPlanApproval(SecurityCommon):
         self.assertNotIn(self.officer, approvers)
         self.assertFalse(approvers.filtered("share"))
 
-    def test_refused_with_a_reason_then_requested_again(self):
+    def test_refused_with_a_reason_for_good(self):
         self.plan.with_user(self.officer).action_request_approval()
         action = self.plan.with_user(self.team_manager).action_refuse()
         wizard = (
@@ -417,12 +417,14 @@ class TestPlanApproval(SecurityCommon):
         approval = self.plan.message_ids.filtered(lambda m: "Plan approved" in (m.body or ""))
         self.assertFalse(approval)
         self.assertFalse(self._activities(self.plan))
-        with self.assertRaisesRegex(UserError, "needs a manager's approval"):
+        with self.assertRaisesRegex(UserError, "was refused by a manager"):
             self.plan.with_user(self.officer).action_activate()
         with self.assertRaisesRegex(UserError, "Only a collections manager"):
             self.plan.with_user(self.officer).action_refuse()
-        self.plan.with_user(self.officer).action_request_approval()
-        self.assertEqual(self.plan.approval_state, "requested")
+        # A refused plan stays refused: the officer builds a new plan.
+        with self.assertRaisesRegex(UserError, "Build a new plan"):
+            self.plan.with_user(self.officer).action_request_approval()
+        self.assertEqual(self.plan.approval_state, "refused")
 
     def test_approval_is_reset_when_the_terms_change(self):
         self.plan.with_user(self.manager).action_approve()

@@ -173,11 +173,15 @@ class TestCollectionWriteoff(CollectionsCommon):
         self.assertFalse(self.case.writeoff_ids)
         self.assertFalse(self._receivable(self.invoice).reconciled)
 
-    def test_a_writeoff_without_an_account_is_refused_clearly(self):
+    def test_a_writeoff_without_an_account_sets_one_up(self):
+        # The full set-up is tested in test_collection_setup.
         self.company.collection_writeoff_account_id = False
-        with self.assertRaisesRegex(UserError, "bad-debt expense account"):
-            self._write_off()
-        self.assertFalse(self.case.writeoff_ids)
+        writeoff = self._write_off()
+        self.assertEqual(writeoff.state, "posted")
+        account = self.company.collection_writeoff_account_id
+        self.assertEqual(account.account_type, "expense")
+        self.assertIn(account, writeoff.move_id.line_ids.account_id)
+        self.assertEqual(self.company.collection_writeoff_journal_id, self.misc_journal)
 
     def test_bad_input_is_refused(self):
         with self.assertRaisesRegex(UserError, "reason"):

@@ -2,6 +2,7 @@ from . import collection_charge_cancel_wizard
 from . import collection_contact_wizard
 from . import collection_credit_hold_wizard
 from . import collection_golive_wizard
+from . import collection_settings
 from . import collection_partner_flag_wizard
 from . import collection_plan_refuse_wizard
 from . import collection_plan_wizard
@@ -10,9 +11,12 @@ from . import collection_dispute_resolve_wizard
 from . import collection_case_rebalance_wizard
 from . import collection_escalate_wizard
 from . import collection_escalation_decide_wizard
+from . import collection_legal_step_wizard
+from . import collection_case_hold_lift_wizard
 from . import collection_writeoff_wizard
 from . import collection_aging_wizard
 from . import collection_activity_wizard
 from . import collection_aging_line
 from . import collection_expected_cash
 from . import collection_kpi_card
+from . import collection_kpi_board

@@ -21,8 +21,15 @@ class CollectionEscalationDecideWizard(models.TransientModel):
         help="Logged on the case; for the officer, the instructions to follow.",
     )
     hold_reason = fields.Char(help="Shown on the case while it is on hold.")
+    hold_until = fields.Date(
+        string="On Hold Until",
+        help="The day the hold ends: that morning the case is back in follow-up. "
+        "A collections manager may lift it sooner.",
+    )
 
     def action_decide(self):
         self.ensure_one()
-        result = self.escalation_id._decide(self.decision, self.decision_note, self.hold_reason)
+        # The hold's end goes with the decision (its branch of ``_decide`` checks it).
+        escalation = self.escalation_id.with_context(collection_hold_until=self.hold_until)
+        result = escalation._decide(self.decision, self.decision_note, self.hold_reason)
         return result if isinstance(result, dict) else {"type": "ir.actions.act_window_close"}

@@ -17,6 +17,10 @@ class CollectionGoliveWizard(models.TransientModel):
     )
     preview_count = fields.Integer(string="Previewed Follow-ups", compute="_compute_preview_count")
     preview_date = fields.Date(string="Last Dry Run", compute="_compute_preview_count")
+    # What the date leaves out, shown as the manager changes it.
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    left_out_count = fields.Integer(string="Items Left Out", compute="_compute_left_out")
+    left_out_amount = fields.Monetary(string="Amount Left Out", compute="_compute_left_out")
 
     @api.model
     def _default_followup_from(self):
@@ -38,6 +42,13 @@ class CollectionGoliveWizard(models.TransientModel):
             run = by_company.get(wizard.company_id, runs.browse())[:1]
             wizard.preview_count = run.preview_count
             wizard.preview_date = run.date
+
+    @api.depends("company_id", "followup_from")
+    def _compute_left_out(self):
+        for wizard in self:
+            count, amount = wizard.company_id._collection_left_out(wizard.followup_from)
+            wizard.left_out_count = count
+            wizard.left_out_amount = amount
 
     def action_go_live(self):
         self.ensure_one()
@@ -61,9 +72,8 @@ class CollectionGoliveWizard(models.TransientModel):
                 self.env._("The date of the first items followed up cannot be in the future.")
             )
         self.company_id._collection_go_live(self.followup_from)
-        if self.env.context.get("active_model") == "collection.run":
-            # Going live deletes the dry runs, the one on screen too.
-            return self.env["ir.actions.act_window"]._for_xml_id(
-                "collections_officer.collection_run_action"
-            )
-        return {"type": "ir.actions.client", "tag": "soft_reload"}
+        # Going live deletes the dry runs, maybe the one on screen: the manager lands on
+        # what going live did, in place of the breadcrumbs that led to it.
+        return (
+            self.env["collection.settings"].with_company(self.company_id)._action_open(status=True)
+        )

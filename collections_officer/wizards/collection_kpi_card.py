@@ -23,6 +23,39 @@ CARDS = (
     ("plan_completion_rate", "Plans Completed (%)", "percent", None, True),
     ("dispute_resolution_days", "Dispute Resolution (days)", "days", None, False),
 )
+# The dashboard reads as a report: each owner's KPIs under these headings, in this order.
+SECTIONS = (
+    (
+        "receivables",
+        "Receivables",
+        (
+            "receivable_end",
+            "over_90_share",
+            "dso",
+            "countback_dso",
+            "best_possible_dso",
+            "average_days_delinquent",
+        ),
+    ),
+    ("collection", "Collection", ("collected", "credited", "cei", "cases_closed")),
+    (
+        "commitments",
+        "Promises & Plans",
+        (
+            "promise_kept_rate",
+            "promise_partial_rate",
+            "promise_kept_amount_rate",
+            "plan_completion_rate",
+        ),
+    ),
+    (
+        "activity",
+        "Activity",
+        ("contact_count", "cases_opened", "cases_escalated", "dispute_resolution_days"),
+    ),
+)
+SECTION_OF = {kpi: section for section, _label, kpis in SECTIONS for kpi in kpis}
+ORDER_OF = {kpi: index for index, kpi in enumerate(kpi for *_s, kpis in SECTIONS for kpi in kpis)}
 
 
 class CollectionKpiCard(models.TransientModel):
@@ -38,6 +71,9 @@ class CollectionKpiCard(models.TransientModel):
 
     sequence = fields.Integer()
     kpi = fields.Selection([(key, label) for key, label, *_rest in CARDS], string="KPI")
+    section = fields.Selection([(key, label) for key, label, _kpis in SECTIONS])
+    note = fields.Char(help="Why a month has no figure: nothing to measure it on.")
+    last_note = fields.Char(help="Why last month has no figure.")
     owner = fields.Char(help="The company, officer or team the figures are of.")
     unit = fields.Selection(
         [("amount", "Amount"), ("count", "Count"), ("days", "Days"), ("percent", "Percent")]
@@ -93,6 +129,7 @@ class CollectionKpiCard(models.TransientModel):
             [("month", "in", list(set(month_of.values())))]
         )
         values = []
+        missing = self._missing_reasons()
         for company, user, team in owners:
             now, last = next(results), next(results)
             target = targets.filtered(
@@ -104,7 +141,7 @@ class CollectionKpiCard(models.TransientModel):
                 )
             )[:1]
             owner = user.name or team.name or company.name
-            for sequence, (key, _label, unit, target_field, higher) in enumerate(CARDS):
+            for key, _label, unit, target_field, higher in CARDS:
                 value, last_value = now[key], last[key]
                 target_value = target[target_field] if target and target_field else None
                 trend = False
@@ -115,8 +152,11 @@ class CollectionKpiCard(models.TransientModel):
                         trend = "better" if (value > last_value) == higher else "worse"
                 values.append(
                     {
-                        "sequence": sequence,
+                        "sequence": ORDER_OF[key],
                         "kpi": key,
+                        "section": SECTION_OF[key],
+                        "note": missing.get(key) if value is None else False,
+                        "last_note": missing.get(key) if last_value is None else False,
                         "owner": owner,
                         "unit": unit,
                         "company_id": company.id,
@@ -134,12 +174,35 @@ class CollectionKpiCard(models.TransientModel):
         return values
 
     @api.model
+    def _missing_reasons(self):
+        """Why a KPI has no figure in a month: what it would be measured on is missing."""
+        no_sales = self.env._("no credit sales in the month")
+        no_promise = self.env._("no promise fell due in the month")
+        return {
+            "dso": no_sales,
+            "best_possible_dso": no_sales,
+            "average_days_delinquent": no_sales,
+            "countback_dso": self.env._("credit exceeds what is owed"),
+            "cei": self.env._("nothing owed or sold in the month"),
+            "over_90_share": self.env._("nothing owed at the end of the month"),
+            "promise_kept_rate": no_promise,
+            "promise_partial_rate": no_promise,
+            "promise_kept_amount_rate": no_promise,
+            "plan_completion_rate": self.env._("no plan ended in the month"),
+            "dispute_resolution_days": self.env._("no dispute resolved in the month"),
+        }
+
+    @api.model
     def action_open_dashboard(self):
-        """Rebuild the user's KPI cards and show them."""
+        """Rebuild the user's KPI cards and show them, one report per company, team or
+        officer, under headings."""
         self.search([("create_uid", "=", self.env.uid)]).unlink()
-        self.create(self._card_values())
+        cards = self.create(self._card_values())
+        Board = self.env["collection.kpi.board"]
+        Board.search([("create_uid", "=", self.env.uid)]).unlink()
+        Board._build(cards)
         action = self.env["ir.actions.act_window"]._for_xml_id(
-            "collections_officer.collection_kpi_card_action"
+            "collections_officer.collection_kpi_board_action"
         )
         action["domain"] = [("create_uid", "=", self.env.uid)]
         return action

@@ -6,6 +6,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
 from ..models.collection_plan import FREQUENCIES
+from ..models.collection_plan_schedule import months_between
 
 # Beyond this a schedule is a typing mistake (an amount per installment far too small).
 MAX_INSTALLMENTS = 120
@@ -70,6 +71,14 @@ class CollectionPlanWizard(models.TransientModel):
 
     schedule_preview = fields.Html(compute="_compute_schedule_preview", sanitize=False)
     schedule_error = fields.Char(compute="_compute_schedule_preview")
+
+    # Said before the plan is created: the company's limits and what they mean for it.
+    approval_limits = fields.Char(compute="_compute_approval")
+    needs_approval = fields.Boolean(compute="_compute_approval")
+    approval_note = fields.Char(compute="_compute_approval")
+    can_approve = fields.Boolean(
+        compute="_compute_approval", help="The current user approves the plans of this case."
+    )
 
     @api.depends("case_id")
     def _compute_currency_id(self):
@@ -147,6 +156,60 @@ class CollectionPlanWizard(models.TransientModel):
                 "collections_officer.collection_plan_wizard_schedule",
                 {"lines": schedule, "currency": wizard.currency_id},
             )
+
+    @api.depends(
+        "case_id",
+        "currency_id",
+        "amount_total",
+        "down_payment",
+        "down_payment_date",
+        "split_by",
+        "installment_count",
+        "installment_amount",
+        "frequency",
+        "first_date",
+    )
+    @api.depends_context("uid")
+    def _compute_approval(self):
+        Plan = self.env["collection.plan"]
+        manager = self.env.user.has_group("collections_officer.group_collections_manager")
+        for wizard in self:
+            company = wizard.case_id.company_id
+            wizard.approval_limits = Plan._approval_limits(company) if company else False
+            # As the plan's approvers: collections managers, and the manager of the case's team.
+            wizard.can_approve = manager or (
+                bool(wizard.case_id) and wizard.case_id.sudo().team_id.manager_id == self.env.user
+            )
+            try:
+                schedule = wizard._schedule()
+            except UserError:
+                schedule = []
+            # As the plan counts them: from its start (today) to the last installment.
+            months = (
+                months_between(company._collection_today(), max(line["date"] for line in schedule))
+                if schedule
+                else 0
+            )
+            reasons = Plan._approval_reasons(
+                company, wizard.amount_total, wizard.currency_id, months
+            )
+            wizard.needs_approval = bool(reasons)
+            if not schedule:
+                wizard.approval_note = False
+            elif not reasons:
+                wizard.approval_note = self.env._("This plan is within the limits: no approval.")
+            elif wizard.can_approve:
+                wizard.approval_note = self.env._(
+                    "This plan is above the limits (%(reasons)s): sending or activating it "
+                    "approves it.",
+                    reasons=", ".join(reasons),
+                )
+            else:
+                wizard.approval_note = self.env._(
+                    "This plan will need a manager's approval (%(reasons)s): create it, then "
+                    "request the approval; it can be sent or activated once approved.",
+                    reasons=", ".join(reasons),
+                )
 
     def _schedule(self):
         """The installments as ``[{date, amount, is_down_payment, sequence}]``.

@@ -45,6 +45,9 @@ class CollectionSendWizard(models.TransientModel):
     composed_overdue = fields.Float(compute="_compute_composed_overdue", store=True, readonly=False)
     is_composed = fields.Boolean(compute="_compute_is_composed")
     guard_note = fields.Char(compute="_compute_guard_note")
+    # Before go-live the daily follow-up only previews; a send by hand is real (or held).
+    dry_run_note = fields.Char(compute="_compute_dry_run_note")
+    dry_run_held = fields.Boolean(compute="_compute_dry_run_note")
     mail_to = fields.Char(string="To", compute="_compute_mail_to")
     mail_subject = fields.Char(
         string="Subject", compute="_compute_mail_subject", store=True, readonly=False
@@ -142,6 +145,16 @@ class CollectionSendWizard(models.TransientModel):
                     "The compliance guard does not allow this e-mail: %(reason)s",
                     reason=verdict["reason"],
                 )
+
+    @api.depends("case_ids")
+    def _compute_dry_run_note(self):
+        for wizard in self:
+            companies = wizard.case_ids._origin.sudo().company_id
+            wizard.dry_run_note = companies._collection_manual_send_note()
+            wizard.dry_run_held = any(
+                not company.collection_followup_live and company.collection_hold_manual_sends
+                for company in companies
+            )
 
     @api.depends("case_ids", "is_composed")
     def _compute_mail_to(self):
@@ -255,7 +268,7 @@ class CollectionSendWizard(models.TransientModel):
         for wizard in self:
             if wizard.mode != "followup":
                 wizard.preview = False
-                wizard.can_send = True
+                wizard.can_send = not wizard.dry_run_held
                 continue
             plan = wizard._plan()
             rows = Markup("").join(
@@ -263,7 +276,11 @@ class CollectionSendWizard(models.TransientModel):
                 for case, (_level, _resend, what) in plan.items()
             )
             wizard.preview = Markup("<ul>%s</ul>") % rows if rows else False
-            wizard.can_send = bool(plan) and all(level for level, _resend, _what in plan.values())
+            wizard.can_send = (
+                bool(plan)
+                and all(level for level, _resend, _what in plan.values())
+                and not wizard.dry_run_held
+            )
 
     def _plan(self):
         """What "send now" does per case: ``{case: (level, resend, description)}``.
@@ -356,6 +373,7 @@ class CollectionSendWizard(models.TransientModel):
         if self.mode == "statement":
             return self._send_statement()
         cases = self.case_ids._origin
+        cases.sudo().company_id._collection_check_manual_send()
         override = self._is_overriding()
         decisions = cases._get_manual_levels(override=override)
         nothing = [

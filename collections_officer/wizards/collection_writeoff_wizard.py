@@ -32,6 +32,15 @@ class CollectionWriteoffWizard(models.TransientModel):
     writeoff_limit = fields.Monetary(
         related="company_id.collection_writeoff_limit", string="Second Manager Above"
     )
+    # Where the entry is booked, shown before Write Off: never an account nobody chose
+    # unseen (a company not set up gets its set-up announced here).
+    writeoff_account_id = fields.Many2one(
+        related="company_id.collection_writeoff_account_id", string="Booked On"
+    )
+    writeoff_journal_id = fields.Many2one(
+        related="company_id.collection_writeoff_journal_id", string="In Journal"
+    )
+    setup_note = fields.Char(compute="_compute_setup_note")
 
     @api.depends("case_id")
     def _compute_available_invoice_ids(self):
@@ -54,6 +63,11 @@ class CollectionWriteoffWizard(models.TransientModel):
                     lines, case.company_id, case.company_id._collection_today()
                 ).values()
             )
+
+    @api.depends("company_id")
+    def _compute_setup_note(self):
+        for wizard in self:
+            wizard.setup_note = wizard.company_id._collection_writeoff_setup_note()
 
     @api.depends("available_invoice_ids")
     def _compute_invoice_ids(self):

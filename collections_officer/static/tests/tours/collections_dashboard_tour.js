@@ -6,30 +6,28 @@ import { registry } from "@web/core/registry";
 
 const OFFICER = "Olivia Officer";
 
-/** The card of ``kpi`` in the officer's column. */
+/** The row of ``kpi`` in the officer's report. */
 function card(kpi) {
     return (
-        `.o_kanban_group:has(.o_column_title:contains('${OFFICER}')) ` +
-        `.o_kanban_record:has(> span.fw-bold:text('${kpi}'))`
+        `.o_kanban_record:has(.o_kpi_owner:contains('${OFFICER}')) ` +
+        `tr:has(.o_kpi_label:text('${kpi}'))`
     );
 }
 
 /**
- * The card of ``kpi`` shows ``now`` this month and ``last`` last month, as the screen
- * writes them ("-": nothing to measure), with the arrow of ``trend`` if given.
+ * The row of ``kpi`` shows ``now`` this month and ``last`` last month, as the screen
+ * writes them (a figure, or why there is none), with the arrow of ``trend`` if given.
  */
 function cardShows(kpi, now, last, trend) {
-    const nowSelector =
-        now === "-"
-            ? `${card(kpi)} .fs-4.text-muted:text('-')`
-            : `${card(kpi)} .o_field_widget[name=value]:text('${now}')`;
-    const lastSelector =
-        last === "-"
-            ? `${card(kpi)} .small.text-muted > span:text('-')`
-            : `${card(kpi)} .o_field_widget[name=last_value]:text('${last}')`;
     const steps = [
-        { content: `${kpi}: ${now} this month`, trigger: nowSelector },
-        { content: `${kpi}: ${last} last month`, trigger: lastSelector },
+        {
+            content: `${kpi}: ${now} this month`,
+            trigger: `${card(kpi)} td.o_kpi_value:text('${now}')`,
+        },
+        {
+            content: `${kpi}: ${last} last month`,
+            trigger: `${card(kpi)} td.o_kpi_last_value:text('${last}')`,
+        },
     ];
     const arrows = { better: "up", worse: "down" };
     steps.push({
@@ -41,24 +39,44 @@ function cardShows(kpi, now, last, trend) {
     return steps;
 }
 
+const NO_SALES = "no credit sales in the month";
+
 registry.category("web_tour.tours").add("collections_officer_dashboard", {
     url: "/odoo/action-collections_officer.collection_kpi_card_action_server",
     steps: () => [
         {
-            content: "The officer sees their own figures and their team's",
-            trigger: ".o_kanban_group .o_column_title:contains('Key Accounts')",
+            content: "The officer sees their own report and their team's",
+            trigger: ".o_kanban_record .o_kpi_owner:contains('Key Accounts')",
+        },
+        {
+            content: "Each report reads under headings, not as a column of cards",
+            trigger:
+                `.o_kanban_view:not(:has(.o_kanban_group)) .o_kanban_record:has(.o_kpi_owner:contains('${OFFICER}'))` +
+                ":has(section[data-section=receivables] h5:text('Receivables'))" +
+                ":has(section[data-section=collection] h5:text('Collection'))" +
+                ":has(section[data-section=commitments] h5:text('Promises & Plans'))" +
+                ":has(section[data-section=activity] h5:text('Activity'))",
         },
         ...cardShows("Collected", "$ 400.00", "$ 300.00", "better"),
         ...cardShows("Receivables", "$ 1,300.00", "$ 1,700.00", "better"),
-        ...cardShows("DSO (days)", "-", "87.83"),
+        ...cardShows("DSO (days)", NO_SALES, "87.83"),
         ...cardShows("Countback DSO (days)", "82.00", "127.75", "better"),
-        ...cardShows("Best Possible DSO (days)", "-", "31.00"),
-        ...cardShows("Average Days Delinquent", "-", "56.83"),
+        ...cardShows("Best Possible DSO (days)", NO_SALES, "31.00"),
+        ...cardShows("Average Days Delinquent", NO_SALES, "56.83"),
         ...cardShows("CEI (%)", "23.53", "21.43", "better"),
         ...cardShows("Over 90 Days (%)", "0.00", "23.53", "better"),
         ...cardShows("Contacts Made", "1", "3", "worse"),
         ...cardShows("Cases Resolved", "0", "0"),
-        ...cardShows("Promises Kept (%)", "-", "-"),
+        {
+            content: "Nothing promised: no row of dashes, the report says why",
+            trigger:
+                `.o_kanban_record:has(.o_kpi_owner:contains('${OFFICER}')) ` +
+                "section[data-section=commitments] .o_kpi_unmeasured:contains('Promises Kept (%) (no promise fell due in the month)')",
+        },
+        {
+            content: "No bare dash anywhere on the dashboard",
+            trigger: ".o_kanban_view:not(:has(.o_kanban_record td:text('-')))",
+        },
     ],
 });
 

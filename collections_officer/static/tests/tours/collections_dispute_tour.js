@@ -11,8 +11,13 @@ registry.category("web_tour.tours").add("collections_officer_dispute", {
             run: "click",
         },
         {
+            content: "Open the case's action menu",
+            trigger: ".o_form_view .o_cp_action_menus .dropdown-toggle",
+            run: "click",
+        },
+        {
             content: "Record a dispute",
-            trigger: ".o_form_view button[name=action_record_dispute]",
+            trigger: ".o-dropdown--menu .dropdown-item:contains('Record Dispute')",
             run: "click",
         },
         {

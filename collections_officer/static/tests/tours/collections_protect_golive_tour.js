@@ -4,8 +4,13 @@ import { registry } from "@web/core/registry";
 registry.category("web_tour.tours").add("collections_officer_protect_customer", {
     steps: () => [
         {
+            content: "Open the case's action menu",
+            trigger: ".o_form_view .o_cp_action_menus .dropdown-toggle",
+            run: "click",
+        },
+        {
             content: "Open the wizard from the case",
-            trigger: ".o_form_view button:contains('Protect Customer')",
+            trigger: ".o-dropdown--menu .dropdown-item:contains('Protect Customer')",
             run: "click",
         },
         {
@@ -29,7 +34,7 @@ registry.category("web_tour.tours").add("collections_officer_protect_customer", 
         },
         {
             content: "Back on the case",
-            trigger: "body:not(:has(.modal)) .o_form_view button:contains('Protect Customer')",
+            trigger: "body:not(:has(.modal)) .o_form_view .o_field_widget[name=partner_id]",
         },
     ],
 });
@@ -71,8 +76,8 @@ registry.category("web_tour.tours").add("collections_officer_manager_goes_live",
             run: "click",
         },
         {
-            content: "Back on the runs: the dry runs are gone with going live",
-            trigger: "body:not(:has(.modal)) .o_list_view",
+            content: "On the follow-up status: live, with the runs (the dry runs are gone)",
+            trigger: "body:not(:has(.modal)) .o_form_view .alert-success:contains('Live')",
         },
     ],
 });

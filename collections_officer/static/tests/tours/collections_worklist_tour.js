@@ -37,8 +37,13 @@ registry.category("web_tour.tours").add("collections_officer_worklist_refresh", 
                 ".o_form_view .o_field_widget[name=open_line_ids] .o_data_row:contains('-200.00')",
         },
         {
+            content: "Open the case's action menu",
+            trigger: ".o_form_view .o_cp_action_menus .dropdown-toggle",
+            run: "click",
+        },
+        {
             content: "Refresh the case from accounting",
-            trigger: ".o_form_view button[name=action_refresh]",
+            trigger: ".o-dropdown--menu .dropdown-item:contains('Refresh from Accounting')",
             run: "click",
         },
         {
