@@ -107,9 +107,19 @@ class TestCollectionScreenshots(CollectionsBrowserCase):
             summary="Call back the AP clerk",
             user_id=cls.officer.id,
         )
-        cls.cases["Dunmore Foods"].sudo().write({"state": "escalated"})
+        cls.env["collection.escalate.wizard"].with_user(cls.officer).create(
+            {
+                "case_id": cls.cases["Dunmore Foods"].id,
+                "reason": "unwilling",
+                "note": "Refused to pay on two calls.",
+            }
+        ).action_escalate()
         cls.cases["Fairholme Hotels"].sudo().write(
-            {"state": "hold", "hold_reason": "Disputed: room rates"}
+            {
+                "state": "hold",
+                "hold_reason": "Room rates in question: hold a month",
+                "hold_until": today + timedelta(days=30),
+            }
         )
         (brightwell | cls.cases["Glenrock Logistics"]).sudo().next_action_date = today
 

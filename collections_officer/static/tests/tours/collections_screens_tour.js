@@ -121,8 +121,8 @@ registry.category("web_tour.tours").add("collections_officer_screen_case", {
 registry.category("web_tour.tours").add("collections_officer_screen_my_day", {
     steps: () => [
         {
-            content: "The things to do today, by reason: two cases with an action due",
-            trigger: ".o_list_view .o_group_header:contains('Action Due (2)')",
+            content: "The things to do today, by reason: one case with an action due",
+            trigger: ".o_list_view .o_group_header:contains('Action Due (1)')",
         },
         {
             content: "and one callback",
@@ -154,17 +154,16 @@ registry.category("web_tour.tours").add("collections_officer_screen_my_day", {
             trigger: ".o_list_view .o_data_row:contains('Brightwell Ltd'):contains('$ 6,090.00')",
         },
         {
-            content: "the escalated one too",
-            trigger: ".o_list_view .o_data_row:contains('Dunmore Foods'):contains('Escalated')",
-        },
-        {
-            content: "The colleague's case is not the officer's to do",
+            content:
+                "The colleague's case is not the officer's to do, nor the escalated one " +
+                "while its manager decides",
             trigger:
-                ".o_list_view tbody:has(.o_data_row:count(3)):not(:contains('Glenrock Logistics'))",
+                ".o_list_view tbody:has(.o_data_row:count(2))" +
+                ":not(:contains('Glenrock Logistics')):not(:contains('Dunmore Foods'))",
         },
         {
             content: "What is overdue on the day's cases",
-            trigger: ".o_list_view tfoot td:text('$ 13,840.00')",
+            trigger: ".o_list_view tfoot td:text('$ 7,040.00')",
         },
     ],
 });
