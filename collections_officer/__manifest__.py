@@ -87,6 +87,7 @@
         "report/collection_legal_templates.xml",
         "views/collection_legal_views.xml",
         "wizards/collection_legal_step_wizard_views.xml",
+        "wizards/collection_legal_notice_wizard_views.xml",
         "views/collection_case_priority_views.xml",
         "wizards/collection_case_rebalance_wizard_views.xml",
         "security/collection_escalation_security.xml",

@@ -83,13 +83,22 @@ class CollectionCase(models.Model):
         for case in self:
             verdict = verdicts[case.id]
             if verdict["verdict"] != "allowed":
+                if compliance._is_collections_manager(self.env.user):
+                    advice = self.env._(
+                        "Write an internal note instead, or send it with the reason for "
+                        "overriding the guard."
+                    )
+                else:
+                    advice = self.env._(
+                        "Write an internal note instead, or ask a collections manager."
+                    )
                 raise UserError(
                     self.env._(
                         "This message would contact %(customer)s, which the compliance guard "
-                        "does not allow: %(reason)s Write an internal note instead, or ask a "
-                        "collections manager.",
+                        "does not allow: %(reason)s %(advice)s",
                         customer=case.partner_id.display_name,
                         reason=verdict["reason"],
+                        advice=advice,
                     )
                 )
             if override:

@@ -108,6 +108,24 @@ class CollectionCompliance(models.AbstractModel):
         if not self._is_collections_manager(self.env.user):
             raise AccessError(self.env._("Only a collections manager can override the guard."))
 
+    def _email_refusal(self, case, verdict):
+        """Why the guard stops an e-mail to ``case``'s customer, and what the current user
+        can do about it: a manager overrides it with a reason, others ask a manager."""
+        if self._is_collections_manager(self.env.user):
+            advice = self.env._(
+                "To send it anyway, give the reason for overriding the guard: it is logged "
+                "on the case."
+            )
+        else:
+            advice = self.env._("Ask a collections manager, who may override the guard.")
+        return self.env._(
+            "The compliance guard does not allow e-mailing %(customer)s now: %(reason)s. "
+            "%(advice)s",
+            customer=case.partner_id.display_name,
+            reason=(verdict["reason"] or "").rstrip(". "),
+            advice=advice,
+        )
+
     def _is_collections_manager(self, user=None):
         """Whether ``user`` (default: the current user) may take a collections manager's decisions.
 

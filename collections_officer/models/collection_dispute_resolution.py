@@ -233,20 +233,7 @@ class CollectionDispute(models.Model):
     def _guard_refusal(self, verdict):
         """Why the guard stops the e-mail, and what the user can do about it."""
         self.ensure_one()
-        if self.env["collection.compliance"]._is_collections_manager(self.env.user):
-            advice = self.env._(
-                "To send it anyway, give the reason for overriding the guard: it is logged "
-                "on the case."
-            )
-        else:
-            advice = self.env._("Ask a collections manager, who may override the guard.")
-        return self.env._(
-            "The compliance guard does not allow e-mailing %(customer)s now: %(reason)s. "
-            "%(advice)s",
-            customer=self.case_id.partner_id.display_name,
-            reason=(verdict["reason"] or "").rstrip(". "),
-            advice=advice,
-        )
+        return self.env["collection.compliance"]._email_refusal(self.case_id, verdict)
 
     @api.model
     def _close_settled(self, companies=None, partners=None):

@@ -37,12 +37,27 @@ class CollectionLegal(models.Model):
 
     # --------------------------------------------------------------- actions
 
-    def action_send_notice(self):
+    def action_open_send_notice(self):
+        """The dialog that sends the letter: what it does, and what the guard says of it."""
+        self.ensure_one()
+        self._check_manager()
+        self._check_state(("draft",))
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Send the Letter Before Action"),
+            "res_model": "collection.legal.notice.wizard",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {"default_legal_id": self.id},
+        }
+
+    def action_send_notice(self, override_reason=None):
         """E-mail the letter before action with its information sheet and reply form.
 
         The e-mail goes through the case's chatter, hence through the compliance
-        guard; the notice date is recorded when it is sent. The letter is the
-        company's own: it needs no agency, lawyer or claimant yet.
+        guard (a collections manager may override it with ``override_reason``); the
+        notice date is recorded when it is sent. The letter is the company's own: it
+        needs no agency, lawyer or claimant yet.
         """
         self.ensure_one()
         self._check_manager()
@@ -76,7 +91,10 @@ class CollectionLegal(models.Model):
                 deadline=deadline,
             )
         # Logged in the contact log as the letter before action, under the sender.
-        self.case_id.with_context(collection_sent_as=SentAs("letter_before_action")).message_post(
+        case = self.case_id.with_context(collection_sent_as=SentAs("letter_before_action"))
+        if override_reason:
+            case = case.with_context(collection_override_reason=override_reason)
+        case.message_post(
             body=Markup("<p>%s</p>") % body,
             subject=self.env._("Letter before action %(name)s", name=self.name),
             message_type="comment",

@@ -7,8 +7,21 @@ from odoo.tests import HttpCase, new_test_user
 class CollectionsBrowserCase(HttpCase):
     """Users and overdue customers for the browser tests.
 
-    The browser runs on the real clock: invoices are dated relative to today.
+    The browser runs on the real clock: invoices are dated relative to today, and the
+    company e-mails its customers at any hour of any day, so that a tour that sends
+    passes whenever the suite runs (the sending windows have tests of their own).
     """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env.company.write(
+            {
+                "collection_email_hour_start": 0.0,
+                "collection_email_hour_end": 24.0,
+                "collection_contact_days": "all",
+            }
+        )
 
     @classmethod
     def _browser_user(cls, login, manager=False):

@@ -145,3 +145,33 @@ class TestCollectionLegalStart(FollowupCommon):
         legal = self.case.legal_ids
         with self.assertRaises(UserError):
             legal.with_user(self.officer).action_open_hand_over()
+
+    def test_outside_the_e_mail_hours_a_manager_sends_the_letter_with_a_reason(self):
+        """The guard's refusal is said in the send dialog, which takes the override."""
+        self._decide_legal_action()
+        # Midnight: outside the company's e-mail hours.
+        self.company.write({"collection_email_hour_start": 8.0, "collection_email_hour_end": 20.0})
+        legal = self.case.legal_ids
+        action = legal.with_user(self.manager).action_open_send_notice()
+        wizard = (
+            self.env[action["res_model"]]
+            .with_user(self.manager)
+            .with_context(**action["context"])
+            .create({})
+        )
+        self.assertIn("e-mail hours", wizard.guard_note)
+        self.assertIn("give the reason for overriding the guard", wizard.guard_note)
+        with self.assertRaisesRegex(UserError, "send it with the reason for overriding"):
+            wizard.action_send()
+        self.assertEqual(legal.state, "draft", "nothing sent, nothing recorded")
+        wizard.override_reason = "The customer asked for it tonight"
+        wizard.action_send()
+        self.assertEqual(legal.state, "notice_sent")
+        contact = self.env["collection.contact"].search(
+            [("case_id", "=", self.case.id), ("outcome", "=", "letter_before_action")]
+        )
+        self.assertEqual(len(contact), 1)
+        self.assertTrue(contact.compliance_override)
+        # An officer has no such dialog.
+        with self.assertRaises(UserError):
+            legal.with_user(self.officer).action_open_send_notice()

@@ -20,3 +20,4 @@ from . import collection_aging_line
 from . import collection_expected_cash
 from . import collection_kpi_card
 from . import collection_kpi_board
+from . import collection_legal_notice_wizard

@@ -40,7 +40,7 @@ registry.category("web_tour.tours").add("collections_officer_legal_start", {
         },
         {
             content: "Send the letter before action",
-            trigger: ".o_form_view .o_statusbar_buttons button[name=action_send_notice]",
+            trigger: ".o_form_view .o_statusbar_buttons button[name=action_open_send_notice]",
             run: "click",
         },
         {
