@@ -77,7 +77,15 @@ def book(registry):
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         company = env.ref("base.main_company")
-        company.collection_followup_live = True
+        # The workers run on the real clock: the company e-mails at any hour of any day.
+        company.write(
+            {
+                "collection_followup_live": True,
+                "collection_email_hour_start": 0.0,
+                "collection_email_hour_end": 24.0,
+                "collection_contact_days": "all",
+            }
+        )
         template = env["mail.template"].create(
             {
                 "name": "Workers reminder",
