@@ -3,6 +3,8 @@
 import ast
 import re
 
+from babel.messages.pofile import read_po
+
 
 def pot_msgids(path):
     ids, current = set(), None
@@ -49,3 +51,44 @@ def test_shipped_templates_are_translatable(project_dir):
     for text in ("Friendly Reminder", "Final Notice before Legal Action", "Standard Follow-up"):
         assert text in msgids
     assert any(re.search(r"statement of account is attached", msgid) for msgid in msgids)
+
+
+LANGUAGES = ("fr", "de", "es", "nl")
+PLACEHOLDER = re.compile(r"%\([a-zA-Z_]\w*\)[sdfr]|%[sdfr]|%%|\{\{.*?\}\}|\{[a-zA-Z_]\w*\}")
+MARKUP_ATTRIBUTE = re.compile(
+    r"""\b(?:t-[\w-]+|data-[\w-]+|href|src|class|style)=("[^"]*"|'[^']*')"""
+)
+TAG = re.compile(r"</?([a-zA-Z][\w:-]*)")
+
+
+def what_must_be_kept(text):
+    """What a translation may move but never change: placeholders, QWeb and tags."""
+    return (
+        sorted(PLACEHOLDER.findall(text)),
+        sorted(m.group(0) for m in MARKUP_ATTRIBUTE.finditer(text)),
+        sorted(TAG.findall(text)),
+    )
+
+
+def read_catalog(path):
+    with path.open("rb") as f:
+        return read_po(f)
+
+
+def test_each_language_translates_every_message(project_dir):
+    i18n = project_dir / "collections_officer" / "i18n"
+    template = read_catalog(i18n / "collections_officer.pot")
+    for lang in LANGUAGES:
+        catalog = read_catalog(i18n / f"{lang}.po")
+        missing, broken = [], []
+        for message in template:
+            if not message.id:
+                continue
+            translated = catalog.get(message.id)
+            if translated is None or not translated.string:
+                missing.append(message.id)
+            elif what_must_be_kept(message.id) != what_must_be_kept(translated.string):
+                broken.append(message.id)
+        assert not missing, f"{lang}.po misses {len(missing)} messages, e.g. {missing[:3]}"
+        assert not broken, f"{lang}.po changes placeholders or markup of {broken[:5]}"
+        assert catalog.locale and str(catalog.locale).startswith(lang)
