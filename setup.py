@@ -38,7 +38,10 @@ keywords.update(
             "**/*.js",
             "**/*.html",
             "**/*.png",
+            "**/*.scss",
+            "**/*.json",
             "i18n/*.pot",
+            "i18n/*.po",
         ]
     },
 )

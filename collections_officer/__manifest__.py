@@ -2,12 +2,12 @@
     "name": "Collections Officer",
     "summary": "A collections desk in Odoo: overdue customers as collection cases, "
     "worked by officers and supervised by managers.",
-    "version": "19.0.1.4.0",
+    "version": "19.0.1.5.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/collections-officer/collections_officer",
     "author": "Collections Officer contributors",
     "license": "LGPL-3",
-    "depends": ["account", "mail", "sms"],
+    "depends": ["account", "account_payment", "mail", "portal", "sms"],
     "data": [
         "security/collections_officer_groups.xml",
         "security/ir.model.access.csv",
@@ -111,6 +111,12 @@
         "data/mail_template_statement_data.xml",
         "views/collection_desk_views.xml",
         "views/collection_case_action_menu.xml",
+        "security/collection_portal_security.xml",
+        "data/mail_template_portal_data.xml",
+        "views/collection_case_portal_views.xml",
+        "views/res_config_settings_portal_views.xml",
+        "views/collection_portal_templates.xml",
+        "views/collection_case_mail_views.xml",
     ],
     "demo": [
         "demo/collection_team_demo.xml",
@@ -119,7 +125,8 @@
         "demo/collection_run_demo.xml",
     ],
     "assets": {
-        "web.assets_backend": ["collections_officer/static/src/**/*"],
+        "web.assets_backend": ["collections_officer/static/src/views/**/*"],
+        "web.assets_frontend": ["collections_officer/static/src/portal/**/*"],
         "web.assets_tests": ["collections_officer/static/tests/tours/*.js"],
     },
     "application": True,

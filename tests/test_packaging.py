@@ -31,6 +31,10 @@ def test_wheel_is_an_installable_odoo_addon(project_dir, tmp_path):
         "odoo/addons/collections_officer/models/collection_case.py",
         "odoo/addons/collections_officer/security/ir.model.access.csv",
         "odoo/addons/collections_officer/views/collection_case_views.xml",
+        "odoo/addons/collections_officer/controllers/portal.py",
+        "odoo/addons/collections_officer/i18n/fr.po",
+        "odoo/addons/collections_officer/static/src/portal/collection_portal.scss",
+        "odoo/addons/collections_officer/migrations/19.0.1.5.0/shipped_versions.json",
     ):
         assert path in names, path
     metadata = next(n for n in names if n.endswith("METADATA"))

@@ -414,8 +414,8 @@ def test_an_upgrade_from_the_release_before_the_story_loses_nothing(
 
 def test_an_upgrade_from_the_previous_release_loses_nothing(project_dir, tmp_path, upgrade_db):
     """The release a site runs today upgrades to this one with its book intact, and gets
-    what this release changed: the case form without the old header view, dates written
-    out in the shipped e-mails the company never edited."""
+    what this release changed: every case has its customer page (a signed link and a
+    short code), the shipped reminders the company never edited carry the link."""
     db = upgrade_db
     old_version = previous_version(project_dir)
     current_version = manifest_version((project_dir / MANIFEST).read_text())
@@ -439,11 +439,6 @@ def test_an_upgrade_from_the_previous_release_loses_nothing(project_dir, tmp_pat
     assert len(held_customers) == 1
     money = "SELECT id, collected_amount, credited_amount FROM collection_case ORDER BY id"
     money_before = rows(db, money)
-    old_view = (
-        "SELECT count(*) FROM ir_model_data WHERE module = 'collections_officer' "
-        "AND name = 'collection_case_view_form_partner_flags'"
-    )
-    assert psql(db, old_view).strip() == "1", "the release had the header view"
 
     odoo(db, project_dir, tmp_path / "upgrade.log", "-u", "collections_officer")
     after = snapshot(db)
@@ -454,7 +449,17 @@ def test_an_upgrade_from_the_previous_release_loses_nothing(project_dir, tmp_pat
         assert kept == before[name], f"{name} changed"
     assert rows(db, f"SELECT id FROM res_partner WHERE {held}") == held_customers
     assert rows(db, money) == money_before
-    assert psql(db, old_view).strip() == "0", "the old header view is gone"
+    pages = rows(
+        db,
+        "SELECT id, access_token, portal_short_code FROM collection_case",
+    )
+    assert pages and all(row["access_token"] and row["portal_short_code"] for row in pages), (
+        "every case has its customer page"
+    )
+    assert len({row["portal_short_code"] for row in pages}) == len(pages)
+    for module in ("portal", "account_payment"):
+        state = psql(db, f"SELECT state FROM ir_module_module WHERE name = '{module}'")
+        assert state.strip() == "installed", f"{module} comes with the release"
     holds = rows(db, "SELECT id FROM collection_case WHERE hold_until IS NOT NULL")
     assert holds == [], "no hold gets an end date it was not given"
     crons = rows(
@@ -477,10 +482,17 @@ def test_an_upgrade_from_the_previous_release_loses_nothing(project_dir, tmp_pat
         "'mail_template_collection_second_reminder')",
     )
     by_name = {row["name"]: row for row in templates}
-    long_date = "format_date(object.oldest_due_date, 'long')"
-    assert long_date in by_name["mail_template_collection_reminder"]["body"], (
-        "an e-mail the company never edited writes its dates out"
+    link = "object._portal_link_url()"
+    assert link in by_name["mail_template_collection_reminder"]["body"], (
+        "an e-mail the company never edited links to the customer's page"
     )
     edited = by_name["mail_template_collection_second_reminder"]
     assert edited["subject"] == EDITED_SUBJECT, "the company's own words are kept"
-    assert long_date not in edited["body"], "an edited e-mail is left as the company has it"
+    assert link not in edited["body"], "an edited e-mail is left as the company has it"
+    sms = psql(
+        db,
+        "SELECT t.body->>'en_US' FROM sms_template t JOIN ir_model_data d "
+        "ON d.model = 'sms.template' AND d.res_id = t.id AND d.module = 'collections_officer' "
+        "AND d.name = 'sms_template_collection_reminder'",
+    )
+    assert "_portal_short_url()" in sms, "the shipped SMS gives the short link"

@@ -82,3 +82,12 @@ from . import collection_case_amounts
 from . import collection_case_branches
 from . import collection_case_next_level
 from . import ir_http
+from . import collection_case_portal
+from . import collection_plan_portal
+from . import collection_case_portal_actions
+from . import res_company_portal
+from . import res_partner_portal
+from . import res_config_settings_portal
+from . import payment_transaction
+from . import collection_case_mail
+from . import collection_kpi_portal

@@ -130,7 +130,8 @@ class CollectionCase(models.Model):
 
         The one list of reasons not to send, for the run, "Send Follow-up Now" and
         the last check before sending: closed, legal action, an escalation awaiting
-        a manager's decision, hold, a promise or a plan kept; batched over ``self``.
+        a manager's decision, a customer's reply not read yet, hold, a promise or a plan
+        kept; batched over ``self``.
         A manager's ``override`` lifts all but the first. The compliance guard
         judges, channel by channel, do-not-contact, insolvency and breathing
         space (``_get_contact_blockers``); with ``every_channel`` those that stop
@@ -145,6 +146,7 @@ class CollectionCase(models.Model):
         if every_channel:
             blockers.update((self - self.browse(blockers))._get_contact_blockers())
         blockers.update((self - self.browse(blockers))._get_escalation_blockers())
+        blockers.update((self - self.browse(blockers))._get_reply_blockers())
         blockers.update(
             (case.id, case.hold_reason or self.env._("The case is on hold."))
             for case in self - self.browse(blockers)

@@ -86,6 +86,8 @@ class CollectionCase(models.Model):
                     reason=verdict["reason"] or "",
                 )
             )
+        # The composed text links to the customer's page: it works from now on.
+        self._portal_grant_link()
         guarded = self.with_context(collection_guard_passed=GUARD_PASSED)
         message = guarded.message_post(
             subject=subject,

@@ -72,6 +72,8 @@ class CollectionContact(models.Model):
             ("dispute_rejected", "Dispute Rejection Sent"),
             ("remittance_requested", "Remittance Advice Requested"),
             ("message_sent", "Message Sent"),
+            ("preferences_updated", "Contact Details Updated"),
+            ("replied", "Replied by E-mail"),
         ]
     )
     note = fields.Html()

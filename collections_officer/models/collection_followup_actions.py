@@ -20,6 +20,8 @@ class CollectionFollowup(models.Model):
         """
         results = {}
         cases = self.case_id
+        # The link in the e-mail opens the customer's page from now on.
+        cases._portal_grant_link()
         recipients = self._recipients()
         # An e-mail the officer composed goes as it was read: its text, its documents.
         composed = self._composed_mails()
@@ -135,12 +137,15 @@ class CollectionFollowup(models.Model):
         return results
 
     def _action_letter(self):
+        # The letter's short link and QR code open the page from the day it is prepared.
+        self.case_id._portal_grant_link()
         self.write({"letter_to_print": True, "letter_printed": False})
         return dict.fromkeys(self, False)
 
     def _action_sms(self):
         results = {}
         recipients = self._recipients()
+        self.case_id._portal_grant_link()
         for followup in self:
             recipient = recipients[followup.case_id.id]["sms"]
             if not recipient.phone:

@@ -4,7 +4,7 @@ from collections import defaultdict
 from markupsafe import Markup
 from psycopg2.extensions import TransactionRollbackError
 
-from odoo import fields, models
+from odoo import api, fields, models
 
 from .collection_case_chatter import GUARD_PASSED
 
@@ -46,6 +46,46 @@ class CollectionFollowup(models.Model):
 
     _inherit = "collection.followup"  # pylint: disable=consider-merging-classes-inherited
 
+    channel_note = fields.Char(
+        string="Sent Otherwise",
+        readonly=True,
+        help="How the level's e-mail goes when the customer cannot or does not want to be "
+        "e-mailed: as a letter, or an SMS.",
+    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        followups = super().create(vals_list)
+        # Prepared or previewed: it says now how its e-mail will go.
+        followups._get_level_actions()
+        return followups
+
+    def _get_level_actions(self, recipients=None):
+        """The actions each follow-up executes: ``{followup_id: [action]}``, the level's
+        with its e-mail replaced by a letter or an SMS when the customer's address fails
+        or the customer asked for paper (``collection.case._get_email_fallbacks``, the one
+        decision), which ``channel_note`` says on the follow-up."""
+        todo = self.filtered(lambda f: f.state not in ("done", "cancelled"))
+        fallbacks = todo.case_id._get_email_fallbacks(
+            {followup.case_id.id: followup.level_id for followup in todo}, recipients
+        )
+        actions = {}
+        for followup in self:
+            level_actions = followup.level_id._get_actions()
+            fallback = fallbacks.get(followup.case_id.id) if followup in todo else None
+            note = False
+            if fallback and "email" in level_actions:
+                replaced = "email" in (followup.done_actions or "").split(",")
+                if not replaced:
+                    action, note = fallback
+                    level_actions = [a for a in level_actions if a != "email"]
+                    if action not in level_actions:
+                        level_actions.append(action)
+            if followup in todo and (followup.channel_note or False) != note:
+                followup.channel_note = note
+            actions[followup.id] = level_actions
+        return actions
+
     def _execute(self, now=None):
         """Execute what is left of these follow-ups' levels, action by action.
 
@@ -68,6 +108,7 @@ class CollectionFollowup(models.Model):
         guard = self.env["collection.compliance"]
         done = {f.id: set(filter(None, (f.done_actions or "").split(","))) for f in self}
         recipients = self.case_id._get_followup_recipients()
+        level_actions = self._get_level_actions(recipients)
         # Hold and breathing space stop the level's other actions too (charges...).
         case_blockers = self.case_id._get_contact_blockers(at=now, recipients=recipients)
         deferred, blocked, errors = {}, defaultdict(list), defaultdict(list)
@@ -83,7 +124,7 @@ class CollectionFollowup(models.Model):
             "credit_hold",
         ):
             todo = self.filtered(
-                lambda f, a=action: a in f.level_id._get_actions() and a not in done[f.id]
+                lambda f, a=action: a in level_actions[f.id] and a not in done[f.id]
             )
             if not todo:
                 continue
@@ -131,7 +172,21 @@ class CollectionFollowup(models.Model):
             self.env["collection.contact"].with_context(
                 collection_contact_skip_chatter=True, collection_guard_passed=GUARD_PASSED
             ).create(contacts)
-        self._record_outcome(done, deferred, blocked, errors)
+        # The level's e-mail went as a letter or an SMS this time: the chatter says so.
+        sent_otherwise = self.filtered(
+            lambda f: (
+                f.channel_note
+                and {"letter", "sms"} & (done[f.id] - set((f.done_actions or "").split(",")))
+            )
+        )
+        self._record_outcome(done, deferred, blocked, errors, level_actions)
+        sent_otherwise._log_on_cases(
+            lambda followup: self.env._(
+                "Follow-up %(level)s: %(note)s.",
+                level=followup.level_id.name,
+                note=followup.channel_note,
+            )
+        )
 
     def _recheck_cases(self, override=False):
         """Cancel, with the reason, the follow-ups whose case no longer wants them.
@@ -241,12 +296,14 @@ class CollectionFollowup(models.Model):
             results.update(followup._run_action(action))
         return results
 
-    def _record_outcome(self, done, deferred, blocked, errors):
+    def _record_outcome(self, done, deferred, blocked, errors, level_actions=None):
         """Write what became of each follow-up: one write per outcome, not per follow-up
-        (a run records thousands of identical outcomes)."""
+        (a run records thousands of identical outcomes). ``level_actions``: the actions
+        each one executes (see ``_get_level_actions``)."""
         advanced, outcomes = [], defaultdict(list)
+        level_actions = level_actions or self._get_level_actions()
         for followup in self:
-            actions = followup.level_id._get_actions()
+            actions = level_actions[followup.id]
             finished = done[followup.id]
             if errors.get(followup.id):
                 state = "failed"

@@ -48,8 +48,9 @@ class CollectionKpi(models.AbstractModel):
 
     The model is split by job: the scopes and the assembly of the KPIs here, the
     formulas (``collection_kpi_formulas.py``), what the scopes owed and sold
-    (``collection_kpi_receivables.py``) and what happened on their cases
-    (``collection_kpi_activity.py``).
+    (``collection_kpi_receivables.py``), what happened on their cases
+    (``collection_kpi_activity.py``) and what the customer page brought
+    (``collection_kpi_portal.py``).
     """
 
     _name = "collection.kpi"
@@ -140,8 +141,9 @@ class CollectionKpi(models.AbstractModel):
         ``contacts`` (``{(channel, outcome): count}``), ``contact_count``,
         ``promises_judged``, ``promise_kept_rate``, ``promise_partial_rate``,
         ``promise_kept_amount_rate``, ``promise_partial_amount_rate``,
-        ``plan_completion_rate``, ``dispute_resolution_days``. A ratio whose
-        denominator is zero is ``None``: there is nothing to measure.
+        ``plan_completion_rate``, ``dispute_resolution_days``, and the customer
+        page's (see ``_portal_kpis``). A ratio whose denominator is zero is
+        ``None``: there is nothing to measure.
         """
         self._check_scope_access(scopes)
         if not scopes:
@@ -168,6 +170,7 @@ class CollectionKpi(models.AbstractModel):
         plans = kpi._plan_completion(scopes)
         disputes = kpi._dispute_resolution(scopes)
         recovered = kpi._recovered_after_write_off(scopes)
+        portal = kpi._portal_kpis(scopes, cases, collected)
         for index, (scope, result) in enumerate(zip(scopes, results, strict=True)):
             currency = scope["company"].currency_id
             end_aging = aging[index]
@@ -193,6 +196,7 @@ class CollectionKpi(models.AbstractModel):
                 **promises[index],
                 plan_completion_rate=plans[index],
                 dispute_resolution_days=disputes[index],
+                **portal[index],
             )
             result["average_days_delinquent"] = (
                 None if result["dso"] is None else result["dso"] - result["best_possible_dso"]

@@ -223,6 +223,7 @@ class CollectionPlan(models.Model):
         template = self.env.ref("collections_officer.mail_template_collection_plan")
         self.check_access("write")
         self.sudo().write({"state": "proposed"})
+        self.case_id._portal_grant_link()
         # Queued: the mail queue sends it, the user does not wait for the mail server.
         messages = self.with_context(mail_notify_force_send=False).message_post_with_source(
             template, message_type="comment", subtype_xmlid="mail.mt_comment"

@@ -12,6 +12,10 @@ PROMISED_FIELDS = ("case_id", "amount", "date", "start_date")
 # Written by action_approve only; a caller's value is dropped at creation.
 APPROVAL_ACTIVITY = "collections_officer.mail_activity_type_promise_approval"
 APPROVAL_FIELDS = ("needs_approval", "approval_reason", "approved_by_id", "approval_date")
+# Put in the context by the customer page recording the customer's own promise: nobody
+# approved it by recording it. An object, not a flag: a client's context (JSON) cannot
+# carry it.
+CUSTOMER_PROMISE = object()
 
 
 class CollectionPromise(models.Model):
@@ -273,7 +277,11 @@ class CollectionPromise(models.Model):
             )
         promises._log_contacts()
         to_approve = promises.filtered("needs_approval")
-        if to_approve and self.env["collection.compliance"]._is_collections_manager():
+        if (
+            to_approve
+            and self.env.context.get("collection_customer_promise") is not CUSTOMER_PROMISE
+            and self.env["collection.compliance"]._is_collections_manager()
+        ):
             # A manager who records a promise beyond the limits approves it by doing so.
             to_approve._approve()
             to_approve = self.browse()

@@ -174,8 +174,11 @@ class CollectionRun(models.Model):
         withheld = {}
         if self.dry_run:
             # The manager previewing the run sees the levels an escalation awaiting his
-            # decision holds back, and why: nothing goes to them until he decides.
-            awaiting = cases.browse(list(cases._get_escalation_blockers()))
+            # decision, or a customer's reply not read yet, holds back, and why: nothing
+            # goes to them until he decides or the officer has read it.
+            awaiting = cases.browse(
+                [*cases._get_escalation_blockers(), *cases._get_reply_blockers()]
+            )
             withheld = awaiting._get_due_levels(with_awaiting=True)
             # Previewed before this dry run was interrupted.
             previewed = Followup.search(

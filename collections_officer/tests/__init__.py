@@ -79,3 +79,8 @@ from . import test_collection_escalation_blocks
 from . import test_collection_next_action_paid
 from . import test_collection_my_day_lines
 from . import test_collection_my_day_ui
+from . import test_collection_portal_actions
+from . import test_collection_portal_page
+from . import test_collection_mail_gateway
+from . import test_collection_kpi_portal
+from . import test_collection_portal_documents

@@ -7,7 +7,7 @@ from odoo.tests import freeze_time, tagged
 from .common import TODAY
 from .test_collection_kpi import KpiBookCase
 
-SECTIONS = ["Receivables", "Collection", "Promises & Plans", "Activity"]
+SECTIONS = ["Receivables", "Collection", "Promises & Plans", "Activity", "Customer Page"]
 
 
 def _text(element):

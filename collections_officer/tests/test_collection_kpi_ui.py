@@ -34,6 +34,13 @@ OFFICER_CARDS = {
     "promise_kept_amount_rate": (None, None),
     "plan_completion_rate": (None, None),
     "dispute_resolution_days": (None, None),
+    # Nobody reminded, nobody on the page, nothing paid online of the 400 and 300.
+    "portal_cases": (0.0, 0.0),
+    "portal_case_share": (None, None),
+    "paid_online": (0.0, 0.0),
+    "paid_online_share": (0.0, 0.0),
+    "portal_payment_days": (None, None),
+    "other_payment_days": (None, None),
 }
 # This month against last month, for the better when lower for DSO, receivables and
 # the share over 90 days: see collection_kpi_card.CARDS.
@@ -48,6 +55,9 @@ OFFICER_TRENDS = {
     "cases_closed": "same",
     "cases_opened": "same",
     "cases_escalated": "same",
+    "portal_cases": "same",
+    "paid_online": "same",
+    "paid_online_share": "same",
 }
 
 

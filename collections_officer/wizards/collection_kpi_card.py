@@ -22,6 +22,12 @@ CARDS = (
     ("promise_kept_amount_rate", "Promised Amount Kept (%)", "percent", None, True),
     ("plan_completion_rate", "Plans Completed (%)", "percent", None, True),
     ("dispute_resolution_days", "Dispute Resolution (days)", "days", None, False),
+    ("portal_cases", "Customers Who Used the Page", "count", None, True),
+    ("portal_case_share", "Reminded Customers Who Used the Page (%)", "percent", None, True),
+    ("paid_online", "Paid Online", "amount", None, True),
+    ("paid_online_share", "Paid Online (% of Collected)", "percent", None, True),
+    ("portal_payment_days", "Reminder to Payment, Page Used (days)", "days", None, False),
+    ("other_payment_days", "Reminder to Payment, Page Not Used (days)", "days", None, False),
 )
 # The dashboard reads as a report: each owner's KPIs under these headings, in this order.
 SECTIONS = (
@@ -52,6 +58,18 @@ SECTIONS = (
         "activity",
         "Activity",
         ("contact_count", "cases_opened", "cases_escalated", "dispute_resolution_days"),
+    ),
+    (
+        "portal",
+        "Customer Page",
+        (
+            "portal_cases",
+            "portal_case_share",
+            "paid_online",
+            "paid_online_share",
+            "portal_payment_days",
+            "other_payment_days",
+        ),
     ),
 )
 SECTION_OF = {kpi: section for section, _label, kpis in SECTIONS for kpi in kpis}
@@ -190,6 +208,14 @@ class CollectionKpiCard(models.TransientModel):
             "promise_kept_amount_rate": no_promise,
             "plan_completion_rate": self.env._("no plan ended in the month"),
             "dispute_resolution_days": self.env._("no dispute resolved in the month"),
+            "portal_case_share": self.env._("no reminder reached a customer in the month"),
+            "paid_online_share": self.env._("nothing collected in the month"),
+            "portal_payment_days": self.env._(
+                "no reminded invoice paid in the month by a customer who used the page"
+            ),
+            "other_payment_days": self.env._(
+                "no reminded invoice paid in the month by a customer who did not use the page"
+            ),
         }
 
     @api.model

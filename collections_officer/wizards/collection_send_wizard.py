@@ -107,7 +107,12 @@ class CollectionSendWizard(models.TransientModel):
         if self.mode != "followup" or len(case) != 1:
             return self.env["collection.level"]
         level, _resend, _reason = case._get_manual_levels(override=self._is_manager())[case.id]
-        if level and "email" in level._get_actions():
+        # An e-mail that will go as a letter or an SMS is not composed.
+        if (
+            level
+            and "email" in level._get_actions()
+            and not case._get_email_fallbacks({case.id: level})
+        ):
             return level
         return self.env["collection.level"]
 
@@ -293,6 +298,9 @@ class CollectionSendWizard(models.TransientModel):
         override = self._is_overriding()
         decisions = cases._get_manual_levels(override=override)
         guard_notes = self._guard_notes(cases, decisions, override)
+        fallbacks = cases._get_email_fallbacks(
+            {case.id: decisions[case.id][0] for case in cases if decisions[case.id][0]}
+        )
         plan = {}
         for case in cases:
             level, resend, reason = decisions[case.id]
@@ -302,6 +310,8 @@ class CollectionSendWizard(models.TransientModel):
                 what = self.env._("%(level)s again", level=level.name)
             else:
                 what = level.name
+            if case.id in fallbacks:
+                what = f"{what} ({fallbacks[case.id][1]})"
             if guard_notes.get(case.id):
                 what = f"{what} ({'; '.join(guard_notes[case.id])})"
             plan[case] = (level, resend, escape(what))

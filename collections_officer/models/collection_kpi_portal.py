@@ -1,0 +1,360 @@
+from odoo import api, models
+from odoo.tools import SQL
+
+# The follow-up actions that reach the customer: a follow-up that did one of them
+# reminded the customer (a call planned or a manager alerted did not).
+REMINDER_ACTIONS = ["email", "letter", "sms"]
+
+
+class CollectionKpi(models.AbstractModel):
+    """What the customer page brings: who used it, what was paid online, and how fast
+    reminded customers paid with and without it.
+
+    Each KPI is one query for all the scopes. Money is in company currency; a day is
+    the company's day (its collections timezone).
+    """
+
+    _inherit = "collection.kpi"  # pylint: disable=consider-merging-classes-inherited
+
+    @api.model
+    def _portal_kpis(self, scopes, cases, collected):
+        """The customer page's KPIs of each scope, in the same order: a list of dicts.
+
+        ``cases`` are the scopes' cases (``_scope_cases``) and ``collected`` the money
+        collected on them (``_collected``). Keys: ``portal_cases``, ``reminded_cases``,
+        ``portal_case_share``, ``paid_online``, ``paid_online_share``,
+        ``portal_payment_days``, ``portal_paid_invoices``, ``other_payment_days``,
+        ``other_paid_invoices``. ``portal_case_share`` is the share of the cases
+        reminded in the period whose customer used the page in it, in percent;
+        ``paid_online_share`` what was paid online of what was collected. A ratio or
+        an average with nothing to measure is ``None``.
+        """
+        # One read of the cases and their companies for all the scopes.
+        all_cases = self.env["collection.case"].union(*cases)
+        cases = [scope_cases.with_prefetch(all_cases._prefetch_ids) for scope_cases in cases]
+        companies = self.env["res.company"].union(
+            *(scope["company"] for scope in scopes), all_cases.company_id
+        )
+        tz_of = {company.id: company._collection_tz() for company in companies}
+        windows = self._portal_case_windows(scopes, cases)
+        usage = self._portal_usage(scopes, cases, tz_of)
+        online = self._paid_online(scopes, windows, tz_of)
+        days = self._reminder_to_payment_days(scopes, windows, tz_of)
+        results = []
+        for index, scope in enumerate(scopes):
+            used, reminded, used_reminded = usage[index]
+            paid_online = scope["company"].currency_id.round(online[index])
+            result = {
+                "portal_cases": used,
+                "reminded_cases": reminded,
+                "portal_case_share": self._ratio(used_reminded, reminded),
+                "paid_online": paid_online,
+                # Money out (refunds) can leave nothing collected: no share of that.
+                "paid_online_share": (
+                    self._ratio(paid_online, collected[index]) if collected[index] > 0 else None
+                ),
+            }
+            result.update(days[index])
+            results.append(result)
+        return results
+
+    @api.model
+    def _portal_case_windows(self, scopes, cases):
+        """Each case of each scope with the part of the period it was open in:
+        ``[(scope index, case, date from, date to)]``, the windows ``_collected``
+        counts money in."""
+        windows = []
+        for index, (scope, scope_cases) in enumerate(zip(scopes, cases, strict=True)):
+            for case in scope_cases:
+                start = max(scope["start"], case.opened_date)
+                end = min(scope["end"], case.closed_date or scope["end"])
+                if start <= end:
+                    windows.append((index, case, start, end))
+        return windows
+
+    @api.model
+    def _portal_usage(self, scopes, cases, tz_of):
+        """Cases whose customer used the page in the period, and how many of the cases
+        reminded in it did: ``[(used, reminded, used and reminded)]``, per scope.
+
+        A case used the page when its customer visited it (the case's last visit,
+        the company's day) or acted on it (an inbound portal contact: every portal
+        action logs one) in the period. A case was reminded when a follow-up that
+        reached the customer (e-mail, letter or SMS done) is dated in the period.
+        """
+        results = [(0, 0, 0)] * len(scopes)
+        values = [
+            SQL(
+                "(%s, %s::int[], %s, %s::date, %s::date)",
+                index,
+                scope_cases.ids,
+                tz_of[scope["company"].id],
+                scope["start"],
+                scope["end"],
+            )
+            for index, (scope, scope_cases) in enumerate(zip(scopes, cases, strict=True))
+            if scope_cases
+        ]
+        if not values:
+            return results
+        self.env["collection.case"].flush_model(["portal_last_visit"])
+        self.env["collection.contact"].flush_model(["case_id", "channel", "direction", "date"])
+        self.env["collection.followup"].flush_model(["case_id", "state", "done_actions", "date"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT s.idx,
+                       COUNT(*) FILTER (WHERE used.yes),
+                       COUNT(*) FILTER (WHERE reminded.yes),
+                       COUNT(*) FILTER (WHERE used.yes AND reminded.yes)
+                  FROM (VALUES %(scopes)s) AS s(idx, case_ids, tz, date_from, date_to)
+                  JOIN collection_case c ON c.id = ANY(s.case_ids)
+            CROSS JOIN LATERAL (
+                    SELECT (c.portal_last_visit AT TIME ZONE 'UTC' AT TIME ZONE s.tz)::date
+                               BETWEEN s.date_from AND s.date_to
+                           OR EXISTS (
+                               SELECT
+                                 FROM collection_contact cc
+                                WHERE cc.case_id = c.id
+                                  AND cc.channel = 'portal'
+                                  AND cc.direction = 'inbound'
+                                  -- a day wide on either side: every company's day
+                                  -- lies within it in UTC, and the index serves it
+                                  AND cc.date >= s.date_from - 1
+                                  AND cc.date < s.date_to + 2
+                                  AND (cc.date AT TIME ZONE 'UTC' AT TIME ZONE s.tz)::date
+                                      BETWEEN s.date_from AND s.date_to
+                           ) AS yes
+                   ) AS used
+            CROSS JOIN LATERAL (
+                    SELECT EXISTS (
+                               SELECT
+                                 FROM collection_followup f
+                                WHERE f.case_id = c.id
+                                  AND f.state IN ('done', 'pending')
+                                  AND string_to_array(f.done_actions, ',') && %(actions)s
+                                  AND f.date BETWEEN s.date_from AND s.date_to
+                           ) AS yes
+                   ) AS reminded
+              GROUP BY s.idx
+                """,
+                scopes=SQL(", ").join(values),
+                actions=REMINDER_ACTIONS,
+            )
+        )
+        for index, used, reminded, used_reminded in rows:
+            results[index] = (used, reminded, used_reminded)
+        return results
+
+    @api.model
+    def _window_values(self, windows, tz_of):
+        """The case windows as SQL ``VALUES`` rows: (idx, case_id, partner_id,
+        company_id, tz, date_from, date_to); ``tz_of`` gives each company's timezone."""
+        return SQL(", ").join(
+            SQL(
+                "(%s, %s, %s, %s, %s, %s::date, %s::date)",
+                index,
+                case.id,
+                case.partner_id.id,
+                case.company_id.id,
+                tz_of[case.company_id.id],
+                start,
+                end,
+            )
+            for index, case, start, end in windows
+        )
+
+    @api.model
+    def _company_values(self, windows):
+        """``(line company, case company)`` SQL ``VALUES`` rows of the windows' companies:
+        a company's cases follow the receivables of its branches too."""
+        companies = self.env["res.company"].union(*(case.company_id for _i, case, *_d in windows))
+        scope = self.env["collection.ledger"]._company_scope(companies)
+        return SQL(", ").join(
+            SQL("(%s, %s)", line_company_id, case_company_id)
+            for line_company_id, case_company_id in scope.items()
+        )
+
+    @api.model
+    def _paid_online(self, scopes, windows, tz_of):
+        """Money paid online on the scope's cases in the period, per scope.
+
+        The customer payments created from a payment transaction (the page's
+        online payment, or any other online payment of the customer) that are
+        posted, of the case's customer and company (or its branches), dated while
+        the case was open in the period: the windows ``_collected`` counts money
+        in, so that it is a share of what was collected. Refunds paid out online
+        count against it. Company currency.
+        """
+        totals = [0.0] * len(scopes)
+        if not windows:
+            return totals
+        self.env["account.payment"].flush_model(
+            [
+                "payment_transaction_id",
+                "state",
+                "partner_id",
+                "partner_type",
+                "company_id",
+                "date",
+                "amount_company_currency_signed",
+            ]
+        )
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT w.idx, SUM(pay.amount_company_currency_signed)
+                  FROM (VALUES %(windows)s)
+                       AS w(idx, case_id, partner_id, company_id, tz, date_from, date_to)
+                  JOIN (VALUES %(companies)s) AS cm(company_id, case_company_id)
+                    ON cm.case_company_id = w.company_id
+                  JOIN account_payment pay
+                    ON pay.company_id = cm.company_id
+                   AND pay.date BETWEEN w.date_from AND w.date_to
+                  JOIN res_partner p ON p.id = pay.partner_id
+                 WHERE p.commercial_partner_id = w.partner_id
+                   AND pay.payment_transaction_id IS NOT NULL
+                   AND pay.partner_type = 'customer'
+                   AND pay.state IN ('in_process', 'paid')
+              GROUP BY w.idx
+                """,
+                windows=self._window_values(windows, tz_of),
+                companies=self._company_values(windows),
+            )
+        )
+        for index, amount in rows:
+            totals[index] = float(amount or 0)
+        return totals
+
+    @api.model
+    def _reminder_to_payment_days(self, scopes, windows, tz_of):
+        """Days from the first reminder to the payment, with and without the page.
+
+        The invoices of the scope's cases paid in the period (while the case was
+        open): customer invoices whose receivable items are all reconciled, paid on
+        the last reconciliation date (the ledger's payment date, see
+        ``collection.ledger._fetch_payment_history``). Each counts the days from
+        the first reminder that covered it (a follow-up that reached the customer,
+        dated between the invoice date and its payment, on any case of the
+        customer) to its payment; an invoice no reminder covered is left out.
+
+        The customer used the page before paying when, between the invoice date
+        and the payment, they visited it (the case's last visit) or acted on it
+        (an inbound portal contact), or when the invoice was paid online. Returns,
+        per scope, the average days of each group (``portal_payment_days``,
+        ``other_payment_days``) and the invoices averaged
+        (``portal_paid_invoices``, ``other_paid_invoices``).
+        """
+        results = [
+            {
+                "portal_payment_days": None,
+                "portal_paid_invoices": 0,
+                "other_payment_days": None,
+                "other_paid_invoices": 0,
+            }
+            for _scope in scopes
+        ]
+        if not windows:
+            return results
+        self.env["account.move.line"].flush_model(
+            ["account_id", "partner_id", "company_id", "parent_state", "reconciled", "balance"]
+        )
+        self.env["account.move"].flush_model(
+            ["move_type", "payment_state", "invoice_date", "date", "origin_payment_id"]
+        )
+        self.env["account.partial.reconcile"].flush_model(
+            ["debit_move_id", "credit_move_id", "max_date"]
+        )
+        self.env["account.payment"].flush_model(["payment_transaction_id"])
+        self.env["account.account"].flush_model(["account_type"])
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
+        self.env["collection.case"].flush_model(["partner_id", "company_id", "portal_last_visit"])
+        self.env["collection.contact"].flush_model(["case_id", "channel", "direction", "date"])
+        self.env["collection.followup"].flush_model(["case_id", "state", "done_actions", "date"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+                WITH paid AS (
+                    SELECT w.idx,
+                           w.partner_id,
+                           w.company_id,
+                           w.tz,
+                           m.id AS move_id,
+                           COALESCE(m.invoice_date, m.date) AS invoice_date,
+                           MAX(pr.max_date) AS paid_date,
+                           BOOL_OR(pay.payment_transaction_id IS NOT NULL) AS online
+                      FROM (VALUES %(windows)s)
+                           AS w(idx, case_id, partner_id, company_id, tz, date_from, date_to)
+                      JOIN (VALUES %(companies)s) AS cm(company_id, case_company_id)
+                        ON cm.case_company_id = w.company_id
+                      JOIN res_partner p ON p.commercial_partner_id = w.partner_id
+                      JOIN account_move_line aml
+                        ON aml.partner_id = p.id
+                       AND aml.company_id = cm.company_id
+                      JOIN account_account a ON a.id = aml.account_id
+                      JOIN account_move m ON m.id = aml.move_id
+                      JOIN account_partial_reconcile pr ON pr.debit_move_id = aml.id
+                      JOIN account_move_line paying ON paying.id = pr.credit_move_id
+                      JOIN account_move paying_move ON paying_move.id = paying.move_id
+                 LEFT JOIN account_payment pay ON pay.id = paying_move.origin_payment_id
+                     WHERE a.account_type = 'asset_receivable'
+                       AND aml.parent_state = 'posted'
+                       AND aml.reconciled
+                       AND aml.balance > 0
+                       AND m.move_type IN ('out_invoice', 'out_receipt')
+                       AND m.payment_state IN ('paid', 'in_payment')
+                  GROUP BY w.idx, w.partner_id, w.company_id, w.tz, w.date_from, w.date_to, m.id
+                    HAVING MAX(pr.max_date) BETWEEN w.date_from AND w.date_to
+                )
+                SELECT paid.idx,
+                       page.used,
+                       AVG(paid.paid_date - reminder.day),
+                       COUNT(*)
+                  FROM paid
+            CROSS JOIN LATERAL (
+                    SELECT MIN(f.date) AS day
+                      FROM collection_followup f
+                      JOIN collection_case fc ON fc.id = f.case_id
+                     WHERE fc.partner_id = paid.partner_id
+                       AND fc.company_id = paid.company_id
+                       AND f.state IN ('done', 'pending')
+                       AND string_to_array(f.done_actions, ',') && %(actions)s
+                       AND f.date BETWEEN paid.invoice_date AND paid.paid_date
+                   ) AS reminder
+            CROSS JOIN LATERAL (
+                    SELECT paid.online
+                           OR EXISTS (
+                               SELECT
+                                 FROM collection_case uc
+                                WHERE uc.partner_id = paid.partner_id
+                                  AND uc.company_id = paid.company_id
+                                  AND (uc.portal_last_visit AT TIME ZONE 'UTC'
+                                       AT TIME ZONE paid.tz)::date
+                                      BETWEEN paid.invoice_date AND paid.paid_date
+                           )
+                           OR EXISTS (
+                               SELECT
+                                 FROM collection_contact cc
+                                 JOIN collection_case uc ON uc.id = cc.case_id
+                                WHERE uc.partner_id = paid.partner_id
+                                  AND uc.company_id = paid.company_id
+                                  AND cc.channel = 'portal'
+                                  AND cc.direction = 'inbound'
+                                  AND (cc.date AT TIME ZONE 'UTC' AT TIME ZONE paid.tz)::date
+                                      BETWEEN paid.invoice_date AND paid.paid_date
+                           ) AS used
+                   ) AS page
+                 WHERE reminder.day IS NOT NULL
+              GROUP BY paid.idx, page.used
+                """,
+                windows=self._window_values(windows, tz_of),
+                companies=self._company_values(windows),
+                actions=REMINDER_ACTIONS,
+            )
+        )
+        for index, used, average, count in rows:
+            prefix = "portal" if used else "other"
+            results[index][f"{prefix}_payment_days"] = float(average)
+            results[index][f"{prefix}_paid_invoices"] = count
+        return results
