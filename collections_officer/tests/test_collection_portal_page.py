@@ -336,3 +336,40 @@ class TestCollectionPortalPage(CollectionsBrowserCase):
             self.assertNotIn(english, response.text)
         # Amounts are written the French way.
         self.assertIn("500,00", response.text)
+
+
+@tagged("post_install", "-at_install")
+class TestCollectionPortalPagePhone(CollectionsBrowserCase):
+    """The page on a phone, 390 px wide: nothing wider than the screen, every field
+    named for a screen reader."""
+
+    browser_size = "390x844"
+
+    def test_the_page_fits_a_phone_and_names_its_fields(self):
+        case = self._overdue_case("Phone Debtor", 1234.56, days=40)
+        case._portal_grant_link()
+        self.env.flush_all()
+        check = """
+            const overflow = document.documentElement.scrollWidth - window.innerWidth;
+            const unnamed = [...document.querySelectorAll("input, select, textarea")]
+                .filter((el) => el.type !== "hidden" && !el.labels?.length
+                    && !el.getAttribute("aria-label") && !el.getAttribute("aria-labelledby"))
+                .map((el) => el.name);
+            const headings = [...document.querySelectorAll("main h1, main h2, main h3")]
+                .map((h) => Number(h.tagName[1]));
+            const skipped = headings.some((level, i) => i && level > headings[i - 1] + 1);
+            if (overflow > 0) {
+                console.error(`the page is ${overflow} px wider than the phone`);
+            } else if (unnamed.length) {
+                console.error(`fields without a label: ${unnamed.join(", ")}`);
+            } else if (!headings.length || headings[0] !== 1 || skipped) {
+                console.error(`headings out of order: ${headings.join(" ")}`);
+            } else {
+                console.log("test successful");
+            }
+        """
+        self.browser_js(
+            f"{case.access_url}?access_token={case.access_token}",
+            check,
+            ready="document.readyState === 'complete'",
+        )
