@@ -313,6 +313,7 @@ class CollectionPortal(PortalAccount):
             )
         if scope not in PAY_SCOPES:
             raise ValidationError(request.env._("Choose what to pay."))
+        case_sudo._portal_check_rate()
         due, invoices, _installment = case_sudo._portal_pay_scope(
             scope, self._collection_ids(move_ids)
         )

@@ -87,6 +87,18 @@ class CollectionCase(models.Model):
                 limit=limit,
             )
         )
+        # Each payment started from the page counts too: a transaction is an action.
+        done += (
+            self.env["payment.transaction"]
+            .sudo()
+            .search_count(
+                [
+                    ("partner_id", "child_of", self.sudo().partner_id.id),
+                    ("create_date", ">=", since),
+                ],
+                limit=limit,
+            )
+        )
         if done >= limit:
             raise UserError(
                 self.env._(

@@ -266,6 +266,11 @@ class TestCollectionPortalPage(CollectionsBrowserCase):
         self.assertEqual(tx.amount, 500)
         self.assertEqual(tx.invoice_ids, self.first_invoice | self.second_invoice)
         self.assertEqual(tx.landing_route, self._link())
+        # Payments started count against the page's hourly limit like any action.
+        self.company.collection_portal_rate_limit = 1
+        error = self._jsonrpc(route, {**params, "amount": 500.0})["error"]
+        self.assertIn("many requests", error["data"]["message"])
+        self.assertEqual(self.env["payment.transaction"].search_count([("id", ">", tx.id)]), 0)
 
     def test_paid_transaction_closes_the_case_and_is_logged_once(self):
         provider = self.env.ref("payment.payment_provider_demo")
