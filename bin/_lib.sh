@@ -29,6 +29,8 @@ ensure_system_packages() {
     command -v qpdf >/dev/null || missing+=(qpdf)
     [ -e /usr/include/lber.h ] || missing+=(libldap2-dev libsasl2-dev)
     dpkg -s fonts-dejavu-core >/dev/null 2>&1 || missing+=(fonts-dejavu-core)
+    # LightGBM's wheel links OpenMP's runtime.
+    dpkg -s libgomp1 >/dev/null 2>&1 || missing+=(libgomp1)
     if [ ${#missing[@]} -gt 0 ]; then
         log "installing system packages: ${missing[*]}"
         as_root apt-get update -qq
