@@ -7,7 +7,9 @@
 2. Builds a receivables book in it once (customers, posted invoices, full and
    partial payments) and marks the database with the ir.config_parameter
    ``collections_officer.bench_book`` = "<customers>x<invoices>"; a marked
-   database is reused as it is.
+   database is reused as it is. With ``--history`` the customers pay after their
+   own behaviour over ~15 months of invoices instead (the book of
+   ``bench_prediction.py``), and the marker ends in "+history".
 3. Copies the book to ``<database>_run`` (so the book itself never changes) and
    times the refresh there: the first refresh (opens every case), steady-state
    refreshes (nothing changed), and a refresh after ~5% more invoices were paid
@@ -39,6 +41,7 @@ BOOK_PARAM = "collections_officer.bench_book"
 BOOK_DATE_PARAM = "collections_officer.bench_book_date"
 ADDON_HASH_PARAM = "collections_officer.bench_addon_hash"
 CUSTOMER_REF = "BENCH-"
+HISTORY_SUFFIX = "+history"  # marks a book built with --history
 
 
 def book_parser(description):
@@ -46,7 +49,10 @@ def book_parser(description):
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--customers", type=int, default=2000)
     parser.add_argument("--invoices", type=int, default=20000)
-    parser.add_argument("--database", help="default: co_bench_<invoices>")
+    parser.add_argument(
+        "--database",
+        help="default: co_bench_<invoices> (co_bench_<invoices>_history with --history)",
+    )
     parser.add_argument(
         "--addons-path",
         default=f"{ODOO_SRC}/odoo/addons,{ODOO_SRC}/addons,{REPO}",
@@ -62,13 +68,20 @@ def book_parser(description):
         action="store_true",
         help="install the add-on with Odoo's demo data, and time the book next to its demo cases",
     )
+    parser.add_argument(
+        "--history",
+        action="store_true",
+        help="a book with payment behaviours and 15 months of paid invoices "
+        "(default database: co_bench_<invoices>_history)",
+    )
     return parser
 
 
 def book_args(parser):
     args = parser.parse_args()
-    args.database = args.database or f"co_bench_{args.invoices}"
-    args.book = f"{args.customers}x{args.invoices}"
+    suffix = HISTORY_SUFFIX if args.history else ""
+    args.database = args.database or f"co_bench_{args.invoices}{suffix.replace('+', '_')}"
+    args.book = f"{args.customers}x{args.invoices}{suffix}"
     if args.customers < 1 or args.invoices < 1:
         parser.error("--customers and --invoices must be positive")
     return args
@@ -241,6 +254,7 @@ def build_book(odoo, registry, args):
     from odoo import Command, fields
 
     rng = random.Random(args.seed)
+    history = getattr(args, "history", False)
     started = time.perf_counter()
     with registry.cursor() as cr:
         env = new_env(odoo, registry, cr, **QUIET)
@@ -271,18 +285,10 @@ def build_book(odoo, registry, args):
         cr.commit()
         say(f"  {len(partners)} customers ({time.perf_counter() - started:.0f} s)")
 
-        # Invoices: due from 200 days ago to 30 days ahead, issued 30 days earlier.
-        specs = []
-        for _index in range(args.invoices):
-            due = today + timedelta(days=rng.randint(-200, 30))
-            specs.append(
-                {
-                    "partner_id": rng.choice(partners.ids),
-                    "due": due,
-                    "date": min(due - timedelta(days=30), today),
-                    "amount": round(rng.uniform(50, 5000), 2),
-                }
-            )
+        if history:
+            specs = history_specs(rng, partners.ids, args.invoices, today)
+        else:
+            specs = plain_specs(rng, partners.ids, args.invoices, today)
         specs.sort(key=lambda spec: spec["date"])  # posting in date order: tidy sequences
         invoice_ids = []
         for batch in batched(specs, args.batch_size):
@@ -318,25 +324,158 @@ def build_book(odoo, registry, args):
                 f"{time.perf_counter() - batch_start:.1f} s ({time.perf_counter() - started:.0f} s)"
             )
 
-        # About 20% fully paid, 10% partly paid, some time after the invoice date.
-        order = list(invoice_ids)
-        rng.shuffle(order)
-        full = order[: len(order) * 20 // 100]
-        partial = order[len(full) : len(full) + len(order) * 10 // 100]
-        partial_ids = set(partial)
-        plan = []
-        for invoice in env["account.move"].browse(full + partial):
-            paid_on = min(today, invoice.invoice_date + timedelta(days=rng.randint(0, 90)))
-            amount = invoice.amount_residual
-            if invoice.id in partial_ids:
-                amount = invoice.currency_id.round(amount * rng.uniform(0.2, 0.8))
-            plan.append((invoice.id, amount, paid_on))
+        if history:
+            plan = history_plan(specs, invoice_ids)
+        else:
+            plan = plain_plan(env, rng, invoice_ids, today)
         pay_invoices(env, bank_journal, plan, args.batch_size, started)
 
         env["ir.config_parameter"].set_param(BOOK_DATE_PARAM, str(today))
         env["ir.config_parameter"].set_param(BOOK_PARAM, args.book)
         cr.commit()
     say(f"book {args.book} built in {time.perf_counter() - started:.0f} s")
+
+
+def plain_specs(rng, partner_ids, count, today):
+    """Invoices due from 200 days ago to 30 days ahead, issued 30 days earlier."""
+    specs = []
+    for _index in range(count):
+        due = today + timedelta(days=rng.randint(-200, 30))
+        specs.append(
+            {
+                "partner_id": rng.choice(partner_ids),
+                "due": due,
+                "date": min(due - timedelta(days=30), today),
+                "amount": round(rng.uniform(50, 5000), 2),
+            }
+        )
+    return specs
+
+
+def plain_plan(env, rng, invoice_ids, today):
+    """About 20% fully paid, 10% partly paid, some time after the invoice date."""
+    order = list(invoice_ids)
+    rng.shuffle(order)
+    full = order[: len(order) * 20 // 100]
+    partial = order[len(full) : len(full) + len(order) * 10 // 100]
+    partial_ids = set(partial)
+    plan = []
+    for invoice in env["account.move"].browse(full + partial):
+        paid_on = min(today, invoice.invoice_date + timedelta(days=rng.randint(0, 90)))
+        amount = invoice.amount_residual
+        if invoice.id in partial_ids:
+            amount = invoice.currency_id.round(amount * rng.uniform(0.2, 0.8))
+        plan.append((invoice.id, amount, paid_on))
+    return plan
+
+
+# ---------------------------------------------------------------- the book with history
+
+# --history: invoices issued over the last HISTORY_DAYS, each customer paying after its
+# own behaviour; an invoice is paid in full on the day its behaviour says, or stays
+# open when that day is after the book's day.
+HISTORY_DAYS = 480  # invoices issued over ~16 months: due dates reach ~15 months back
+# (profile, share of the customers in %)
+PROFILES = (
+    ("on time", 30),  # on the due date, give or take a few days
+    ("late", 25),  # N days late (N drawn per customer, 8 to 45), small spread
+    ("seasonal", 15),  # a few days late, 20 to 40 days more in some months
+    ("after a reminder", 10),  # a few days after the first (or second) reminder
+    ("worsening", 10),  # later every month: 2 to 5 days more per month
+    ("erratic", 10),  # anything from 10 days early to 60 days late
+)
+SEASONS = ((7, 8), (7, 8, 12), (6, 7, 8), (12, 1), (8, 12))  # months of the due date
+REMINDER_DAYS = (7, 7, 21)  # the shipped Standard Follow-up's first and second reminders
+NEVER_PAID = 0.03  # invoices left unpaid whatever the customer's behaviour (disputes)
+PARTLY_PAID = 0.15  # of the invoices open and overdue on the book's day
+
+
+def customer_behaviour(rng):
+    """A customer's payment terms and behaviour: profile and its parameters."""
+    profile = rng.choices([name for name, _ in PROFILES], [share for _, share in PROFILES])[0]
+    behaviour = {"profile": profile, "terms": rng.choice((15, 30, 30, 30, 45, 60))}
+    if profile == "on time":
+        behaviour.update(mean=rng.uniform(-5, 1), spread=rng.uniform(1, 3))
+    elif profile == "late":
+        behaviour.update(mean=rng.uniform(8, 45), spread=rng.uniform(1.5, 4))
+    elif profile == "seasonal":
+        behaviour.update(
+            mean=rng.uniform(0, 6),
+            spread=rng.uniform(1.5, 3),
+            months=rng.choice(SEASONS),
+            extra=rng.uniform(20, 40),
+        )
+    elif profile == "after a reminder":
+        behaviour.update(mean=rng.choice(REMINDER_DAYS) + rng.randint(2, 6), spread=1.0)
+    elif profile == "worsening":
+        behaviour.update(mean=rng.uniform(0, 8), spread=rng.uniform(2, 4), growth=rng.uniform(2, 5))
+    return behaviour
+
+
+def days_late(rng, behaviour, due, first_day):
+    """Days between the due date and the payment of one invoice (negative: early)."""
+    profile = behaviour["profile"]
+    if profile == "erratic":
+        return rng.randint(-10, 60)
+    mean = behaviour["mean"]
+    if profile == "seasonal" and due.month in behaviour["months"]:
+        mean += behaviour["extra"]
+    elif profile == "worsening":
+        mean += behaviour["growth"] * (due - first_day).days / 30.4
+    return round(rng.gauss(mean, behaviour["spread"]))
+
+
+def history_specs(rng, partner_ids, count, today):
+    """Invoices issued over the last HISTORY_DAYS, each with its planned payment:
+    ``pay`` (date or None: never) and ``partial`` (date and share, or None)."""
+    behaviours = {partner_id: customer_behaviour(rng) for partner_id in partner_ids}
+    first_day = today - timedelta(days=HISTORY_DAYS)
+    specs = []
+    for _index in range(count):
+        partner_id = rng.choice(partner_ids)
+        behaviour = behaviours[partner_id]
+        date = today - timedelta(days=rng.randint(0, HISTORY_DAYS))
+        due = date + timedelta(days=behaviour["terms"])
+        late = days_late(rng, behaviour, due, first_day)
+        pay = max(date, due + timedelta(days=late))
+        if rng.random() < NEVER_PAID or pay > today:
+            pay = None
+        partial = None
+        if pay is None and due < today and rng.random() < PARTLY_PAID:
+            paid_on = date + timedelta(days=rng.randint(0, (today - date).days))
+            partial = (paid_on, rng.uniform(0.2, 0.8))
+        specs.append(
+            {
+                "partner_id": partner_id,
+                "due": due,
+                "date": date,
+                "amount": round(rng.uniform(50, 5000), 2),
+                "pay": pay,
+                "partial": partial,
+            }
+        )
+    profiles = collections.Counter(behaviour["profile"] for behaviour in behaviours.values())
+    say(
+        "  behaviours: "
+        + ", ".join(f"{name} {profiles[name]}" for name, _share in PROFILES)
+        + f"; invoices to pay in full {sum(1 for spec in specs if spec['pay'])}, "
+        f"partly {sum(1 for spec in specs if spec['partial'])}, "
+        f"open {sum(1 for spec in specs if not spec['pay'])}"
+    )
+    return specs
+
+
+def history_plan(specs, invoice_ids):
+    """The payments of the specs (created in this order), in date order."""
+    plan = []
+    for spec, invoice_id in zip(specs, invoice_ids, strict=True):
+        if spec["pay"]:
+            plan.append((invoice_id, spec["amount"], spec["pay"]))
+        elif spec["partial"]:
+            paid_on, share = spec["partial"]
+            plan.append((invoice_id, round(spec["amount"] * share, 2), paid_on))
+    plan.sort(key=lambda row: (row[2], row[0]))
+    return plan
 
 
 def batched(items, size):

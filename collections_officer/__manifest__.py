@@ -2,12 +2,13 @@
     "name": "Collections Officer",
     "summary": "A collections desk in Odoo: overdue customers as collection cases, "
     "worked by officers and supervised by managers.",
-    "version": "19.0.1.5.0",
+    "version": "19.0.1.6.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/collections-officer/collections_officer",
     "author": "Collections Officer contributors",
     "license": "LGPL-3",
     "depends": ["account", "account_payment", "mail", "portal", "sms"],
+    "external_dependencies": {"python": ["lightgbm"]},
     "data": [
         "security/collections_officer_groups.xml",
         "security/ir.model.access.csv",
@@ -117,6 +118,11 @@
         "views/res_config_settings_portal_views.xml",
         "views/collection_portal_templates.xml",
         "views/collection_case_mail_views.xml",
+        "security/collection_prediction_security.xml",
+        "data/collection_prediction_cron_data.xml",
+        "views/collection_prediction_views.xml",
+        "security/collection_experiment_security.xml",
+        "views/collection_experiment_views.xml",
     ],
     "demo": [
         "demo/collection_team_demo.xml",

@@ -297,6 +297,46 @@ def installed_version(db):
     ).strip()
 
 
+def assert_customer_pages(db):
+    """What 19.0.1.5.0 brought: every case has its customer page (a signed link and a
+    short code), the shipped reminders the company never edited carry the link, an
+    edited one is left as the company has it."""
+    pages = rows(
+        db,
+        "SELECT id, access_token, portal_short_code FROM collection_case",
+    )
+    assert pages and all(row["access_token"] and row["portal_short_code"] for row in pages), (
+        "every case has its customer page"
+    )
+    assert len({row["portal_short_code"] for row in pages}) == len(pages)
+    for module in ("portal", "account_payment"):
+        state = psql(db, f"SELECT state FROM ir_module_module WHERE name = '{module}'")
+        assert state.strip() == "installed", f"{module} comes with the release"
+    templates = rows(
+        db,
+        "SELECT t.id, d.name, t.body_html->>'en_US' AS body, t.subject->>'en_US' AS subject "
+        "FROM mail_template t JOIN ir_model_data d ON d.model = 'mail.template' "
+        "AND d.res_id = t.id AND d.module = 'collections_officer' "
+        "AND d.name IN ('mail_template_collection_reminder', "
+        "'mail_template_collection_second_reminder')",
+    )
+    by_name = {row["name"]: row for row in templates}
+    link = "object._portal_link_url()"
+    assert link in by_name["mail_template_collection_reminder"]["body"], (
+        "an e-mail the company never edited links to the customer's page"
+    )
+    edited = by_name["mail_template_collection_second_reminder"]
+    assert edited["subject"] == EDITED_SUBJECT, "the company's own words are kept"
+    assert link not in edited["body"], "an edited e-mail is left as the company has it"
+    sms = psql(
+        db,
+        "SELECT t.body->>'en_US' FROM sms_template t JOIN ir_model_data d "
+        "ON d.model = 'sms.template' AND d.res_id = t.id AND d.module = 'collections_officer' "
+        "AND d.name = 'sms_template_collection_reminder'",
+    )
+    assert "_portal_short_url()" in sms, "the shipped SMS gives the short link"
+
+
 @pytest.fixture
 def upgrade_db():
     template = os.environ.get("COLLECTIONS_TEMPLATE_DB")
@@ -410,12 +450,14 @@ def test_an_upgrade_from_the_release_before_the_story_loses_nothing(
         f"AND res_id = {book['edited']} AND message_type = 'user_notification'",
     )
     assert int(notices) >= 1, "the managers are told what the release changed in it"
+    assert_customer_pages(db)
 
 
 def test_an_upgrade_from_the_previous_release_loses_nothing(project_dir, tmp_path, upgrade_db):
     """The release a site runs today upgrades to this one with its book intact, and gets
-    what this release changed: every case has its customer page (a signed link and a
-    short code), the shipped reminders the company never edited carry the link."""
+    what this release changed: every active case says how its pay date is predicted
+    (the customer's median delay until the first model is trained), the weekly
+    training is scheduled, and no case is in an experiment's arm."""
     db = upgrade_db
     old_version = previous_version(project_dir)
     current_version = manifest_version((project_dir / MANIFEST).read_text())
@@ -449,17 +491,6 @@ def test_an_upgrade_from_the_previous_release_loses_nothing(project_dir, tmp_pat
         assert kept == before[name], f"{name} changed"
     assert rows(db, f"SELECT id FROM res_partner WHERE {held}") == held_customers
     assert rows(db, money) == money_before
-    pages = rows(
-        db,
-        "SELECT id, access_token, portal_short_code FROM collection_case",
-    )
-    assert pages and all(row["access_token"] and row["portal_short_code"] for row in pages), (
-        "every case has its customer page"
-    )
-    assert len({row["portal_short_code"] for row in pages}) == len(pages)
-    for module in ("portal", "account_payment"):
-        state = psql(db, f"SELECT state FROM ir_module_module WHERE name = '{module}'")
-        assert state.strip() == "installed", f"{module} comes with the release"
     holds = rows(db, "SELECT id FROM collection_case WHERE hold_until IS NOT NULL")
     assert holds == [], "no hold gets an end date it was not given"
     crons = rows(
@@ -473,26 +504,19 @@ def test_an_upgrade_from_the_previous_release_loses_nothing(project_dir, tmp_pat
     assert [(row["interval_number"], row["interval_type"]) for row in crons] == [(1, "hours")] * 3
     bridge = psql(db, "SELECT state FROM ir_module_module WHERE name = 'collections_officer_sale'")
     assert bridge.strip() == "installed"
-    templates = rows(
+    predictions = rows(
         db,
-        "SELECT t.id, d.name, t.body_html->>'en_US' AS body, t.subject->>'en_US' AS subject "
-        "FROM mail_template t JOIN ir_model_data d ON d.model = 'mail.template' "
-        "AND d.res_id = t.id AND d.module = 'collections_officer' "
-        "AND d.name IN ('mail_template_collection_reminder', "
-        "'mail_template_collection_second_reminder')",
+        "SELECT id, predicted_pay_method AS method, experiment_arm AS arm "
+        "FROM collection_case WHERE state != 'closed'",
     )
-    by_name = {row["name"]: row for row in templates}
-    link = "object._portal_link_url()"
-    assert link in by_name["mail_template_collection_reminder"]["body"], (
-        "an e-mail the company never edited links to the customer's page"
-    )
-    edited = by_name["mail_template_collection_second_reminder"]
-    assert edited["subject"] == EDITED_SUBJECT, "the company's own words are kept"
-    assert link not in edited["body"], "an edited e-mail is left as the company has it"
-    sms = psql(
+    assert predictions, "the book has active cases"
+    # No model is trained yet: the customer's median, or nothing without a paid invoice.
+    assert {row["method"] for row in predictions} <= {"median", "none"}, predictions
+    assert {row["arm"] for row in predictions} == {None}
+    training = rows(
         db,
-        "SELECT t.body->>'en_US' FROM sms_template t JOIN ir_model_data d "
-        "ON d.model = 'sms.template' AND d.res_id = t.id AND d.module = 'collections_officer' "
-        "AND d.name = 'sms_template_collection_reminder'",
+        "SELECT c.id, c.active FROM ir_cron c JOIN ir_model_data d ON d.model = 'ir.cron' "
+        "AND d.res_id = c.id AND d.module = 'collections_officer' "
+        "AND d.name = 'ir_cron_collection_prediction_train'",
     )
-    assert "_portal_short_url()" in sms, "the shipped SMS gives the short link"
+    assert [row["active"] for row in training] == [True], "the weekly training is scheduled"

@@ -91,3 +91,11 @@ from . import res_config_settings_portal
 from . import payment_transaction
 from . import collection_case_mail
 from . import collection_kpi_portal
+from . import collection_prediction_data
+from . import collection_prediction_model
+from . import collection_case_prediction
+from . import collection_experiment
+from . import collection_experiment_report
+from . import collection_case_experiment
+from . import res_company_experiment
+from . import res_config_settings_experiment

@@ -27,7 +27,11 @@ PRIORITY_INPUTS = (
     ("history", "collection_priority_history"),
     ("contact", "collection_priority_contact"),
     ("credit_hold", "collection_priority_credit_hold"),
+    # Shown only when the company gives it points: off by default.
+    ("prediction", "collection_priority_prediction"),
 )
+# Inputs without points are left out of the case's table.
+OPTIONAL_INPUTS = frozenset({"prediction"})
 
 
 # collection.case is split by job on purpose: the case, its refresh, its follow-up, its priority.
@@ -58,7 +62,10 @@ class CollectionCase(models.Model):
         readonly=True,
         help="When the customer would pay if they pay as they did before: the oldest overdue "
         "item's due date plus the median delay of their paid invoices. A case already older "
-        "than that is predicted a week from today. Empty without a paid invoice.",
+        "than that is predicted a week from today. Empty without a paid invoice. When the "
+        "company's payment prediction model is in use and the customer has paid 3 invoices "
+        "or more, the model's pay date of the oldest overdue item instead, never before "
+        "today.",
     )
     predicted_pay_basis = fields.Integer(
         string="Prediction Based On",
@@ -77,6 +84,7 @@ class CollectionCase(models.Model):
             "history": self.env._("Payment history"),
             "contact": self.env._("Days since the last contact"),
             "credit_hold": self.env._("Credit hold"),
+            "prediction": self.env._("Unlikely to be paid within 30 days"),
         }
         for case in self:
             rows = [
@@ -140,6 +148,10 @@ class CollectionCase(models.Model):
             return self.env._("%(days)s days", days=value["days"])
         if key == "credit_hold":
             return self.env._("Yes") if value else self.env._("No")
+        if key == "prediction":
+            if value is None:
+                return self.env._("No prediction of the model")
+            return self.env._("%(percent)s%% likely paid within 30 days", percent=round(value))
         return escape(str(value))
 
     # --------------------------------------------------------------- actions
@@ -188,14 +200,34 @@ class CollectionCase(models.Model):
         rows = []
         for case in cases:
             if case["state"] == "closed":
-                rows.append((case["id"], 0, [], None, 0, None, None))
+                rows.append((case["id"], 0, [], None, 0, None, None, None, None, None))
                 continue
             inputs = inputs_of[case["company_id"]]
             detail = self._priority_points(case, inputs)
             score = min(100, sum(row["points"] for row in detail))
-            predicted, basis = self._predicted_pay(case, inputs["history"], inputs["today"])
+            prediction = inputs["predictions"].get(case["id"])
+            if prediction:
+                predicted, basis = prediction["date"], prediction["basis"]
+                method, probability = "model", 100.0 * prediction["probability"]
+                factors = prediction["factors"]
+            else:
+                predicted, basis = self._predicted_pay(case, inputs["history"], inputs["today"])
+                method, probability, factors = "median" if predicted else "none", None, None
             action_date, action_label = next_actions.get(case["id"], (None, None))
-            rows.append((case["id"], score, detail, predicted, basis, action_date, action_label))
+            rows.append(
+                (
+                    case["id"],
+                    score,
+                    detail,
+                    predicted,
+                    basis,
+                    action_date,
+                    action_label,
+                    probability,
+                    method,
+                    factors,
+                )
+            )
         self._store_priority(rows)
 
     def _priority_rows(self):
@@ -243,6 +275,9 @@ class CollectionCase(models.Model):
             "predicted_pay_basis",
             "next_action_date",
             "next_action_label",
+            "predicted_pay_probability",
+            "predicted_pay_method",
+            "predicted_pay_factors",
         ]
         if not rows:
             return
@@ -259,15 +294,23 @@ class CollectionCase(models.Model):
                        predicted_pay_date = v.predicted,
                        predicted_pay_basis = v.basis,
                        next_action_date = v.action_date,
-                       next_action_label = v.label
+                       next_action_label = v.label,
+                       predicted_pay_probability = v.probability,
+                       predicted_pay_method = v.method,
+                       predicted_pay_factors = v.factors::jsonb
                   FROM unnest(%s::int[], %s::int[], %s::text[], %s::date[], %s::int[],
-                              %s::date[], %s::varchar[])
-                       AS v(id, score, detail, predicted, basis, action_date, label)
+                              %s::date[], %s::varchar[], %s::float8[], %s::varchar[],
+                              %s::text[])
+                       AS v(id, score, detail, predicted, basis, action_date, label,
+                            probability, method, factors)
                  WHERE c.id = v.id
                    AND (c.priority_score, c.priority_detail, c.predicted_pay_date,
-                        c.predicted_pay_basis, c.next_action_date, c.next_action_label)
+                        c.predicted_pay_basis, c.next_action_date, c.next_action_label,
+                        c.predicted_pay_probability, c.predicted_pay_method,
+                        c.predicted_pay_factors)
                        IS DISTINCT FROM (v.score, v.detail::jsonb, v.predicted, v.basis,
-                                         v.action_date, v.label)
+                                         v.action_date, v.label, v.probability, v.method,
+                                         v.factors::jsonb)
                 """,
                 list(columns[0]),
                 list(columns[1]),
@@ -276,6 +319,9 @@ class CollectionCase(models.Model):
                 list(columns[4]),
                 list(columns[5]),
                 list(columns[6]),
+                list(columns[7]),
+                list(columns[8]),
+                [None if factors is None else json.dumps(factors) for factors in columns[9]],
             )
         )
         self.invalidate_model(names)
@@ -349,6 +395,7 @@ class CollectionCase(models.Model):
             "last_contacts": last_contacts,
             "history": history,
             "credit_hold": credit_hold,
+            "predictions": self._priority_predictions(cases, today),
         }
 
     @api.model
@@ -377,6 +424,7 @@ class CollectionCase(models.Model):
         silent = max((today - since).days, 0) if since else 0
         paid = history["paid_count"] if history else 0
         hold = key in inputs["credit_hold"]
+        prediction = inputs["predictions"].get(case_id)
         fractions = {
             "amount": (share, min(share / weights["share"], 1.0)),
             "days": (days, min(days / FULL_DAYS_OVERDUE, 1.0)),
@@ -401,15 +449,27 @@ class CollectionCase(models.Model):
                 min(silent / FULL_DAYS_SILENT, 1.0),
             ),
             "credit_hold": (hold, 1.0 if hold else 0.0),
+            "prediction": (
+                100.0 * prediction["probability"] if prediction else None,
+                1.0 - prediction["probability"] if prediction else 0.0,
+            ),
         }
         detail = []
         for name, _weight_field in PRIORITY_INPUTS:
             weight = weights[name]
+            if name in OPTIONAL_INPUTS and not weight:
+                continue
             value, fraction = fractions[name]
             detail.append(
                 {"key": name, "value": value, "points": round(weight * fraction), "max": weight}
             )
         return detail
+
+    def _priority_predictions(self, cases, today):
+        """``{case id: {"date", "basis", "probability", "factors"}}``: the predictions
+        that replace the median rule for these cases (``self``: the cases, ``cases``:
+        their rows, of one company). None here; see collection_case_prediction.py."""
+        return {}
 
     @api.model
     def _predicted_pay(self, case, history, today):

@@ -283,6 +283,12 @@ class ResCompany(models.Model):
         "opened), in full at 30 days.",
     )
     collection_priority_credit_hold = fields.Integer(string="Points for a Credit Hold", default=5)
+    collection_priority_prediction = fields.Integer(
+        string="Points for an Unlikely Payment",
+        default=0,
+        help="In proportion to the predicted chance that the customer does not pay within "
+        "30 days, when the company's payment prediction model is in use. 0: off.",
+    )
 
     _collection_commitment_days_positive = models.Constraint(
         "CHECK(collection_promise_tolerance_days >= 0 AND collection_installment_grace_days >= 0"
@@ -298,7 +304,8 @@ class ResCompany(models.Model):
         "CHECK(collection_priority_amount >= 0 AND collection_priority_days >= 0"
         " AND collection_priority_broken >= 0 AND collection_priority_dispute >= 0"
         " AND collection_priority_history >= 0 AND collection_priority_contact >= 0"
-        " AND collection_priority_credit_hold >= 0 AND collection_priority_amount_share > 0"
+        " AND collection_priority_credit_hold >= 0 AND collection_priority_prediction >= 0"
+        " AND collection_priority_amount_share > 0"
         " AND collection_priority_amount_share <= 100)",
         "Priority points cannot be negative, and the share of the overdue book giving the "
         "amount's full points is above 0% and at most 100%.",

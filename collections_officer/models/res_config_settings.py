@@ -125,6 +125,9 @@ class ResConfigSettings(models.TransientModel):
     collection_priority_credit_hold = fields.Integer(
         related="company_id.collection_priority_credit_hold", readonly=False
     )
+    collection_priority_prediction = fields.Integer(
+        related="company_id.collection_priority_prediction", readonly=False
+    )
     # Write-offs.
     collection_writeoff_account_id = fields.Many2one(
         related="company_id.collection_writeoff_account_id", readonly=False

@@ -84,3 +84,6 @@ from . import test_collection_portal_page
 from . import test_collection_mail_gateway
 from . import test_collection_kpi_portal
 from . import test_collection_portal_documents
+from . import test_collection_prediction
+from . import test_collection_experiment
+from . import test_collection_learning_ui

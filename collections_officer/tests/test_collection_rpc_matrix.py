@@ -108,6 +108,10 @@ USER_FIELDS = {
     "collection.charge.rule": {"manager": CONFIGURATION},
     "collection.target": {"manager": CONFIGURATION},
     "collection.reference.rate": {"manager": CONFIGURATION},
+    # The segment and the arms' share until it starts; its figures are the report's.
+    "collection.experiment": {"manager": CONFIGURATION},
+    # Trained by the scheduled action; a manager's button only queues it.
+    "collection.prediction.model": {},
 }
 # Never written by hand, whoever configures: computed from the other fields.
 COMPUTED_EXCEPTIONS = {"collection.team": {"assignment_last_user_id", "case_ids"}}
@@ -132,6 +136,7 @@ CREATORS = {
     "collection.charge.rule": {"manager"},
     "collection.target": {"manager"},
     "collection.reference.rate": {"manager"},
+    "collection.experiment": {"manager"},
 }
 # History: a copy would duplicate evidence, a deletion would lose it.
 HISTORY_MODELS = (
@@ -276,6 +281,19 @@ class TestCollectionRpcMatrix(CollectionsCommon):
                 )
             elif name == "collection.run":
                 built[name] = sudo[name].create({"company_id": cls.company.id})
+            elif name == "collection.prediction.model":
+                built[name] = sudo[name].create({"company_id": cls.company.id})
+            elif name == "collection.experiment":
+                policy = sudo["collection.policy"].search(
+                    [("company_id", "=", cls.company.id)], limit=1
+                )
+                built[name] = sudo[name].create(
+                    {
+                        "name": "Matrix experiment",
+                        "company_id": cls.company.id,
+                        "champion_policy_id": policy.id,
+                    }
+                )
             elif name == "collection.escalation":
                 built[name] = sudo[name].create(
                     {"case_id": cls.case.id, "reason": "unwilling", "note": "Refuses."}

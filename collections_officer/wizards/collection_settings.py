@@ -193,6 +193,9 @@ class CollectionSettings(models.TransientModel):
     collection_priority_credit_hold = fields.Integer(
         related="company_id.collection_priority_credit_hold", readonly=False
     )
+    collection_priority_prediction = fields.Integer(
+        related="company_id.collection_priority_prediction", readonly=False
+    )
 
     @api.depends("company_id")
     @api.depends_context("collection_settings_status")
