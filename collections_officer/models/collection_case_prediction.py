@@ -225,7 +225,7 @@ class CollectionCase(models.Model):
         company = self.env["res.company"].sudo().browse(cases[0]["company_id"])
         Model = self.env["collection.prediction.model"].sudo()
         partners = self.env["res.partner"].sudo().browse({case["partner_id"] for case in cases})
-        lines = Model._predict_lines(company, today, partners=partners)
+        lines = Model._predict_lines(company, today, partners=partners, explain_all=False)
         if not lines:
             return {}
         overdue_of = {}

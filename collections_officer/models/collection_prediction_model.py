@@ -36,10 +36,10 @@ WITHIN_ERROR_DAYS = 7
 # The median rule predicts a case already older than the customer's usual delay paid
 # this many days after the observation date (see collection_case_priority.py).
 MEDIAN_MARGIN_DAYS = 7
-ROUNDS = 200
+ROUNDS = 100
 BASE_PARAMS = {
     "num_leaves": 15,
-    "learning_rate": 0.05,
+    "learning_rate": 0.1,
     "min_data_in_leaf": 20,
     "seed": 7,
     "deterministic": True,
@@ -49,6 +49,9 @@ BASE_PARAMS = {
 # Threads of a training: a second one only pays off on a large book (on a busy server,
 # threads waiting for each other make a small training many times slower).
 THREADS_FROM_ROWS = 50000
+# Threads of a prediction: a few thousand rows are scored faster than OpenMP starts and
+# synchronises a team of threads, above all on a server busy with other requests.
+PREDICT_THREADS = 1
 # Boosters read back from their text, per database and record: a record never changes.
 _BOOSTERS = LRU(16)
 
@@ -68,6 +71,19 @@ def _days_late(predicted, age):
     """The days late of a prediction for a line ``age`` days past due and unpaid: as the
     median rule, a prediction the line has already outlived becomes a week from now."""
     return float(predicted) if predicted > age else float(age + MEDIAN_MARGIN_DAYS)
+
+
+def _oldest_overdue(lines, d):
+    """The indexes of each customer's oldest line overdue at ``d`` (the line a case's
+    prediction is made of)."""
+    oldest = {}
+    for index, line in enumerate(lines):
+        if line["due_date"] < d:
+            key = (line["due_date"], line["id"])
+            best = oldest.get(line["partner_id"])
+            if best is None or key < best[0]:
+                oldest[line["partner_id"]] = (key, index)
+    return {index for _key, index in oldest.values()}
 
 
 def _month_ends(today, months):
@@ -426,7 +442,7 @@ class CollectionPredictionModel(models.Model):
         if not scoring["X"]:
             return []
         X = numpy.asarray(scoring["X"], dtype=float)
-        predicted = _baseline(X) + booster.predict(X)
+        predicted = _baseline(X) + booster.predict(X, num_threads=PREDICT_THREADS)
         dates = []
         for line, days in zip(scoring["lines"], predicted, strict=True):
             late = _days_late(days, (d - line["due_date"]).days)
@@ -523,14 +539,18 @@ class CollectionPredictionModel(models.Model):
         return _BOOSTERS[key]
 
     @api.model
-    def _predict_lines(self, company, d=None, partners=None, rows=None):
+    def _predict_lines(self, company, d=None, partners=None, rows=None, explain_all=True):
         """The predictions of the company's lines open at ``d`` (default: the company's
         today) when its current model is in use, else ``{}``:
         ``{line id: {"days_late", "baseline", "raw", "pay_date", "probability", "age",
         "paid_count", "features", "contributions", "expected"}}``. ``days_late`` is the
         median rule's prediction (``baseline``) plus the booster's correction (``raw``),
         a week past ``d`` when the line already outlived it; ``contributions`` (days,
-        per feature) plus ``expected`` make ``raw``."""
+        per feature) plus ``expected`` make ``raw``.
+
+        The contributions cost a hundred times the prediction: without ``explain_all``
+        only the line a case explains, each customer's oldest overdue one, gets them
+        (the others ``None``)."""
         model = self._current(company)
         if model.state != "model" or not model.booster_days or lightgbm is None:
             return {}
@@ -543,11 +563,23 @@ class CollectionPredictionModel(models.Model):
             return {}
         days_booster, probability_booster = model._boosters()
         X = numpy.asarray(scoring["X"], dtype=float)
-        raw = days_booster.predict(X)
+        raw = days_booster.predict(X, num_threads=PREDICT_THREADS)
         baseline = _baseline(X)
-        contributions = days_booster.predict(X, pred_contrib=True)
+        oldest = None if explain_all else _oldest_overdue(scoring["lines"], d)
+        explained = [
+            index for index in range(len(scoring["lines"])) if oldest is None or index in oldest
+        ]
+        contributions = dict(
+            zip(
+                explained,
+                days_booster.predict(X[explained], pred_contrib=True, num_threads=PREDICT_THREADS)
+                if explained
+                else [],
+                strict=True,
+            )
+        )
         if probability_booster:
-            probabilities = probability_booster.predict(X)
+            probabilities = probability_booster.predict(X, num_threads=PREDICT_THREADS)
         else:
             probabilities = numpy.full(len(X), model.probability_prior)
         predictions = {}
@@ -570,10 +602,15 @@ class CollectionPredictionModel(models.Model):
                     name: (None if isinstance(value, float) and math.isnan(value) else value)
                     for name, value in features.items()
                 },
-                "contributions": {
-                    name: float(value)
-                    for name, value in zip(FEATURES, contributions[index][:-1], strict=True)
-                },
-                "expected": float(contributions[index][-1]),
+                "contributions": None,
+                "expected": None,
             }
+            if index in contributions:
+                predictions[line["id"]] |= {
+                    "contributions": {
+                        name: float(value)
+                        for name, value in zip(FEATURES, contributions[index][:-1], strict=True)
+                    },
+                    "expected": float(contributions[index][-1]),
+                }
         return predictions
