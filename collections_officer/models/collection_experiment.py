@@ -502,26 +502,51 @@ class CollectionExperiment(models.Model):
                 ["__count"],
             )
         }
-        enrolled = cases.browse()
+        rows = []
         for experiment, experiment_cases in members.items():
             today = experiment.company_id._collection_today()
             for case in experiment_cases:
                 band = experiment._get_band(case.overdue_amount)
                 position = positions.get((experiment.id, band), 0)
                 positions[(experiment.id, band)] = position + 1
-                case.write(
-                    {
-                        "experiment_id": experiment.id,
-                        "experiment_arm": assign_arm(
-                            experiment.seed, experiment.challenger_share, band, position
-                        ),
-                        "experiment_band": band,
-                        "experiment_date": today,
-                        "experiment_overdue": case.overdue_amount,
-                    }
-                )
-                enrolled |= case
-        return enrolled
+                arm = assign_arm(experiment.seed, experiment.challenger_share, band, position)
+                rows.append((case.id, experiment.id, arm, band, today, case.overdue_amount))
+        self._store_enrolment(rows)
+        experiments.invalidate_recordset(["case_ids"])
+        return cases.browse([row[0] for row in rows])
+
+    def _store_enrolment(self, rows):
+        """Write the draws ``[(case id, experiment id, arm, band, date, overdue)]`` in
+        one statement: a refresh opening thousands of cases enrols them all at once,
+        each with its own values (the ORM would update case by case)."""
+        names = [
+            "experiment_id",
+            "experiment_arm",
+            "experiment_band",
+            "experiment_date",
+            "experiment_overdue",
+        ]
+        Case = self.env["collection.case"]
+        Case.flush_model(names)
+        columns = list(zip(*rows, strict=True))
+        self.env.execute_query(
+            SQL(
+                """
+                UPDATE collection_case c
+                   SET experiment_id = v.experiment_id,
+                       experiment_arm = v.arm,
+                       experiment_band = v.band,
+                       experiment_date = v.day,
+                       experiment_overdue = v.overdue
+                  FROM unnest(%s::int[], %s::int[], %s::varchar[], %s::int[], %s::date[],
+                              %s::numeric[])
+                       AS v(id, experiment_id, arm, band, day, overdue)
+                 WHERE c.id = v.id
+                """,
+                *(list(column) for column in columns),
+            )
+        )
+        Case.browse(columns[0]).invalidate_recordset(names)
 
     def _in_segment(self, case):
         self.ensure_one()
