@@ -175,6 +175,19 @@ class CollectionCase(models.Model):
         cases._update_priority()
         return cases
 
+    @api.model
+    def _update_priority_of_the_day(self, company):
+        """The scheduled refresh's scoring: every active case of ``company`` once per
+        local day, as the days move (days overdue, since the last contact, the dates
+        predicted and planned); a refresh asked again the same day changed only the
+        cases it touched, and scored them as it did."""
+        today = company._collection_today()
+        if company.collection_scored_day == today:
+            return self.browse()
+        cases = self._update_priority_all(company)
+        company._collection_mark_day("collection_scored_day", today)
+        return cases
+
     def _update_priority(self):
         """Compute and store the priority, predicted pay date and next action of these
         cases, in a fixed number of queries whatever their number.

@@ -72,10 +72,10 @@ class CollectionCase(models.Model):
                 return
             if company in busy:
                 continue
-            # Every active case again, not only those the refresh touched: the days
-            # overdue, the days since the last contact and the share of the book move
-            # every day.
-            model._update_priority_all(company)
+            # Every active case again once a day, not only those the refresh touched:
+            # the days overdue, the days since the last contact and the share of the
+            # book move every day.
+            model._update_priority_of_the_day(company)
             if company.collection_refresh_asked:
                 company.sudo().collection_refresh_asked = False
             if company in due:

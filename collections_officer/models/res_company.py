@@ -71,6 +71,14 @@ class ResCompany(models.Model):
         copy=False,
         help="The last local day whose scheduled refresh of the cases is complete.",
     )
+    collection_scored_day = fields.Date(
+        string="Cases Scored On",
+        readonly=True,
+        copy=False,
+        help="The last local day on which the scheduled refresh scored every active case "
+        "(priority, predicted pay date, next action). A refresh asked again that day "
+        "scores only the cases it changes.",
+    )
     collection_judged_day = fields.Date(
         string="Commitments Judged On",
         readonly=True,

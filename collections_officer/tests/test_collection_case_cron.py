@@ -8,7 +8,7 @@ from odoo.tests import freeze_time, tagged
 from odoo.tools import SQL
 
 from ..models.collection_case_refresh_cron import REFRESH_LOCK_KEY, REFRESH_RETRY_MINUTES
-from .common import CollectionsCommon, morning
+from .common import TODAY, CollectionsCommon, morning
 
 REFRESH_CRON = "collections_officer.ir_cron_collection_case_refresh"
 
@@ -36,6 +36,39 @@ class TestCollectionCaseCron(CollectionsCommon):
         self._run_cron()
         self.assertEqual(self.Case.search([("partner_id.name", "=like", "Debtor %")]), cases)
         self.assertEqual(cases.message_ids, messages)
+
+    def test_every_case_is_scored_once_a_day(self):
+        partners = self.env["res.partner"].create([{"name": f"Scored {i}"} for i in range(2)])
+        for partner in partners:
+            self._post_invoice(100, due_days_ago=10, partner=partner)
+        self._run_cron()
+        self.assertEqual(self.company.collection_scored_day, TODAY)
+        cases = self.Case.search([("partner_id", "in", partners.ids)], order="partner_id")
+        score = cases[0].priority_score
+        self.assertGreater(score, 0)
+
+        def days_overdue(case):
+            return next(row["value"] for row in case.priority_detail if row["key"] == "days")
+
+        self.assertEqual(days_overdue(cases[0]), 10)
+        # A score gone stale, which only the daily scoring of every case would notice.
+        self.env.execute_query(
+            SQL("UPDATE collection_case SET priority_score = 0 WHERE id = %s", cases[0].id)
+        )
+        self.env.invalidate_all()
+        # Asked again the same day, accounting unchanged: no case is scored again.
+        self.company.collection_refresh_asked = True
+        self.env.flush_all()
+        self._run_cron()
+        self.assertEqual(cases[0].priority_score, 0)
+        self.assertEqual(self.company.collection_scored_day, TODAY)
+        # The next morning the days have moved: every case again.
+        tomorrow = TODAY + timedelta(days=1)
+        with freeze_time(morning(tomorrow)):
+            self._run_cron()
+            self.assertEqual(self.company.collection_scored_day, tomorrow)
+            self.assertGreaterEqual(cases[0].priority_score, score)
+            self.assertEqual([days_overdue(case) for case in cases], [11, 11])
 
     def test_cron_in_small_batches_gives_the_same_result(self):
         partners = self.env["res.partner"].create([{"name": f"Batch {i}"} for i in range(7)])
