@@ -26,17 +26,18 @@ import bench_refresh as book
 
 # The tables copied, the column moved by the copy's id offset, and the references to
 # the copied tables each holds (column: table referenced).
+# In the order of insertion: a payment's entry before the payment, the entry's link
+# back to its payment set afterwards (see ``LINKED_LATER``).
 COPIED = {
     "res_partner": {"commercial_partner_id": "res_partner"},
-    "account_payment": {"partner_id": "res_partner", "move_id": "account_move"},
+    "account_full_reconcile": {},
     "account_move": {
         "partner_id": "res_partner",
         "commercial_partner_id": "res_partner",
         "partner_shipping_id": "res_partner",
-        "origin_payment_id": "account_payment",
         "reversed_entry_id": "account_move",
     },
-    "account_full_reconcile": {},
+    "account_payment": {"partner_id": "res_partner", "move_id": "account_move"},
     "account_move_line": {
         "move_id": "account_move",
         "partner_id": "res_partner",
@@ -49,6 +50,10 @@ COPIED = {
         "full_reconcile_id": "account_full_reconcile",
     },
 }
+
+
+# References that would point to a row not copied yet when their row is inserted.
+LINKED_LATER = {"account_move": {"origin_payment_id": "account_payment"}}
 
 
 def parse_args():
@@ -112,6 +117,17 @@ def multiply(env, copies):
     sequence_step = scalar(
         env, "SELECT coalesce(max(sequence_number), 0) + 1 FROM account_move WHERE %s", moves
     )
+    # The copied entries' numbers: their lines carry them too.
+    joins = {
+        "account_move": SQL(
+            ", LATERAL (SELECT t.sequence_number + c.k * %s AS number) n", sequence_step
+        ),
+        "account_move_line": SQL(
+            "JOIN account_move m ON m.id = t.move_id,"
+            " LATERAL (SELECT m.sequence_number + c.k * %s AS number) n",
+            sequence_step,
+        ),
+    }
     for table, references in COPIED.items():
         columns = [
             name
@@ -128,6 +144,8 @@ def multiply(env, copies):
             column = SQL.identifier("t", name)
             if name == "id":
                 values.append(SQL("t.id + c.k * %s", offset[table]))
+            elif name in LINKED_LATER.get(table, {}):
+                values.append(SQL("NULL"))
             elif name in references:
                 target = references[name]
                 # Only references to the copied rows move: a customer's own company,
@@ -148,13 +166,20 @@ def multiply(env, copies):
                 values.append(SQL("%s || '-' || c.k", column))
             elif table == "account_move" and name == "sequence_number":
                 values.append(SQL("t.sequence_number + c.k * %s", sequence_step))
+            elif table == "account_move_line" and name == "move_name":
+                values.append(
+                    SQL(
+                        "m.sequence_prefix || lpad(n.number::text,"
+                        " greatest(5, length(n.number::text)), '0')"
+                    )
+                )
             elif table == "account_move" and name in ("name", "payment_reference"):
                 values.append(
                     SQL(
-                        "CASE WHEN %s = t.name THEN t.sequence_prefix"
-                        " || lpad((t.sequence_number + c.k * %s)::text, 5, '0') ELSE %s END",
+                        # Five digits at least, as Odoo numbers them (lpad also cuts).
+                        "CASE WHEN %s = t.name THEN t.sequence_prefix || lpad(n.number::text,"
+                        " greatest(5, length(n.number::text)), '0') ELSE %s END",
                         column,
-                        sequence_step,
                         column,
                     )
                 )
@@ -176,24 +201,24 @@ def multiply(env, copies):
         env.execute_query(
             SQL(
                 "INSERT INTO %s (%s) SELECT %s FROM %s t CROSS JOIN generate_series(1, %s) AS c(k)"
-                " WHERE %s",
+                " %s WHERE %s",
                 SQL.identifier(table),
                 SQL(", ").join(SQL.identifier(name) for name in columns),
                 SQL(", ").join(values),
                 SQL.identifier(table),
                 copies - 1,
+                joins.get(table, SQL()),
                 where[table],
             )
         )
         book.say(
             f"  {table}: {env.cr.rowcount} rows copied in {time.perf_counter() - started:.1f} s"
         )
-    # The copied lines carry their entry's number.
     env.execute_query(
         SQL(
-            "UPDATE account_move_line l SET move_name = m.name FROM account_move m"
-            " WHERE m.id = l.move_id AND l.id > %s AND l.move_name IS DISTINCT FROM m.name",
-            offset["account_move_line"],
+            "UPDATE account_move m SET origin_payment_id = p.id FROM account_payment p"
+            " WHERE p.move_id = m.id AND m.id > %s",
+            offset["account_move"],
         )
     )
     for table in COPIED:
@@ -217,8 +242,9 @@ def check_with_orm(env, offset, sample=300):
         row[0]
         for row in env.execute_query(
             SQL(
-                "SELECT l.id FROM account_move_line l WHERE l.id > %s"
-                " AND l.account_type = 'asset_receivable' ORDER BY l.id",
+                "SELECT l.id FROM account_move_line l JOIN account_account a"
+                " ON a.id = l.account_id WHERE l.id > %s"
+                " AND a.account_type = 'asset_receivable' ORDER BY l.id",
                 offset["account_move_line"],
             )
         )

@@ -19,6 +19,7 @@ import io
 import os
 import pathlib
 import pstats
+import resource
 import subprocess
 import sys
 import threading
@@ -149,9 +150,11 @@ def measured(cr, label, rows, profile=None):
         seconds, queries = time.perf_counter() - start, cr.sql_log_count - queries
         cpu = time.process_time() - cpu
     rows.append((label, seconds, queries))
+    # The process's peak resident memory so far (kilobytes on Linux).
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     book.say(
         f"  {label:<40} {seconds:8.2f} s ({cpu:.2f} s CPU in this process) {queries:8d} queries;"
-        f" top: {tally.top(40)}"
+        f" peak memory {peak:.0f} MB; top: {tally.top(40)}"
     )
     if profiler:
         directory = pathlib.Path(profile)
