@@ -243,8 +243,14 @@ class CollectionLedger(models.AbstractModel):
                 for currency_id, rate in rates.items()
             ]
         tolerance_values = SQL(", ").join(tolerances)
+        # On the line's own partner, the customers' contacts included: the lines are
+        # then found through an index, not by reading the whole ledger per batch.
         partner_filter = (
-            SQL("AND p.commercial_partner_id = ANY(%s)", list(partner_ids))
+            SQL(
+                "AND aml.partner_id = ANY(ARRAY(SELECT id FROM res_partner"
+                " WHERE commercial_partner_id = ANY(%s)))",
+                list(partner_ids),
+            )
             if partner_ids is not None
             else SQL()
         )

@@ -38,7 +38,9 @@ class CollectionLedger(models.AbstractModel):
                    AND aml.parent_state = 'posted'
                    AND aml.credit > 0
                    AND (m.origin_payment_id IS NOT NULL OR m.statement_line_id IS NOT NULL)
-                   AND p.commercial_partner_id = ANY(%s)
+                   -- On the line's own partner: found through an index, per batch.
+                   AND aml.partner_id = ANY(ARRAY(
+                       SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%s)))
                    AND NOT EXISTS (
                        SELECT 1
                          FROM account_move reversal
@@ -252,8 +254,14 @@ class CollectionLedger(models.AbstractModel):
             SQL("(%s, %s)", line_company_id, case_company_id)
             for line_company_id, case_company_id in scope.items()
         )
+        # Inside the paid invoices, on the line's own partner: a batch of customers
+        # reads its own history through an index, not the whole ledger's.
         partner_filter = (
-            SQL("AND p.commercial_partner_id = ANY(%s)", partners.ids)
+            SQL(
+                "AND aml.partner_id = ANY(ARRAY(SELECT id FROM res_partner"
+                " WHERE commercial_partner_id = ANY(%s)))",
+                partners.ids,
+            )
             if partners is not None
             else SQL()
         )
@@ -276,6 +284,7 @@ class CollectionLedger(models.AbstractModel):
                        AND aml.balance > 0
                        AND m.move_type IN ('out_invoice', 'out_receipt')
                        AND aml.company_id = ANY(%(companies)s)
+                       %(partner_filter)s
                   GROUP BY aml.id
                 )
                 SELECT p.commercial_partner_id,
@@ -288,7 +297,6 @@ class CollectionLedger(models.AbstractModel):
                   JOIN (VALUES %(company_values)s) AS cm(company_id, case_company_id)
                     ON cm.company_id = paid.company_id
                   JOIN res_partner p ON p.id = paid.partner_id
-                 WHERE TRUE %(partner_filter)s
               GROUP BY p.commercial_partner_id, cm.case_company_id
                 """,
                 companies=list(scope),
