@@ -312,9 +312,21 @@ class CollectionMyDay(models.Model):
                 add(case, user, day, "6_escalation", summary)
         plan_activities = by_type.get(types[PLAN_APPROVAL_ACTIVITY], Activity)
         plans = self.env["collection.plan"].sudo().browse(plan_activities.mapped("res_id"))
-        plans = plans.filtered(lambda plan: plan.approval_state == "requested")
-        for activity in plan_activities.filtered(lambda a: a.res_id in plans.ids):
-            plan = plans.browse(activity.res_id)
+        # Records taken from the batch, not browsed one by one: their cases and
+        # companies are read once for all of them.
+        plans = {
+            plan.id: plan for plan in plans.filtered(lambda p: p.approval_state == "requested")
+        }
+        promise_activities = by_type.get(types[PROMISE_APPROVAL_ACTIVITY], Activity)
+        writeoff_activities = by_type.get(types[WRITEOFF_ACTIVITY], Activity)
+        cases = {
+            case.id: case
+            for case in self.env["collection.case"]
+            .sudo()
+            .browse((promise_activities | writeoff_activities).mapped("res_id"))
+        }
+        for activity in plan_activities.filtered(lambda a: a.res_id in plans):
+            plan = plans[activity.res_id]
             add(
                 plan.case_id,
                 activity.user_id,
@@ -325,8 +337,8 @@ class CollectionMyDay(models.Model):
                     amount=format_amount(self.env, plan.amount_total, plan.currency_id),
                 ),
             )
-        for activity in by_type.get(types[PROMISE_APPROVAL_ACTIVITY], Activity):
-            case = self.env["collection.case"].sudo().browse(activity.res_id)
+        for activity in promise_activities:
+            case = cases[activity.res_id]
             add(
                 case,
                 activity.user_id,
@@ -334,7 +346,6 @@ class CollectionMyDay(models.Model):
                 "7_approval",
                 activity.summary or self.env._("Approve the promise to pay"),
             )
-        writeoff_activities = by_type.get(types[WRITEOFF_ACTIVITY], Activity)
         writeoffs = (
             self.env["collection.writeoff"]
             .sudo()
@@ -347,7 +358,7 @@ class CollectionMyDay(models.Model):
             .grouped("case_id")
         )
         for activity in writeoff_activities:
-            case = self.env["collection.case"].sudo().browse(activity.res_id)
+            case = cases[activity.res_id]
             for writeoff in writeoffs.get(case, ()):
                 add(
                     case,
