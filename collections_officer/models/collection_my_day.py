@@ -97,7 +97,7 @@ class CollectionMyDay(models.Model):
                 SQL("(%s, %s::date)", company_id, today) for company_id, today in today_of.items()
             ),
         )
-        call_type = self.env.ref("mail.mail_activity_data_call", raise_if_not_found=False)
+        call_type = self._activity_type("mail.mail_activity_data_call")
         call_back = self.env._("Call back")
         # Call activities on the case due today or late, for whom they are.
         call_activities = SQL(
@@ -188,6 +188,14 @@ class CollectionMyDay(models.Model):
             OFFICER_REASONS,
         )
 
+    def _activity_type(self, xmlid):
+        """The activity type of ``xmlid``, empty when there is none. The table's query is
+        built again for each search, count and read of the screen: the id comes from the
+        xml ids' cache, without the query ``env.ref`` makes each time to check the record
+        still exists (a type gone matches no activity either way)."""
+        type_id = self.env["ir.model.data"]._xmlid_to_res_id(xmlid, raise_if_not_found=False)
+        return self.env["mail.activity.type"].browse(type_id or ())
+
     def _promise_rows(self, today_of):
         """Open promises whose date is today: check the money came, or call."""
         promises = (
@@ -269,7 +277,7 @@ class CollectionMyDay(models.Model):
         """
         Activity = self.env["mail.activity"].sudo()
         types = {
-            xmlid: self.env.ref(xmlid, raise_if_not_found=False) or self.env["mail.activity.type"]
+            xmlid: self._activity_type(xmlid)
             for xmlid in (
                 ESCALATION_ACTIVITY,
                 WRITEOFF_ACTIVITY,
