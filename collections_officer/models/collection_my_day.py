@@ -97,7 +97,7 @@ class CollectionMyDay(models.Model):
                 SQL("(%s, %s::date)", company_id, today) for company_id, today in today_of.items()
             ),
         )
-        call_type = self.env.ref("mail.mail_activity_data_call", raise_if_not_found=False)
+        call_type = self._activity_type("mail.mail_activity_data_call")
         call_back = self.env._("Call back")
         # Call activities on the case due today or late, for whom they are.
         call_activities = SQL(
@@ -188,6 +188,14 @@ class CollectionMyDay(models.Model):
             OFFICER_REASONS,
         )
 
+    def _activity_type(self, xmlid):
+        """The activity type of ``xmlid``, empty when there is none. The table's query is
+        built again for each search, count and read of the screen: the id comes from the
+        xml ids' cache, without the query ``env.ref`` makes each time to check the record
+        still exists (a type gone matches no activity either way)."""
+        type_id = self.env["ir.model.data"]._xmlid_to_res_id(xmlid, raise_if_not_found=False)
+        return self.env["mail.activity.type"].browse(type_id or ())
+
     def _promise_rows(self, today_of):
         """Open promises whose date is today: check the money came, or call."""
         promises = (
@@ -269,7 +277,7 @@ class CollectionMyDay(models.Model):
         """
         Activity = self.env["mail.activity"].sudo()
         types = {
-            xmlid: self.env.ref(xmlid, raise_if_not_found=False) or self.env["mail.activity.type"]
+            xmlid: self._activity_type(xmlid)
             for xmlid in (
                 ESCALATION_ACTIVITY,
                 WRITEOFF_ACTIVITY,
@@ -312,9 +320,21 @@ class CollectionMyDay(models.Model):
                 add(case, user, day, "6_escalation", summary)
         plan_activities = by_type.get(types[PLAN_APPROVAL_ACTIVITY], Activity)
         plans = self.env["collection.plan"].sudo().browse(plan_activities.mapped("res_id"))
-        plans = plans.filtered(lambda plan: plan.approval_state == "requested")
-        for activity in plan_activities.filtered(lambda a: a.res_id in plans.ids):
-            plan = plans.browse(activity.res_id)
+        # Records taken from the batch, not browsed one by one: their cases and
+        # companies are read once for all of them.
+        plans = {
+            plan.id: plan for plan in plans.filtered(lambda p: p.approval_state == "requested")
+        }
+        promise_activities = by_type.get(types[PROMISE_APPROVAL_ACTIVITY], Activity)
+        writeoff_activities = by_type.get(types[WRITEOFF_ACTIVITY], Activity)
+        cases = {
+            case.id: case
+            for case in self.env["collection.case"]
+            .sudo()
+            .browse((promise_activities | writeoff_activities).mapped("res_id"))
+        }
+        for activity in plan_activities.filtered(lambda a: a.res_id in plans):
+            plan = plans[activity.res_id]
             add(
                 plan.case_id,
                 activity.user_id,
@@ -325,8 +345,8 @@ class CollectionMyDay(models.Model):
                     amount=format_amount(self.env, plan.amount_total, plan.currency_id),
                 ),
             )
-        for activity in by_type.get(types[PROMISE_APPROVAL_ACTIVITY], Activity):
-            case = self.env["collection.case"].sudo().browse(activity.res_id)
+        for activity in promise_activities:
+            case = cases[activity.res_id]
             add(
                 case,
                 activity.user_id,
@@ -334,7 +354,6 @@ class CollectionMyDay(models.Model):
                 "7_approval",
                 activity.summary or self.env._("Approve the promise to pay"),
             )
-        writeoff_activities = by_type.get(types[WRITEOFF_ACTIVITY], Activity)
         writeoffs = (
             self.env["collection.writeoff"]
             .sudo()
@@ -347,7 +366,7 @@ class CollectionMyDay(models.Model):
             .grouped("case_id")
         )
         for activity in writeoff_activities:
-            case = self.env["collection.case"].sudo().browse(activity.res_id)
+            case = cases[activity.res_id]
             for writeoff in writeoffs.get(case, ()):
                 add(
                     case,

@@ -1,6 +1,7 @@
 from . import test_collection_case_constraints
 from . import test_collection_case_cron
 from . import test_collection_case_performance
+from . import test_collection_screen_queries
 from . import test_collection_case_refresh
 from . import test_collection_case_security
 from . import test_collection_case_story

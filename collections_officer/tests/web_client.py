@@ -11,6 +11,7 @@ import ast
 from lxml import etree
 
 from odoo.fields import Domain
+from odoo.tools.safe_eval import safe_eval
 
 # The fields the activity widgets read besides their one2many (mail's list_activity
 # and kanban_activity ``fieldDependencies``).
@@ -154,14 +155,16 @@ def action_domain(action, model):
     context = action.get("context") or {}
     if isinstance(context, str):
         context = ast.literal_eval(context)
-    domain = Domain(ast.literal_eval(action.get("domain") or "[]"))
+    domain = action.get("domain") or "[]"
+    domain = Domain(ast.literal_eval(domain) if isinstance(domain, str) else domain)
     search = etree.fromstring(model.get_views([(False, "search")])["views"]["search"]["arch"])
     for key, value in context.items():
         if not key.startswith("search_default_") or not value:
             continue
         for node in search.xpath(f"//filter[@name='{key[len('search_default_') :]}']"):
             if node.get("domain"):
-                domain &= Domain(ast.literal_eval(node.get("domain")))
+                # Filters like "Mine" name the user: the web client evaluates them with uid.
+                domain &= Domain(safe_eval(node.get("domain"), {"uid": model.env.uid}))
     return domain
 
 
@@ -178,14 +181,16 @@ def open_list(model, action, limit=80, count_limit=10001):
     )
 
 
-def open_grouped_list(model, action, groupby, limit=80):
-    """What grouping the list asks: ``web_read_group`` with the columns' sums."""
+def open_grouped_list(model, action, groupby, limit=80, expand=False):
+    """What grouping the list asks: ``web_read_group`` with the columns' sums (a list
+    with ``expand="1"`` opens its first groups with their rows)."""
     view = WebView(model, "list")
     return model.with_context(read_group_expand=True).web_read_group(
         list(action_domain(action, model)),
         [groupby],
         view.aggregates(),
         order=view.default_order,
+        auto_unfold=expand,
         unfold_read_specification=view.specification,
         unfold_read_default_limit=limit,
     )
@@ -193,8 +198,12 @@ def open_grouped_list(model, action, groupby, limit=80):
 
 def open_kanban(model, action, limit=40):
     """What opening the kanban asks: its columns with their sums, the first ones
-    unfolded with their cards."""
+    unfolded with their cards (an ungrouped kanban: its first cards)."""
     view = WebView(model, "kanban")
+    if not view.default_group_by:
+        return model.web_search_read(
+            list(action_domain(action, model)), view.specification, limit=limit
+        )
     return model.with_context(read_group_expand=True).web_read_group(
         list(action_domain(action, model)),
         [view.default_group_by],
@@ -221,6 +230,46 @@ def kanban_progress_bars(model, action):
         )
         for node in view.arch.iter("progressbar")
     ]
+
+
+def open_graph(model, action):
+    """What opening the graph asks: its groups (rows, then columns) with its measures."""
+    view = WebView(model, "graph")
+    groupby = [
+        f"{node.get('name')}:{node.get('interval')}" if node.get("interval") else node.get("name")
+        for node in view.arch.iter("field")
+        if node.get("type") != "measure"
+    ]
+    measures = [
+        f"{node.get('name')}:sum"
+        for node in view.arch.iter("field")
+        if node.get("type") == "measure"
+    ]
+    return model.formatted_read_group(
+        list(action_domain(action, model)), groupby, [*measures, "__count"]
+    )
+
+
+def open_pivot(model, action):
+    """What opening the pivot asks: its rows, columns and totals in one grouping sets call."""
+    view = WebView(model, "pivot")
+
+    def groupby(kind):
+        return [
+            f"{node.get('name')}:{node.get('interval')}"
+            if node.get("interval")
+            else node.get("name")
+            for node in view.arch.iter("field")
+            if node.get("type") == kind
+        ]
+
+    rows, columns = groupby("row"), groupby("col")
+    measures = [f"{name}:sum" for name in groupby("measure")]
+    return model.formatted_read_grouping_sets(
+        list(action_domain(action, model)),
+        [rows + columns, rows, columns, []],
+        [*measures, "__count"],
+    )
 
 
 def open_form(record):

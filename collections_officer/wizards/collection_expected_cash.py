@@ -1,8 +1,21 @@
 from odoo import api, fields, models
 from odoo.fields import Domain
+from odoo.tools import SQL
 
 # How far ahead the expected cash looks.
 EXPECTED_CASH_DAYS = 28
+# What a line reads of its case.
+CASE_FIELDS = [
+    "predicted_pay_date",
+    "overdue_amount",
+    "currency_id",
+    "company_id",
+    "partner_id",
+    "user_id",
+    "team_id",
+]
+# The columns of a line, as ``_expected_lines`` gives them.
+LINE_COLUMNS = ("date", "source", "case_id", "partner_id", "user_id", "team_id", "company_id")
 
 
 class CollectionExpectedCash(models.TransientModel):
@@ -81,10 +94,13 @@ class CollectionExpectedCash(models.TransientModel):
                 installment.currency_id,
             )
         committed = promises.case_id | installments.plan_id.case_id
-        cases = self.env["collection.case"].search(
+        # The predicted cases are most of the lines: their fields fetched with the
+        # search, in one query, rather than a read per thousand cases.
+        cases = self.env["collection.case"].search_fetch(
             on_day("predicted_pay_date", "<=", ahead)
             & Domain("state", "not in", ("closed", "upcoming"))
-            & Domain("id", "not in", committed.ids)
+            & Domain("id", "not in", committed.ids),
+            CASE_FIELDS,
         )
         for case in cases:
             add(
@@ -97,10 +113,40 @@ class CollectionExpectedCash(models.TransientModel):
         return lines
 
     @api.model
+    def _insert_lines(self, lines):
+        """The user's lines in one statement: the ORM would insert them a hundred at a
+        time, a query more for every hundred cases of the book. They have nothing to
+        compute: the statement writes what ``create`` would."""
+        self.check_access("create")
+        if not lines:
+            return
+        uid, now = self.env.uid, self.env.cr.now()
+        self.env.execute_query(
+            SQL(
+                "INSERT INTO %s (%s, amount, create_uid, create_date, write_uid, write_date) "
+                "VALUES %s",
+                SQL.identifier(self._table),
+                SQL(", ").join(SQL.identifier(column) for column in LINE_COLUMNS),
+                SQL(", ").join(
+                    SQL(
+                        "(%s, %s, %s, %s, %s, %s)",
+                        SQL(", ").join(line[column] or None for column in LINE_COLUMNS),
+                        line["amount"],
+                        uid,
+                        now,
+                        uid,
+                        now,
+                    )
+                    for line in lines
+                ),
+            )
+        )
+
+    @api.model
     def action_open_expected_cash(self):
         """Rebuild the user's expected cash and show it week by week."""
         self.search([("create_uid", "=", self.env.uid)]).unlink()
-        self.create(self._expected_lines())
+        self._insert_lines(self._expected_lines())
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "collections_officer.collection_expected_cash_action"
         )
