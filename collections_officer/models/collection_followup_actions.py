@@ -22,6 +22,8 @@ class CollectionFollowup(models.Model):
         cases = self.case_id
         # The link in the e-mail opens the customer's page from now on.
         cases._portal_grant_link()
+        customers = cases._mail_get_partners(introspect_fields=False)
+        self.env["res.partner"].union(*customers.values())._collection_signup_prepare()
         recipients = self._recipients()
         # An e-mail the officer composed goes as it was read: its text, its documents.
         composed = self._composed_mails()

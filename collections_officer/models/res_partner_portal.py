@@ -41,6 +41,23 @@ class ResPartner(models.Model):
             )
         return super().write(vals)
 
+    def signup_prepare(self, signup_type="signup"):
+        # The customer's link in each follow-up e-mail asks for it: writing a type the
+        # customer already has changes nothing, but costs a write of the customer for
+        # each e-mail of the nightly run.
+        partners = self.filtered(lambda partner: partner.signup_type != signup_type)
+        return super(ResPartner, partners).signup_prepare(signup_type) if partners else True
+
+    def _collection_signup_prepare(self):
+        """What the portal prepares for the customers' links (see ``signup_get_auth_param``),
+        for many customers at once: their users read together, their signup type written
+        in one statement instead of one write per e-mail."""
+        partners = self.sudo()
+        partners.fetch(["signup_type"])
+        without_user = partners.filtered(lambda partner: not partner.user_ids)
+        if self.env["res.users"]._get_signup_invitation_scope() == "b2c":
+            without_user.signup_prepare()
+
     def _collection_settings_writer(self, vals):
         # The preference is a collections setting an officer saves like the contact.
         if (
