@@ -109,22 +109,24 @@ class CollectionAgingLine(models.Model):
             if not isinstance(value, (list, tuple)) or not all(
                 isinstance(item, int) and not isinstance(item, bool) for item in value
             ):
-                raise UserError(self.env._("Invalid aging options."))
+                raise UserError(self.env._("These aged receivables options are not valid."))
             return list(value)
 
         try:
             as_of = fields.Date.to_date(context.get(CONTEXT_PREFIX + "as_of"))
         except (TypeError, ValueError):
-            raise UserError(self.env._("Invalid aging options.")) from None
+            raise UserError(self.env._("These aged receivables options are not valid.")) from None
         by = context.get(CONTEXT_PREFIX + "by") or "due_date"
         if by not in AGING_BY:
-            raise UserError(self.env._("Invalid aging options."))
+            raise UserError(self.env._("These aged receivables options are not valid."))
         buckets = context.get(CONTEXT_PREFIX + "buckets")
         if buckets is not None and not isinstance(buckets, str):
-            raise UserError(self.env._("Invalid aging options."))
+            raise UserError(self.env._("These aged receivables options are not valid."))
         company_ids = ids("company_ids")
         companies = (
-            self.env.companies if company_ids is None else self.env["res.company"].browse(company_ids)
+            self.env.companies
+            if company_ids is None
+            else self.env["res.company"].browse(company_ids)
         ) & self.env.user.company_ids
         if not companies:
             raise UserError(self.env._("Choose at least one of your companies."))
@@ -136,7 +138,9 @@ class CollectionAgingLine(models.Model):
                 buckets or self.env.company.collection_aging_buckets or "30,60,90,120"
             ),
             "companies": companies,
-            "partners": None if partner_ids is None else self.env["res.partner"].browse(partner_ids),
+            "partners": None
+            if partner_ids is None
+            else self.env["res.partner"].browse(partner_ids),
             "users": None if user_ids is None else self.env["res.users"].browse(user_ids),
             "teams": None if team_ids is None else self.env["collection.team"].browse(team_ids),
         }

@@ -277,7 +277,7 @@ class TestCollectionAging(CollectionsCommon):
         )
         action = wizard.action_open_report()
         self.assertEqual(action["res_model"], "collection.aging.line")
-        Line = self.env["collection.aging.line"].with_context(action["context"])
+        Line = self.env["collection.aging.line"].with_context(**action["context"])
         groups = Line._read_group(action["domain"], ["bucket_id"], ["amount_residual:sum"])
         self.assertEqual(
             [(bucket.name, amount) for bucket, amount in groups], [("1-30", 200), ("31-60", 1000)]
@@ -289,8 +289,10 @@ class TestCollectionAging(CollectionsCommon):
     def _screen_lines(self, wizard):
         """The items the aging's screen lists, read as its action reads them."""
         action = wizard.action_open_report()
-        return wizard.env["collection.aging.line"].with_context(action["context"]).search(
-            action["domain"]
+        return (
+            wizard.env["collection.aging.line"]
+            .with_context(**action["context"])
+            .search(action["domain"])
         )
 
     def test_officers_see_only_their_teams_items(self):
@@ -329,7 +331,9 @@ class TestCollectionAging(CollectionsCommon):
         manager_lines = self._screen_lines(as_manager)
         self.assertEqual(manager_lines.partner_id, partners)
         # The manager's run in an officer's hands shows the officer's items only.
-        self.assertEqual(manager_lines.with_user(self.officer).search([]).partner_id, lines.partner_id)
+        self.assertEqual(
+            manager_lines.with_user(self.officer).search([]).partner_id, lines.partner_id
+        )
         with self.assertRaises(AccessError):
             manager_lines.with_user(self.officer).write({"days": 1})
         team_only = (

@@ -51,7 +51,7 @@ class CollectionAgingWizard(models.TransientModel):
         self.ensure_one()
         context = self._report_context()
         # Checked now, so that a wrong option is said here rather than by the pivot.
-        self.env["collection.aging.line"].with_context(context)._context_params()
+        self.env["collection.aging.line"].with_context(**context)._context_params()
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Aged Receivables as of %(date)s", date=self.as_of),
@@ -117,7 +117,9 @@ class CollectionAgingWizard(models.TransientModel):
     def _params(self):
         """The run's options, checked as the screen checks them."""
         return (
-            self.env["collection.aging.line"].with_context(self._report_context())._context_params()
+            self.env["collection.aging.line"]
+            .with_context(**self._report_context())
+            ._context_params()
         )
 
     def _visible_rows(self):
