@@ -12,7 +12,9 @@ class CollectionAgingBucket(models.Model):
     _name = "collection.aging.bucket"
     _description = "Aging Bucket"
     _auto = False
-    _order = "sequence, id"
+    # The ids follow the age: ordered by id, a grouping by bucket needs no join (the ORM
+    # would join this model by its table name, and it has no table).
+    _order = "id"
 
     sequence = fields.Integer(readonly=True)
     name = fields.Char(readonly=True)

@@ -283,7 +283,7 @@ class TestCollectionAging(CollectionsCommon):
             [(bucket.name, amount) for bucket, amount in groups], [("1-30", 200), ("31-60", 1000)]
         )
         self.assertEqual(Line.search(action["domain"]).partner_id, self.customer)
-        overdue = Line.search([("bucket_id.sequence", ">", 0)])
+        overdue = Line.search([("days", ">", 0)])
         self.assertEqual(sorted(overdue.mapped("amount_residual")), [200, 1000])
 
     def _screen_lines(self, wizard):
