@@ -142,3 +142,19 @@ class TestCollectionAgingQueries(CollectionsCommon):
                 (item["partner_id"], item["move_id"], item["days"], item["bucket"]),
             )
             self.assertAlmostEqual(line.amount_residual, float(item["residual"]), places=2)
+
+    def test_export_streams_the_screen_rows_in_chunks(self):
+        self._grow_book(7)
+        wizard = self.env["collection.aging.wizard"].create({"as_of": TODAY})
+        expected = [
+            {key: value for key, value in row.items() if key != "bucket_label"}
+            for row in wizard._visible_rows()
+        ]
+        self.assertEqual(len(expected), 7)
+        Line = self.env["collection.aging.line"]
+        self.assertEqual(list(Line._stream_rows(wizard._params(), chunk=2)), expected)
+        # The cursor is closed once read: the next export of the transaction declares it again.
+        stream = Line._stream_rows(wizard._params(), chunk=3)
+        self.assertEqual(next(stream), expected[0])
+        stream.close()
+        self.assertEqual(len(list(Line._stream_rows(wizard._params()))), 7)
