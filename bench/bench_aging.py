@@ -10,10 +10,14 @@
    - ``collection.aging.report._compute_aging`` as of the book's day and as of
      60 days before (payments made since count as open);
    - ``_tie_out`` (the aging against the receivable accounts' balance);
-   - the XLSX workbook of the aging (``collection.report.xlsx._aging_workbook``);
-   - the aging lines of the pivot (``collection.aging.wizard._fill_lines``) and
-     the pivot's grouped read as the web client asks it (``formatted_read_group``
-     by customer and bucket, then by officer).
+   - the XLSX workbook of the aging from the list of items
+     (``collection.report.xlsx._aging_workbook``), then streamed from PostgreSQL
+     (``collection.aging.line._stream_rows``), then the wizard's export (tie-out,
+     streamed workbook and attachment);
+   - the pivot and the graph as the web client opens them: the grouped reads
+     (``formatted_read_group``) of ``collection.aging.line`` by customer and
+     bucket, by bucket, by customer, in total, by officer, and the graph's by
+     bucket and company, with their number of queries.
    Each step is run once for its time, then again under ``tracemalloc`` for its
    peak Python memory; the process's peak RSS is printed at the end.
 
@@ -106,32 +110,65 @@ def main():
 
     measure("XLSX workbook", in_cursor(xlsx), rows)
 
+    def streamed(env):
+        wizard = env["collection.aging.wizard"].create({"as_of": book_day})
+        params = wizard._params()
+        counted = []
+
+        def rows():
+            for row in env["collection.aging.line"]._stream_rows(params):
+                counted.append(row["line_id"])
+                yield row
+
+        content = env["collection.report.xlsx"]._aging_workbook(
+            rows(), book_day, params["companies"], wizard.buckets
+        )
+        return content, f"{len(counted)} rows streamed, {len(content) / 2**20:.1f} MB file"
+
+    measure("XLSX workbook streamed", in_cursor(streamed), rows)
+
     def export(env):
         wizard = env["collection.aging.wizard"].create({"as_of": book_day})
         action = wizard.action_export_xlsx()
-        return action, "aging + tie-out + workbook + attachment"
+        return action, "tie-out + streamed workbook + attachment"
 
     measure("XLSX export (wizard)", in_cursor(export), rows)
 
     def pivot(env):
         wizard = env["collection.aging.wizard"].create({"as_of": book_day})
-        start = time.perf_counter()
-        wizard._fill_lines()
-        fill = time.perf_counter() - start
-        Line = env["collection.aging.line"]
-        domain = [("wizard_id", "=", wizard.id)]
-        start = time.perf_counter()
-        groups = Line.formatted_read_group(
-            domain, ["partner_id", "bucket_id"], ["amount_residual:sum", "__count"]
-        )
-        by_officer = Line.formatted_read_group(domain, ["user_id"], ["amount_residual:sum"])
-        read = time.perf_counter() - start
-        return groups, (
-            f"{len(wizard.line_ids)} lines filled in {fill:.2f} s, "
-            f"pivot {len(groups)} + {len(by_officer)} groups read in {read:.2f} s"
-        )
+        action = wizard.action_open_report()
+        lines = env["collection.aging.line"].with_context(**action["context"])
+        reads = {
+            "pivot": [
+                (["partner_id", "bucket_id"], ["amount_residual:sum", "__count"]),
+                (["bucket_id"], ["amount_residual:sum", "__count"]),
+                (["partner_id"], ["amount_residual:sum", "__count"]),
+                ([], ["amount_residual:sum", "__count"]),
+                (["user_id"], ["amount_residual:sum"]),
+            ],
+            "graph": [(["bucket_id", "company_id"], ["amount_residual:sum"])],
+        }
+        detail = []
+        results = {}
+        for view, groupings in reads.items():
+            queries = env.cr.sql_log_count
+            start = time.perf_counter()
+            results[view] = [
+                lines.formatted_read_group([], groupby, aggregates)
+                for groupby, aggregates in groupings
+            ]
+            seconds = time.perf_counter() - start
+            queries = env.cr.sql_log_count - queries
+            groups = sum(len(result) for result in results[view])
+            detail.append(
+                f"{view}: {len(groupings)} reads, {groups} groups, {queries} queries, "
+                f"{seconds:.2f} s"
+            )
+        [[total]] = [results["pivot"][3]]
+        detail.append(f"{total['__count']} items, total {total['amount_residual:sum']:,.2f}")
+        return results, "; ".join(detail)
 
-    measure("pivot (fill + grouped read)", in_cursor(pivot), rows)
+    measure("pivot and graph (grouped reads)", in_cursor(pivot), rows)
 
     peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     width = max(len(row[0]) for row in rows)

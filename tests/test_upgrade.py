@@ -146,6 +146,9 @@ edited.subject = spec["edited_subject"]
 # Shipped records as an older release installed them, never edited since.
 for xmlid, values in spec["older_shipped"].items():
     env.ref(xmlid).write(values)
+# An aged receivables run shown on its screen, as releases before 19.0.1.7.0 kept it.
+if spec.get("aging_run"):
+    env["collection.aging.wizard"].create({"as_of": today}).action_open_report()
 env.cr.commit()
 print("UPGRADE_BOOK=" + json.dumps(
     {"closed": closing.id, "closed_state": closing.state, "held": held.id, "edited": edited.id}
@@ -473,8 +476,11 @@ def test_an_upgrade_from_the_previous_release_loses_nothing(project_dir, tmp_pat
             "edited_subject": EDITED_SUBJECT,
             "older_shipped": {},
             "credit_hold": True,
+            "aging_run": True,
         },
     )
+    aged_before = psql(db, "SELECT count(*) FROM collection_aging_line")
+    assert int(aged_before) > 0, "the old screen wrote its run's items"
     before = snapshot(db)
     held = "jsonb_path_exists(collection_credit_hold, '$.* ? (@ == true)')"
     held_customers = rows(db, f"SELECT id FROM res_partner WHERE {held}")
@@ -520,3 +526,16 @@ def test_an_upgrade_from_the_previous_release_loses_nothing(project_dir, tmp_pat
         "AND d.name = 'ir_cron_collection_prediction_train'",
     )
     assert [row["active"] for row in training] == [True], "the weekly training is scheduled"
+    # The aged receivables read the ledger: the tables of the old runs are gone.
+    tables = psql(
+        db,
+        "SELECT count(*) FROM pg_class WHERE relname IN "
+        "('collection_aging_line', 'collection_aging_bucket')",
+    )
+    assert int(tables) == 0, "the aging's transient tables are dropped"
+    old_rules = psql(
+        db,
+        "SELECT count(*) FROM ir_model_data WHERE module = 'collections_officer' "
+        "AND name IN ('collection_aging_line_rule_own', 'collection_aging_bucket_rule_own')",
+    )
+    assert int(old_rules) == 0, "the rules of the old runs' items are gone"

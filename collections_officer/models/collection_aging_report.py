@@ -69,6 +69,81 @@ class CollectionAgingReport(models.AbstractModel):
     # ------------------------------------------------------------------ items
 
     @api.model
+    def _items_sql(
+        self,
+        companies,
+        as_of,
+        by="due_date",
+        buckets=None,
+        partners=None,
+        users=None,
+        teams=None,
+    ):
+        """The query of ``_fetch_items``, unordered: None when no company asked has cases.
+
+        The aged receivables screen and its export read from it as a subquery,
+        grouping or streaming its rows in PostgreSQL.
+        """
+        if by not in AGING_BY:
+            raise ValidationError(self.env._("Age items by due date or by invoice date."))
+        _case_companies, aged = self.env["collection.ledger"]._aging_as_of_sql(
+            [(companies, as_of, None if partners is None else partners.ids)], by, buckets
+        )
+        if not aged:
+            return None
+        self.env["account.move"].flush_model(["name"])
+        self.env["res.partner"].flush_model(["name"])
+        self.env["collection.case"].flush_model(
+            ["partner_id", "company_id", "state", "user_id", "team_id"]
+        )
+        filters = []
+        if users is not None:
+            filters.append(SQL("AND c.user_id = ANY(%s)", users.ids))
+        if teams is not None:
+            filters.append(SQL("AND c.team_id = ANY(%s)", teams.ids))
+        return SQL(
+            """
+            WITH %(aged)s,
+            cases AS (
+                SELECT DISTINCT ON (partner_id, company_id)
+                       partner_id, company_id, id, user_id, team_id
+                  FROM collection_case
+              ORDER BY partner_id, company_id, state = 'closed', id DESC
+            )
+            SELECT aged.line_id,
+                   aged.move_id,
+                   m.name AS move_name,
+                   aged.as_of,
+                   aged.date,
+                   aged.date_maturity,
+                   aged.invoice_date,
+                   aged.line_company_id,
+                   aged.company_id,
+                   aged.currency_id,
+                   aged.partner_id,
+                   cp.name AS partner_name,
+                   c.id AS case_id,
+                   c.user_id,
+                   c.team_id,
+                   aged.days,
+                   aged.bucket,
+                   aged.residual,
+                   aged.residual_currency,
+                   CASE WHEN aged.partner_id IS NULL THEN 'no_customer' END AS excluded
+              FROM aged
+              JOIN account_move m ON m.id = aged.move_id
+         LEFT JOIN res_partner cp ON cp.id = aged.partner_id
+         LEFT JOIN cases c
+                ON c.partner_id = aged.partner_id
+               AND c.company_id = aged.company_id
+             WHERE (aged.residual != 0 OR aged.residual_currency != 0)
+                   %(filters)s
+            """,
+            aged=aged,
+            filters=SQL(" ").join(filters),
+        )
+
+    @api.model
     def _fetch_items(
         self,
         companies,
@@ -95,65 +170,18 @@ class CollectionAgingReport(models.AbstractModel):
         ``currency_id``), and ``excluded``: why the desk leaves the line out
         (``"no_customer"``), else None.
         """
-        if by not in AGING_BY:
-            raise ValidationError(self.env._("Age items by due date or by invoice date."))
-        _case_companies, aged = self.env["collection.ledger"]._aging_as_of_sql(
-            [(companies, as_of, None if partners is None else partners.ids)], by, buckets
-        )
-        if not aged:
+        items = self._items_sql(companies, as_of, by, buckets, partners, users, teams)
+        if items is None:
             return []
-        self.env["account.move"].flush_model(["name"])
-        self.env["res.partner"].flush_model(["name"])
-        self.env["collection.case"].flush_model(
-            ["partner_id", "company_id", "state", "user_id", "team_id"]
-        )
-        filters = []
-        if users is not None:
-            filters.append(SQL("AND c.user_id = ANY(%s)", users.ids))
-        if teams is not None:
-            filters.append(SQL("AND c.team_id = ANY(%s)", teams.ids))
         return self.env.execute_query_dict(
             SQL(
                 """
-                WITH %(aged)s,
-                cases AS (
-                    SELECT DISTINCT ON (partner_id, company_id)
-                           partner_id, company_id, id, user_id, team_id
-                      FROM collection_case
-                  ORDER BY partner_id, company_id, state = 'closed', id DESC
-                )
-                SELECT aged.line_id,
-                       aged.move_id,
-                       m.name AS move_name,
-                       aged.date,
-                       aged.date_maturity,
-                       aged.invoice_date,
-                       aged.line_company_id,
-                       aged.company_id,
-                       aged.currency_id,
-                       aged.partner_id,
-                       cp.name AS partner_name,
-                       c.id AS case_id,
-                       c.user_id,
-                       c.team_id,
-                       aged.days,
-                       aged.bucket,
-                       aged.residual,
-                       aged.residual_currency,
-                       CASE WHEN aged.partner_id IS NULL THEN 'no_customer' END AS excluded
-                  FROM aged
-                  JOIN account_move m ON m.id = aged.move_id
-             LEFT JOIN res_partner cp ON cp.id = aged.partner_id
-             LEFT JOIN cases c
-                    ON c.partner_id = aged.partner_id
-                   AND c.company_id = aged.company_id
-                 WHERE (aged.residual != 0 OR aged.residual_currency != 0)
-                       %(filters)s
-              ORDER BY aged.company_id, cp.name, aged.partner_id,
-                       COALESCE(aged.date_maturity, aged.date), aged.line_id
+                SELECT *
+                  FROM (%s) AS items
+              ORDER BY company_id, partner_name, partner_id,
+                       COALESCE(date_maturity, date), line_id
                 """,
-                aged=aged,
-                filters=SQL(" ").join(filters),
+                items,
             )
         )
 
@@ -207,7 +235,8 @@ class CollectionAgingReport(models.AbstractModel):
         the total of the aging, the total of the lines left out and those lines
         (each with its ``excluded`` reason). ``balance == aged + excluded``.
         ``items``: the unfiltered result of ``_fetch_items`` for the same day, when
-        the caller already has it.
+        the caller already has it; without it the totals are summed in PostgreSQL
+        and only the lines left out (a handful) are read.
         """
         scope = self.env["collection.ledger"]._company_scope(companies)
         result = {
@@ -217,7 +246,7 @@ class CollectionAgingReport(models.AbstractModel):
         if not scope:
             return result
         if items is None:
-            items = self._fetch_items(companies, as_of)
+            items = self._tie_out_items(companies, as_of)
         for item in items:
             figures = result[item["company_id"]]
             if item["excluded"]:
@@ -244,6 +273,30 @@ class CollectionAgingReport(models.AbstractModel):
         for line_company_id, balance in rows:
             result[scope[line_company_id]]["balance"] += float(balance)
         return result
+
+    @api.model
+    def _tie_out_items(self, companies, as_of):
+        """The lines left out one by one, the others summed per company: what
+        ``_tie_out`` needs, without reading every item."""
+        items = self._items_sql(companies, as_of)
+        if items is None:
+            return []
+        return self.env.execute_query_dict(
+            SQL(
+                """
+                WITH items AS MATERIALIZED (SELECT * FROM (%s) AS i)
+                SELECT company_id, excluded, line_id, move_id, move_name, date, residual
+                  FROM items
+                 WHERE excluded IS NOT NULL
+                 UNION ALL
+                SELECT company_id, NULL, NULL, NULL, NULL, NULL, SUM(residual)
+                  FROM items
+                 WHERE excluded IS NULL
+              GROUP BY company_id
+                """,
+                items,
+            )
+        )
 
     @api.model
     def _excluded_reasons(self):

@@ -95,12 +95,19 @@ class CollectionReportXlsx(models.AbstractModel):
     def _aging_workbook(self, rows, as_of, companies, buckets, tie_out=None):
         """The aged receivables as an XLSX file (bytes): one sheet per company.
 
-        ``rows``: items from ``collection.aging.report._compute_aging`` with the
-        same ``buckets``; ``tie_out``: the result of ``_tie_out``, written on a
-        last sheet when given.
+        ``rows``: items as ``collection.aging.report._compute_aging`` gives them,
+        with the same ``buckets``: an iterable read once, row by row, in the order
+        of ``companies.sorted("name")`` (``collection.aging.line._stream_rows``),
+        or a list, put in that order here. Each row goes to the sheet as it
+        comes: the rows are never all held at once. ``tie_out``: the result of
+        ``_tie_out``, written on a last sheet when given.
         """
         report = self.env["collection.aging.report"]
         labels = report._bucket_labels(report._parse_buckets(buckets))
+        sorted_companies = companies.sorted("name")
+        if isinstance(rows, list):
+            position = {company.id: index for index, company in enumerate(sorted_companies)}
+            rows = sorted(rows, key=lambda row: position.get(row["company_id"], len(position)))
         stream = io.BytesIO()
         workbook, styles = self._new_workbook(stream)
         money_formats, total_formats = {}, {}
@@ -113,6 +120,21 @@ class CollectionReportXlsx(models.AbstractModel):
                     props |= {"bold": True, "top": 1}
                 cache[currency.id] = workbook.add_format(props)
             return cache[currency.id]
+
+        # A handful of officers, teams and currencies: each read once, when first met.
+        names = {"res.users": {}, "collection.team": {}}
+        currency_by_id = {}
+
+        def name_of(model, record_id):
+            cache = names[model]
+            if record_id not in cache:
+                cache[record_id] = self.env[model].sudo().browse(record_id).name
+            return cache[record_id]
+
+        def currency_of(currency_id):
+            if currency_id not in currency_by_id:
+                currency_by_id[currency_id] = self.env["res.currency"].browse(currency_id)
+            return currency_by_id[currency_id]
 
         headers = [
             self.env._("Customer"),
@@ -129,20 +151,13 @@ class CollectionReportXlsx(models.AbstractModel):
         ]
         first_bucket = 9
         total_col = first_bucket + len(labels)
-        users = self.env["res.users"].sudo().browse({row["user_id"] for row in rows} - {None})
-        user_names = {user.id: user.name for user in users}
-        teams = self.env["collection.team"].sudo().browse({row["team_id"] for row in rows} - {None})
-        team_names = {team.id: team.name for team in teams}
-        currencies = self.env["res.currency"].browse({row["currency_id"] for row in rows})
-        currency_by_id = {currency.id: currency for currency in currencies}
-        rows_by_company = {}
-        for row in rows:
-            rows_by_company.setdefault(row["company_id"], []).append(row)
+        rows = iter(rows) if isinstance(rows, list) else rows
+        pending = next(rows, None)
         taken = set()
         total_cells = {}
-        for company in companies.sorted("name"):
-            company_rows = rows_by_company.get(company.id, [])
-            if len(companies) > 1 and not company_rows and company.id not in (tie_out or {}):
+        for company in sorted_companies:
+            has_rows = pending is not None and pending["company_id"] == company.id
+            if len(companies) > 1 and not has_rows and company.id not in (tie_out or {}):
                 continue
             sheet_name = self._sheet_name(company.name, taken)
             sheet = workbook.add_worksheet(sheet_name)
@@ -158,15 +173,17 @@ class CollectionReportXlsx(models.AbstractModel):
                 sheet.write_string(0, col, header, styles["header"])
             sums = [0.0] * (len(labels) + 1)
             row_index = 0
-            for row_index, row in enumerate(company_rows, start=1):
+            while pending is not None and pending["company_id"] == company.id:
+                row, pending = pending, next(rows, None)
+                row_index += 1
                 residual = float(row["residual"])
-                currency = currency_by_id[row["currency_id"]]
+                currency = currency_of(row["currency_id"])
                 # Empty cells are left unwritten: each cell costs, on books of 20,000 items.
                 sheet.write_string(row_index, 0, row["partner_name"] or "")
                 if row["user_id"]:
-                    sheet.write_string(row_index, 1, user_names[row["user_id"]])
+                    sheet.write_string(row_index, 1, name_of("res.users", row["user_id"]))
                 if row["team_id"]:
-                    sheet.write_string(row_index, 2, team_names[row["team_id"]])
+                    sheet.write_string(row_index, 2, name_of("collection.team", row["team_id"]))
                 sheet.write_string(row_index, 3, row["move_name"] or "")
                 # Dates as Excel serial numbers: a tenth of the cost of write_datetime.
                 sheet.write_number(row_index, 4, (row["date"] - EXCEL_EPOCH).days, styles["date"])
@@ -199,6 +216,9 @@ class CollectionReportXlsx(models.AbstractModel):
                 )
             sheet.autofilter(0, 0, max(last, 1), total_col)
             total_cells[company.id] = (sheet_name, self._cell(total_row, total_col), sums[-1])
+        # Rows of companies not asked for are not written; a stream is closed now.
+        if hasattr(rows, "close"):
+            rows.close()
         if tie_out is not None:
             self._tie_out_sheet(
                 workbook, styles, money, companies, as_of, tie_out, total_cells, taken

@@ -53,6 +53,8 @@ from . import test_collection_kpi_ui
 from . import test_collections_ui_walk
 from . import test_collection_aging
 from . import test_collection_aging_as_of
+from . import test_collection_aging_queries
+from . import test_collection_aging_ui
 from . import test_collection_branches
 from . import test_collection_priority_ui
 from . import test_collection_desk

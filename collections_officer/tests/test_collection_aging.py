@@ -277,13 +277,23 @@ class TestCollectionAging(CollectionsCommon):
         )
         action = wizard.action_open_report()
         self.assertEqual(action["res_model"], "collection.aging.line")
-        groups = self.env["collection.aging.line"]._read_group(
-            action["domain"], ["bucket_id"], ["amount_residual:sum"]
-        )
+        Line = self.env["collection.aging.line"].with_context(**action["context"])
+        groups = Line._read_group(action["domain"], ["bucket_id"], ["amount_residual:sum"])
         self.assertEqual(
-            {bucket.name: amount for bucket, amount in groups}, {"1-30": 200, "31-60": 1000}
+            [(bucket.name, amount) for bucket, amount in groups], [("1-30", 200), ("31-60", 1000)]
         )
-        self.assertEqual(wizard.line_ids.partner_id, self.customer)
+        self.assertEqual(Line.search(action["domain"]).partner_id, self.customer)
+        overdue = Line.search([("days", ">", 0)])
+        self.assertEqual(sorted(overdue.mapped("amount_residual")), [200, 1000])
+
+    def _screen_lines(self, wizard):
+        """The items the aging's screen lists, read as its action reads them."""
+        action = wizard.action_open_report()
+        return (
+            wizard.env["collection.aging.line"]
+            .with_context(**action["context"])
+            .search(action["domain"])
+        )
 
     def test_officers_see_only_their_teams_items(self):
         self._post_invoice(100, due_days_ago=10)
@@ -308,20 +318,24 @@ class TestCollectionAging(CollectionsCommon):
             .with_user(self.officer)
             .create({"as_of": TODAY, "partner_ids": [(6, 0, partners.ids)]})
         )
-        wizard.action_open_report()
-        self.assertEqual(wizard.line_ids.partner_id, self.customer | third)
+        lines = self._screen_lines(wizard)
+        self.assertEqual(lines.partner_id, self.customer | third)
         self.assertEqual(
-            wizard.line_ids.filtered(lambda line: line.partner_id == self.customer).team_id, team
+            lines.filtered(lambda line: line.partner_id == self.customer).team_id, team
         )
         as_manager = (
             self.env["collection.aging.wizard"]
             .with_user(self.manager)
             .create({"as_of": TODAY, "partner_ids": [(6, 0, partners.ids)]})
         )
-        as_manager.action_open_report()
-        self.assertEqual(as_manager.line_ids.partner_id, partners)
+        manager_lines = self._screen_lines(as_manager)
+        self.assertEqual(manager_lines.partner_id, partners)
+        # The manager's run in an officer's hands shows the officer's items only.
+        self.assertEqual(
+            manager_lines.with_user(self.officer).search([]).partner_id, lines.partner_id
+        )
         with self.assertRaises(AccessError):
-            as_manager.line_ids.with_user(self.officer).read(["amount_residual"])
+            manager_lines.with_user(self.officer).write({"days": 1})
         team_only = (
             self.env["collection.aging.wizard"]
             .with_user(self.officer)

@@ -650,6 +650,34 @@ class TestCollectionRpcMatrix(CollectionsCommon):
         with self.assertRaisesRegex(UserError, "not created by hand"):
             self.env["collection.run"].with_user(self.manager).create({})
 
+    def test_report_rows_are_read_only(self):
+        """The aged receivables' items and buckets are rows of a query on the ledger
+        (not stored, so not in the matrix above): read by the desk, written by nobody."""
+        context = {
+            "collection_aging_as_of": "2026-06-30",
+            "collection_aging_company_ids": self.company.ids,
+        }
+        wrong = []
+        for model, field in (
+            ("collection.aging.line", "days"),
+            ("collection.aging.bucket", "sequence"),
+        ):
+            record = self.env[model].with_context(**context).search([], limit=1)
+            self.assertTrue(record, f"no {model} row to play the matrix on")
+            for role, user in self.roles.items():
+                as_user = record.with_user(user)
+                readable = self._attempt(lambda as_user=as_user: as_user.search([]).read())
+                if readable != (role != "internal"):
+                    wrong.append(f"{role} {'could' if readable else 'could not'} read {model}")
+                for verb, call in (
+                    ("create", lambda as_user=as_user, field=field: as_user.create({field: 1})),
+                    ("write", lambda as_user=as_user, field=field: as_user.write({field: 1})),
+                    ("delete", lambda as_user=as_user: as_user.unlink()),
+                ):
+                    if self._attempt(call):
+                        wrong.append(f"{role} could {verb} {model}")
+        self._assert_none(wrong)
+
     def _assert_none(self, wrong):
         wrong = sorted(set(wrong))
         self.assertEqual(wrong, [], "\n".join(wrong))

@@ -16,7 +16,6 @@ from . import collection_case_hold_lift_wizard
 from . import collection_writeoff_wizard
 from . import collection_aging_wizard
 from . import collection_activity_wizard
-from . import collection_aging_line
 from . import collection_expected_cash
 from . import collection_kpi_card
 from . import collection_kpi_board

@@ -1,6 +1,5 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
 
 
 class CollectionAgingWizard(models.TransientModel):
@@ -35,8 +34,6 @@ class CollectionAgingWizard(models.TransientModel):
     partner_ids = fields.Many2many(
         "res.partner", string="Customers", domain="[('parent_id', '=', False)]"
     )
-    bucket_ids = fields.One2many("collection.aging.bucket", "wizard_id")
-    line_ids = fields.One2many("collection.aging.line", "wizard_id")
 
     @api.constrains("buckets")
     def _check_buckets(self):
@@ -46,9 +43,15 @@ class CollectionAgingWizard(models.TransientModel):
     # ----------------------------------------------------------------- actions
 
     def action_open_report(self):
-        """Computes the aging and opens it as a pivot (graph and list next to it)."""
+        """Opens the aging as a pivot (graph and list next to it), read from the ledger.
+
+        The run's options travel in the action's context: the items are grouped
+        in PostgreSQL each time the screen reads them (``collection.aging.line``).
+        """
         self.ensure_one()
-        self._fill_lines()
+        context = self._report_context()
+        # Checked now, so that a wrong option is said here rather than by the pivot.
+        self.env["collection.aging.line"].with_context(**context)._context_params()
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Aged Receivables as of %(date)s", date=self.as_of),
@@ -62,20 +65,23 @@ class CollectionAgingWizard(models.TransientModel):
             "search_view_id": self.env.ref(
                 "collections_officer.collection_aging_line_view_search"
             ).id,
-            "domain": [("wizard_id", "=", self.id)],
-            "context": {"create": False, "edit": False, "delete": False},
+            "domain": [],
+            "context": dict(context, create=False, edit=False, delete=False),
         }
 
     def action_export_xlsx(self):
-        """Downloads the aging as an XLSX workbook, one sheet per company."""
+        """Downloads the aging as an XLSX workbook, one sheet per company.
+
+        The rows are streamed from PostgreSQL into the workbook, a chunk at a time.
+        """
         self.ensure_one()
-        items = self._items()
+        params = self._params()
         content = self.env["collection.report.xlsx"]._aging_workbook(
-            self._visible_rows(items),
+            self.env["collection.aging.line"]._stream_rows(params),
             self.as_of,
-            self._companies(),
+            params["companies"],
             self.buckets,
-            tie_out=self._tie_out(items),
+            tie_out=self._tie_out(),
         )
         filename = self.env._("aged-receivables-%(date)s.xlsx", date=self.as_of)
         return self.env["collection.report.xlsx"]._download(self, content, filename)
@@ -89,120 +95,56 @@ class CollectionAgingWizard(models.TransientModel):
             raise UserError(self.env._("Choose at least one of your companies."))
         return companies
 
-    def _items(self):
-        """Every item of the run as of its day, those left out included."""
+    def _report_context(self):
+        """The run's options as the context of its screen (see ``collection.aging.line``)."""
         self.ensure_one()
-        return self.env["collection.aging.report"]._fetch_items(
-            self._companies(),
-            self.as_of,
-            by=self.aging_by,
-            buckets=self.buckets,
-            partners=self.partner_ids or None,
-            users=self.user_ids or None,
-            teams=self.team_ids or None,
-        )
-
-    def _reads_all_cases(self):
-        return self.env.user.has_group(
-            "collections_officer.group_collections_manager"
-        ) or self.env.user.has_group("account.group_account_invoice")
-
-    def _visible_rows(self, items=None):
-        """The items of the customers whose case the user may read.
-
-        Officers see the items of the cases they work (theirs, their teams',
-        the unassigned ones); customers without a case only appear to those who
-        read every case (managers, accountants).
-        """
-        rows = self.env["collection.aging.report"]._aged_rows(
-            self._items() if items is None else items, self.buckets
-        )
-        read_all = self._reads_all_cases()
-        readable = set(
-            self.env["collection.case"]
-            .with_context(active_test=False)
-            .browse({row["case_id"] for row in rows if row["case_id"]})
-            ._filtered_access("read")
-            .ids
-        )
-        return [row for row in rows if (row["case_id"] in readable if row["case_id"] else read_all)]
-
-    def _tie_out(self, items):
-        """The tie-out with the ledger of an unfiltered run, for those who read every case."""
-        if not self._reads_all_cases() or self.partner_ids or self.user_ids or self.team_ids:
-            return None
-        return self.env["collection.aging.report"]._tie_out(
-            self._companies(), self.as_of, items=items
-        )
-
-    def _fill_lines(self):
-        """(Re)writes the run's items as aging lines."""
-        self.ensure_one()
-        self.line_ids.unlink()
-        self.bucket_ids.unlink()
-        report = self.env["collection.aging.report"]
-        labels = report._bucket_labels(report._parse_buckets(self.buckets))
-        buckets = self.env["collection.aging.bucket"].create(
-            [
-                {"wizard_id": self.id, "sequence": index, "name": label}
-                for index, label in enumerate(labels)
-            ]
-        )
-        self.env["collection.aging.line"].check_access("create")
-        rows = self._visible_rows()
-        # Thousands of items: one insert, not a create per line (nothing computes on them).
-        columns = {
-            "move_line_id": ("int", "line_id"),
-            "move_id": ("int", "move_id"),
-            "move_name": ("varchar", "move_name"),
-            "partner_id": ("int", "partner_id"),
-            "company_id": ("int", "company_id"),
-            "case_id": ("int", "case_id"),
-            "user_id": ("int", "user_id"),
-            "team_id": ("int", "team_id"),
-            "date": ("date", "date"),
-            "date_maturity": ("date", "date_maturity"),
-            "invoice_date": ("date", "invoice_date"),
-            "days": ("int", "days"),
-            "amount_residual": ("numeric", "residual"),
-            "item_currency_id": ("int", "currency_id"),
-            "amount_residual_currency": ("numeric", "residual_currency"),
+        prefix = "collection_aging_"
+        context = {
+            prefix + "as_of": fields.Date.to_string(self.as_of),
+            prefix + "by": self.aging_by,
+            prefix + "buckets": self.buckets,
+            prefix + "company_ids": self._companies().ids,
         }
-        bucket_ids = [buckets[row["bucket"]].id for row in rows]
-        self.env.execute_query(
-            SQL(
-                """
-                INSERT INTO collection_aging_line
-                       (wizard_id, bucket_id, create_uid, write_uid, create_date, write_date,
-                        %(names)s)
-                SELECT %(wizard)s, bucket_id, %(uid)s, %(uid)s, %(now)s, %(now)s, %(names)s
-                  FROM unnest(%(bucket_ids)s::int[], %(arrays)s)
-                       AS item(bucket_id, %(names)s)
-                """,
-                names=SQL(", ").join(SQL.identifier(name) for name in columns),
-                wizard=self.id,
-                uid=self.env.uid,
-                now=fields.Datetime.now(),
-                bucket_ids=bucket_ids,
-                arrays=SQL(", ").join(
-                    SQL("%s::%s[]", [row[key] for row in rows], SQL(sql_type))
-                    for sql_type, key in columns.values()
-                ),
-            )
+        for key, records in (
+            ("partner_ids", self.partner_ids),
+            ("user_ids", self.user_ids),
+            ("team_ids", self.team_ids),
+        ):
+            if records:
+                context[prefix + key] = records.ids
+        return context
+
+    def _params(self):
+        """The run's options, checked as the screen checks them."""
+        return (
+            self.env["collection.aging.line"]
+            .with_context(**self._report_context())
+            ._context_params()
         )
-        self.env["collection.aging.line"].invalidate_model()
-        self.invalidate_recordset(["line_ids"])
 
+    def _visible_rows(self):
+        """The items of the customers whose case the user may read, with their bucket label.
 
-class CollectionAgingBucket(models.TransientModel):
-    """A bucket of an aging run, so that the pivot and graph show buckets in age order."""
+        The rows of the screen and of the export (``collection.aging.line._rows_sql``),
+        all at once: for small runs and checks; the export streams them.
+        """
+        params = self._params()
+        report = self.env["collection.aging.report"]
+        labels = report._bucket_labels(params["buckets"])
+        rows = self.env.execute_query_dict(
+            self.env["collection.aging.line"]._rows_sql(params, ordered=True)
+        )
+        for row in rows:
+            row["bucket_label"] = labels[row["bucket"]]
+        return rows
 
-    _name = "collection.aging.bucket"
-    _description = "Aging Bucket"
-    _order = "sequence, id"
-
-    wizard_id = fields.Many2one(
-        "collection.aging.wizard", required=True, index=True, ondelete="cascade"
-    )
-    sequence = fields.Integer()
-    name = fields.Char(required=True)
+    def _tie_out(self):
+        """The tie-out with the ledger of an unfiltered run, for those who read every case."""
+        if (
+            not self.env["collection.aging.line"]._reads_all_cases()
+            or self.partner_ids
+            or self.user_ids
+            or self.team_ids
+        ):
+            return None
+        return self.env["collection.aging.report"]._tie_out(self._companies(), self.as_of)
