@@ -1,6 +1,6 @@
 from odoo import api, models
 
-from .queue_jobs import CHANNEL, in_progress, job_key
+from ..queue_jobs import CHANNEL, in_progress, job_key
 
 
 class CollectionPromise(models.Model):
@@ -17,7 +17,8 @@ class CollectionPromise(models.Model):
             key = job_key("judge", company, today)
             if in_progress(self.env, key):
                 continue
-            self.with_delay(
+            # The job is the company's: listed and run in it.
+            self.with_company(company).with_delay(
                 channel=CHANNEL,
                 identity_key=key,
                 description=self.env._("Collections: judge %(company)s", company=company.name),

@@ -5,7 +5,11 @@ from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.fields import Domain
 from odoo.tools import split_every
 
-from .queue_jobs import CHANNEL, in_progress, job_key
+from ..queue_jobs import CHANNEL, in_progress, job_key
+
+# Cases per job of the run: half the batch of the scheduled run without queue_job, so
+# that a company's run spreads evenly over the workers (one statement rendering each).
+RUN_JOB_SIZE = 100
 
 
 class CollectionRun(models.Model):
@@ -17,7 +21,7 @@ class CollectionRun(models.Model):
     _inherit = "collection.run"
 
     @api.model
-    def _cron_run_followup(self, batch_size=200):
+    def _cron_run_followup(self, batch_size=RUN_JOB_SIZE):
         """Enqueue the run of each company the scheduled run takes now."""
         due, mornings = self._due_followup_companies()
         for company in due:
