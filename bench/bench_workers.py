@@ -22,6 +22,7 @@ Usage:
 import argparse
 import os
 import pathlib
+import resource
 import signal
 import socket
 import subprocess
@@ -252,6 +253,7 @@ def time_day(odoo, args, workers):
     registry = Registry(database)
     process = start_server(args, database, workers, logfile)
     timings = {}
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
     try:
         wait_runner(logfile, process)
         start = time.monotonic()
@@ -288,6 +290,10 @@ def time_day(odoo, args, workers):
         stop_server(process)
         Registry.delete(database)
         odoo.sql_db.close_db(database)
+    # The server's processes once reaped: its workers and their wkhtmltopdf processes.
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    timings["cpu"] = (after.ru_utime + after.ru_stime) - (used.ru_utime + used.ru_stime)
+    say(f"  CPU      {timings['cpu']:8.2f} s used by the server, its workers and wkhtmltopdf")
     outcome = results(database)
     if not args.keep:
         subprocess.run(["dropdb", "--if-exists", "--force", database], check=True)
@@ -319,16 +325,17 @@ def main():
     base = rows[0][1]["total"]
     say("")
     say(f"book {args.database}, copied to {args.copy}; run batches of {args.batch_size} cases")
+    say(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     say(
-        "| workers | refresh s | judging s | run s | total s | speed-up | cases followed up "
-        "| e-mails | same result |"
+        "| workers | refresh s | judging s | run s | total s | speed-up | server CPU s "
+        "| cases followed up | e-mails | same result |"
     )
-    say("|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    say("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for workers, timings, followups, emails, same in rows:
         say(
             f"| {workers} | {timings['refresh']:.1f} | {timings['judging']:.1f} "
             f"| {timings['run']:.1f} | {timings['total']:.1f} | {base / timings['total']:.2f}x "
-            f"| {followups} | {emails} | {'yes' if same else 'NO'} |"
+            f"| {timings['cpu']:.1f} | {followups} | {emails} | {'yes' if same else 'NO'} |"
         )
     if not all(row[4] for row in rows):
         sys.exit("the worker counts did not give the same result")
