@@ -3,8 +3,9 @@
 CHANNEL = "root.collections"
 # States of a job still to come or under way: work enqueued again meanwhile would be
 # done twice (queue_job's identity key alone lets a job that has started be enqueued
-# again).
-IN_PROGRESS = ("wait_dependencies", "pending", "enqueued", "started")
+# again). A job waiting for others is not counted: it waits for ever when one of them
+# failed, and the company's next scheduled run then enqueues its work again.
+IN_PROGRESS = ("pending", "enqueued", "started")
 
 
 def job_key(step, company, day):
