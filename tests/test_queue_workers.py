@@ -72,9 +72,14 @@ def new_day(env):
     """Every company's day starts now: the refresh, judging and run are all due again.
     Jobs a failed test left are cancelled: they would hold the new day's work back."""
     if "queue.job" in env:
-        env["queue.job"].search(
-            [("channel", "=", CHANNEL), ("state", "not in", ("done", "cancelled", "failed"))]
-        ).button_cancelled()
+        # Started ones too, which queue_job's buttons leave as they are.
+        env["queue.job"].flush_model()
+        env.cr.execute(
+            "UPDATE queue_job SET state = 'cancelled' WHERE channel = %s"
+            " AND state NOT IN ('done', 'cancelled', 'failed')",
+            [CHANNEL],
+        )
+        env["queue.job"].invalidate_model()
     env["res.company"].search([]).write(
         {
             "collection_day_start_hour": 0.0,
@@ -187,11 +192,32 @@ def jobs(env, method=None):
     return env["queue.job"].search(domain, order="id")
 
 
+def start_job(env, record):
+    """Take the job ``record`` as a worker does: started, committed."""
+    from odoo.addons.queue_job.job import Job
+
+    job = Job.load(env, record.uuid)
+    job.set_started()
+    job.store()
+    env.cr.commit()
+    return job
+
+
+def finish_job(env, job):
+    """Perform a started job as a worker does, then enqueue the jobs waiting for it."""
+    job.perform()
+    job.set_done()
+    job.store()
+    env.flush_all()
+    env.cr.commit()
+    if job.should_check_dependents():
+        job.enqueue_waiting()
+        env.cr.commit()
+
+
 def perform_pending_jobs(registry):
     """Run the pending jobs of the collections channel one after the other, in this
     process, as a worker would (each in its own transaction), until none is left."""
-    from odoo.addons.queue_job.job import Job
-
     performed = 0
     while True:
         with registry.cursor() as cr:
@@ -201,18 +227,7 @@ def perform_pending_jobs(registry):
             )
             if not record:
                 return performed
-            job = Job.load(env, record.uuid)
-            job.set_started()
-            job.store()
-            cr.commit()
-            job.perform()
-            job.set_done()
-            job.store()
-            env.flush_all()
-            cr.commit()
-            if job.should_check_dependents():
-                job.enqueue_waiting()
-                cr.commit()
+            finish_job(env, start_job(env, record))
             performed += 1
 
 
@@ -275,6 +290,12 @@ def test_the_scheduled_actions_enqueue_each_company_and_batch_once(registry):
         assert main_finished.state == "wait_dependencies", "it waits for the batches"
         assert set(created.mapped("channel")) == {CHANNEL}
         cr.commit()
+        # A worker took the first batch: called again meanwhile, the scheduled run
+        # enqueues nothing (queue_job's identity key alone only sees jobs not started).
+        first = start_job(env, main[0])
+        env["collection.run"]._cron_run_followup(batch_size=4)
+        assert jobs(env) - before == created
+        finish_job(env, first)
     perform_pending_jobs(registry)
 
     with registry.cursor() as cr:
