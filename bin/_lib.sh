@@ -86,13 +86,45 @@ PYEOF
     echo "$want" > "$stamp"
 }
 
-addons_path() { echo "$ODOO_SRC/odoo/addons,$ODOO_SRC/addons,$PROJECT_DIR"; }
+# OCA's queue_job, for the collections_officer_queue bridge. Its wheel requires
+# odoo==19.0.*, which is not on PyPI (Odoo comes from ODOO_SRC), so the wheel is
+# fetched without resolving its requirements and its add-on folder unpacked into
+# a folder of the addons path. openupgradelib is one of its declared external
+# dependencies: Odoo refuses to install the add-on without it.
+QUEUE_JOB_VERSION=19.0.2.4.0.1
+QUEUE_JOB_ADDONS="$VENV/queue_job-$QUEUE_JOB_VERSION"
+
+ensure_queue_job() {
+    [ -f "$QUEUE_JOB_ADDONS/queue_job/__manifest__.py" ] && return
+    log "installing OCA queue_job $QUEUE_JOB_VERSION"
+    "$VENV/bin/python" -c "import openupgradelib" 2>/dev/null \
+        || "$VENV/bin/pip" install -q openupgradelib
+    local tmp
+    tmp=$(mktemp -d)
+    "$VENV/bin/pip" download -q --no-deps -d "$tmp" "odoo-addon-queue_job==$QUEUE_JOB_VERSION"
+    "$VENV/bin/python" -m zipfile -e "$tmp"/odoo_addon_queue_job-*.whl "$tmp/unpacked"
+    mkdir -p "$tmp/addons"
+    mv "$tmp/unpacked/odoo/addons/queue_job" "$tmp/addons/"
+    # Moved into place whole, so an interrupted install is never taken for a done one.
+    rm -rf "$QUEUE_JOB_ADDONS"
+    mv "$tmp/addons" "$QUEUE_JOB_ADDONS"
+    rm -rf "$tmp"
+}
+
+addons_path() {
+    local path="$ODOO_SRC/odoo/addons,$ODOO_SRC/addons,$PROJECT_DIR"
+    if [ -d "$QUEUE_JOB_ADDONS" ]; then
+        path="$path,$QUEUE_JOB_ADDONS"
+    fi
+    echo "$path"
+}
 
 setup_all() {
     require_odoo
     ensure_system_packages
     ensure_postgres
     ensure_venv
+    ensure_queue_job
 }
 
 odoo_bin() { "$VENV/bin/python" "$ODOO_SRC/odoo-bin" "$@"; }

@@ -39,10 +39,7 @@ class CollectionCase(models.Model):
         and the scheduled refresh runs again a few minutes later for it (see
         ``_refresh_later``), when the call finds what is still left.
         """
-        companies = self.env["res.company"].sudo().search([], order="id")  # pylint: disable=no-search-all
-        due = companies._collection_morning_due("collection_refreshed_day")
-        # Asked for besides (Refresh All, a refresh another transaction held): at once.
-        companies = companies.filtered(lambda c: c in due or c.collection_refresh_asked)
+        companies, due = self._due_refresh_companies()
         if not companies:
             return
         self.env["collection.dispute"]._close_settled(companies)
@@ -51,41 +48,62 @@ class CollectionCase(models.Model):
         self.env["ir.cron"]._commit_progress()
         busy = self.env["res.company"]
         for index, company in enumerate(companies):
-            # The company's own day: its dates and ages, whoever runs the job.
-            model = self.with_company(company).with_context(tz=company._collection_tz())
-            if not model._lock_company_refresh(company):
-                busy |= company
-                continue
-            if company in due:
-                # Holds ending today end before the refresh: their cases follow it again.
-                model._lift_ended_holds(company)
-            _touched, left, taken_over = model._refresh_company(
-                company, None, batch_size, commit=True
-            )
-            if taken_over:
+            left, held = self._refresh_company_scheduled(company, due.get(company), batch_size)
+            if held:
                 busy |= company
             if left is not None:
+                model = self.with_company(company).with_context(tz=company._collection_tz())
                 later = sum(len(model._refresh_work(other)[0]) for other in companies[index + 1 :])
                 if busy:
                     self._refresh_later(busy)
                 self.env["ir.cron"]._commit_progress(remaining=left + later)
                 return
-            if company in busy:
-                continue
-            # Every active case again once a day, not only those the refresh touched:
-            # the days overdue, the days since the last contact and the share of the
-            # book move every day.
-            model._update_priority_of_the_day(company)
-            if company.collection_refresh_asked:
-                company.sudo().collection_refresh_asked = False
-            if company in due:
-                company._collection_mark_day("collection_refreshed_day", due[company])
-                self.env.ref(
-                    "collections_officer.ir_cron_collection_commitment_judge"
-                ).sudo()._trigger()
-            self.env["ir.cron"]._commit_progress()
         if busy:
             self._refresh_later(busy)
+
+    @api.model
+    def _due_refresh_companies(self):
+        """The companies the scheduled refresh takes now: ``(companies, due)``, where
+        ``due`` maps those whose daily refresh is due to their local date."""
+        companies = self.env["res.company"].sudo().search([], order="id")  # pylint: disable=no-search-all
+        due = companies._collection_morning_due("collection_refreshed_day")
+        # Asked for besides (Refresh All, a refresh another transaction held): at once.
+        return companies.filtered(lambda c: c in due or c.collection_refresh_asked), due
+
+    @api.model
+    def _refresh_company_scheduled(self, company, day=None, batch_size=500):
+        """The scheduled refresh of one company, committing after each batch: ``(left,
+        held)``. ``day`` is the company's local date when its daily refresh is due
+        (holds end, the day is recorded and the judging called once complete), None
+        when it was only asked for.
+
+        ``left`` is None when done, else the number of customers left when the
+        cron's time ran out; ``held`` says another transaction holds (or took
+        over) the company's refresh: the caller has it refreshed again later.
+        """
+        # The company's own day: its dates and ages, whoever runs the job.
+        model = self.with_company(company).with_context(tz=company._collection_tz())
+        if not model._lock_company_refresh(company):
+            return None, True
+        if day:
+            # Holds ending today end before the refresh: their cases follow it again.
+            model._lift_ended_holds(company)
+        _touched, left, taken_over = model._refresh_company(company, None, batch_size, commit=True)
+        if left is not None or taken_over:
+            return left, taken_over
+        # Every active case again once a day, not only those the refresh touched:
+        # the days overdue, the days since the last contact and the share of the
+        # book move every day.
+        model._update_priority_of_the_day(company)
+        if company.collection_refresh_asked:
+            company.sudo().collection_refresh_asked = False
+        if day:
+            company._collection_mark_day("collection_refreshed_day", day)
+            self.env.ref(
+                "collections_officer.ir_cron_collection_commitment_judge"
+            ).sudo()._trigger()
+        self.env["ir.cron"]._commit_progress()
+        return None, False
 
     @api.model
     def _refresh_later(self, companies):

@@ -23,35 +23,52 @@ class CollectionPromise(models.Model):
         a call out of time stops, reports what is left, and the next call finds
         only that.
         """
-        companies = self.env["res.company"].sudo().search([], order="id")  # pylint: disable=no-search-all
-        due = [
-            (company, today)
-            for company, today in companies._collection_morning_due("collection_judged_day").items()
-            if company.collection_refreshed_day == today
-        ]
-        Run = self.env["collection.run"]
+        due = self._due_judge_companies()
         for index, (company, today) in enumerate(due):
-            promises, plans = self._to_judge(company, today)
-            left = Run._process_in_batches(
-                promises, batch_size, True, lambda batch, day=today: batch._judge_isolated(day)
-            )
-            if left is None:
-                # Searched again: judging a promise may have changed a plan.
-                plans = self._to_judge(company, today)[1]
-                left = Run._process_in_batches(
-                    plans, batch_size, True, lambda batch, day=today: batch._judge_isolated(day)
-                )
-            else:
-                left += len(plans)
+            left = self._judge_company(company, today, batch_size)
             if left is not None:
                 later = sum(
                     len(p) + len(q) for p, q in (self._to_judge(*d) for d in due[index + 1 :])
                 )
                 self.env["ir.cron"]._commit_progress(remaining=left + later)
                 return
-            company._collection_mark_day("collection_judged_day", today)
-            self.env.ref("collections_officer.ir_cron_collection_followup_run").sudo()._trigger()
-            self.env["ir.cron"]._commit_progress()
+
+    @api.model
+    def _due_judge_companies(self):
+        """``[(company, its local date)]`` whose daily judging is due: their day has
+        started and the day's refresh of their cases is complete."""
+        companies = self.env["res.company"].sudo().search([], order="id")  # pylint: disable=no-search-all
+        return [
+            (company, today)
+            for company, today in companies._collection_morning_due("collection_judged_day").items()
+            if company.collection_refreshed_day == today
+        ]
+
+    @api.model
+    def _judge_company(self, company, today, batch_size=200):
+        """The daily judging of one company on ``today`` (its local date), committing
+        after each batch: its promises, then its plans; once both are judged, its day
+        is recorded and the follow-up run called. Returns None when done, else the
+        number of promises and plans left when the cron's time ran out."""
+        Run = self.env["collection.run"]
+        promises, plans = self._to_judge(company, today)
+        left = Run._process_in_batches(
+            promises, batch_size, True, lambda batch, day=today: batch._judge_isolated(day)
+        )
+        if left is None:
+            # Searched again: judging a promise may have changed a plan.
+            plans = self._to_judge(company, today)[1]
+            left = Run._process_in_batches(
+                plans, batch_size, True, lambda batch, day=today: batch._judge_isolated(day)
+            )
+        else:
+            left += len(plans)
+        if left is not None:
+            return left
+        company._collection_mark_day("collection_judged_day", today)
+        self.env.ref("collections_officer.ir_cron_collection_followup_run").sudo()._trigger()
+        self.env["ir.cron"]._commit_progress()
+        return None
 
     @api.model
     def _to_judge(self, company, today):

@@ -54,15 +54,7 @@ class CollectionRun(models.Model):
         cases done after it are seen again and left as they are, see
         ``_run_batch``)."""
         env = self.env(context=dict(self.env.context, allowed_company_ids=[company.id]))
-        dry_run = dry_run or not company.collection_followup_live
-        warning = env["collection.compliance"]._bank_warnings(company).get(company.id, False)
-        run = (
-            self._get_dry_run(company, warning, commit)
-            if dry_run
-            else self._get_run(company, warning, commit)
-        )
-        if run.bank_warning != warning:
-            run.bank_warning = warning
+        run, warning = self._open_run(company, commit, dry_run)
         domain = self._candidates_domain(company)
         # Only the scheduled run of the whole company keeps a cursor: a manager's
         # "Run Now" or a run on chosen cases looks at every case it is given.
@@ -90,6 +82,22 @@ class CollectionRun(models.Model):
                 if run.last_case_id != cursor:
                     run.last_case_id = cursor
         return run, left, candidates.browse(held or [])
+
+    @api.model
+    def _open_run(self, company, commit=False, dry_run=False):
+        """The company's run of the day (its dry run when ``dry_run`` or not live),
+        carrying the day's bank warning: ``(run, warning)``."""
+        env = self.env(context=dict(self.env.context, allowed_company_ids=[company.id]))
+        dry_run = dry_run or not company.collection_followup_live
+        warning = env["collection.compliance"]._bank_warnings(company).get(company.id, False)
+        run = (
+            self._get_dry_run(company, warning, commit)
+            if dry_run
+            else self._get_run(company, warning, commit)
+        )
+        if run.bank_warning != warning:
+            run.bank_warning = warning
+        return run, warning
 
     @api.model
     def _process_in_batches(self, records, batch_size, commit, process, held=None):

@@ -35,13 +35,7 @@ class CollectionRun(models.Model):
         before them and the run is called again a few minutes later
         (``_run_later``), the company's day not recorded until they are done.
         """
-        companies = self.env["res.company"].sudo().search([], order="id")  # pylint: disable=no-search-all
-        mornings = {
-            company: today
-            for company, today in companies._collection_morning_due("collection_run_day").items()
-            if company.collection_judged_day == today
-        }
-        due = companies.filtered(lambda c: c in mornings or c.collection_run_asked)
+        due, mornings = self._due_followup_companies()
         held = self.env["collection.case"]
         for index, company in enumerate(due):
             model = self.with_company(company).with_context(tz=company._collection_tz())
@@ -58,12 +52,31 @@ class CollectionRun(models.Model):
                 self.env["ir.cron"]._commit_progress(remaining=left + later)
                 return
             if not company_held:
-                if company in mornings:
-                    company._collection_mark_day("collection_run_day", mornings[company])
-                if company.collection_run_asked:
-                    company.sudo().collection_run_asked = False
-                self.env["ir.cron"]._commit_progress()
+                self._run_company_finished(company, mornings.get(company))
         self._run_later(held)
+
+    @api.model
+    def _due_followup_companies(self):
+        """The companies the scheduled run takes now: ``(companies, mornings)``, where
+        ``mornings`` maps those whose daily run is due (their day's judging complete)
+        to their local date; the others are there because a manager asked (*Run Now*)."""
+        companies = self.env["res.company"].sudo().search([], order="id")  # pylint: disable=no-search-all
+        mornings = {
+            company: today
+            for company, today in companies._collection_morning_due("collection_run_day").items()
+            if company.collection_judged_day == today
+        }
+        return companies.filtered(lambda c: c in mornings or c.collection_run_asked), mornings
+
+    @api.model
+    def _run_company_finished(self, company, day=None):
+        """Every case of the company was dealt with: record its ``day`` (its local date,
+        when its daily run was due) and the *Run Now* it asked for as done."""
+        if day:
+            company._collection_mark_day("collection_run_day", day)
+        if company.collection_run_asked:
+            company.sudo().collection_run_asked = False
+        self.env["ir.cron"]._commit_progress()
 
     @api.model
     def _cron_dry_run(self, batch_size=200):

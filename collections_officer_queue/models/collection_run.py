@@ -1,0 +1,102 @@
+from odoo import api, models
+from odoo.addons.collections_officer.models.collection_run_cron import HELD_RETRY_MINUTES
+from odoo.addons.queue_job.delay import chain, group
+from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.fields import Domain
+from odoo.tools import split_every
+
+from ..queue_jobs import CHANNEL, in_progress, job_key
+
+# Cases per job of the run: half the batch of the scheduled run without queue_job, so
+# that a company's run spreads evenly over the workers (one statement rendering each).
+RUN_JOB_SIZE = 100
+
+
+class CollectionRun(models.Model):
+    """The daily follow-up run, as queue jobs: one per batch of cases and a last one,
+    once every batch is done, that records the company's day. Each batch locks its
+    cases (SKIP LOCKED) and commits as the scheduled run does, so a batch run twice
+    (its worker died, it was enqueued again) leaves what it did as it is."""
+
+    _inherit = "collection.run"
+
+    @api.model
+    def _cron_run_followup(self, batch_size=RUN_JOB_SIZE):
+        """Enqueue the run of each company the scheduled run takes now."""
+        due, mornings = self._due_followup_companies()
+        for company in due:
+            day = mornings.get(company)
+            key = job_key("run", company, day or company._collection_today())
+            if in_progress(self.env, key):
+                continue
+            model = self.with_company(company).with_context(tz=company._collection_tz())
+            run, _warning = model._open_run(company, commit=True)
+            cases = (
+                model.env["collection.case"]
+                .sudo()
+                .search(
+                    self._candidates_domain(company) & Domain("id", ">", run.last_case_id),
+                    order="id",
+                )
+            )
+            batches = [
+                run.delayable(
+                    channel=CHANNEL,
+                    identity_key=f"{key}:{ids[0]}",
+                    description=self.env._(
+                        "Collections: follow-up of %(count)s case(s) of %(company)s",
+                        count=len(ids),
+                        company=company.name,
+                    ),
+                )._job_run_cases(ids)
+                for ids in split_every(batch_size, cases.ids)
+            ]
+            finished = run.delayable(
+                channel=CHANNEL,
+                identity_key=f"{key}:finished",
+                description=self.env._(
+                    "Collections: follow-up of %(company)s done", company=company.name
+                ),
+            )._job_run_finished(day, cases.ids[-1] if cases else run.last_case_id)
+            if batches:
+                chain(group(*batches), finished).delay()
+            else:
+                finished.delay()
+            # The jobs are visible to the job runner once this transaction commits.
+            self.env["ir.cron"]._commit_progress()
+
+    def _job_run_cases(self, case_ids):
+        """The job: the run's level due on each of ``case_ids`` still followed up, as a
+        batch of the scheduled run. Cases another transaction holds are tried again
+        with the whole batch a few minutes later (what was done is left as it is)."""
+        self.ensure_one()
+        company = self.company_id
+        run = self.with_company(company).with_context(
+            tz=company._collection_tz(), allowed_company_ids=[company.id]
+        )
+        cases = (
+            run.env["collection.case"]
+            .sudo()
+            .search(self._candidates_domain(company) & Domain("id", "in", case_ids), order="id")
+        )
+        held = []
+        run._process_in_batches(
+            cases,
+            len(cases) or 1,
+            True,
+            lambda batch: run._run_batch_isolated(batch, run.bank_warning),
+            held,
+        )
+        if held:
+            raise RetryableJobError(
+                self.env._("%(count)s case(s) held by another transaction.", count=len(held)),
+                seconds=HELD_RETRY_MINUTES * 60,
+            )
+
+    def _job_run_finished(self, day, last_case_id):
+        """The job, once every batch is done: the run's cursor past its cases, the
+        company's ``day`` recorded (its daily run, when due) and its *Run Now* done."""
+        self.ensure_one()
+        if self.last_case_id < last_case_id:
+            self.last_case_id = last_case_id
+        self._run_company_finished(self.company_id, day)
