@@ -87,7 +87,10 @@ class CollectionAgingReport(models.AbstractModel):
         if by not in AGING_BY:
             raise ValidationError(self.env._("Age items by due date or by invoice date."))
         _case_companies, aged = self.env["collection.ledger"]._aging_as_of_sql(
-            [(companies, as_of, None if partners is None else partners.ids)], by, buckets
+            [(companies, as_of, None if partners is None else partners.ids)],
+            by,
+            buckets,
+            open_only=True,
         )
         if not aged:
             return None

@@ -78,7 +78,9 @@ class CollectionKpi(models.AbstractModel):
             }
             for company, _day, _partners in requests
         ]
-        _case_companies, aged = self.env["collection.ledger"]._aging_as_of_sql(requests)
+        _case_companies, aged = self.env["collection.ledger"]._aging_as_of_sql(
+            requests, open_only=True
+        )
         rows = (
             self.env.execute_query(
                 SQL(

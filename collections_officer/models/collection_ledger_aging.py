@@ -15,7 +15,7 @@ class CollectionLedger(models.AbstractModel):
     # ------------------------------------------------------------ as of a date
 
     @api.model
-    def _aging_as_of_sql(self, requests, by="due_date", buckets=None):
+    def _aging_as_of_sql(self, requests, by="due_date", buckets=None, open_only=False):
         """The receivable items open at a date, as the CTEs ``requests, settled, aged``.
 
         ``requests``: a list of ``(companies, day, commercial partner ids or None)``.
@@ -38,6 +38,11 @@ class CollectionLedger(models.AbstractModel):
         still owed on it, a payment matched after it is still an unallocated
         credit. The partials are summed once per distinct day, not per line.
         Summed over every line it is the receivable accounts' balance that day.
+
+        ``open_only``: leave out the lines worth nothing at every day asked for,
+        those reconciled by partials all dated on or before the earliest day (for
+        callers that drop or sum the zero residuals). The rest are the
+        unreconciled lines and those whose reconciliation ended later.
         """
         if by not in ("due_date", "invoice_date"):
             raise ValueError(f"Age items by due_date or invoice_date, not {by!r}")
@@ -83,6 +88,7 @@ class CollectionLedger(models.AbstractModel):
                 "currency_id",
                 "move_id",
                 "parent_state",
+                "reconciled",
                 "date",
                 "date_maturity",
                 "balance",
@@ -117,6 +123,19 @@ class CollectionLedger(models.AbstractModel):
                   JOIN (VALUES %(thresholds)s) AS t(company_id, thresholds)
                     ON t.company_id = r.company_id
             ),
+            -- A line reconciled by partials all dated by the earliest day is worth
+            -- nothing at any day asked for: only the others need reading.
+            late AS (
+                SELECT pr.debit_move_id AS line_id
+                  FROM account_partial_reconcile pr
+                 WHERE pr.company_id = ANY(%(tree)s)
+                   AND pr.max_date > (SELECT MIN(as_of) FROM requests)
+                 UNION
+                SELECT pr.credit_move_id
+                  FROM account_partial_reconcile pr
+                 WHERE pr.company_id = ANY(%(tree)s)
+                   AND pr.max_date > (SELECT MIN(as_of) FROM requests)
+            ),
             -- What the partials dated by each day settled of each line, either side.
             settled AS (
                 SELECT d.as_of, sides.line_id,
@@ -139,6 +158,8 @@ class CollectionLedger(models.AbstractModel):
                          WHERE pr.company_id = ANY(%(tree)s)
                        ) AS sides
                     ON sides.max_date <= d.as_of
+                  JOIN account_move_line sl ON sl.id = sides.line_id
+                 WHERE %(open_lines)s
               GROUP BY d.as_of, sides.line_id
             ),
             aged AS (
@@ -167,6 +188,7 @@ class CollectionLedger(models.AbstractModel):
              LEFT JOIN settled s ON s.line_id = aml.id AND s.as_of = r.as_of
                  WHERE a.account_type = 'asset_receivable'
                    AND aml.parent_state = 'posted'
+                   AND %(candidates)s
                    AND (r.all_partners OR p.commercial_partner_id = ANY(r.partner_ids))
             )
             """,
@@ -174,6 +196,18 @@ class CollectionLedger(models.AbstractModel):
             thresholds=thresholds,
             tree=tree.ids,
             age_from=age_from,
+            open_lines=self._aging_open_lines(SQL("sl"), open_only),
+            candidates=self._aging_open_lines(SQL("aml"), open_only),
+        )
+
+    @api.model
+    def _aging_open_lines(self, alias, open_only):
+        """The condition on the lines ``alias`` of ``_aging_as_of_sql`` with ``open_only``."""
+        if not open_only:
+            return SQL("TRUE")
+        return SQL(
+            "(%(line)s.reconciled IS NOT TRUE OR %(line)s.id IN (SELECT line_id FROM late))",
+            line=alias,
         )
 
     @api.model
@@ -187,7 +221,9 @@ class CollectionLedger(models.AbstractModel):
         group with those and the sum of ``residual`` (company currency), and of
         ``residual_currency`` when grouped by currency.
         """
-        _case_companies, aged = self._aging_as_of_sql(requests, by, buckets)
+        _case_companies, aged = self._aging_as_of_sql(
+            requests, by, buckets, open_only=group_by is None
+        )
         if not aged:
             return []
         if group_by is None:

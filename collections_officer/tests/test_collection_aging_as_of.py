@@ -208,3 +208,23 @@ class TestCollectionAgingAsOf(KpiBookCase):
         self.assertEqual(many, few)
         self.assertEqual(results[0]["total"], 2500.0)
         self.assertEqual(results[0], results[19])
+
+    def test_kpi_receivables_equal_every_line_aged_at_each_day(self):
+        """Reading only the lines open at some day asked for changes no figure: the
+        KPIs equal the aging of every line, at days before, between and after the
+        payments (B in part on 5 June, E on 10 June, C in June)."""
+        days = [date(2026, 4, 30), MAY_END, date(2026, 6, 7), date(2026, 6, 12), TODAY]
+        requests = [(self.company, day, None) for day in days]
+        results = self.Kpi._receivables_as_of(requests)
+        full = self.env["collection.ledger"]._aging_as_of(requests, group_by=("idx", "bucket"))
+        for index, result in enumerate(results):
+            expected = {
+                row["bucket"]: float(row["residual"]) for row in full if row["idx"] == index
+            }
+            with self.subTest(day=days[index]):
+                self.assertAlmostEqual(result["total"], sum(expected.values()), places=2)
+                for bucket in result["aging"]:
+                    self.assertAlmostEqual(
+                        bucket["amount"], expected.get(bucket["sequence"], 0.0), places=2
+                    )
+        self.assertEqual(results[1]["total"], 2500.0)
