@@ -17,7 +17,7 @@ HERE = pathlib.Path(__file__).resolve().parent
 FIGURES = HERE / "scale_figures.json"
 OUTPUT = HERE.parent / "docs" / "bench_scale.svg"
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e")
-WIDTH, HEIGHT = 900, 380
+WIDTH, HEIGHT = 960, 380
 PANEL = 380  # width of a panel's plotting area
 TOP, BOTTOM = 40, 300
 
