@@ -198,6 +198,16 @@ def time_ours(odoo, registry, rows):
         )
         # Timed live: a company not live only gets a dry run.
         company.collection_followup_live = True
+        # Whatever the day and hour of the benchmark, every customer may be contacted.
+        company.write(
+            {
+                "collection_contact_days": "all",
+                "collection_contact_hour_start": 0.0,
+                "collection_contact_hour_end": 24.0,
+                "collection_email_hour_start": 0.0,
+                "collection_email_hour_end": 24.0,
+            }
+        )
         env["collection.case"]._refresh_from_accounting(companies=company)
         cr.commit()
         open_cases = count(env, "collection_case", "state != 'closed'")
@@ -244,6 +254,16 @@ def time_daily(odoo, registry, rows, profile=None):
         # The company's day starts at midnight: whatever the hour, the scheduled jobs
         # take it once, in their order (refresh, judging, run).
         company.collection_day_start_hour = 0.0
+        # Whatever the day and hour of the benchmark, every customer may be contacted.
+        company.write(
+            {
+                "collection_contact_days": "all",
+                "collection_contact_hour_start": 0.0,
+                "collection_contact_hour_end": 24.0,
+                "collection_email_hour_start": 0.0,
+                "collection_email_hour_end": 24.0,
+            }
+        )
         cr.commit()
         book.say(f"policy {company.collection_policy_id.name}; the first day's job:")
         with pdf_clock() as pdf:

@@ -124,7 +124,8 @@ def prepare_copy(args):
         sys.stderr.write(result.stdout + result.stderr)
         sys.exit(f"installing collections_officer_queue in {args.copy} failed")
     # As bench_followup.py --daily: the heaviest day, every customer reachable by e-mail,
-    # the shipped policy, the company live, its day starting at midnight.
+    # the shipped policy, the company live, its day starting at midnight, every day and
+    # hour open to contact.
     psql(
         args.copy,
         f"""
@@ -132,6 +133,9 @@ def prepare_copy(args):
          WHERE ref LIKE '{CUSTOMER_REF}%';
         UPDATE res_company SET collection_followup_live = TRUE,
                collection_day_start_hour = 0,
+               collection_contact_days = 'all',
+               collection_contact_hour_start = 0, collection_contact_hour_end = 24,
+               collection_email_hour_start = 0, collection_email_hour_end = 24,
                collection_refreshed_day = NULL, collection_judged_day = NULL,
                collection_run_day = NULL,
                collection_policy_id = COALESCE(collection_policy_id, (
