@@ -38,6 +38,15 @@ def say(message):
     print(message, flush=True)
 
 
+def machine_busy_seconds():
+    """CPU seconds the whole machine spent busy since boot (every process: the server,
+    its workers, wkhtmltopdf and PostgreSQL), from ``/proc/stat``."""
+    fields = pathlib.Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    ticks = [int(value) for value in fields]
+    idle = ticks[3] + ticks[4]  # idle, iowait
+    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", default="co_bench_20000_history", help="the built book")
@@ -261,6 +270,7 @@ def time_day(odoo, args, workers):
     try:
         wait_runner(logfile, process)
         start = time.monotonic()
+        busy = machine_busy_seconds()
         for step, call, day_field in (
             (
                 "refresh",
@@ -285,11 +295,17 @@ def time_day(odoo, args, workers):
             timings[step] = time.monotonic() - begin
             say(f"  {step:<8} {timings[step]:8.2f} s")
         timings["total"] = time.monotonic() - start
+        # Cores kept busy on average: 2 workers cannot beat 1 by more than the cores
+        # the single worker left idle.
+        timings["cores"] = (machine_busy_seconds() - busy) / timings["total"]
         jobs = psql(
             database,
             "SELECT count(*) FROM queue_job WHERE channel = 'root.collections'",
         )
-        say(f"  total    {timings['total']:8.2f} s ({jobs} jobs)")
+        say(
+            f"  total    {timings['total']:8.2f} s ({jobs} jobs); "
+            f"{timings['cores']:.2f} cores busy on average"
+        )
     finally:
         stop_server(process)
         Registry.delete(database)
@@ -332,15 +348,21 @@ def main():
     say(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     say(
         "| workers | refresh s | judging s | run s | total s | speed-up | server CPU s "
-        "| cases followed up | e-mails | same result |"
+        "| cores busy | cases followed up | e-mails | same result |"
     )
-    say("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    say("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for workers, timings, followups, emails, same in rows:
         say(
             f"| {workers} | {timings['refresh']:.1f} | {timings['judging']:.1f} "
             f"| {timings['run']:.1f} | {timings['total']:.1f} | {base / timings['total']:.2f}x "
-            f"| {timings['cpu']:.1f} | {followups} | {emails} | {'yes' if same else 'NO'} |"
+            f"| {timings['cpu']:.1f} | {timings['cores']:.2f} | {followups} | {emails} "
+            f"| {'yes' if same else 'NO'} |"
         )
+    cores = os.cpu_count()
+    say(
+        f"1 worker kept {rows[0][1]['cores']:.2f} of {cores} cores busy: at most "
+        f"{cores / rows[0][1]['cores']:.2f}x from more workers on this machine"
+    )
     if not all(row[4] for row in rows):
         sys.exit("the worker counts did not give the same result")
 

@@ -4,7 +4,7 @@ from odoo.fields import Domain
 from odoo.tools import SQL
 
 from .collection_case import FROM_REFRESH
-from .collection_ledger import EMPTY_FIGURES, MONETARY_FIGURES
+from .collection_ledger import EMPTY_FIGURES, FIGURE_FIELDS, MONETARY_FIGURES
 
 # The amounts of a case the refresh opens, written after its creation in one statement.
 OPENING_AMOUNTS = (*MONETARY_FIGURES, "opening_amount", "collected_amount", "credited_amount")
@@ -173,6 +173,9 @@ class CollectionCase(models.Model):
         today = company._collection_today()
         to_update, close_ids, to_open = [], [], []
         started = self.browse()
+        stored = self.browse(
+            [open_by_partner[p].id for p in partner_ids if p in open_by_partner]
+        )._stored_figures()
         for partner_id in partner_ids:
             values = figures.get((partner_id, company.id))
             case = open_by_partner.get(partner_id)
@@ -190,13 +193,46 @@ class CollectionCase(models.Model):
                         "opening_amount": values["overdue_amount"],
                     }
                     started |= case
-                if any(case[name] != value for name, value in values.items()):
+                known = stored[case.id]
+                if any(
+                    (known[name] if name in known else case[name]) != value
+                    for name, value in values.items()
+                ):
                     to_update.append((case, values))
             elif case:
                 close_ids.append(case.id)
             elif overdue or partner_id in due_soon:
                 to_open.append(partner_id)
         return to_update, close_ids, to_open, started
+
+    def _stored_figures(self):
+        """``{case id: {figure: value}}``: the figures these cases hold (``FIGURE_FIELDS``),
+        read as plain rows in one query, as the ORM would hold them (amounts as floats,
+        no date as False). A daily refresh compares the figures of every open case and
+        writes few: field by field through the ORM, the comparison of 200,000 cases took
+        seconds."""
+        if not self:
+            return {}
+        self.flush_recordset(list(FIGURE_FIELDS))
+        rows = self.env.execute_query_dict(
+            SQL(
+                "SELECT id, %s FROM collection_case WHERE id = ANY(%s)",
+                SQL(", ").join(
+                    SQL("%s::float8 AS %s", SQL.identifier(name), SQL.identifier(name))
+                    if name in MONETARY_FIGURES
+                    else SQL.identifier(name)
+                    for name in FIGURE_FIELDS
+                ),
+                self.ids,
+            )
+        )
+        stored = {}
+        for row in rows:
+            case_id = row.pop("id")
+            stored[case_id] = {
+                name: False if value is None else value for name, value in row.items()
+            }
+        return stored
 
     def _refresh_batch(self, company, partner_ids, figures, open_by_partner, due_soon=()):
         now = fields.Datetime.now()
