@@ -94,6 +94,12 @@ def parse_args():
         "--keep-run-db", action="store_true", help="keep the <database>_run copy afterwards"
     )
     parser.add_argument(
+        "--no-payments",
+        action="store_true",
+        help="leave out the last run (5%% more invoices paid through the ORM: hours on a "
+        "book of millions)",
+    )
+    parser.add_argument(
         "--profile",
         metavar="DIR",
         help="cProfile each run: write DIR/<run>.prof and print the top functions",
@@ -808,8 +814,9 @@ def main():
         rows = [timed_refresh(odoo, registry, args, "1 first (opens)", commit=True)]
         for run in range(2, args.repeat + 1):
             rows.append(timed_refresh(odoo, registry, args, f"{run} steady state", commit=False))
-        pay_more(odoo, registry, args)
-        rows.append(timed_refresh(odoo, registry, args, "after paying 5% more", commit=True))
+        if not args.no_payments:
+            pay_more(odoo, registry, args)
+            rows.append(timed_refresh(odoo, registry, args, "after paying 5% more", commit=True))
         print_table(
             rows,
             f"collection.case._refresh_from_accounting, book {args.book} "

@@ -85,13 +85,17 @@ class CollectionCase(models.Model):
         domain = Domain("company_id", "=", company.id)
         if partners is not None:
             domain &= Domain("partner_id", "in", partners.ids)
-        cases = cases_model.search(domain & Domain("state", "!=", "closed"))
+        # Fetched with the search: what the refresh compares of every open case.
+        cases = cases_model.search_fetch(
+            domain & Domain("state", "!=", "closed"), ["partner_id", "state"]
+        )
         open_by_partner = {case.partner_id.id: case for case in cases}
         due_soon = cases_model._due_soon_partners(company, figures, open_by_partner)
+        is_overdue = self.env["collection.ledger"]._overdue_check(company)
         wanted = [
             partner_id
             for (partner_id, _company), values in figures.items()
-            if self.env["collection.ledger"]._is_overdue(values, company) or partner_id in due_soon
+            if is_overdue(values) or partner_id in due_soon
         ]
         partner_ids = sorted(set(open_by_partner) | set(wanted))
         to_update, close_ids, to_open, _started = cases_model._refresh_actions(
@@ -146,11 +150,11 @@ class CollectionCase(models.Model):
         if not reach:
             return set()
         today = company._collection_today()
+        is_overdue = self.env["collection.ledger"]._overdue_check(company)
         days_to_due = {
             partner_id: (values["next_due_date"] - today).days
             for (partner_id, _company), values in figures.items()
-            if values["next_due_date"]
-            and not self.env["collection.ledger"]._is_overdue(values, company)
+            if values["next_due_date"] and not is_overdue(values)
         }
         farthest = max(reach.values())
         partners = (
@@ -176,10 +180,11 @@ class CollectionCase(models.Model):
         stored = self.browse(
             [open_by_partner[p].id for p in partner_ids if p in open_by_partner]
         )._stored_figures()
+        is_overdue = self.env["collection.ledger"]._overdue_check(company)
         for partner_id in partner_ids:
             values = figures.get((partner_id, company.id))
             case = open_by_partner.get(partner_id)
-            overdue = self.env["collection.ledger"]._is_overdue(values, company)
+            overdue = is_overdue(values)
             # A case whose only debt left is disputed stays open until the disputes end.
             disputed = bool(values and values["disputed_amount"] > 0)
             if case and (
@@ -300,14 +305,10 @@ class CollectionCase(models.Model):
                 self.env["res.partner"].browse(new_partner_ids), company
             )
 
+            is_overdue = self.env["collection.ledger"]._overdue_check(company)
+
             def opening_state(partner_id):
-                return (
-                    "open"
-                    if self.env["collection.ledger"]._is_overdue(
-                        figures[(partner_id, company.id)], company
-                    )
-                    else "upcoming"
-                )
+                return "open" if is_overdue(figures[(partner_id, company.id)]) else "upcoming"
 
             def opening_story(partner_id):
                 values = figures[(partner_id, company.id)]

@@ -101,9 +101,22 @@ class CollectionLedger(models.AbstractModel):
         The overdue amount left after credits must reach the company tolerance,
         and some overdue item must be left uncovered by the credits.
         """
-        if not values or values["overdue_amount"] <= 0 or not values["oldest_due_date"]:
-            return False
-        return not self._below_tolerance(company or self.env.company, values["overdue_amount"])
+        return self._overdue_check(company or self.env.company)(values)
+
+    @api.model
+    def _overdue_check(self, company):
+        """``_is_overdue`` for the figures of ``company``'s customers, as a function of
+        the figures: the tolerance read once for the thousands of customers of a
+        refresh."""
+        currency = company.currency_id
+        tolerance = self._tolerance(company, currency)
+
+        def is_overdue(values):
+            if not values or values["overdue_amount"] <= 0 or not values["oldest_due_date"]:
+                return False
+            return currency.compare_amounts(abs(values["overdue_amount"]), tolerance) >= 0
+
+        return is_overdue
 
     @api.model
     def _overdue_sql(self):
