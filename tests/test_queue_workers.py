@@ -185,6 +185,36 @@ def followups_per_customer(registry, names):
         return result
 
 
+# What the refresh writes on a case, compared between the jobs and the scheduled action.
+CASE_FIELDS = (
+    "state",
+    "total_due",
+    "overdue_amount",
+    "amount_not_due",
+    "oldest_due_date",
+    "next_due_date",
+    "overdue_invoice_count",
+    "opened_date",
+    "opening_amount",
+    "next_action_date",
+    "followup_cycle",
+    "priority_score",
+    "predicted_pay_date",
+    "collection_error",
+)
+
+
+def cases_per_customer(registry, names):
+    """``{customer: (the refresh's figures of its case)}`` for the customers ``names``."""
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        cases = env["collection.case"].search([("partner_id.name", "in", names)])
+        return {
+            case.partner_id.name: (case.policy_id.name, *(case[name] for name in CASE_FIELDS))
+            for case in cases
+        }
+
+
 def jobs(env, method=None):
     domain = [("channel", "=", CHANNEL)]
     if method:
@@ -239,8 +269,8 @@ def test_the_scheduled_actions_enqueue_each_company_and_batch_once(registry):
         companies = env["res.company"].search([])
 
         # The refresh: one job per company, whatever the number of calls.
-        env["collection.case"]._cron_refresh_cases()
-        env["collection.case"]._cron_refresh_cases()
+        env["collection.case"]._cron_refresh_cases(batch_size=4)
+        env["collection.case"]._cron_refresh_cases(batch_size=4)
         refresh = jobs(env, "_job_refresh_company") - before
         assert len(refresh) == len(companies)
         assert len(set(refresh.mapped("identity_key"))) == len(companies)
@@ -248,14 +278,36 @@ def test_the_scheduled_actions_enqueue_each_company_and_batch_once(registry):
         assert not env["collection.case"].search_count([("partner_id.name", "in", names)]), (
             "the scheduled action enqueues the refresh, the jobs do it"
         )
+        customer_ids = set(env["res.partner"].search([("name", "in", names)]).ids)
         cr.commit()
-    assert perform_pending_jobs(registry) == len(companies)
+        # Each company's job splits its work into batches and a last job.
+        for record in refresh:
+            finish_job(env, start_job(env, record))
+        batches = jobs(env, "_job_refresh_batch") - before
+        finished = jobs(env, "_job_refresh_finished") - before
+        company = env.ref("base.main_company")
+        main = batches.filtered(lambda j: j.company_id == company)
+        assert {len(job.args[1]) for job in main} <= {1, 2, 3, 4}, "batches of 4 customers"
+        refreshed_ids = [partner_id for job in main for partner_id in job.args[1]]
+        assert len(refreshed_ids) == len(set(refreshed_ids)), "each customer in one batch"
+        assert customer_ids <= set(refreshed_ids)
+        assert len(finished) == len(companies)
+        assert set(finished.filtered(lambda j: j.company_id == company).mapped("state")) == {
+            "wait_dependencies"
+        }, "it waits for the batches"
+        assert not company.collection_refreshed_day
+        # Called again meanwhile, the scheduled refresh enqueues nothing.
+        env["collection.case"]._cron_refresh_cases(batch_size=4)
+        assert jobs(env) - before == refresh | batches | finished
+        cr.commit()
+    perform_pending_jobs(registry)
 
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         company = env.ref("base.main_company")
         assert company.collection_refreshed_day == company._collection_today()
         assert env["collection.case"].search_count([("partner_id.name", "in", names)]) == CUSTOMERS
+        assert set((jobs(env) - before).mapped("state")) == {"done"}
         # The run waits for the day's judging.
         before = jobs(env)
         env["collection.run"]._cron_run_followup(batch_size=4)
@@ -266,6 +318,12 @@ def test_the_scheduled_actions_enqueue_each_company_and_batch_once(registry):
         assert len(judge) == len(companies)
         cr.commit()
     perform_pending_jobs(registry)
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        # The promises, then the plans, then a last job per company.
+        for method in ("_job_judge_plans", "_job_judge_finished"):
+            assert len(jobs(env, method) - before) == len(companies), method
+        assert set((jobs(env) - before).mapped("state")) == {"done"}
 
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
@@ -325,12 +383,26 @@ def test_the_jobs_follow_up_as_the_scheduled_actions_do_without_queue_job(
     # Without queue_job: the scheduled actions do the work, each calling the next.
     with registry_without_queue.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
-        env["collection.case"]._cron_refresh_cases()
+        env["collection.case"]._cron_refresh_cases(batch_size=4)
+    expected_cases = cases_per_customer(registry_without_queue, names)
+    with registry_without_queue.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
         env["collection.promise"]._cron_judge()
         env["collection.run"]._cron_run_followup(batch_size=4)
     # With it: they enqueue jobs, which the workers run.
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        before = jobs(env)
+        env["collection.case"]._cron_refresh_cases(batch_size=4)
+    perform_pending_jobs(registry)
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        batches = jobs(env, "_job_refresh_batch") - before
+        assert len(batches) >= CUSTOMERS // 4, "the refresh ran in batches of 4 customers"
+    # The same cases, with the same figures and the day's scores.
+    assert len(expected_cases) == CUSTOMERS
+    assert cases_per_customer(registry, names) == expected_cases
     for step in (
-        lambda env: env["collection.case"]._cron_refresh_cases(),
         lambda env: env["collection.promise"]._cron_judge(),
         lambda env: env["collection.run"]._cron_run_followup(batch_size=4),
     ):
@@ -343,6 +415,84 @@ def test_the_jobs_follow_up_as_the_scheduled_actions_do_without_queue_job(
     # Some customers are not due yet, the others get their level's e-mail, once.
     assert {emails for _levels, emails in expected.values()} == {0, 1}
     assert followups_per_customer(registry, names) == expected
+
+
+def test_a_failed_batch_leaves_no_company_waiting_for_ever(registry):
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        names = make_book(env, "Failed Debtor")
+        customers = set(env["res.partner"].search([("name", "in", names)]).ids)
+        company = env.ref("base.main_company")
+        before = jobs(env)
+        env["collection.case"]._cron_refresh_cases(batch_size=4)
+        cr.commit()
+        for record in jobs(env, "_job_refresh_company") - before:
+            finish_job(env, start_job(env, record))
+        # A batch of the new customers fails (its retries spent, say).
+        batch = (jobs(env, "_job_refresh_batch") - before).filtered(
+            lambda j: j.company_id == company and customers & set(j.args[1])
+        )[0]
+        lost = customers & set(batch.args[1])
+        job = start_job(env, batch)
+        job.set_failed(exc_name="RuntimeError", exc_message="failed", exc_info="failed")
+        job.store()
+        cr.commit()
+    perform_pending_jobs(registry)
+
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        company = env.ref("base.main_company")
+        stranded = (jobs(env, "_job_refresh_finished") - before).filtered(
+            lambda j: j.company_id == company
+        )
+        assert stranded.state == "wait_dependencies", "it waits for the failed batch"
+        assert not company.collection_refreshed_day
+        refreshed = env["collection.case"].search([("partner_id.name", "in", names)])
+        assert set(refreshed.partner_id.ids) == customers - lost
+        # The next call of the scheduled refresh: the company's day is not recorded, its
+        # last job is cancelled and what is left of its work enqueued again.
+        middle = jobs(env)
+        env["collection.case"]._cron_refresh_cases(batch_size=4)
+        assert stranded.state == "cancelled"
+        again = jobs(env) - middle
+        assert again.mapped("method_name") == ["_job_refresh_company"]
+        assert again.company_id == company
+        cr.commit()
+    perform_pending_jobs(registry)
+
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        company = env.ref("base.main_company")
+        assert company.collection_refreshed_day == company._collection_today()
+        retried = jobs(env, "_job_refresh_batch") - middle
+        assert customers & {p for job in retried for p in job.args[1]} == lost, (
+            "only the failed batch's customers are refreshed again"
+        )
+        refreshed = env["collection.case"].search([("partner_id.name", "in", names)])
+        assert set(refreshed.partner_id.ids) == customers
+        assert set((jobs(env) - middle).mapped("state")) == {"done"}
+
+
+def test_the_batches_of_a_company_share_its_refresh_lock(registry):
+    from odoo.addons.queue_job.exception import RetryableJobError
+
+    with registry.cursor() as cr1, registry.cursor() as cr2, registry.cursor() as cr3:
+        first, second, third = (
+            api.Environment(cr, SUPERUSER_ID, {})["collection.case"] for cr in (cr1, cr2, cr3)
+        )
+        company = first.env.ref("base.main_company")
+        assert first._lock_company_refresh(company, shared=True)
+        assert second._lock_company_refresh(company, shared=True), "batches run side by side"
+        assert not third._lock_company_refresh(company), "a reconciliation waits for none"
+        cr1.rollback()
+        cr2.rollback()
+        # A reconciliation holding the company: the batch is tried again later.
+        assert third._lock_company_refresh(company)
+        partner = first.env["res.partner"].search([], limit=1)
+        with pytest.raises(RetryableJobError):
+            first._job_refresh_batch(company, partner.ids)
+        cr1.rollback()
+        cr3.rollback()
 
 
 def free_port():

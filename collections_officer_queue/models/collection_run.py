@@ -1,11 +1,10 @@
 from odoo import api, models
 from odoo.addons.collections_officer.models.collection_run_cron import HELD_RETRY_MINUTES
-from odoo.addons.queue_job.delay import chain, group
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.fields import Domain
 from odoo.tools import split_every
 
-from ..queue_jobs import CHANNEL, in_progress, job_key
+from ..queue_jobs import CHANNEL, cancel_stranded, fan_out, in_progress, job_key
 
 # Cases per job of the run: half the batch of the scheduled run without queue_job, so
 # that a company's run spreads evenly over the workers (one statement rendering each).
@@ -29,6 +28,9 @@ class CollectionRun(models.Model):
             key = job_key("run", company, day or company._collection_today())
             if in_progress(self.env, key):
                 continue
+            # A batch failed: the last job waits for ever; the cases left (from the
+            # run's cursor, which it did not move) are enqueued again below.
+            cancel_stranded(self.env, key)
             model = self.with_company(company).with_context(tz=company._collection_tz())
             run, _warning = model._open_run(company, commit=True)
             cases = (
@@ -58,10 +60,7 @@ class CollectionRun(models.Model):
                     "Collections: follow-up of %(company)s done", company=company.name
                 ),
             )._job_run_finished(day, cases.ids[-1] if cases else run.last_case_id)
-            if batches:
-                chain(group(*batches), finished).delay()
-            else:
-                finished.delay()
+            fan_out(batches, finished)
             # The jobs are visible to the job runner once this transaction commits.
             self.env["ir.cron"]._commit_progress()
 
