@@ -380,28 +380,44 @@ def test_the_jobs_follow_up_as_the_scheduled_actions_do_without_queue_job(
         with each.cursor() as cr:
             names = make_book(api.Environment(cr, SUPERUSER_ID, {}), name)
 
-    # Without queue_job: the scheduled actions do the work, each calling the next.
-    with registry_without_queue.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {})
-        env["collection.case"]._cron_refresh_cases(batch_size=4)
-    expected_cases = cases_per_customer(registry_without_queue, names)
+    def refresh(each, batches=0):
+        """The scheduled refresh, in batches of 4 customers: without queue_job it does
+        the work, with it the jobs do (``batches`` of them at least)."""
+        with each.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            before = jobs(env) if "queue.job" in env else None
+            env["collection.case"]._cron_refresh_cases(batch_size=4)
+        if before is not None:
+            perform_pending_jobs(registry)
+            with registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                assert len(jobs(env, "_job_refresh_batch") - before) >= batches
+                assert set((jobs(env) - before).mapped("state")) == {"done"}
+        return cases_per_customer(each, names)
+
+    # The same cases, with the same figures and the day's scores.
+    expected_cases = refresh(registry_without_queue)
+    assert len(expected_cases) == CUSTOMERS
+    assert refresh(registry, batches=CUSTOMERS // 4) == expected_cases
+    # The next day nothing differs from accounting (no batch touches these cases), but
+    # the day's scoring, once the batches are done, scores every active case again.
+    for each in (registry, registry_without_queue):
+        with each.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            new_day(env)
+            env.ref("base.main_company").collection_scored_day = False
+            cases = env["collection.case"].search([("partner_id.name", "in", names)])
+            cases.write({"priority_score": -1})
+    expected_cases = refresh(registry_without_queue)
+    score = CASE_FIELDS.index("priority_score") + 1
+    assert -1 not in {values[score] for values in expected_cases.values()}
+    assert refresh(registry) == expected_cases
+
+    # Then the judging and the run, each step calling the next.
     with registry_without_queue.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         env["collection.promise"]._cron_judge()
         env["collection.run"]._cron_run_followup(batch_size=4)
-    # With it: they enqueue jobs, which the workers run.
-    with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {})
-        before = jobs(env)
-        env["collection.case"]._cron_refresh_cases(batch_size=4)
-    perform_pending_jobs(registry)
-    with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {})
-        batches = jobs(env, "_job_refresh_batch") - before
-        assert len(batches) >= CUSTOMERS // 4, "the refresh ran in batches of 4 customers"
-    # The same cases, with the same figures and the day's scores.
-    assert len(expected_cases) == CUSTOMERS
-    assert cases_per_customer(registry, names) == expected_cases
     for step in (
         lambda env: env["collection.promise"]._cron_judge(),
         lambda env: env["collection.run"]._cron_run_followup(batch_size=4),
