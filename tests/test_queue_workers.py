@@ -511,6 +511,82 @@ def test_the_batches_of_a_company_share_its_refresh_lock(registry):
         cr3.rollback()
 
 
+def test_the_dry_runs_and_deferred_follow_ups_are_jobs_too(registry):
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        names = make_book(env, "Deferred Debtor")
+        company = env.ref("base.main_company")
+        env["collection.case"]._cron_refresh_cases()
+        cr.commit()
+    perform_pending_jobs(registry)
+
+    # A dry run a manager queued: one job, whatever the number of calls.
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        company = env.ref("base.main_company")
+        before = jobs(env)
+        run = env["collection.run"].with_company(company)._get_dry_run(company)
+        run.dry_run_queued = True
+        env["collection.run"]._cron_dry_run()
+        env["collection.run"]._cron_dry_run()
+        created = jobs(env) - before
+        assert set(created.mapped("method_name")) == {"_job_dry_run"}
+        # Other companies' dry runs may be queued too: one job each.
+        assert len(created.filtered(lambda j: j.records.ids == [run.id])) == 1
+        assert len(set(created.mapped("identity_key"))) == len(created)
+        assert not env["collection.followup"].search_count(
+            [("run_id", "=", run.id), ("partner_id.name", "in", names)]
+        ), "the scheduled action enqueues the dry run, the job prepares it"
+        cr.commit()
+    perform_pending_jobs(registry)
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        run = env["collection.run"].browse(run.id)
+        assert not run.dry_run_queued
+        previews = env["collection.followup"].search(
+            [("run_id", "=", run.id), ("partner_id.name", "in", names)]
+        )
+        assert set(previews.mapped("state")) == {"preview"}
+        due = [n for n in names if OVERDUE_DAYS[int(n.rsplit(" ", 1)[1]) % 3] >= 7]
+        assert sorted(previews.partner_id.mapped("name")) == sorted(due)
+
+        # Follow-ups deferred to a contact window that has come: one job per batch.
+        cases = env["collection.case"].search([("partner_id.name", "in", due)])
+        policy = env["collection.policy"].search([("name", "=", f"Deferred Debtor {RUN} policy")])
+        level = policy.level_ids.sorted("delay_days")[0]
+        deferred = env["collection.followup"].create(
+            [
+                {
+                    "case_id": case.id,
+                    "level_id": level.id,
+                    "cycle": case.followup_cycle,
+                    "state": "pending",
+                    "defer_until": fields.Datetime.now() - timedelta(hours=1),
+                }
+                for case in cases
+            ]
+        )
+        before = jobs(env)
+        env["collection.run"]._cron_send_deferred(batch_size=3)
+        env["collection.run"]._cron_send_deferred(batch_size=3)
+        created = jobs(env) - before
+        assert set(created.mapped("method_name")) == {"_job_send_deferred"}
+        mine = created.filtered(lambda j: set(j.args[1]) & set(deferred.ids))
+        assert sorted(i for job in mine for i in job.args[1] if i in deferred.ids) == sorted(
+            deferred.ids
+        ), "each deferred follow-up in one job"
+        assert set(deferred.mapped("state")) == {"pending"}
+        cr.commit()
+    perform_pending_jobs(registry)
+    followups = followups_per_customer(registry, due)
+    assert {customer: emails for customer, (_levels, emails) in followups.items()} == dict.fromkeys(
+        due, 1
+    ), "each deferred follow-up sent once"
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        assert set(env["collection.followup"].browse(deferred.ids).mapped("state")) == {"done"}
+
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
