@@ -413,18 +413,61 @@ def test_the_jobs_follow_up_as_the_scheduled_actions_do_without_queue_job(
     assert -1 not in {values[score] for values in expected_cases.values()}
     assert refresh(registry) == expected_cases
 
-    # Then the judging and the run, each step calling the next.
+    # Half the customers promised to pay half their debt, by a day now past.
+    for each in (registry, registry_without_queue):
+        with each.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            cases = env["collection.case"].search(
+                [("partner_id.name", "in", names[: CUSTOMERS // 2])]
+            )
+            today = fields.Date.context_today(cases)
+            created = env["collection.promise"].create(
+                [
+                    {"case_id": case.id, "amount": 50, "date": today + timedelta(days=1)}
+                    for case in cases
+                ]
+            )
+            # Made ten days ago (a promise is always for a day to come when it is made).
+            created.flush_recordset()
+            env.cr.execute(
+                "UPDATE collection_promise SET date = %s, deadline = %s, start_date = %s"
+                " WHERE id IN %s",
+                [
+                    today - timedelta(days=3),
+                    today - timedelta(days=3),
+                    today - timedelta(days=10),
+                    tuple(created.ids),
+                ],
+            )
+
+    def promises(each):
+        with each.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            records = env["collection.promise"].search([("case_id.partner_id.name", "in", names)])
+            return sorted((p.case_id.partner_id.name, p.state, p.judged_date) for p in records)
+
+    # Then the judging, in batches of 2 promises, and the run, each calling the next.
     with registry_without_queue.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
-        env["collection.promise"]._cron_judge()
+        env["collection.promise"]._cron_judge(batch_size=2)
         env["collection.run"]._cron_run_followup(batch_size=4)
-    for step in (
-        lambda env: env["collection.promise"]._cron_judge(),
-        lambda env: env["collection.run"]._cron_run_followup(batch_size=4),
-    ):
-        with registry.cursor() as cr:
-            step(api.Environment(cr, SUPERUSER_ID, {}))
-        assert perform_pending_jobs(registry)
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        before = jobs(env)
+        env["collection.promise"]._cron_judge(batch_size=2)
+    assert perform_pending_jobs(registry)
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        judged = jobs(env, "_job_judge_batch") - before
+        assert len(judged) >= CUSTOMERS // 4, "the judging ran in batches of 2 promises"
+    expected_promises = promises(registry_without_queue)
+    assert len(expected_promises) == CUSTOMERS // 2
+    assert {state for _name, state, _day in expected_promises} == {"broken"}
+    assert promises(registry) == expected_promises
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        env["collection.run"]._cron_run_followup(batch_size=4)
+    assert perform_pending_jobs(registry)
 
     expected = followups_per_customer(registry_without_queue, names)
     assert len(expected) == CUSTOMERS
