@@ -69,7 +69,8 @@ def registry_without_queue():
 
 
 def new_day(env):
-    """Every company's day starts now: the refresh, judging and run are all due again.
+    """Every company's day starts now: the refresh (and its scoring), judging and run are
+    all due again.
     Jobs a failed test left are cancelled: they would hold the new day's work back."""
     if "queue.job" in env:
         # Started ones too, which queue_job's buttons leave as they are.
@@ -86,6 +87,8 @@ def new_day(env):
             "collection_refreshed_day": False,
             "collection_judged_day": False,
             "collection_run_day": False,
+            # The day's scoring too: it follows the refresh once a day.
+            "collection_scored_day": False,
         }
     )
 
@@ -405,7 +408,6 @@ def test_the_jobs_follow_up_as_the_scheduled_actions_do_without_queue_job(
         with each.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             new_day(env)
-            env.ref("base.main_company").collection_scored_day = False
             cases = env["collection.case"].search([("partner_id.name", "in", names)])
             cases.write({"priority_score": -1})
     expected_cases = refresh(registry_without_queue)
