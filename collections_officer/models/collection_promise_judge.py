@@ -72,9 +72,9 @@ class CollectionPromise(models.Model):
     def _judge_company_batch(self, company, today, promise_ids=(), plan_ids=()):
         """One batch of the company's judging on ``today`` as a transaction of its own (a
         queue job): those of ``promise_ids`` and ``plan_ids`` still to judge, as the
-        scheduled judging does (those another transaction holds left as it leaves
-        them). A batch run again (its worker died after committing) finds them
-        judged and judges nothing twice."""
+        scheduled judging does (those another transaction holds are passed over, as
+        it passes them over). A batch run again (its worker died after committing)
+        finds them judged and judges nothing twice."""
         promises, plans = self._to_judge(company, today, promise_ids, plan_ids)
         Run = self.env["collection.run"]
         for records in (promises, plans):
