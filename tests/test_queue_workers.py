@@ -69,7 +69,8 @@ def registry_without_queue():
 
 
 def new_day(env):
-    """Every company's day starts now: the refresh, judging and run are all due again.
+    """Every company's day starts now: the refresh (and its scoring), judging and run are
+    all due again.
     Jobs a failed test left are cancelled: they would hold the new day's work back."""
     if "queue.job" in env:
         # Started ones too, which queue_job's buttons leave as they are.
@@ -86,6 +87,8 @@ def new_day(env):
             "collection_refreshed_day": False,
             "collection_judged_day": False,
             "collection_run_day": False,
+            # The day's scoring too: it follows the refresh once a day.
+            "collection_scored_day": False,
         }
     )
 
@@ -185,6 +188,36 @@ def followups_per_customer(registry, names):
         return result
 
 
+# What the refresh writes on a case, compared between the jobs and the scheduled action.
+CASE_FIELDS = (
+    "state",
+    "total_due",
+    "overdue_amount",
+    "amount_not_due",
+    "oldest_due_date",
+    "next_due_date",
+    "overdue_invoice_count",
+    "opened_date",
+    "opening_amount",
+    "next_action_date",
+    "followup_cycle",
+    "priority_score",
+    "predicted_pay_date",
+    "collection_error",
+)
+
+
+def cases_per_customer(registry, names):
+    """``{customer: (the refresh's figures of its case)}`` for the customers ``names``."""
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        cases = env["collection.case"].search([("partner_id.name", "in", names)])
+        return {
+            case.partner_id.name: (case.policy_id.name, *(case[name] for name in CASE_FIELDS))
+            for case in cases
+        }
+
+
 def jobs(env, method=None):
     domain = [("channel", "=", CHANNEL)]
     if method:
@@ -239,8 +272,8 @@ def test_the_scheduled_actions_enqueue_each_company_and_batch_once(registry):
         companies = env["res.company"].search([])
 
         # The refresh: one job per company, whatever the number of calls.
-        env["collection.case"]._cron_refresh_cases()
-        env["collection.case"]._cron_refresh_cases()
+        env["collection.case"]._cron_refresh_cases(batch_size=4)
+        env["collection.case"]._cron_refresh_cases(batch_size=4)
         refresh = jobs(env, "_job_refresh_company") - before
         assert len(refresh) == len(companies)
         assert len(set(refresh.mapped("identity_key"))) == len(companies)
@@ -248,14 +281,36 @@ def test_the_scheduled_actions_enqueue_each_company_and_batch_once(registry):
         assert not env["collection.case"].search_count([("partner_id.name", "in", names)]), (
             "the scheduled action enqueues the refresh, the jobs do it"
         )
+        customer_ids = set(env["res.partner"].search([("name", "in", names)]).ids)
         cr.commit()
-    assert perform_pending_jobs(registry) == len(companies)
+        # Each company's job splits its work into batches and a last job.
+        for record in refresh:
+            finish_job(env, start_job(env, record))
+        batches = jobs(env, "_job_refresh_batch") - before
+        finished = jobs(env, "_job_refresh_finished") - before
+        company = env.ref("base.main_company")
+        main = batches.filtered(lambda j: j.company_id == company)
+        assert {len(job.args[1]) for job in main} <= {1, 2, 3, 4}, "batches of 4 customers"
+        refreshed_ids = [partner_id for job in main for partner_id in job.args[1]]
+        assert len(refreshed_ids) == len(set(refreshed_ids)), "each customer in one batch"
+        assert customer_ids <= set(refreshed_ids)
+        assert len(finished) == len(companies)
+        assert set(finished.filtered(lambda j: j.company_id == company).mapped("state")) == {
+            "wait_dependencies"
+        }, "it waits for the batches"
+        assert not company.collection_refreshed_day
+        # Called again meanwhile, the scheduled refresh enqueues nothing.
+        env["collection.case"]._cron_refresh_cases(batch_size=4)
+        assert jobs(env) - before == refresh | batches | finished
+        cr.commit()
+    perform_pending_jobs(registry)
 
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         company = env.ref("base.main_company")
         assert company.collection_refreshed_day == company._collection_today()
         assert env["collection.case"].search_count([("partner_id.name", "in", names)]) == CUSTOMERS
+        assert set((jobs(env) - before).mapped("state")) == {"done"}
         # The run waits for the day's judging.
         before = jobs(env)
         env["collection.run"]._cron_run_followup(batch_size=4)
@@ -266,6 +321,12 @@ def test_the_scheduled_actions_enqueue_each_company_and_batch_once(registry):
         assert len(judge) == len(companies)
         cr.commit()
     perform_pending_jobs(registry)
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        # The promises, then the plans, then a last job per company.
+        for method in ("_job_judge_plans", "_job_judge_finished"):
+            assert len(jobs(env, method) - before) == len(companies), method
+        assert set((jobs(env) - before).mapped("state")) == {"done"}
 
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
@@ -322,27 +383,253 @@ def test_the_jobs_follow_up_as_the_scheduled_actions_do_without_queue_job(
         with each.cursor() as cr:
             names = make_book(api.Environment(cr, SUPERUSER_ID, {}), name)
 
-    # Without queue_job: the scheduled actions do the work, each calling the next.
+    def refresh(each, batches=0):
+        """The scheduled refresh, in batches of 4 customers: without queue_job it does
+        the work, with it the jobs do (``batches`` of them at least)."""
+        with each.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            before = jobs(env) if "queue.job" in env else None
+            env["collection.case"]._cron_refresh_cases(batch_size=4)
+        if before is not None:
+            perform_pending_jobs(registry)
+            with registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                assert len(jobs(env, "_job_refresh_batch") - before) >= batches
+                assert set((jobs(env) - before).mapped("state")) == {"done"}
+        return cases_per_customer(each, names)
+
+    # The same cases, with the same figures and the day's scores.
+    expected_cases = refresh(registry_without_queue)
+    assert len(expected_cases) == CUSTOMERS
+    assert refresh(registry, batches=CUSTOMERS // 4) == expected_cases
+    # The next day nothing differs from accounting (no batch touches these cases), but
+    # the day's scoring, once the batches are done, scores every active case again.
+    for each in (registry, registry_without_queue):
+        with each.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            new_day(env)
+            cases = env["collection.case"].search([("partner_id.name", "in", names)])
+            cases.write({"priority_score": -1})
+    expected_cases = refresh(registry_without_queue)
+    score = CASE_FIELDS.index("priority_score") + 1
+    assert -1 not in {values[score] for values in expected_cases.values()}
+    assert refresh(registry) == expected_cases
+
+    # Half the customers promised to pay half their debt, by a day now past.
+    for each in (registry, registry_without_queue):
+        with each.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            cases = env["collection.case"].search(
+                [("partner_id.name", "in", names[: CUSTOMERS // 2])]
+            )
+            today = fields.Date.context_today(cases)
+            created = env["collection.promise"].create(
+                [
+                    {"case_id": case.id, "amount": 50, "date": today + timedelta(days=1)}
+                    for case in cases
+                ]
+            )
+            # Made ten days ago (a promise is always for a day to come when it is made).
+            created.flush_recordset()
+            env.cr.execute(
+                "UPDATE collection_promise SET date = %s, deadline = %s, start_date = %s"
+                " WHERE id IN %s",
+                [
+                    today - timedelta(days=3),
+                    today - timedelta(days=3),
+                    today - timedelta(days=10),
+                    tuple(created.ids),
+                ],
+            )
+
+    def promises(each):
+        with each.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            records = env["collection.promise"].search([("case_id.partner_id.name", "in", names)])
+            return sorted((p.case_id.partner_id.name, p.state, p.judged_date) for p in records)
+
+    # Then the judging, in batches of 2 promises, and the run, each calling the next.
     with registry_without_queue.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
-        env["collection.case"]._cron_refresh_cases()
-        env["collection.promise"]._cron_judge()
+        env["collection.promise"]._cron_judge(batch_size=2)
         env["collection.run"]._cron_run_followup(batch_size=4)
-    # With it: they enqueue jobs, which the workers run.
-    for step in (
-        lambda env: env["collection.case"]._cron_refresh_cases(),
-        lambda env: env["collection.promise"]._cron_judge(),
-        lambda env: env["collection.run"]._cron_run_followup(batch_size=4),
-    ):
-        with registry.cursor() as cr:
-            step(api.Environment(cr, SUPERUSER_ID, {}))
-        assert perform_pending_jobs(registry)
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        before = jobs(env)
+        env["collection.promise"]._cron_judge(batch_size=2)
+    assert perform_pending_jobs(registry)
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        judged = jobs(env, "_job_judge_batch") - before
+        assert len(judged) >= CUSTOMERS // 4, "the judging ran in batches of 2 promises"
+    expected_promises = promises(registry_without_queue)
+    assert len(expected_promises) == CUSTOMERS // 2
+    assert {state for _name, state, _day in expected_promises} == {"broken"}
+    assert promises(registry) == expected_promises
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        env["collection.run"]._cron_run_followup(batch_size=4)
+    assert perform_pending_jobs(registry)
 
     expected = followups_per_customer(registry_without_queue, names)
     assert len(expected) == CUSTOMERS
     # Some customers are not due yet, the others get their level's e-mail, once.
     assert {emails for _levels, emails in expected.values()} == {0, 1}
     assert followups_per_customer(registry, names) == expected
+
+
+def test_a_failed_batch_leaves_no_company_waiting_for_ever(registry):
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        names = make_book(env, "Failed Debtor")
+        customers = set(env["res.partner"].search([("name", "in", names)]).ids)
+        company = env.ref("base.main_company")
+        before = jobs(env)
+        env["collection.case"]._cron_refresh_cases(batch_size=4)
+        cr.commit()
+        for record in jobs(env, "_job_refresh_company") - before:
+            finish_job(env, start_job(env, record))
+        # A batch of the new customers fails (its retries spent, say).
+        batch = (jobs(env, "_job_refresh_batch") - before).filtered(
+            lambda j: j.company_id == company and customers & set(j.args[1])
+        )[0]
+        lost = customers & set(batch.args[1])
+        job = start_job(env, batch)
+        job.set_failed(exc_name="RuntimeError", exc_message="failed", exc_info="failed")
+        job.store()
+        cr.commit()
+    perform_pending_jobs(registry)
+
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        company = env.ref("base.main_company")
+        stranded = (jobs(env, "_job_refresh_finished") - before).filtered(
+            lambda j: j.company_id == company
+        )
+        assert stranded.state == "wait_dependencies", "it waits for the failed batch"
+        assert not company.collection_refreshed_day
+        refreshed = env["collection.case"].search([("partner_id.name", "in", names)])
+        assert set(refreshed.partner_id.ids) == customers - lost
+        # The next call of the scheduled refresh: the company's day is not recorded, its
+        # last job is cancelled and what is left of its work enqueued again.
+        middle = jobs(env)
+        env["collection.case"]._cron_refresh_cases(batch_size=4)
+        assert stranded.state == "cancelled"
+        again = jobs(env) - middle
+        assert again.mapped("method_name") == ["_job_refresh_company"]
+        assert again.company_id == company
+        cr.commit()
+    perform_pending_jobs(registry)
+
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        company = env.ref("base.main_company")
+        assert company.collection_refreshed_day == company._collection_today()
+        retried = jobs(env, "_job_refresh_batch") - middle
+        assert customers & {p for job in retried for p in job.args[1]} == lost, (
+            "only the failed batch's customers are refreshed again"
+        )
+        refreshed = env["collection.case"].search([("partner_id.name", "in", names)])
+        assert set(refreshed.partner_id.ids) == customers
+        assert set((jobs(env) - middle).mapped("state")) == {"done"}
+
+
+def test_the_batches_of_a_company_share_its_refresh_lock(registry):
+    from odoo.addons.queue_job.exception import RetryableJobError
+
+    with registry.cursor() as cr1, registry.cursor() as cr2, registry.cursor() as cr3:
+        first, second, third = (
+            api.Environment(cr, SUPERUSER_ID, {})["collection.case"] for cr in (cr1, cr2, cr3)
+        )
+        company = first.env.ref("base.main_company")
+        assert first._lock_company_refresh(company, shared=True)
+        assert second._lock_company_refresh(company, shared=True), "batches run side by side"
+        assert not third._lock_company_refresh(company), "a reconciliation waits for none"
+        cr1.rollback()
+        cr2.rollback()
+        # A reconciliation holding the company: the batch is tried again later.
+        assert third._lock_company_refresh(company)
+        partner = first.env["res.partner"].search([], limit=1)
+        with pytest.raises(RetryableJobError):
+            first._job_refresh_batch(company, partner.ids)
+        cr1.rollback()
+        cr3.rollback()
+
+
+def test_the_dry_runs_and_deferred_follow_ups_are_jobs_too(registry):
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        names = make_book(env, "Deferred Debtor")
+        company = env.ref("base.main_company")
+        env["collection.case"]._cron_refresh_cases()
+        cr.commit()
+    perform_pending_jobs(registry)
+
+    # A dry run a manager queued: one job, whatever the number of calls.
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        company = env.ref("base.main_company")
+        before = jobs(env)
+        run = env["collection.run"].with_company(company)._get_dry_run(company)
+        run.dry_run_queued = True
+        env["collection.run"]._cron_dry_run()
+        env["collection.run"]._cron_dry_run()
+        created = jobs(env) - before
+        assert set(created.mapped("method_name")) == {"_job_dry_run"}
+        # Other companies' dry runs may be queued too: one job each.
+        assert len(created.filtered(lambda j: j.records.ids == [run.id])) == 1
+        assert len(set(created.mapped("identity_key"))) == len(created)
+        assert not env["collection.followup"].search_count(
+            [("run_id", "=", run.id), ("partner_id.name", "in", names)]
+        ), "the scheduled action enqueues the dry run, the job prepares it"
+        cr.commit()
+    perform_pending_jobs(registry)
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        run = env["collection.run"].browse(run.id)
+        assert not run.dry_run_queued
+        previews = env["collection.followup"].search(
+            [("run_id", "=", run.id), ("partner_id.name", "in", names)]
+        )
+        assert set(previews.mapped("state")) == {"preview"}
+        due = [n for n in names if OVERDUE_DAYS[int(n.rsplit(" ", 1)[1]) % 3] >= 7]
+        assert sorted(previews.partner_id.mapped("name")) == sorted(due)
+
+        # Follow-ups deferred to a contact window that has come: one job per batch.
+        cases = env["collection.case"].search([("partner_id.name", "in", due)])
+        policy = env["collection.policy"].search([("name", "=", f"Deferred Debtor {RUN} policy")])
+        level = policy.level_ids.sorted("delay_days")[0]
+        deferred = env["collection.followup"].create(
+            [
+                {
+                    "case_id": case.id,
+                    "level_id": level.id,
+                    "cycle": case.followup_cycle,
+                    "state": "pending",
+                    "defer_until": fields.Datetime.now() - timedelta(hours=1),
+                }
+                for case in cases
+            ]
+        )
+        before = jobs(env)
+        env["collection.run"]._cron_send_deferred(batch_size=3)
+        env["collection.run"]._cron_send_deferred(batch_size=3)
+        created = jobs(env) - before
+        assert set(created.mapped("method_name")) == {"_job_send_deferred"}
+        mine = created.filtered(lambda j: set(j.args[1]) & set(deferred.ids))
+        assert sorted(i for job in mine for i in job.args[1] if i in deferred.ids) == sorted(
+            deferred.ids
+        ), "each deferred follow-up in one job"
+        assert set(deferred.mapped("state")) == {"pending"}
+        cr.commit()
+    perform_pending_jobs(registry)
+    followups = followups_per_customer(registry, due)
+    assert {customer: emails for customer, (_levels, emails) in followups.items()} == dict.fromkeys(
+        due, 1
+    ), "each deferred follow-up sent once"
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        assert set(env["collection.followup"].browse(deferred.ids).mapped("state")) == {"done"}
 
 
 def free_port():

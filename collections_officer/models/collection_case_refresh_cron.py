@@ -83,18 +83,53 @@ class CollectionCase(models.Model):
         """
         # The company's own day: its dates and ages, whoever runs the job.
         model = self.with_company(company).with_context(tz=company._collection_tz())
-        if not model._lock_company_refresh(company):
+        if not model._refresh_company_start(company, day):
             return None, True
-        if day:
-            # Holds ending today end before the refresh: their cases follow it again.
-            model._lift_ended_holds(company)
         _touched, left, taken_over = model._refresh_company(company, None, batch_size, commit=True)
         if left is not None or taken_over:
             return left, taken_over
+        model._refresh_company_finished(company, day)
+        return None, False
+
+    @api.model
+    def _refresh_company_start(self, company, day=None):
+        """What comes before the batches of the company's refresh, in the caller's
+        transaction: its refresh lock taken (False when another transaction holds it)
+        and, on ``day`` (its daily refresh), the holds ending today lifted. The
+        scheduled refresh and its queue jobs share it."""
+        if not self._lock_company_refresh(company):
+            return False
+        if day:
+            # Holds ending today end before the refresh: their cases follow it again.
+            self._lift_ended_holds(company)
+        return True
+
+    @api.model
+    def _refresh_company_batch(self, company, partner_ids):
+        """One batch of the company's refresh as a transaction of its own (a queue job):
+        the customers ``partner_ids`` read again and refreshed, each failure marked.
+
+        Batches of one company share its refresh lock, so that they run side by side
+        while a reconciliation's refresh (which takes it alone) waits for none of
+        them. Returns False, refreshing nothing, when another transaction holds it.
+        A batch run again (its worker died after committing) finds its customers
+        already in line with accounting and changes nothing.
+        """
+        if not self._lock_company_refresh(company, shared=True):
+            return False
+        partners = self.env["res.partner"].browse(partner_ids)
+        self._refresh_customers(company, partners, self._refresh_work(company, partners)[1])
+        return True
+
+    @api.model
+    def _refresh_company_finished(self, company, day=None):
+        """What comes once every batch of the company's refresh is done: the day's
+        scoring, the *Refresh All* asked for done and, on ``day``, the day recorded and
+        the judging called. The scheduled refresh and its queue jobs share it."""
         # Every active case again once a day, not only those the refresh touched:
         # the days overdue, the days since the last contact and the share of the
         # book move every day.
-        model._update_priority_of_the_day(company)
+        self._update_priority_of_the_day(company)
         if company.collection_refresh_asked:
             company.sudo().collection_refresh_asked = False
         if day:
@@ -103,7 +138,6 @@ class CollectionCase(models.Model):
                 "collections_officer.ir_cron_collection_commitment_judge"
             ).sudo()._trigger()
         self.env["ir.cron"]._commit_progress()
-        return None, False
 
     @api.model
     def _refresh_later(self, companies):
@@ -124,10 +158,16 @@ class CollectionCase(models.Model):
         )
 
     @api.model
-    def _lock_company_refresh(self, company):
-        return self.env.execute_query(
-            SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", REFRESH_LOCK_KEY, company.id)
-        )[0][0]
+    def _lock_company_refresh(self, company, shared=False):
+        """Take the company's refresh lock until the transaction ends, without waiting:
+        False when another transaction holds it. ``shared`` for the batches of one
+        refresh, which hold it together."""
+        query = (
+            SQL("SELECT pg_try_advisory_xact_lock_shared(%s, %s)", REFRESH_LOCK_KEY, company.id)
+            if shared
+            else SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", REFRESH_LOCK_KEY, company.id)
+        )
+        return self.env.execute_query(query)[0][0]
 
     @api.model
     def _refresh_company(self, company, partners, batch_size, commit):
@@ -144,27 +184,17 @@ class CollectionCase(models.Model):
         partner_ids, context = self._refresh_work(company, partners)
         touched = []
 
-        def refresh(partners_batch):
-            figures, open_by_partner, due_soon = context
-            touched.append(
-                cases_model._refresh_batch(
-                    company, partners_batch.ids, figures, open_by_partner, due_soon
-                )
-            )
-
         batches = list(split_every(batch_size or len(partner_ids) or 1, partner_ids))
         for index, batch in enumerate(batches):
             partners_batch = self.env["res.partner"].browse(batch)
             if not commit:
-                refresh(partners_batch)
+                touched.append(cases_model._refresh_batch(company, partners_batch.ids, *context))
                 continue
             if index:
                 # What the previous transaction read, and the cache, may be stale now.
                 self.env.invalidate_all()
                 context = self._refresh_work(company, partners_batch)[1]
-            # Scheduled: a customer whose refresh fails is marked, the others go on.
-            failed = self.env["collection.run"]._process_isolated(partners_batch, refresh)
-            self._mark_refresh_failures(failed, context[1])
+            touched.append(self._refresh_customers(company, partners_batch, context))
             remaining = sum(len(b) for b in batches[index + 1 :])
             if not self.env["ir.cron"]._commit_progress(len(batch), remaining=remaining):
                 return self.browse().union(*touched), remaining, False
@@ -172,6 +202,20 @@ class CollectionCase(models.Model):
                 # Another transaction took the company over between two batches.
                 return self.browse().union(*touched), None, True
         return self.browse().union(*touched), None, False
+
+    @api.model
+    def _refresh_customers(self, company, partners, context):
+        """Refresh ``partners`` from ``context`` (what ``_refresh_work`` read): the cases
+        touched. A customer whose refresh fails is marked, the others go on."""
+        cases_model = self._refresh_model(company)
+        touched = []
+
+        def refresh(partners_batch):
+            touched.append(cases_model._refresh_batch(company, partners_batch.ids, *context))
+
+        failed = self.env["collection.run"]._process_isolated(partners, refresh)
+        self._mark_refresh_failures(failed, context[1])
+        return self.browse().union(*touched)
 
     @api.model
     def _mark_refresh_failures(self, failed, open_by_partner):

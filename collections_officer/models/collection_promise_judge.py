@@ -65,30 +65,53 @@ class CollectionPromise(models.Model):
             left += len(plans)
         if left is not None:
             return left
-        company._collection_mark_day("collection_judged_day", today)
-        self.env.ref("collections_officer.ir_cron_collection_followup_run").sudo()._trigger()
-        self.env["ir.cron"]._commit_progress()
+        self._judge_company_finished(company, today)
         return None
 
     @api.model
-    def _to_judge(self, company, today):
-        """The company's open promises past their deadline and its active plans not yet
-        judged on ``today`` (its local date): ``(promises, plans)``, in its timezone."""
-        tz = company._collection_tz()
-        promises = (
-            self.sudo()
-            .with_company(company)
-            .with_context(tz=tz)
-            .search(
-                [("company_id", "=", company.id), ("state", "=", "open"), ("deadline", "<", today)],
-                order="id",
+    def _judge_company_batch(self, company, today, promise_ids=(), plan_ids=()):
+        """One batch of the company's judging on ``today`` as a transaction of its own (a
+        queue job): those of ``promise_ids`` and ``plan_ids`` still to judge, as the
+        scheduled judging does (those another transaction holds are passed over, as
+        it passes them over). A batch run again (its worker died after committing)
+        finds them judged and judges nothing twice."""
+        promises, plans = self._to_judge(company, today, promise_ids, plan_ids)
+        Run = self.env["collection.run"]
+        for records in (promises, plans):
+            Run._process_in_batches(
+                records,
+                len(records) or 1,
+                False,
+                lambda batch, day=today: batch._judge_isolated(day),
             )
+
+    @api.model
+    def _judge_company_finished(self, company, today):
+        """Once the company's promises and plans are judged: its day recorded and the
+        follow-up run called. The scheduled judging and its queue jobs share it."""
+        company._collection_mark_day("collection_judged_day", today)
+        self.env.ref("collections_officer.ir_cron_collection_followup_run").sudo()._trigger()
+        self.env["ir.cron"]._commit_progress()
+
+    @api.model
+    def _to_judge(self, company, today, promise_ids=None, plan_ids=None):
+        """The company's open promises past their deadline and its active plans not yet
+        judged on ``today`` (its local date): ``(promises, plans)``, in its timezone;
+        only those among ``promise_ids`` and ``plan_ids`` when given."""
+        tz = company._collection_tz()
+        promise_domain = Domain(
+            [("company_id", "=", company.id), ("state", "=", "open"), ("deadline", "<", today)]
+        )
+        if promise_ids is not None:
+            promise_domain &= Domain("id", "in", list(promise_ids))
+        promises = (
+            self.sudo().with_company(company).with_context(tz=tz).search(promise_domain, order="id")
         )
         Plan = self.env["collection.plan"].sudo().with_company(company).with_context(tz=tz)
-        plans = Plan.search(
-            Domain(Plan._to_judge_domain(today)) & Domain("company_id", "=", company.id),
-            order="id",
-        )
+        plan_domain = Domain(Plan._to_judge_domain(today)) & Domain("company_id", "=", company.id)
+        if plan_ids is not None:
+            plan_domain &= Domain("id", "in", list(plan_ids))
+        plans = Plan.search(plan_domain, order="id")
         return promises, plans
 
     def _judge_day(self, today):

@@ -86,20 +86,28 @@ class CollectionRun(models.Model):
         runs = self.sudo().search([("dry_run_queued", "=", True)], order="id")
         held = self.env["collection.case"]
         for index, queued in enumerate(runs):
-            company = queued.company_id
-            model = self.with_company(company).with_context(tz=company._collection_tz())
-            run, left, company_held = model._run_company_batches(
-                company, batch_size=batch_size, commit=True, dry_run=True
-            )
+            left, company_held = self._dry_run_queued(queued, batch_size)
             held |= company_held
-            # Still queued until every case is previewed (a new day starts a new dry run).
-            run.dry_run_queued = left is not None or bool(company_held)
             if left is not None:
                 later = sum(self._cases_left(other) for other in runs[index + 1 :])
                 self._run_later(held, DRY_RUN_CRON)
                 self.env["ir.cron"]._commit_progress(remaining=left + later)
                 return
         self._run_later(held, DRY_RUN_CRON)
+
+    @api.model
+    def _dry_run_queued(self, queued, batch_size=200):
+        """Prepare the dry run ``queued`` of its company, committing after each batch:
+        ``(left, held)`` as ``_run_company_batches`` returns them. The scheduled action
+        and its queue jobs share it."""
+        company = queued.company_id
+        model = self.with_company(company).with_context(tz=company._collection_tz())
+        run, left, held = model._run_company_batches(
+            company, batch_size=batch_size, commit=True, dry_run=True
+        )
+        # Still queued until every case is previewed (a new day starts a new dry run).
+        run.dry_run_queued = left is not None or bool(held)
+        return left, held
 
     @api.model
     def _run_later(self, held, xmlid="collections_officer.ir_cron_collection_followup_run"):
@@ -143,26 +151,36 @@ class CollectionRun(models.Model):
     def _cron_send_deferred(self, batch_size=200):
         """Hourly: finish the follow-ups deferred to the customer's next contact window
         (e-mail, SMS), each company's on its own day."""
-        followups = (
-            self.env["collection.followup"]
-            .sudo()
-            .search(
-                [("state", "=", "pending"), ("defer_until", "<=", fields.Datetime.now())],
-                order="defer_until, id",
-            )
-        )
-        by_company = list(followups.grouped("company_id").items())
+        by_company = list(self._deferred_due().grouped("company_id").items())
         for index, (company, company_followups) in enumerate(by_company):
-            left = self._process_in_batches(
-                company_followups.with_company(company).with_context(tz=company._collection_tz()),
-                batch_size,
-                True,
-                self._execute_isolated,
-            )
+            left = self._send_deferred(company, company_followups, batch_size, True)
             if left is not None:
                 later = sum(len(other) for _company, other in by_company[index + 1 :])
                 self.env["ir.cron"]._commit_progress(remaining=left + later)
                 return
+
+    @api.model
+    def _deferred_due(self, followup_ids=None):
+        """The follow-ups deferred to a contact window that has come (only those among
+        ``followup_ids`` when given: a job run again finds those it finished gone)."""
+        domain = Domain("state", "=", "pending") & Domain(
+            "defer_until", "<=", fields.Datetime.now()
+        )
+        if followup_ids is not None:
+            domain &= Domain("id", "in", list(followup_ids))
+        return self.env["collection.followup"].sudo().search(domain, order="defer_until, id")
+
+    @api.model
+    def _send_deferred(self, company, followups, batch_size=200, commit=False):
+        """Finish the deferred ``followups`` of ``company``, on its own day, in batches
+        of those it can lock: None when done, else the number left when the cron's time
+        ran out. The scheduled action and its queue jobs share it."""
+        return self._process_in_batches(
+            followups.with_company(company).with_context(tz=company._collection_tz()),
+            batch_size,
+            commit,
+            self._execute_isolated,
+        )
 
     @api.model
     def _execute_isolated(self, followups):
