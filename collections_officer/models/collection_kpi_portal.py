@@ -275,23 +275,30 @@ class CollectionKpi(models.AbstractModel):
         rows = self.env.execute_query(
             SQL(
                 """
-                WITH paid AS (
-                    SELECT w.idx,
-                           w.partner_id,
-                           w.company_id,
-                           w.tz,
+                WITH windows AS (
+                    SELECT *
+                      FROM (VALUES %(windows)s)
+                           AS w(idx, case_id, partner_id, company_id, tz, date_from, date_to)
+                ),
+                -- The invoices paid in some window, each read once: a row per window
+                -- and invoice of its customer would grow with the scopes times the book.
+                -- An invoice paid then has a partial dated then, its last.
+                candidates AS (
+                    SELECT DISTINCT debit.move_id
+                      FROM account_partial_reconcile pr
+                      JOIN account_move_line debit ON debit.id = pr.debit_move_id
+                     WHERE pr.max_date BETWEEN %(first_day)s AND %(last_day)s
+                ),
+                invoices AS (
+                    SELECT p.commercial_partner_id AS partner_id,
+                           aml.company_id AS line_company_id,
                            m.id AS move_id,
                            COALESCE(m.invoice_date, m.date) AS invoice_date,
                            MAX(pr.max_date) AS paid_date,
                            BOOL_OR(pay.payment_transaction_id IS NOT NULL) AS online
-                      FROM (VALUES %(windows)s)
-                           AS w(idx, case_id, partner_id, company_id, tz, date_from, date_to)
-                      JOIN (VALUES %(companies)s) AS cm(company_id, case_company_id)
-                        ON cm.case_company_id = w.company_id
-                      JOIN res_partner p ON p.commercial_partner_id = w.partner_id
-                      JOIN account_move_line aml
-                        ON aml.partner_id = p.id
-                       AND aml.company_id = cm.company_id
+                      FROM candidates
+                      JOIN account_move_line aml ON aml.move_id = candidates.move_id
+                      JOIN res_partner p ON p.id = aml.partner_id
                       JOIN account_account a ON a.id = aml.account_id
                       JOIN account_move m ON m.id = aml.move_id
                       JOIN account_partial_reconcile pr ON pr.debit_move_id = aml.id
@@ -304,8 +311,24 @@ class CollectionKpi(models.AbstractModel):
                        AND aml.balance > 0
                        AND m.move_type IN ('out_invoice', 'out_receipt')
                        AND m.payment_state IN ('paid', 'in_payment')
-                  GROUP BY w.idx, w.partner_id, w.company_id, w.tz, w.date_from, w.date_to, m.id
-                    HAVING MAX(pr.max_date) BETWEEN w.date_from AND w.date_to
+                  GROUP BY 1, 2, 3, 4
+                ),
+                paid AS (
+                    SELECT w.idx,
+                           w.partner_id,
+                           w.company_id,
+                           w.tz,
+                           i.move_id,
+                           i.invoice_date,
+                           i.paid_date,
+                           i.online
+                      FROM invoices i
+                      JOIN (VALUES %(companies)s) AS cm(company_id, case_company_id)
+                        ON cm.company_id = i.line_company_id
+                      JOIN windows w
+                        ON w.partner_id = i.partner_id
+                       AND w.company_id = cm.case_company_id
+                       AND i.paid_date BETWEEN w.date_from AND w.date_to
                 )
                 SELECT paid.idx,
                        page.used,
@@ -350,6 +373,8 @@ class CollectionKpi(models.AbstractModel):
                 """,
                 windows=self._window_values(windows, tz_of),
                 companies=self._company_values(windows),
+                first_day=min(start for _index, _case, start, _end in windows),
+                last_day=max(end for _index, _case, _start, end in windows),
                 actions=REMINDER_ACTIONS,
             )
         )
