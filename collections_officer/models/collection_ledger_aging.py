@@ -254,9 +254,12 @@ class CollectionLedger(models.AbstractModel):
         if not requests_sql:
             return []
         days = sorted({day for _companies, day, _partners in requests})
-        settled_at = SQL(", ").join(
-            SQL("COALESCE(SUM(sides.amount) FILTER (WHERE sides.max_date <= %s), 0)", day)
-            for day in days
+        debit_at, credit_at = (
+            SQL(", ").join(
+                SQL("COALESCE(SUM(%s) FILTER (WHERE pr.max_date <= %s), 0)", amount, day)
+                for day in days
+            )
+            for amount in (SQL("-pr.amount"), SQL("pr.amount"))
         )
         residual_at = SQL(", ").join(
             SQL(
@@ -271,12 +274,23 @@ class CollectionLedger(models.AbstractModel):
                 """
                 WITH requests AS (%(requests)s),
                 -- The partner-restricted requests each customer counts in: a few
-                -- distinct sets, grouped on instead of the customers.
-                members AS (
+                -- distinct sets, numbered and grouped on instead of the customers,
+                -- given to every contact of the customer (the lines are on them).
+                customers AS (
                     SELECT partner_id, array_agg(DISTINCT idx ORDER BY idx) AS idxs
                       FROM requests, unnest(partner_ids) AS partner_id
                      WHERE NOT all_partners
                   GROUP BY partner_id
+                ),
+                sets AS (
+                    SELECT idxs, row_number() OVER (ORDER BY idxs) AS set_id
+                      FROM (SELECT DISTINCT idxs FROM customers) AS distinct_sets
+                ),
+                members AS (
+                    SELECT p.id AS partner_id, sets.set_id
+                      FROM customers c
+                      JOIN sets ON sets.idxs = c.idxs
+                      JOIN res_partner p ON p.commercial_partner_id = c.partner_id
                 ),
                 -- A line reconciled by partials all dated by the earliest day is
                 -- worth nothing at any day asked for: only the others are read.
@@ -295,43 +309,31 @@ class CollectionLedger(models.AbstractModel):
                       FROM account_move_line aml
                       JOIN account_account a ON a.id = aml.account_id
                      WHERE a.account_type = 'asset_receivable'
-                       AND aml.reconciled IS NOT TRUE
                        AND aml.parent_state = 'posted'
                        AND aml.company_id = ANY(%(tree)s)
                        AND aml.date <= %(last_day)s
-                 UNION ALL
-                    SELECT aml.id, aml.company_id, aml.partner_id, aml.date, aml.balance,
-                           COALESCE(aml.date_maturity, aml.date)
-                      FROM late
-                      JOIN account_move_line aml ON aml.id = late.line_id
-                      JOIN account_account a ON a.id = aml.account_id
-                     WHERE a.account_type = 'asset_receivable'
-                       AND aml.reconciled
-                       AND aml.parent_state = 'posted'
-                       AND aml.company_id = ANY(%(tree)s)
-                       AND aml.date <= %(last_day)s
+                       AND (aml.reconciled IS NOT TRUE OR aml.id IN (SELECT line_id FROM late))
                 ),
-                -- What the partials dated by each day settled of each line, either side.
+                -- What the partials dated by each day settled of each line: a line
+                -- is on one side of its partials only (its debit or its credit),
+                -- each side summed from the table itself, so that PostgreSQL knows
+                -- how many lines it groups.
                 settled AS (
-                    SELECT sides.line_id, ARRAY[%(settled_at)s] AS amounts
-                      FROM (
-                            SELECT pr.debit_move_id AS line_id, pr.max_date, -pr.amount AS amount
-                              FROM account_partial_reconcile pr
-                             WHERE pr.company_id = ANY(%(tree)s)
-                         UNION ALL
-                            SELECT pr.credit_move_id, pr.max_date, pr.amount
-                              FROM account_partial_reconcile pr
-                             WHERE pr.company_id = ANY(%(tree)s)
-                           ) AS sides
-                     WHERE sides.max_date <= %(last_day)s
-                  GROUP BY sides.line_id
+                    SELECT pr.debit_move_id AS line_id, ARRAY[%(debit_at)s] AS amounts
+                      FROM account_partial_reconcile pr
+                     WHERE pr.company_id = ANY(%(tree)s) AND pr.max_date <= %(last_day)s
+                  GROUP BY pr.debit_move_id
+                 UNION ALL
+                    SELECT pr.credit_move_id, ARRAY[%(credit_at)s]
+                      FROM account_partial_reconcile pr
+                     WHERE pr.company_id = ANY(%(tree)s) AND pr.max_date <= %(last_day)s
+                  GROUP BY pr.credit_move_id
                 ),
                 grouped AS (
-                    SELECT l.company_id, m.idxs, l.due, ARRAY[%(residual_at)s] AS residuals
+                    SELECT l.company_id, m.set_id, l.due, ARRAY[%(residual_at)s] AS residuals
                       FROM lines l
                  LEFT JOIN settled s ON s.line_id = l.id
-                 LEFT JOIN res_partner p ON p.id = l.partner_id
-                 LEFT JOIN members m ON m.partner_id = p.commercial_partner_id
+                 LEFT JOIN members m ON m.partner_id = l.partner_id
                   GROUP BY 1, 2, 3
                 )
                 SELECT r.idx,
@@ -339,11 +341,12 @@ class CollectionLedger(models.AbstractModel):
                        d.as_of - g.due > %(over_days)s,
                        SUM(d.residual)
                   FROM grouped g
+             LEFT JOIN sets ON sets.set_id = g.set_id
                  CROSS JOIN LATERAL unnest(%(days)s::date[], g.residuals) AS d(as_of, residual)
                   JOIN requests r
                     ON r.as_of = d.as_of
                    AND r.line_company_id = g.company_id
-                   AND (r.all_partners OR r.idx = ANY(g.idxs))
+                   AND (r.all_partners OR r.idx = ANY(sets.idxs))
                  WHERE d.residual IS NOT NULL
               GROUP BY 1, 2, 3
                 """,
@@ -352,7 +355,8 @@ class CollectionLedger(models.AbstractModel):
                 first_day=days[0],
                 last_day=days[-1],
                 days=days,
-                settled_at=settled_at,
+                debit_at=debit_at,
+                credit_at=credit_at,
                 residual_at=residual_at,
                 over_days=over_days,
             )
