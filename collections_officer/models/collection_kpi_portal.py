@@ -270,6 +270,16 @@ class CollectionKpi(models.AbstractModel):
                        AND aml.balance > 0
                        AND m.move_type IN ('out_invoice', 'out_receipt')
                        AND m.payment_state IN ('paid', 'in_payment')
+                       -- Only a reminded customer's invoices can count: those of
+                       -- customers never reminded by then are not read further.
+                       AND p.commercial_partner_id IN (
+                           SELECT fc.partner_id
+                             FROM collection_followup f
+                             JOIN collection_case fc ON fc.id = f.case_id
+                            WHERE f.state IN ('done', 'pending')
+                              AND string_to_array(f.done_actions, ',') && %(actions)s
+                              AND f.date <= %(last_day)s
+                       )
                   GROUP BY 1, 2, 3, 4
                 ),
                 paid AS (
