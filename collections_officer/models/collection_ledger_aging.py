@@ -243,12 +243,12 @@ class CollectionLedger(models.AbstractModel):
 
         The sums are those of ``_aging_as_of_sql``, not its plan: a row per
         request and line grows with the requests times the book. Here the open
-        lines (those not reconciled, through the partial index on them, and
-        those whose reconciliation ended after the earliest day) and their
-        partials are read once, the residuals at every day asked for summed
-        side by side (an aggregate filtered per day), grouped by company, due
-        date and the partner-restricted requests the customer counts in; only
-        these few groups are then spread over the requests and their buckets.
+        lines (those not reconciled and those whose reconciliation ended after
+        the earliest day) and the partials are read once, in one scan each, the
+        residuals at every day asked for summed side by side (an aggregate
+        filtered per day), grouped by company, due date and the set of
+        partner-restricted requests the customer counts in; only these few
+        groups are then spread over the requests and their buckets.
         """
         _case_companies, requests_sql, tree = self._aging_requests_sql(requests)
         if not requests_sql:
