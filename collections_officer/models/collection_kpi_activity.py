@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 
 class CollectionKpi(models.AbstractModel):
@@ -22,19 +23,78 @@ class CollectionKpi(models.AbstractModel):
         refunds paid out and of bounced payments. Credit notes bring no money in:
         they are credited, apart. Company currency.
         """
-        windows, owners = [], []
-        for index, (scope, scope_cases) in enumerate(zip(scopes, cases, strict=True)):
-            for case in scope_cases:
-                start = max(scope["start"], case.opened_date)
-                end = min(scope["end"], case.closed_date or scope["end"])
-                if start <= end:
-                    windows.append((case.partner_id.id, case.company_id.id, start, end))
-                    owners.append(index)
-        received = self.env["collection.ledger"]._fetch_money_received(windows)
         cash, credited = [0.0] * len(scopes), [0.0] * len(scopes)
-        for index, (cash_amount, credited_amount) in zip(owners, received, strict=True):
-            cash[index] += cash_amount
-            credited[index] += credited_amount
+        windows = self._case_windows_sql(scopes, cases)
+        ledger = self.env["collection.ledger"]
+        scope = ledger._company_scope(
+            self.env["res.company"].union(*(scope["company"] for scope in scopes))
+        )
+        if windows is None or not scope:
+            return cash, credited
+        self.env["account.move.line"].flush_model(
+            ["account_id", "partner_id", "company_id", "date", "parent_state", "balance", "move_id"]
+        )
+        self.env["account.move"].flush_model(
+            ["origin_payment_id", "statement_line_id", "move_type", "reversed_entry_id"]
+        )
+        self.env["account.account"].flush_model(["account_type"])
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
+        # The lines of ``_fetch_money_received`` (its windows without debt lines),
+        # those of the period read once and summed by customer and day, then
+        # matched to the windows: a row per window and line of its customer would
+        # grow with the scopes times the book.
+        rows = self.env.execute_query(
+            SQL(
+                """
+                WITH windows AS (%(windows)s),
+                daily AS (
+                    SELECT p.commercial_partner_id AS partner_id,
+                           aml.company_id,
+                           aml.date,
+                           kind.cash,
+                           SUM(-aml.balance) AS amount
+                      FROM account_move_line aml
+                      JOIN account_account a ON a.id = aml.account_id
+                      JOIN account_move m ON m.id = aml.move_id
+                      JOIN res_partner p ON p.id = aml.partner_id
+                 LEFT JOIN account_move reversed ON reversed.id = m.reversed_entry_id
+                CROSS JOIN LATERAL (
+                        SELECT m.origin_payment_id IS NOT NULL
+                               OR m.statement_line_id IS NOT NULL
+                               OR reversed.origin_payment_id IS NOT NULL
+                               OR reversed.statement_line_id IS NOT NULL AS cash
+                       ) AS kind
+                     WHERE a.account_type = 'asset_receivable'
+                       AND aml.parent_state = 'posted'
+                       AND aml.company_id = ANY(%(line_companies)s)
+                       AND aml.date BETWEEN %(first_day)s AND %(last_day)s
+                       AND (kind.cash
+                            OR m.move_type = 'out_refund'
+                            OR reversed.move_type = 'out_refund')
+                  GROUP BY 1, 2, 3, 4
+                )
+                SELECT w.idx, d.cash, SUM(d.amount)
+                  FROM windows w
+                  JOIN (VALUES %(companies)s) AS cm(company_id, case_company_id)
+                    ON cm.case_company_id = w.company_id
+                  JOIN daily d
+                    ON d.partner_id = w.partner_id
+                   AND d.company_id = cm.company_id
+                   AND d.date BETWEEN w.date_from AND w.date_to
+              GROUP BY 1, 2
+                """,
+                windows=windows,
+                companies=SQL(", ").join(
+                    SQL("(%s, %s)", line_company_id, case_company_id)
+                    for line_company_id, case_company_id in scope.items()
+                ),
+                line_companies=list(scope),
+                first_day=min(s["start"] for s in scopes),
+                last_day=max(s["end"] for s in scopes),
+            )
+        )
+        for index, is_cash, amount in rows:
+            (cash if is_cash else credited)[index] += float(amount or 0)
         return tuple(
             [
                 scope["company"].currency_id.round(total)
@@ -90,30 +150,81 @@ class CollectionKpi(models.AbstractModel):
         """Cases opened and closed in the period (their opening and closing dates),
         and cases escalated in it (each move to Escalated in the case's tracked
         history counts once)."""
-        all_cases = self.env["collection.case"].union(*cases)
-        escalations = self._escalation_dates(all_cases)
-        counts = []
-        for scope, scope_cases in zip(scopes, cases, strict=True):
-            start, end = scope["start"], scope["end"]
-            counts.append(
-                {
-                    "cases_opened": len(
-                        scope_cases.filtered(lambda c, s=start, e=end: s <= c.opened_date <= e)
-                    ),
-                    "cases_closed": len(
-                        scope_cases.filtered(
-                            lambda c, s=start, e=end: c.closed_date and s <= c.closed_date <= e
-                        )
-                    ),
-                    "cases_escalated": sum(
-                        1
-                        for case in scope_cases
-                        for day in escalations.get(case.id, ())
-                        if start <= day <= end
-                    ),
-                }
+        counts = [{"cases_opened": 0, "cases_closed": 0, "cases_escalated": 0} for _scope in scopes]
+        values = [
+            SQL(
+                "(%s, %s::int[], %s, %s::date, %s::date)",
+                index,
+                list(scope_cases.ids),
+                scope["company"]._collection_tz(),
+                scope["start"],
+                scope["end"],
             )
+            for index, (scope, scope_cases) in enumerate(zip(scopes, cases, strict=True))
+            if scope_cases
+        ]
+        if not values:
+            return counts
+        self.env["collection.case"].flush_model(["opened_date", "closed_date"])
+        self.env["mail.message"].flush_model(["model", "res_id", "date"])
+        self.env["mail.tracking.value"].flush_model(
+            ["field_id", "new_value_char", "mail_message_id"]
+        )
+        # Counted in PostgreSQL, the moves to Escalated as ``_escalation_dates``
+        # finds them: read through the records, a thousand cases cost a query.
+        rows = self.env.execute_query(
+            SQL(
+                """
+                WITH scope_cases AS (
+                    SELECT s.idx, s.tz, s.date_from, s.date_to,
+                           c.id, c.opened_date, c.closed_date
+                      FROM (VALUES %(values)s) AS s(idx, case_ids, tz, date_from, date_to)
+                      JOIN collection_case c ON c.id = ANY(s.case_ids)
+                ),
+                escalated AS (
+                    SELECT sc.idx, COUNT(*) AS count
+                      FROM scope_cases sc
+                      JOIN mail_message mm
+                        ON mm.model = 'collection.case'
+                       AND mm.res_id = sc.id
+                      JOIN mail_tracking_value tv ON tv.mail_message_id = mm.id
+                     WHERE tv.field_id = %(field)s
+                       AND tv.new_value_char = ANY(%(labels)s)
+                       -- The day the case's company saw it happen.
+                       AND (mm.date AT TIME ZONE 'UTC' AT TIME ZONE sc.tz)::date
+                           BETWEEN sc.date_from AND sc.date_to
+                  GROUP BY sc.idx
+                )
+                SELECT sc.idx,
+                       COUNT(*) FILTER (WHERE sc.opened_date BETWEEN sc.date_from AND sc.date_to),
+                       COUNT(*) FILTER (WHERE sc.closed_date BETWEEN sc.date_from AND sc.date_to),
+                       MAX(e.count)
+                  FROM scope_cases sc
+             LEFT JOIN escalated e ON e.idx = sc.idx
+              GROUP BY sc.idx
+                """,
+                values=SQL(", ").join(values),
+                field=self.env["ir.model.fields"]._get("collection.case", "state").id,
+                labels=list(self._escalated_labels()),
+            )
+        )
+        for index, opened, closed, escalated in rows:
+            counts[index] = {
+                "cases_opened": opened,
+                "cases_closed": closed,
+                "cases_escalated": escalated or 0,
+            }
         return counts
+
+    @api.model
+    def _escalated_labels(self):
+        """The label of the Escalated state in every installed language: what the
+        tracked state holds."""
+        state = self.env["collection.case"]._fields["state"]
+        return {
+            dict(state._description_selection(self.with_context(lang=lang).env))["escalated"]
+            for lang, _name in self.env["res.lang"].get_installed()
+        }
 
     @api.model
     def _escalation_dates(self, cases):
@@ -121,11 +232,7 @@ class CollectionKpi(models.AbstractModel):
         if not cases:
             return {}
         field = self.env["ir.model.fields"]._get("collection.case", "state")
-        state = self.env["collection.case"]._fields["state"]
-        labels = {
-            dict(state._description_selection(self.with_context(lang=lang).env))["escalated"]
-            for lang, _name in self.env["res.lang"].get_installed()
-        }
+        labels = self._escalated_labels()
         trackings = self.env["mail.tracking.value"].search(
             [
                 ("field_id", "=", field.id),
@@ -148,29 +255,49 @@ class CollectionKpi(models.AbstractModel):
         """Contacts made in the period on the scope's cases (current officer and
         team of the case), by channel and outcome; blocked attempts are not
         contacts made. A contact counts on the company's day it was made."""
-        # A day wide on either side: every company's day lies within it in UTC.
-        contacts = self.env["collection.contact"].search(
-            [
-                ("company_id", "in", [s["company"].id for s in scopes]),
-                ("date", ">=", min(s["start"] for s in scopes) - timedelta(days=1)),
-                ("date", "<", max(s["end"] for s in scopes) + timedelta(days=2)),
-                ("outcome", "!=", "blocked"),
-            ]
+        companies = self.env["res.company"].union(*(s["company"] for s in scopes))
+        self.env["collection.contact"].flush_model(
+            ["case_id", "company_id", "date", "channel", "outcome"]
         )
-        day_of = {
-            contact: contact.company_id._collection_today(contact.date) for contact in contacts
-        }
+        self.env["collection.case"].flush_model(["user_id", "team_id"])
+        # Counted in PostgreSQL by officer, team, kind and company day: a few rows
+        # to share out, not a record per contact read for each scope.
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT cc.company_id, c.user_id, c.team_id, cc.channel, cc.outcome,
+                       (cc.date AT TIME ZONE 'UTC' AT TIME ZONE tz.tz)::date, COUNT(*)
+                  FROM collection_contact cc
+                  JOIN (VALUES %(tz)s) AS tz(company_id, tz) ON tz.company_id = cc.company_id
+             LEFT JOIN collection_case c ON c.id = cc.case_id
+                 WHERE cc.company_id = ANY(%(companies)s)
+                   -- A day wide on either side: every company's day lies within it in UTC.
+                   AND cc.date >= %(date_from)s
+                   AND cc.date < %(date_to)s
+                   AND cc.outcome IS DISTINCT FROM 'blocked'
+              GROUP BY 1, 2, 3, 4, 5, 6
+                """,
+                tz=SQL(", ").join(
+                    SQL("(%s, %s)", company.id, company._collection_tz()) for company in companies
+                ),
+                companies=companies.ids,
+                date_from=min(s["start"] for s in scopes) - timedelta(days=1),
+                date_to=max(s["end"] for s in scopes) + timedelta(days=2),
+            )
+        )
         results = []
         for scope in scopes:
             by_kind = {}
-            for contact in contacts:
-                case = contact.case_id
+            company, user, team = scope["company"].id, scope["user"].id, scope["team"].id
+            for company_id, user_id, team_id, channel, outcome, day, count in rows:
                 if (
-                    self._in_scope(scope, contact.company_id, case.user_id, case.team_id)
-                    and scope["start"] <= day_of[contact] <= scope["end"]
+                    company_id == company
+                    and (not user or user_id == user)
+                    and (not team or team_id == team)
+                    and scope["start"] <= day <= scope["end"]
                 ):
-                    key = (contact.channel, contact.outcome or False)
-                    by_kind[key] = by_kind.get(key, 0) + 1
+                    key = (channel, outcome or False)
+                    by_kind[key] = by_kind.get(key, 0) + count
             results.append({"contacts": by_kind, "contact_count": sum(by_kind.values())})
         return results
 

@@ -29,14 +29,10 @@ class CollectionKpi(models.AbstractModel):
         ``paid_online_share`` what was paid online of what was collected. A ratio or
         an average with nothing to measure is ``None``.
         """
-        # One read of the cases and their companies for all the scopes.
-        all_cases = self.env["collection.case"].union(*cases)
-        cases = [scope_cases.with_prefetch(all_cases._prefetch_ids) for scope_cases in cases]
-        companies = self.env["res.company"].union(
-            *(scope["company"] for scope in scopes), all_cases.company_id
-        )
+        # A scope's cases are of its company.
+        companies = self.env["res.company"].union(*(scope["company"] for scope in scopes))
         tz_of = {company.id: company._collection_tz() for company in companies}
-        windows = self._portal_case_windows(scopes, cases)
+        windows = self._case_windows_sql(scopes, cases)
         usage = self._portal_usage(scopes, cases, tz_of)
         online = self._paid_online(scopes, windows, tz_of)
         days = self._reminder_to_payment_days(scopes, windows, tz_of)
@@ -57,20 +53,6 @@ class CollectionKpi(models.AbstractModel):
             result.update(days[index])
             results.append(result)
         return results
-
-    @api.model
-    def _portal_case_windows(self, scopes, cases):
-        """Each case of each scope with the part of the period it was open in:
-        ``[(scope index, case, date from, date to)]``, the windows ``_collected``
-        counts money in."""
-        windows = []
-        for index, (scope, scope_cases) in enumerate(zip(scopes, cases, strict=True)):
-            for case in scope_cases:
-                start = max(scope["start"], case.opened_date)
-                end = min(scope["end"], case.closed_date or scope["end"])
-                if start <= end:
-                    windows.append((index, case, start, end))
-        return windows
 
     @api.model
     def _portal_usage(self, scopes, cases, tz_of):
@@ -147,28 +129,10 @@ class CollectionKpi(models.AbstractModel):
         return results
 
     @api.model
-    def _window_values(self, windows, tz_of):
-        """The case windows as SQL ``VALUES`` rows: (idx, case_id, partner_id,
-        company_id, tz, date_from, date_to); ``tz_of`` gives each company's timezone."""
-        return SQL(", ").join(
-            SQL(
-                "(%s, %s, %s, %s, %s, %s::date, %s::date)",
-                index,
-                case.id,
-                case.partner_id.id,
-                case.company_id.id,
-                tz_of[case.company_id.id],
-                start,
-                end,
-            )
-            for index, case, start, end in windows
-        )
-
-    @api.model
-    def _company_values(self, windows):
-        """``(line company, case company)`` SQL ``VALUES`` rows of the windows' companies:
+    def _company_values(self, scopes):
+        """``(line company, case company)`` SQL ``VALUES`` rows of the scopes' companies:
         a company's cases follow the receivables of its branches too."""
-        companies = self.env["res.company"].union(*(case.company_id for _i, case, *_d in windows))
+        companies = self.env["res.company"].union(*(scope["company"] for scope in scopes))
         scope = self.env["collection.ledger"]._company_scope(companies)
         return SQL(", ").join(
             SQL("(%s, %s)", line_company_id, case_company_id)
@@ -187,7 +151,7 @@ class CollectionKpi(models.AbstractModel):
         count against it. Company currency.
         """
         totals = [0.0] * len(scopes)
-        if not windows:
+        if windows is None:
             return totals
         self.env["account.payment"].flush_model(
             [
@@ -205,8 +169,7 @@ class CollectionKpi(models.AbstractModel):
             SQL(
                 """
                 SELECT w.idx, SUM(pay.amount_company_currency_signed)
-                  FROM (VALUES %(windows)s)
-                       AS w(idx, case_id, partner_id, company_id, tz, date_from, date_to)
+                  FROM (%(windows)s) AS w
                   JOIN (VALUES %(companies)s) AS cm(company_id, case_company_id)
                     ON cm.case_company_id = w.company_id
                   JOIN account_payment pay
@@ -219,8 +182,8 @@ class CollectionKpi(models.AbstractModel):
                    AND pay.state IN ('in_process', 'paid')
               GROUP BY w.idx
                 """,
-                windows=self._window_values(windows, tz_of),
-                companies=self._company_values(windows),
+                windows=windows,
+                companies=self._company_values(scopes),
             )
         )
         for index, amount in rows:
@@ -255,7 +218,7 @@ class CollectionKpi(models.AbstractModel):
             }
             for _scope in scopes
         ]
-        if not windows:
+        if windows is None:
             return results
         self.env["account.move.line"].flush_model(
             ["account_id", "partner_id", "company_id", "parent_state", "reconciled", "balance"]
@@ -275,23 +238,26 @@ class CollectionKpi(models.AbstractModel):
         rows = self.env.execute_query(
             SQL(
                 """
-                WITH paid AS (
-                    SELECT w.idx,
-                           w.partner_id,
-                           w.company_id,
-                           w.tz,
+                WITH windows AS (%(windows)s),
+                -- The invoices paid in some window, each read once: a row per window
+                -- and invoice of its customer would grow with the scopes times the book.
+                -- An invoice paid then has a partial dated then, its last.
+                candidates AS (
+                    SELECT DISTINCT debit.move_id
+                      FROM account_partial_reconcile pr
+                      JOIN account_move_line debit ON debit.id = pr.debit_move_id
+                     WHERE pr.max_date BETWEEN %(first_day)s AND %(last_day)s
+                ),
+                invoices AS (
+                    SELECT p.commercial_partner_id AS partner_id,
+                           aml.company_id AS line_company_id,
                            m.id AS move_id,
                            COALESCE(m.invoice_date, m.date) AS invoice_date,
                            MAX(pr.max_date) AS paid_date,
                            BOOL_OR(pay.payment_transaction_id IS NOT NULL) AS online
-                      FROM (VALUES %(windows)s)
-                           AS w(idx, case_id, partner_id, company_id, tz, date_from, date_to)
-                      JOIN (VALUES %(companies)s) AS cm(company_id, case_company_id)
-                        ON cm.case_company_id = w.company_id
-                      JOIN res_partner p ON p.commercial_partner_id = w.partner_id
-                      JOIN account_move_line aml
-                        ON aml.partner_id = p.id
-                       AND aml.company_id = cm.company_id
+                      FROM candidates
+                      JOIN account_move_line aml ON aml.move_id = candidates.move_id
+                      JOIN res_partner p ON p.id = aml.partner_id
                       JOIN account_account a ON a.id = aml.account_id
                       JOIN account_move m ON m.id = aml.move_id
                       JOIN account_partial_reconcile pr ON pr.debit_move_id = aml.id
@@ -304,8 +270,34 @@ class CollectionKpi(models.AbstractModel):
                        AND aml.balance > 0
                        AND m.move_type IN ('out_invoice', 'out_receipt')
                        AND m.payment_state IN ('paid', 'in_payment')
-                  GROUP BY w.idx, w.partner_id, w.company_id, w.tz, w.date_from, w.date_to, m.id
-                    HAVING MAX(pr.max_date) BETWEEN w.date_from AND w.date_to
+                       -- Only a reminded customer's invoices can count: those of
+                       -- customers never reminded by then are not read further.
+                       AND p.commercial_partner_id IN (
+                           SELECT fc.partner_id
+                             FROM collection_followup f
+                             JOIN collection_case fc ON fc.id = f.case_id
+                            WHERE f.state IN ('done', 'pending')
+                              AND string_to_array(f.done_actions, ',') && %(actions)s
+                              AND f.date <= %(last_day)s
+                       )
+                  GROUP BY 1, 2, 3, 4
+                ),
+                paid AS (
+                    SELECT w.idx,
+                           w.partner_id,
+                           w.company_id,
+                           w.tz,
+                           i.move_id,
+                           i.invoice_date,
+                           i.paid_date,
+                           i.online
+                      FROM invoices i
+                      JOIN (VALUES %(companies)s) AS cm(company_id, case_company_id)
+                        ON cm.company_id = i.line_company_id
+                      JOIN windows w
+                        ON w.partner_id = i.partner_id
+                       AND w.company_id = cm.case_company_id
+                       AND i.paid_date BETWEEN w.date_from AND w.date_to
                 )
                 SELECT paid.idx,
                        page.used,
@@ -348,8 +340,10 @@ class CollectionKpi(models.AbstractModel):
                  WHERE reminder.day IS NOT NULL
               GROUP BY paid.idx, page.used
                 """,
-                windows=self._window_values(windows, tz_of),
-                companies=self._company_values(windows),
+                windows=windows,
+                companies=self._company_values(scopes),
+                first_day=min(scope["start"] for scope in scopes),
+                last_day=max(scope["end"] for scope in scopes),
                 actions=REMINDER_ACTIONS,
             )
         )

@@ -62,11 +62,13 @@ class CollectionKpi(models.AbstractModel):
 
         What is open at a day and its bucket are the ledger's
         (``collection.ledger._aging_as_of_sql``, as for the aged receivables
-        report): a receivable line dated on or before it, partner or not, less
-        what partial reconciliations dated on or before it settled. Summed over
-        every line it is the receivable accounts' balance at that day. The
-        buckets are the company's as set now: a monthly snapshot keeps them with
-        their labels, so a month kept reads the same whatever the setting becomes.
+        report), summed by ``collection.ledger._aging_totals_as_of``, which reads
+        each open line once whatever the days and scopes asked: a receivable line
+        dated on or before it, partner or not, less what partial reconciliations
+        dated on or before it settled. Summed over every line it is the
+        receivable accounts' balance at that day. The buckets are the company's
+        as set now: a monthly snapshot keeps them with their labels, so a month
+        kept reads the same whatever the setting becomes.
         """
         if not requests:
             return []
@@ -78,25 +80,7 @@ class CollectionKpi(models.AbstractModel):
             }
             for company, _day, _partners in requests
         ]
-        _case_companies, aged = self.env["collection.ledger"]._aging_as_of_sql(
-            requests, open_only=True
-        )
-        rows = (
-            self.env.execute_query(
-                SQL(
-                    """
-                    WITH %s
-                    SELECT idx, bucket, days > %s, SUM(residual)
-                      FROM aged
-                  GROUP BY 1, 2, 3
-                    """,
-                    aged,
-                    OVER_90_DAYS,
-                )
-            )
-            if aged
-            else []
-        )
+        rows = self.env["collection.ledger"]._aging_totals_as_of(requests, OVER_90_DAYS)
         for index, bucket, over_90, residual in rows:
             results[index]["aging"][bucket]["amount"] += float(residual or 0)
             if over_90:
@@ -124,12 +108,15 @@ class CollectionKpi(models.AbstractModel):
             ["account_id", "partner_id", "company_id", "date", "parent_state", "balance", "move_id"]
         )
         self.env["account.move"].flush_model(["move_type"])
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
         line_companies = self._line_companies([scope["company"] for scope in scopes])
         values = []
+        first_day = None
         for index, (scope, partners) in enumerate(zip(scopes, partner_ids, strict=True)):
             start = scope["start"]
             for _month in range(COUNTBACK_MONTHS - 1):
                 start = previous_month(start)
+            first_day = min(first_day or start, start)
             values.append(
                 SQL(
                     "(%s, %s::date, %s::date, %s::int[], %s, %s::int[])",
@@ -141,25 +128,49 @@ class CollectionKpi(models.AbstractModel):
                     partners or [],
                 )
             )
+        # Each line read once: summed by day, company and the partner-restricted
+        # scopes its customer counts in (a few distinct sets), then spread over the
+        # scopes; a row per scope and line would grow with the scopes times the book.
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT r.idx, date_trunc('month', aml.date)::date, SUM(aml.balance)
-                  FROM (VALUES %s) AS r(idx, date_from, date_to, company_ids, all_partners,
-                                       partner_ids)
-                  JOIN account_move_line aml
-                    ON aml.company_id = ANY(r.company_ids)
-                   AND aml.date BETWEEN r.date_from AND r.date_to
-                  JOIN account_account a ON a.id = aml.account_id
-                  JOIN account_move m ON m.id = aml.move_id
-             LEFT JOIN res_partner p ON p.id = aml.partner_id
-                 WHERE a.account_type = 'asset_receivable'
-                   AND aml.parent_state = 'posted'
-                   AND m.move_type IN ('out_invoice', 'out_refund')
-                   AND (r.all_partners OR p.commercial_partner_id = ANY(r.partner_ids))
+                WITH scopes AS (
+                    SELECT *
+                      FROM (VALUES %(values)s)
+                           AS r(idx, date_from, date_to, company_ids, all_partners, partner_ids)
+                ),
+                members AS (
+                    SELECT partner_id, array_agg(DISTINCT idx ORDER BY idx) AS idxs
+                      FROM scopes, unnest(partner_ids) AS partner_id
+                     WHERE NOT all_partners
+                  GROUP BY partner_id
+                ),
+                daily AS (
+                    SELECT aml.company_id, m.idxs, aml.date, SUM(aml.balance) AS balance
+                      FROM account_move_line aml
+                      JOIN account_account a ON a.id = aml.account_id
+                      JOIN account_move mv ON mv.id = aml.move_id
+                 LEFT JOIN res_partner p ON p.id = aml.partner_id
+                 LEFT JOIN members m ON m.partner_id = p.commercial_partner_id
+                     WHERE a.account_type = 'asset_receivable'
+                       AND aml.parent_state = 'posted'
+                       AND mv.move_type IN ('out_invoice', 'out_refund')
+                       AND aml.company_id = ANY(%(companies)s)
+                       AND aml.date BETWEEN %(first_day)s AND %(last_day)s
+                  GROUP BY 1, 2, 3
+                )
+                SELECT r.idx, date_trunc('month', d.date)::date, SUM(d.balance)
+                  FROM scopes r
+                  JOIN daily d
+                    ON d.company_id = ANY(r.company_ids)
+                   AND d.date BETWEEN r.date_from AND r.date_to
+                   AND (r.all_partners OR r.idx = ANY(d.idxs))
               GROUP BY 1, 2
                 """,
-                SQL(", ").join(values),
+                values=SQL(", ").join(values),
+                companies=sorted({c for ids in line_companies.values() for c in ids}),
+                first_day=first_day,
+                last_day=max(scope["end"] for scope in scopes),
             )
         )
         results = [{} for _scope in scopes]

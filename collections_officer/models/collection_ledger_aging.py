@@ -46,69 +46,9 @@ class CollectionLedger(models.AbstractModel):
         """
         if by not in ("due_date", "invoice_date"):
             raise ValueError(f"Age items by due_date or invoice_date, not {by!r}")
-        scopes = {}
-        for companies, _day, _partners in requests:
-            if tuple(companies.ids) not in scopes:
-                scopes[tuple(companies.ids)] = self._company_scope(companies)
-        case_companies = self.env["res.company"].browse(
-            {case_id for scope in scopes.values() for case_id in scope.values()}
-        )
-        rows = [
-            SQL(
-                "(%s, %s::date, %s, %s, %s, %s::int[])",
-                index,
-                day,
-                line_company_id,
-                case_company_id,
-                partners is None,
-                list(partners or []),
-            )
-            for index, (companies, day, partners) in enumerate(requests)
-            for line_company_id, case_company_id in scopes[tuple(companies.ids)].items()
-        ]
-        if not rows:
+        case_companies, requests_sql, tree = self._aging_requests_sql(requests, buckets)
+        if not requests_sql:
             return case_companies, SQL()
-        limits = self.env["collection.aging.report"]._company_limits(case_companies, buckets)
-        # width_bucket counts the thresholds <= age: 0 (not due), 1 (1 to first limit)...
-        thresholds = SQL(", ").join(
-            SQL("(%s, %s::int[])", company_id, [1] + [limit + 1 for limit in company_limits])
-            for company_id, company_limits in limits.items()
-        )
-        # Partials never cross a company tree: those of the trees asked for are enough.
-        tree = (
-            self.env["res.company"]
-            .sudo()
-            .search([("id", "child_of", case_companies.sudo().root_id.ids)])
-        )
-        self.env["account.move.line"].flush_model(
-            [
-                "account_id",
-                "partner_id",
-                "company_id",
-                "currency_id",
-                "move_id",
-                "parent_state",
-                "reconciled",
-                "date",
-                "date_maturity",
-                "balance",
-                "amount_currency",
-            ]
-        )
-        self.env["account.move"].flush_model(["invoice_date"])
-        self.env["account.partial.reconcile"].flush_model(
-            [
-                "debit_move_id",
-                "credit_move_id",
-                "amount",
-                "debit_amount_currency",
-                "credit_amount_currency",
-                "max_date",
-                "company_id",
-            ]
-        )
-        self.env["account.account"].flush_model(["account_type"])
-        self.env["res.partner"].flush_model(["commercial_partner_id"])
         age_from = (
             SQL("COALESCE(aml.date_maturity, aml.date)")
             if by == "due_date"
@@ -116,13 +56,7 @@ class CollectionLedger(models.AbstractModel):
         )
         return case_companies, SQL(
             """
-            requests AS (
-                SELECT r.*, t.thresholds
-                  FROM (VALUES %(rows)s)
-                       AS r(idx, as_of, line_company_id, company_id, all_partners, partner_ids)
-                  JOIN (VALUES %(thresholds)s) AS t(company_id, thresholds)
-                    ON t.company_id = r.company_id
-            ),
+            requests AS (%(requests)s),
             -- A line reconciled by partials all dated by the earliest day is worth
             -- nothing at any day asked for: only the others need reading.
             late AS (
@@ -192,12 +126,100 @@ class CollectionLedger(models.AbstractModel):
                    AND (r.all_partners OR p.commercial_partner_id = ANY(r.partner_ids))
             )
             """,
-            rows=SQL(", ").join(rows),
-            thresholds=thresholds,
+            requests=requests_sql,
             tree=tree.ids,
             age_from=age_from,
             open_lines=self._aging_open_lines(SQL("sl"), open_only),
             candidates=self._aging_open_lines(SQL("aml"), open_only),
+        )
+
+    @api.model
+    def _aging_requests_sql(self, requests, buckets=None):
+        """The rows of the ``requests`` CTE of ``_aging_as_of_sql``, what they read flushed.
+
+        Returns ``(case companies, SQL, company tree)``: the SQL selects a row per
+        request and company of a line (``idx``, ``as_of``, ``line_company_id``,
+        ``company_id``, ``all_partners``, ``partner_ids``, ``thresholds``), empty
+        when no company asked has cases; the tree holds every company whose
+        partials may touch those lines.
+        """
+        scopes = {}
+        for companies, _day, _partners in requests:
+            if tuple(companies.ids) not in scopes:
+                scopes[tuple(companies.ids)] = self._company_scope(companies)
+        case_companies = self.env["res.company"].browse(
+            {case_id for scope in scopes.values() for case_id in scope.values()}
+        )
+        rows = [
+            SQL(
+                "(%s, %s::date, %s, %s, %s, %s::int[])",
+                index,
+                day,
+                line_company_id,
+                case_company_id,
+                partners is None,
+                list(partners or []),
+            )
+            for index, (companies, day, partners) in enumerate(requests)
+            for line_company_id, case_company_id in scopes[tuple(companies.ids)].items()
+        ]
+        if not rows:
+            return case_companies, SQL(), self.env["res.company"]
+        limits = self.env["collection.aging.report"]._company_limits(case_companies, buckets)
+        # width_bucket counts the thresholds <= age: 0 (not due), 1 (1 to first limit)...
+        thresholds = SQL(", ").join(
+            SQL("(%s, %s::int[])", company_id, [1] + [limit + 1 for limit in company_limits])
+            for company_id, company_limits in limits.items()
+        )
+        # Partials never cross a company tree: those of the trees asked for are enough.
+        tree = (
+            self.env["res.company"]
+            .sudo()
+            .search([("id", "child_of", case_companies.sudo().root_id.ids)])
+        )
+        self.env["account.move.line"].flush_model(
+            [
+                "account_id",
+                "partner_id",
+                "company_id",
+                "currency_id",
+                "move_id",
+                "parent_state",
+                "reconciled",
+                "date",
+                "date_maturity",
+                "balance",
+                "amount_currency",
+            ]
+        )
+        self.env["account.move"].flush_model(["invoice_date"])
+        self.env["account.partial.reconcile"].flush_model(
+            [
+                "debit_move_id",
+                "credit_move_id",
+                "amount",
+                "debit_amount_currency",
+                "credit_amount_currency",
+                "max_date",
+                "company_id",
+            ]
+        )
+        self.env["account.account"].flush_model(["account_type"])
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
+        return (
+            case_companies,
+            SQL(
+                """
+                SELECT r.*, t.thresholds
+                  FROM (VALUES %s)
+                       AS r(idx, as_of, line_company_id, company_id, all_partners, partner_ids)
+                  JOIN (VALUES %s) AS t(company_id, thresholds)
+                    ON t.company_id = r.company_id
+                """,
+                SQL(", ").join(rows),
+                thresholds,
+            ),
+            tree,
         )
 
     @api.model
@@ -208,6 +230,136 @@ class CollectionLedger(models.AbstractModel):
         return SQL(
             "(%(line)s.reconciled IS NOT TRUE OR %(line)s.id IN (SELECT line_id FROM late))",
             line=alias,
+        )
+
+    @api.model
+    def _aging_totals_as_of(self, requests, over_days):
+        """What was open at a date, summed by bucket, each line read once.
+
+        ``requests`` as in ``_aging_as_of_sql``, aged by due date in the case
+        companies' buckets. Returns a row per request and bucket: ``(idx, bucket,
+        more than over_days past due, residual)`` (company currency), the sums
+        of the ``aged`` rows of ``_aging_as_of_sql`` grouped so.
+
+        The sums are those of ``_aging_as_of_sql``, not its plan: a row per
+        request and line grows with the requests times the book. Here the open
+        lines (those not reconciled and those whose reconciliation ended after
+        the earliest day) and the partials are read once, in one scan each, the
+        residuals at every day asked for summed side by side (an aggregate
+        filtered per day), grouped by company, due date and the set of
+        partner-restricted requests the customer counts in; only these few
+        groups are then spread over the requests and their buckets.
+        """
+        _case_companies, requests_sql, tree = self._aging_requests_sql(requests)
+        if not requests_sql:
+            return []
+        days = sorted({day for _companies, day, _partners in requests})
+        debit_at, credit_at = (
+            SQL(", ").join(
+                SQL("COALESCE(SUM(%s) FILTER (WHERE pr.max_date <= %s), 0)", amount, day)
+                for day in days
+            )
+            for amount in (SQL("-pr.amount"), SQL("pr.amount"))
+        )
+        residual_at = SQL(", ").join(
+            SQL(
+                "SUM(l.balance + COALESCE(s.amounts[%s], 0)) FILTER (WHERE l.date <= %s)",
+                position,
+                day,
+            )
+            for position, day in enumerate(days, start=1)
+        )
+        return self.env.execute_query(
+            SQL(
+                """
+                WITH requests AS (%(requests)s),
+                -- The partner-restricted requests each customer counts in: a few
+                -- distinct sets, numbered and grouped on instead of the customers,
+                -- given to every contact of the customer (the lines are on them).
+                customers AS (
+                    SELECT partner_id, array_agg(DISTINCT idx ORDER BY idx) AS idxs
+                      FROM requests, unnest(partner_ids) AS partner_id
+                     WHERE NOT all_partners
+                  GROUP BY partner_id
+                ),
+                sets AS (
+                    SELECT idxs, row_number() OVER (ORDER BY idxs) AS set_id
+                      FROM (SELECT DISTINCT idxs FROM customers) AS distinct_sets
+                ),
+                members AS (
+                    SELECT p.id AS partner_id, sets.set_id
+                      FROM customers c
+                      JOIN sets ON sets.idxs = c.idxs
+                      JOIN res_partner p ON p.commercial_partner_id = c.partner_id
+                ),
+                -- A line reconciled by partials all dated by the earliest day is
+                -- worth nothing at any day asked for: only the others are read.
+                late AS (
+                    SELECT pr.debit_move_id AS line_id
+                      FROM account_partial_reconcile pr
+                     WHERE pr.company_id = ANY(%(tree)s) AND pr.max_date > %(first_day)s
+                     UNION
+                    SELECT pr.credit_move_id
+                      FROM account_partial_reconcile pr
+                     WHERE pr.company_id = ANY(%(tree)s) AND pr.max_date > %(first_day)s
+                ),
+                lines AS (
+                    SELECT aml.id, aml.company_id, aml.partner_id, aml.date, aml.balance,
+                           COALESCE(aml.date_maturity, aml.date) AS due
+                      FROM account_move_line aml
+                      JOIN account_account a ON a.id = aml.account_id
+                     WHERE a.account_type = 'asset_receivable'
+                       AND aml.parent_state = 'posted'
+                       AND aml.company_id = ANY(%(tree)s)
+                       AND aml.date <= %(last_day)s
+                       AND (aml.reconciled IS NOT TRUE OR aml.id IN (SELECT line_id FROM late))
+                ),
+                -- What the partials dated by each day settled of each line: a line
+                -- is on one side of its partials only (its debit or its credit),
+                -- each side summed from the table itself, so that PostgreSQL knows
+                -- how many lines it groups.
+                settled AS (
+                    SELECT pr.debit_move_id AS line_id, ARRAY[%(debit_at)s] AS amounts
+                      FROM account_partial_reconcile pr
+                     WHERE pr.company_id = ANY(%(tree)s) AND pr.max_date <= %(last_day)s
+                  GROUP BY pr.debit_move_id
+                 UNION ALL
+                    SELECT pr.credit_move_id, ARRAY[%(credit_at)s]
+                      FROM account_partial_reconcile pr
+                     WHERE pr.company_id = ANY(%(tree)s) AND pr.max_date <= %(last_day)s
+                  GROUP BY pr.credit_move_id
+                ),
+                grouped AS (
+                    SELECT l.company_id, m.set_id, l.due, ARRAY[%(residual_at)s] AS residuals
+                      FROM lines l
+                 LEFT JOIN settled s ON s.line_id = l.id
+                 LEFT JOIN members m ON m.partner_id = l.partner_id
+                  GROUP BY 1, 2, 3
+                )
+                SELECT r.idx,
+                       width_bucket(d.as_of - g.due, r.thresholds),
+                       d.as_of - g.due > %(over_days)s,
+                       SUM(d.residual)
+                  FROM grouped g
+             LEFT JOIN sets ON sets.set_id = g.set_id
+                 CROSS JOIN LATERAL unnest(%(days)s::date[], g.residuals) AS d(as_of, residual)
+                  JOIN requests r
+                    ON r.as_of = d.as_of
+                   AND r.line_company_id = g.company_id
+                   AND (r.all_partners OR r.idx = ANY(sets.idxs))
+                 WHERE d.residual IS NOT NULL
+              GROUP BY 1, 2, 3
+                """,
+                requests=requests_sql,
+                tree=tree.ids,
+                first_day=days[0],
+                last_day=days[-1],
+                days=days,
+                debit_at=debit_at,
+                credit_at=credit_at,
+                residual_at=residual_at,
+                over_days=over_days,
+            )
         )
 
     @api.model
