@@ -1,6 +1,9 @@
 from odoo import api, models
 from odoo.tools import SQL
 
+# Customers from which reading the whole ledger once beats looking each one up.
+WHOLE_LEDGER_CUSTOMERS = 10000
+
 
 class CollectionLedger(models.AbstractModel):
     """What customers paid: the last payment, money received in a window, payment habits.
@@ -19,7 +22,9 @@ class CollectionLedger(models.AbstractModel):
         A payment undone by a reversal (a bounced cheque or direct debit) is not a
         payment received.
         """
-        partner_ids = list({partner_id for partner_id, _company in figures})
+        partner_filter = self._customers_lines_filter(
+            list({partner_id for partner_id, _company in figures})
+        )
         company_values = SQL(", ").join(
             SQL("(%s, %s)", line_company_id, case_company_id)
             for line_company_id, case_company_id in scope.items()
@@ -38,9 +43,7 @@ class CollectionLedger(models.AbstractModel):
                    AND aml.parent_state = 'posted'
                    AND aml.credit > 0
                    AND (m.origin_payment_id IS NOT NULL OR m.statement_line_id IS NOT NULL)
-                   -- On the line's own partner: found through an index, per batch.
-                   AND aml.partner_id = ANY(ARRAY(
-                       SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%s)))
+                   %s
                    AND NOT EXISTS (
                        SELECT 1
                          FROM account_move reversal
@@ -50,7 +53,7 @@ class CollectionLedger(models.AbstractModel):
               GROUP BY p.commercial_partner_id, cm.case_company_id
                 """,
                 company_values,
-                partner_ids,
+                partner_filter,
             )
         )
         for partner_id, company_id, last_date in rows:
@@ -254,17 +257,7 @@ class CollectionLedger(models.AbstractModel):
             SQL("(%s, %s)", line_company_id, case_company_id)
             for line_company_id, case_company_id in scope.items()
         )
-        # Inside the paid invoices, on the line's own partner: a batch of customers
-        # reads its own history through an index, not the whole ledger's.
-        partner_filter = (
-            SQL(
-                "AND aml.partner_id = ANY(ARRAY(SELECT id FROM res_partner"
-                " WHERE commercial_partner_id = ANY(%s)))",
-                partners.ids,
-            )
-            if partners is not None
-            else SQL()
-        )
+        partner_filter = self._customers_lines_filter(None if partners is None else partners.ids)
         rows = self.env.execute_query(
             SQL(
                 """
@@ -304,6 +297,7 @@ class CollectionLedger(models.AbstractModel):
                 partner_filter=partner_filter,
             )
         )
+        wanted = None if partners is None else set(partners.ids)
         return {
             (partner_id, company_id): {
                 "paid_count": count,
@@ -312,4 +306,22 @@ class CollectionLedger(models.AbstractModel):
                 "median_days_late": round(float(median or 0)),
             }
             for partner_id, company_id, count, late_count, average, median in rows
+            if wanted is None or partner_id in wanted
         }
+
+    @api.model
+    def _customers_lines_filter(self, partner_ids):
+        """``AND`` the move line ``aml`` belongs to one of these commercial partners
+        (their contacts included), or nothing when ``partner_ids`` is None or too long.
+
+        On the line's own partner, so that a batch of customers reads its lines through
+        the index on it, not the whole ledger. Past ``WHOLE_LEDGER_CUSTOMERS`` one pass
+        over the ledger is cheaper (the list would be searched once per line): the
+        caller keeps the customers it asked for."""
+        if partner_ids is None or len(partner_ids) > WHOLE_LEDGER_CUSTOMERS:
+            return SQL()
+        return SQL(
+            "AND aml.partner_id = ANY(ARRAY("
+            "SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%s)))",
+            list(partner_ids),
+        )

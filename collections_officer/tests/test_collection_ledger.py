@@ -1,8 +1,10 @@
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import Command
 from odoo.tests import freeze_time, tagged
 
+from ..models import collection_ledger_money
 from .common import TODAY, CollectionsCommon, days_ago
 from .test_collection_followup import FollowupCommon
 
@@ -260,6 +262,30 @@ class TestCollectionLedger(CollectionsCommon):
         case = self._case()
         self.assertEqual(case.overdue_amount, 350, "the cheque bounced")
         self.assertEqual(case.last_payment_date, days_ago(20))
+
+    def test_many_customers_read_the_ledger_once_with_the_same_result(self):
+        """Past WHOLE_LEDGER_CUSTOMERS, the last payments and the payment history are read
+        in one pass over the ledger: the same figures, for the customers asked only."""
+        other = self.env["res.partner"].create({"name": "Other customer"})
+        for partner, days in ((self.customer, 20), (other, 8)):
+            invoice = self._post_invoice(500, due_days_ago=40, partner=partner)
+            self._pay(invoice, 500, days_ago_paid=days)
+            self._post_invoice(100, due_days_ago=10, partner=partner)
+        partners = self.customer
+        looked_up = (
+            self.Ledger._fetch_figures(self.company, partners),
+            self.Ledger._fetch_payment_history(self.company, partners),
+        )
+        with patch.object(collection_ledger_money, "WHOLE_LEDGER_CUSTOMERS", 0):
+            read_once = (
+                self.Ledger._fetch_figures(self.company, partners),
+                self.Ledger._fetch_payment_history(self.company, partners),
+            )
+        self.assertEqual(read_once, looked_up)
+        key = (self.customer.id, self.company.id)
+        self.assertEqual(looked_up[0][key]["last_payment_date"], days_ago(20))
+        self.assertEqual(looked_up[1][key]["paid_count"], 1)
+        self.assertEqual(set(looked_up[1]), {key}, "only the customers asked for")
 
 
 @freeze_time(TODAY)
