@@ -99,60 +99,35 @@ class CollectionMyDay(models.Model):
         )
         call_type = self._activity_type("mail.mail_activity_data_call")
         call_back = self.env._("Call back")
-        # Call activities on the case due today or late, for whom they are.
-        call_activities = SQL(
-            """
-            SELECT a.res_id AS case_id, a.user_id, a.date_deadline, a.summary
-              FROM mail_activity a
-              JOIN collection_case c ON c.id = a.res_id
-              JOIN %(days)s ON cd.company_id = c.company_id
-             WHERE a.res_model = 'collection.case' AND a.active
-               AND a.date_deadline <= cd.today
-               AND (a.activity_type_id = %(call)s OR a.activity_type_id IN (
-                    SELECT id FROM mail_activity_type WHERE category = 'phonecall'))
-            """,
-            days=days,
-            call=call_type.id if call_type else None,
-        )
-        queries = [
-            # Action due: the case's next action date has come; what it is, its label.
+        # What is listed on a case from elsewhere than the case's row, a few rows: the
+        # call activities due by the latest company's day (each checked against its
+        # case's day below), and the promises, installments, disputes and decisions
+        # built in Python.
+        others = [
             SQL(
                 """
-                SELECT c.id AS case_id, '1_action' AS reason, c.user_id AS user_id,
-                       c.next_action_date AS due_date, c.next_action_label AS summary
-                  FROM collection_case c
-                  JOIN %(days)s ON cd.company_id = c.company_id
-                 WHERE c.active AND c.state != 'closed' AND c.next_action_date <= cd.today
+                SELECT a.res_id AS case_id, '2_callback' AS reason, a.user_id,
+                       a.date_deadline AS due_date,
+                       COALESCE(NULLIF(a.summary, ''), %(call_back)s)::varchar AS summary,
+                       TRUE AS is_call
+                  FROM mail_activity a
+                 WHERE a.res_model = 'collection.case' AND a.active
+                   AND a.date_deadline <= %(last_day)s
+                   AND (a.activity_type_id = %(call)s OR a.activity_type_id IN (
+                        SELECT id FROM mail_activity_type WHERE category = 'phonecall'))
                 """,
-                days=days,
-            ),
-            # Callbacks: the call activities, and the callbacks agreed with the customer
-            # (a case with a call activity due is called once).
-            SQL(
-                "SELECT case_id, '2_callback', user_id, date_deadline, "
-                "COALESCE(NULLIF(summary, ''), %s) FROM (%s) calls",
-                call_back,
-                call_activities,
-            ),
-            SQL(
-                """
-                SELECT c.id, '2_callback', c.user_id, c.callback_date, %(call_back)s
-                  FROM collection_case c
-                  JOIN %(days)s ON cd.company_id = c.company_id
-                 WHERE c.callback_date <= cd.today
-                   AND c.id NOT IN (SELECT calls.case_id FROM (%(calls)s) calls)
-                """,
-                days=days,
                 call_back=call_back,
-                calls=call_activities,
-            ),
+                last_day=max(today_of.values()),
+                call=call_type.id if call_type else None,
+            )
         ]
         rows = self._promise_rows(today_of) + self._installment_rows(today_of)
         rows += self._dispute_rows(today_of) + self._decision_rows(today_of)
         if rows:
-            queries.append(
+            others.append(
                 SQL(
-                    "SELECT * FROM (VALUES %s) AS r(case_id, reason, user_id, due_date, summary)",
+                    "SELECT *, FALSE FROM (VALUES %s) "
+                    "AS r(case_id, reason, user_id, due_date, summary)",
                     SQL(", ").join(
                         SQL(
                             "(%s, %s, %s::int, %s::date, %s::varchar)",
@@ -166,26 +141,55 @@ class CollectionMyDay(models.Model):
                     ),
                 )
             )
-        # A case listed for a precise thing the officer does (a callback, a promise...) is
-        # not listed again as "Action Due": each thing to do is counted once. A manager's
+        # The cases are read in one pass: each gives its "Action Due" and its agreed
+        # callback, what is listed from elsewhere joined to it by its id. A case with a
+        # call activity due is called once: its agreed callback is not listed. A case
+        # listed for a precise thing the officer does (a callback, a promise...) is not
+        # listed again as "Action Due": each thing to do is counted once. A manager's
         # decision on the case is the manager's: it leaves the officer's line alone.
         return SQL(
             """
-            WITH todo AS (%s)
+            WITH other AS (%(others)s),
+            listed AS (
+                SELECT case_id,
+                       MIN(due_date) FILTER (WHERE is_call) AS first_call,
+                       bool_or(reason IN %(officer)s AND NOT is_call) AS for_officer
+                  FROM other
+                 GROUP BY case_id
+            ),
+            todo AS (
+                SELECT c.id AS case_id, own.reason, c.user_id, own.due_date, own.summary,
+                       c.partner_id, c.team_id, c.company_id, c.currency_id, c.overdue_amount
+                  FROM collection_case c
+                  JOIN %(days)s ON cd.company_id = c.company_id
+                  LEFT JOIN listed ON listed.case_id = c.id
+                 CROSS JOIN LATERAL (VALUES
+                       ('1_action', c.next_action_date, c.next_action_label),
+                       ('2_callback', c.callback_date, %(call_back)s::varchar)
+                       ) AS own(reason, due_date, summary)
+                 WHERE c.active AND c.state != 'closed' AND own.due_date <= cd.today
+                   AND (listed.first_call <= cd.today) IS NOT TRUE
+                   AND (own.reason != '1_action' OR (
+                        (c.callback_date <= cd.today) IS NOT TRUE
+                        AND listed.for_officer IS NOT TRUE))
+                UNION ALL
+                SELECT c.id, other.reason, other.user_id, other.due_date, other.summary,
+                       c.partner_id, c.team_id, c.company_id, c.currency_id, c.overdue_amount
+                  FROM other
+                  JOIN collection_case c ON c.id = other.case_id
+                  JOIN %(days)s ON cd.company_id = c.company_id
+                 WHERE c.active AND c.state != 'closed'
+                   AND (NOT other.is_call OR other.due_date <= cd.today)
+            )
             SELECT row_number() OVER (
                        ORDER BY todo.reason, todo.case_id, todo.user_id, todo.summary
-                   ) AS id,
-                   todo.case_id, todo.reason, todo.user_id, todo.due_date, todo.summary,
-                   c.partner_id, c.team_id, c.company_id, c.currency_id, c.overdue_amount
+                   ) AS id, todo.*
               FROM todo
-              JOIN collection_case c ON c.id = todo.case_id
-             WHERE c.active AND c.state != 'closed'
-               AND (todo.reason != '1_action' OR NOT EXISTS (
-                    SELECT 1 FROM todo other
-                     WHERE other.case_id = todo.case_id AND other.reason IN %s))
             """,
-            SQL(" UNION ALL ").join(queries),
-            OFFICER_REASONS,
+            others=SQL(" UNION ALL ").join(others),
+            officer=OFFICER_REASONS,
+            days=days,
+            call_back=call_back,
         )
 
     def _activity_type(self, xmlid):

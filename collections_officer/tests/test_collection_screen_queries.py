@@ -17,7 +17,7 @@ OFFICER_QUERIES = {
     "case form": 72,
     "dashboard": 61,
     "kpi cards": 49,
-    "expected cash": 65,
+    "expected cash": 64,
 }
 MANAGER_QUERIES = {
     "my day": 164,
@@ -28,7 +28,7 @@ MANAGER_QUERIES = {
     "case form": 57,
     "dashboard": 56,
     "kpi cards": 44,
-    "expected cash": 53,
+    "expected cash": 51,
 }
 
 

@@ -309,3 +309,38 @@ class TestCollectionTarget(KpiBookCase):
             ],
             "a case with a promise is expected at the promised date only",
         )
+
+    def test_expected_cash_opened_again_replaces_the_users_lines_only(self):
+        (self.case | self.other_case).sudo().write({"predicted_pay_date": date(2026, 7, 8)})
+        Cash = self.env["collection.expected.cash"]
+        officer_domain = Cash.with_user(self.officer).action_open_expected_cash()["domain"]
+        officer_lines = Cash.with_user(self.officer).search(officer_domain)
+        self.assertEqual(officer_lines.mapped("source"), ["predicted"])
+        manager = Cash.with_user(self.manager)
+        first = manager.search(manager.action_open_expected_cash()["domain"])
+        shown = [(line.case_id, line.amount) for line in first]
+        self.assertEqual(len(shown), 2)
+        second = manager.search(manager.action_open_expected_cash()["domain"])
+        self.assertEqual(
+            [(line.case_id, line.amount) for line in second],
+            shown,
+            "the lines are built again, not added to the previous ones",
+        )
+        self.assertFalse(first.exists(), "the previous lines are gone")
+        self.assertTrue(officer_lines.exists(), "another user's lines are theirs")
+
+    def test_expected_cash_of_a_case_in_another_currency(self):
+        """A case's currency is its company's; one kept in another is converted at the
+        company's rate, as promises are."""
+        eur = self.env.ref("base.EUR")
+        eur.active = True
+        self.env["res.currency.rate"].create(
+            {"name": date(2026, 1, 1), "rate": 2.0, "currency_id": eur.id, "company_id": False}
+        )
+        cases = self.case | self.other_case
+        cases.sudo().write({"predicted_pay_date": date(2026, 7, 8)})
+        self.other_case.sudo().write({"currency_id": eur.id})
+        Cash = self.env["collection.expected.cash"].with_user(self.manager)
+        lines = {line["case_id"]: line["amount"] for line in Cash._expected_lines()}
+        self.assertEqual(lines[self.case.id], self.case.overdue_amount)
+        self.assertEqual(lines[self.other_case.id], self.other_case.overdue_amount / 2)
