@@ -16,7 +16,7 @@ class CollectionLedger(models.AbstractModel):
 
     @api.model
     def _aging_as_of_sql(self, requests, by="due_date", buckets=None, open_only=False):
-        """The receivable items open at a date, as the CTEs ``late, settled, aged``.
+        """The receivable items open at a date, as the CTE ``aged``.
 
         ``requests``: a list of ``(companies, day, commercial partner ids or None)``.
         Returns ``(case companies, SQL)``; the SQL is empty when no company asked
@@ -42,7 +42,7 @@ class CollectionLedger(models.AbstractModel):
         receivable accounts' balance that day.
 
         ``open_only``: leave out the lines worth nothing at every day asked for,
-        those reconciled by partials all dated on or before the earliest day (for
+        those reconciled by partials all dated on or before the day asked for (for
         callers that drop or sum the zero residuals). The rest are the
         unreconciled lines and those whose reconciliation ended later.
         """
@@ -56,7 +56,6 @@ class CollectionLedger(models.AbstractModel):
             if by == "due_date"
             else SQL("COALESCE(m.invoice_date, aml.date)")
         )
-        first_day = min(row[1] for row in rows)
         # The receivable accounts as constants: PostgreSQL then knows from its
         # statistics how many lines they hold (through a join it guesses few).
         receivable = (
@@ -69,9 +68,57 @@ class CollectionLedger(models.AbstractModel):
         # amount_residual) plus what the partials dated after that day settled of
         # it: only those partials are read, few beside the book's, and as of today
         # the open items are the unreconciled lines, without any partial.
+        branches = SQL(" UNION ALL ").join(
+            self._aging_branch_sql(
+                row, age_from, self._aging_settled_after_sql(tree, row[1]), receivable, open_only
+            )
+            for row in rows
+        )
+        return case_companies, SQL("aged AS (%s)", branches)
+
+    @api.model
+    def _aging_settled_after_sql(self, tree, day):
+        """What the partials of the companies ``tree`` dated after ``day`` settled of
+        each line (``line_id``, ``amount``, ``amount_currency``), either side: to be
+        added back to its residual today for its residual on the day.
+
+        Read from the table, not from a shared list: PostgreSQL then knows from
+        its statistics how many lines they touch, and plans the joins for them.
+        """
+        return SQL(
+            """
+            SELECT sides.line_id,
+                   SUM(sides.amount) AS amount,
+                   SUM(sides.amount_currency) AS amount_currency
+              FROM (
+                    SELECT pr.debit_move_id AS line_id,
+                           pr.amount,
+                           pr.debit_amount_currency AS amount_currency
+                      FROM account_partial_reconcile pr
+                     WHERE pr.company_id = ANY(%(tree)s) AND pr.max_date > %(day)s
+                 UNION ALL
+                    SELECT pr.credit_move_id,
+                           -pr.amount,
+                           -pr.credit_amount_currency
+                      FROM account_partial_reconcile pr
+                     WHERE pr.company_id = ANY(%(tree)s) AND pr.max_date > %(day)s
+                   ) AS sides
+          GROUP BY sides.line_id
+            """,
+            tree=tree.ids,
+            day=day,
+        )
+
+    @api.model
+    def _aging_branch_sql(self, row, age_from, settled, receivable, open_only):
+        """The ``aged`` rows of a request and company of a line (a row of
+        ``_aging_request_rows``), its day, company, customers and buckets written
+        as constants: joined to a list of requests instead, PostgreSQL guesses a
+        handful of lines and nests loops over the book."""
+        index, day, line_company_id, case_company_id, partners, thresholds = row
         if open_only:
-            # The unreconciled lines, and the reconciled ones a late partial
-            # reopens: two disjoint sets, each found through its own index.
+            # The unreconciled lines, and the reconciled ones a partial dated after
+            # the day reopens: two disjoint sets, each found through its own index.
             lines = SQL(
                 """
                 SELECT * FROM account_move_line WHERE reconciled IS NOT TRUE
@@ -79,92 +126,52 @@ class CollectionLedger(models.AbstractModel):
                 SELECT *
                   FROM account_move_line
                  WHERE reconciled
-                   AND id IN (SELECT line_id FROM late)
-                """
+                   AND id IN (SELECT line_id FROM (%s) AS reopening)
+                """,
+                settled,
             )
         else:
             lines = SQL("SELECT * FROM account_move_line")
-        # A branch per request and company of a line, its day, company, customers
-        # and buckets written as constants: joined to a list of requests instead,
-        # PostgreSQL guesses a handful of lines and nests loops over the book.
-        branches = SQL(" UNION ALL ").join(
-            SQL(
-                """
-                SELECT %(idx)s AS idx,
-                       %(day)s::date AS as_of,
-                       aml.id AS line_id,
-                       aml.move_id,
-                       aml.company_id AS line_company_id,
-                       %(company_id)s AS company_id,
-                       p.commercial_partner_id AS partner_id,
-                       aml.currency_id,
-                       aml.date,
-                       aml.date_maturity,
-                       m.invoice_date,
-                       %(day)s::date - %(age_from)s AS days,
-                       width_bucket(%(day)s::date - %(age_from)s, %(thresholds)s::int[])
-                           AS bucket,
-                       aml.amount_residual + COALESCE(s.amount, 0) AS residual,
-                       aml.amount_residual_currency + COALESCE(s.amount_currency, 0)
-                           AS residual_currency
-                  FROM (%(lines)s) AS aml
-             LEFT JOIN account_move m ON m.id = aml.move_id
-             LEFT JOIN res_partner p ON p.id = aml.partner_id
-             LEFT JOIN settled s ON s.line_id = aml.id AND s.as_of = %(day)s::date
-                 WHERE aml.company_id = %(line_company_id)s
-                   AND aml.date <= %(day)s::date
-                   AND aml.account_id = ANY(%(receivable)s)
-                   AND aml.parent_state = 'posted'
-                   %(partners)s
-                """,
-                idx=index,
-                day=day,
-                company_id=case_company_id,
-                line_company_id=line_company_id,
-                thresholds=thresholds,
-                age_from=age_from,
-                lines=lines,
-                receivable=receivable.ids,
-                partners=SQL()
-                if partners is None
-                else SQL("AND p.commercial_partner_id = ANY(%s::int[])", partners),
-            )
-            for index, day, line_company_id, case_company_id, partners, thresholds in rows
-        )
-        return case_companies, SQL(
+        return SQL(
             """
-            -- Either side of the partials dated after the earliest day, with what
-            -- they settled of it, to be added back to the line's residual today.
-            late AS (
-                SELECT pr.debit_move_id AS line_id,
-                       pr.max_date,
-                       pr.amount,
-                       pr.debit_amount_currency AS amount_currency
-                  FROM account_partial_reconcile pr
-                 WHERE pr.company_id = ANY(%(tree)s) AND pr.max_date > %(first_day)s
-             UNION ALL
-                SELECT pr.credit_move_id,
-                       pr.max_date,
-                       -pr.amount,
-                       -pr.credit_amount_currency
-                  FROM account_partial_reconcile pr
-                 WHERE pr.company_id = ANY(%(tree)s) AND pr.max_date > %(first_day)s
-            ),
-            -- What the partials dated after each day asked for settled of each line.
-            settled AS (
-                SELECT d.as_of, late.line_id,
-                       SUM(late.amount) AS amount,
-                       SUM(late.amount_currency) AS amount_currency
-                  FROM unnest(%(days)s::date[]) AS d(as_of)
-                  JOIN late ON late.max_date > d.as_of
-              GROUP BY d.as_of, late.line_id
-            ),
-            aged AS (%(branches)s)
+            SELECT %(idx)s AS idx,
+                   %(day)s::date AS as_of,
+                   aml.id AS line_id,
+                   aml.move_id,
+                   aml.company_id AS line_company_id,
+                   %(company_id)s AS company_id,
+                   p.commercial_partner_id AS partner_id,
+                   aml.currency_id,
+                   aml.date,
+                   aml.date_maturity,
+                   m.invoice_date,
+                   %(day)s::date - %(age_from)s AS days,
+                   width_bucket(%(day)s::date - %(age_from)s, %(thresholds)s::int[]) AS bucket,
+                   aml.amount_residual + COALESCE(s.amount, 0) AS residual,
+                   aml.amount_residual_currency + COALESCE(s.amount_currency, 0)
+                       AS residual_currency
+              FROM (%(lines)s) AS aml
+         LEFT JOIN account_move m ON m.id = aml.move_id
+         LEFT JOIN res_partner p ON p.id = aml.partner_id
+         LEFT JOIN (%(settled)s) AS s ON s.line_id = aml.id
+             WHERE aml.company_id = %(line_company_id)s
+               AND aml.date <= %(day)s::date
+               AND aml.account_id = ANY(%(receivable)s)
+               AND aml.parent_state = 'posted'
+               %(partners)s
             """,
-            tree=tree.ids,
-            first_day=first_day,
-            days=sorted({row[1] for row in rows}),
-            branches=branches,
+            idx=index,
+            day=day,
+            company_id=case_company_id,
+            line_company_id=line_company_id,
+            thresholds=thresholds,
+            age_from=age_from,
+            lines=lines,
+            settled=settled,
+            receivable=receivable.ids,
+            partners=SQL()
+            if partners is None
+            else SQL("AND p.commercial_partner_id = ANY(%s::int[])", partners),
         )
 
     @api.model
