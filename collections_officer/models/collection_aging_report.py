@@ -134,7 +134,9 @@ class CollectionAgingReport(models.AbstractModel):
                    aged.residual_currency,
                    CASE WHEN aged.partner_id IS NULL THEN 'no_customer' END AS excluded
               FROM aged
-              JOIN account_move m ON m.id = aged.move_id
+              -- Every line has its entry: a left join, left out of the plan by
+              -- PostgreSQL when nothing of the entry is read (a grouped read).
+         LEFT JOIN account_move m ON m.id = aged.move_id
          LEFT JOIN res_partner cp ON cp.id = aged.partner_id
          LEFT JOIN cases c
                 ON c.partner_id = aged.partner_id

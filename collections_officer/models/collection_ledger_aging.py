@@ -16,7 +16,7 @@ class CollectionLedger(models.AbstractModel):
 
     @api.model
     def _aging_as_of_sql(self, requests, by="due_date", buckets=None, open_only=False):
-        """The receivable items open at a date, as the CTEs ``requests, settled, aged``.
+        """The receivable items open at a date, as the CTE ``aged``.
 
         ``requests``: a list of ``(companies, day, commercial partner ids or None)``.
         Returns ``(case companies, SQL)``; the SQL is empty when no company asked
@@ -36,112 +36,154 @@ class CollectionLedger(models.AbstractModel):
         reconciliations dated (``max_date``, the later date of both sides) on or
         before that day settled, on either side: an invoice paid after the day is
         still owed on it, a payment matched after it is still an unallocated
-        credit. The partials are summed once per distinct day, not per line.
-        Summed over every line it is the receivable accounts' balance that day.
+        credit. Read as the line's residual today (``amount_residual``, all its
+        partials deducted) plus what the partials dated after the day settled:
+        as of today, no partial at all. Summed over every line it is the
+        receivable accounts' balance that day.
 
         ``open_only``: leave out the lines worth nothing at every day asked for,
-        those reconciled by partials all dated on or before the earliest day (for
+        those reconciled by partials all dated on or before the day asked for (for
         callers that drop or sum the zero residuals). The rest are the
         unreconciled lines and those whose reconciliation ended later.
         """
         if by not in ("due_date", "invoice_date"):
             raise ValueError(f"Age items by due_date or invoice_date, not {by!r}")
-        case_companies, requests_sql, tree = self._aging_requests_sql(requests, buckets)
-        if not requests_sql:
+        case_companies, rows, tree = self._aging_request_rows(requests, buckets)
+        if not rows:
             return case_companies, SQL()
         age_from = (
             SQL("COALESCE(aml.date_maturity, aml.date)")
             if by == "due_date"
             else SQL("COALESCE(m.invoice_date, aml.date)")
         )
-        return case_companies, SQL(
-            """
-            requests AS (%(requests)s),
-            -- A line reconciled by partials all dated by the earliest day is worth
-            -- nothing at any day asked for: only the others need reading.
-            late AS (
-                SELECT pr.debit_move_id AS line_id
-                  FROM account_partial_reconcile pr
-                 WHERE pr.company_id = ANY(%(tree)s)
-                   AND pr.max_date > (SELECT MIN(as_of) FROM requests)
-                 UNION
-                SELECT pr.credit_move_id
-                  FROM account_partial_reconcile pr
-                 WHERE pr.company_id = ANY(%(tree)s)
-                   AND pr.max_date > (SELECT MIN(as_of) FROM requests)
-            ),
-            -- What the partials dated by each day settled of each line, either side.
-            settled AS (
-                SELECT d.as_of, sides.line_id,
-                       SUM(sides.amount) AS amount,
-                       SUM(sides.amount_currency) AS amount_currency
-                  FROM (SELECT DISTINCT as_of FROM requests) AS d
-                  JOIN (
-                        SELECT pr.debit_move_id AS line_id,
-                               pr.max_date,
-                               -pr.amount AS amount,
-                               -pr.debit_amount_currency AS amount_currency
-                          FROM account_partial_reconcile pr
-                         WHERE pr.company_id = ANY(%(tree)s)
-                     UNION ALL
-                        SELECT pr.credit_move_id,
-                               pr.max_date,
-                               pr.amount,
-                               pr.credit_amount_currency
-                          FROM account_partial_reconcile pr
-                         WHERE pr.company_id = ANY(%(tree)s)
-                       ) AS sides
-                    ON sides.max_date <= d.as_of
-                  JOIN account_move_line sl ON sl.id = sides.line_id
-                 WHERE %(open_lines)s
-              GROUP BY d.as_of, sides.line_id
-            ),
-            aged AS (
-                SELECT r.idx,
-                       r.as_of,
-                       aml.id AS line_id,
-                       aml.move_id,
-                       aml.company_id AS line_company_id,
-                       r.company_id,
-                       p.commercial_partner_id AS partner_id,
-                       aml.currency_id,
-                       aml.date,
-                       aml.date_maturity,
-                       m.invoice_date,
-                       r.as_of - %(age_from)s AS days,
-                       width_bucket(r.as_of - %(age_from)s, r.thresholds) AS bucket,
-                       aml.balance + COALESCE(s.amount, 0) AS residual,
-                       aml.amount_currency + COALESCE(s.amount_currency, 0) AS residual_currency
-                  FROM requests r
-                  JOIN account_move_line aml
-                    ON aml.company_id = r.line_company_id
-                   AND aml.date <= r.as_of
-                  JOIN account_account a ON a.id = aml.account_id
-                  JOIN account_move m ON m.id = aml.move_id
-             LEFT JOIN res_partner p ON p.id = aml.partner_id
-             LEFT JOIN settled s ON s.line_id = aml.id AND s.as_of = r.as_of
-                 WHERE a.account_type = 'asset_receivable'
-                   AND aml.parent_state = 'posted'
-                   AND %(candidates)s
-                   AND (r.all_partners OR p.commercial_partner_id = ANY(r.partner_ids))
+        # The receivable accounts as constants: PostgreSQL then knows from its
+        # statistics how many lines they hold (through a join it guesses few).
+        receivable = (
+            self.env["account.account"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("account_type", "=", "asset_receivable")])
+        )
+        # An item's residual at a day is its residual today (kept by accounting,
+        # amount_residual) plus what the partials dated after that day settled of
+        # it: only those partials are read, few beside the book's, and as of today
+        # the open items are the unreconciled lines, without any partial.
+        branches = SQL(" UNION ALL ").join(
+            self._aging_branch_sql(
+                row, age_from, self._aging_settled_after_sql(tree, row[1]), receivable, open_only
             )
+            for row in rows
+        )
+        return case_companies, SQL("aged AS (%s)", branches)
+
+    @api.model
+    def _aging_settled_after_sql(self, tree, day):
+        """What the partials of the companies ``tree`` dated after ``day`` settled of
+        each line (``line_id``, ``amount``, ``amount_currency``), either side: to be
+        added back to its residual today for its residual on the day.
+
+        Read from the table, not from a shared list: PostgreSQL then knows from
+        its statistics how many lines they touch, and plans the joins for them.
+        """
+        return SQL(
+            """
+            SELECT sides.line_id,
+                   SUM(sides.amount) AS amount,
+                   SUM(sides.amount_currency) AS amount_currency
+              FROM (
+                    SELECT pr.debit_move_id AS line_id,
+                           pr.amount,
+                           pr.debit_amount_currency AS amount_currency
+                      FROM account_partial_reconcile pr
+                     WHERE pr.company_id = ANY(%(tree)s) AND pr.max_date > %(day)s
+                 UNION ALL
+                    SELECT pr.credit_move_id,
+                           -pr.amount,
+                           -pr.credit_amount_currency
+                      FROM account_partial_reconcile pr
+                     WHERE pr.company_id = ANY(%(tree)s) AND pr.max_date > %(day)s
+                   ) AS sides
+          GROUP BY sides.line_id
             """,
-            requests=requests_sql,
             tree=tree.ids,
-            age_from=age_from,
-            open_lines=self._aging_open_lines(SQL("sl"), open_only),
-            candidates=self._aging_open_lines(SQL("aml"), open_only),
+            day=day,
         )
 
     @api.model
-    def _aging_requests_sql(self, requests, buckets=None):
-        """The rows of the ``requests`` CTE of ``_aging_as_of_sql``, what they read flushed.
+    def _aging_branch_sql(self, row, age_from, settled, receivable, open_only):
+        """The ``aged`` rows of a request and company of a line (a row of
+        ``_aging_request_rows``), its day, company, customers and buckets written
+        as constants: joined to a list of requests instead, PostgreSQL guesses a
+        handful of lines and nests loops over the book."""
+        index, day, line_company_id, case_company_id, partners, thresholds = row
+        if open_only:
+            # The unreconciled lines, and the reconciled ones a partial dated after
+            # the day reopens: two disjoint sets, each found through its own index.
+            lines = SQL(
+                """
+                SELECT * FROM account_move_line WHERE reconciled IS NOT TRUE
+                 UNION ALL
+                SELECT *
+                  FROM account_move_line
+                 WHERE reconciled
+                   AND id IN (SELECT line_id FROM (%s) AS reopening)
+                """,
+                settled,
+            )
+        else:
+            lines = SQL("SELECT * FROM account_move_line")
+        return SQL(
+            """
+            SELECT %(idx)s AS idx,
+                   %(day)s::date AS as_of,
+                   aml.id AS line_id,
+                   aml.move_id,
+                   aml.company_id AS line_company_id,
+                   %(company_id)s AS company_id,
+                   p.commercial_partner_id AS partner_id,
+                   aml.currency_id,
+                   aml.date,
+                   aml.date_maturity,
+                   m.invoice_date,
+                   %(day)s::date - %(age_from)s AS days,
+                   width_bucket(%(day)s::date - %(age_from)s, %(thresholds)s::int[]) AS bucket,
+                   aml.amount_residual + COALESCE(s.amount, 0) AS residual,
+                   aml.amount_residual_currency + COALESCE(s.amount_currency, 0)
+                       AS residual_currency
+              FROM (%(lines)s) AS aml
+         LEFT JOIN account_move m ON m.id = aml.move_id
+         LEFT JOIN res_partner p ON p.id = aml.partner_id
+         LEFT JOIN (%(settled)s) AS s ON s.line_id = aml.id
+             WHERE aml.company_id = %(line_company_id)s
+               AND aml.date <= %(day)s::date
+               AND aml.account_id = ANY(%(receivable)s)
+               AND aml.parent_state = 'posted'
+               %(partners)s
+            """,
+            idx=index,
+            day=day,
+            company_id=case_company_id,
+            line_company_id=line_company_id,
+            thresholds=thresholds,
+            age_from=age_from,
+            lines=lines,
+            settled=settled,
+            receivable=receivable.ids,
+            partners=SQL()
+            if partners is None
+            else SQL("AND p.commercial_partner_id = ANY(%s::int[])", partners),
+        )
 
-        Returns ``(case companies, SQL, company tree)``: the SQL selects a row per
-        request and company of a line (``idx``, ``as_of``, ``line_company_id``,
-        ``company_id``, ``all_partners``, ``partner_ids``, ``thresholds``), empty
-        when no company asked has cases; the tree holds every company whose
-        partials may touch those lines.
+    @api.model
+    def _aging_request_rows(self, requests, buckets=None):
+        """The requests of ``_aging_as_of_sql`` per company of a line, what they read flushed.
+
+        Returns ``(case companies, rows, company tree)``: a tuple per request and
+        company of a line ``(idx, as_of, line_company_id, company_id, partner ids
+        or None, thresholds)``, none when no company asked has cases; the
+        thresholds are those of ``width_bucket`` for the case company's buckets
+        (or ``buckets``); the tree holds every company whose partials may touch
+        those lines.
         """
         scopes = {}
         for companies, _day, _partners in requests:
@@ -150,27 +192,23 @@ class CollectionLedger(models.AbstractModel):
         case_companies = self.env["res.company"].browse(
             {case_id for scope in scopes.values() for case_id in scope.values()}
         )
+        if not case_companies:
+            return case_companies, [], self.env["res.company"]
+        limits = self.env["collection.aging.report"]._company_limits(case_companies, buckets)
         rows = [
-            SQL(
-                "(%s, %s::date, %s, %s, %s, %s::int[])",
+            (
                 index,
                 day,
                 line_company_id,
                 case_company_id,
-                partners is None,
-                list(partners or []),
+                None if partners is None else list(partners),
+                # width_bucket counts the thresholds <= age: 0 (not due), 1 (1 to
+                # the first limit)...
+                [1] + [limit + 1 for limit in limits[case_company_id]],
             )
             for index, (companies, day, partners) in enumerate(requests)
             for line_company_id, case_company_id in scopes[tuple(companies.ids)].items()
         ]
-        if not rows:
-            return case_companies, SQL(), self.env["res.company"]
-        limits = self.env["collection.aging.report"]._company_limits(case_companies, buckets)
-        # width_bucket counts the thresholds <= age: 0 (not due), 1 (1 to first limit)...
-        thresholds = SQL(", ").join(
-            SQL("(%s, %s::int[])", company_id, [1] + [limit + 1 for limit in company_limits])
-            for company_id, company_limits in limits.items()
-        )
         # Partials never cross a company tree: those of the trees asked for are enough.
         tree = (
             self.env["res.company"]
@@ -190,6 +228,8 @@ class CollectionLedger(models.AbstractModel):
                 "date_maturity",
                 "balance",
                 "amount_currency",
+                "amount_residual",
+                "amount_residual_currency",
             ]
         )
         self.env["account.move"].flush_model(["invoice_date"])
@@ -206,30 +246,44 @@ class CollectionLedger(models.AbstractModel):
         )
         self.env["account.account"].flush_model(["account_type"])
         self.env["res.partner"].flush_model(["commercial_partner_id"])
+        return case_companies, rows, tree
+
+    @api.model
+    def _aging_requests_sql(self, requests, buckets=None):
+        """The rows of ``_aging_request_rows`` as a query, for ``_aging_totals_as_of``.
+
+        Returns ``(case companies, SQL, company tree)``: the SQL selects a row per
+        request and company of a line (``idx``, ``as_of``, ``line_company_id``,
+        ``company_id``, ``all_partners``, ``partner_ids``, ``thresholds``), empty
+        when no company asked has cases.
+        """
+        case_companies, rows, tree = self._aging_request_rows(requests, buckets)
+        if not rows:
+            return case_companies, SQL(), tree
         return (
             case_companies,
             SQL(
                 """
-                SELECT r.*, t.thresholds
+                SELECT *
                   FROM (VALUES %s)
-                       AS r(idx, as_of, line_company_id, company_id, all_partners, partner_ids)
-                  JOIN (VALUES %s) AS t(company_id, thresholds)
-                    ON t.company_id = r.company_id
+                       AS r(idx, as_of, line_company_id, company_id, all_partners,
+                            partner_ids, thresholds)
                 """,
-                SQL(", ").join(rows),
-                thresholds,
+                SQL(", ").join(
+                    SQL(
+                        "(%s, %s::date, %s, %s, %s, %s::int[], %s::int[])",
+                        index,
+                        day,
+                        line_company_id,
+                        case_company_id,
+                        partners is None,
+                        partners or [],
+                        thresholds,
+                    )
+                    for index, day, line_company_id, case_company_id, partners, thresholds in rows
+                ),
             ),
             tree,
-        )
-
-    @api.model
-    def _aging_open_lines(self, alias, open_only):
-        """The condition on the lines ``alias`` of ``_aging_as_of_sql`` with ``open_only``."""
-        if not open_only:
-            return SQL("TRUE")
-        return SQL(
-            "(%(line)s.reconciled IS NOT TRUE OR %(line)s.id IN (SELECT line_id FROM late))",
-            line=alias,
         )
 
     @api.model

@@ -228,3 +228,34 @@ class TestCollectionAgingAsOf(KpiBookCase):
                         bucket["amount"], expected.get(bucket["sequence"], 0.0), places=2
                     )
         self.assertEqual(results[1]["total"], 2500.0)
+
+    def test_as_of_today_the_items_are_the_unreconciled_lines(self):
+        """As of today an item's residual is accounting's own (the aging reads no
+        partial then); a payment dated after the day asked for is added back: the
+        invoice is still open on the day, and the payment is not in its aging."""
+        lines = self.env["account.move.line"].search(
+            [
+                ("company_id", "=", self.company.id),
+                ("account_id.account_type", "=", "asset_receivable"),
+                ("parent_state", "=", "posted"),
+                ("reconciled", "=", False),
+                ("date", "<=", TODAY),
+                ("partner_id", "!=", False),
+            ]
+        )
+        rows = self._report(TODAY)
+        self.assertEqual(
+            {row["line_id"]: float(row["residual"]) for row in rows},
+            {line.id: line.amount_residual for line in lines if line.amount_residual},
+        )
+        before = {row["move_id"]: float(row["residual"]) for row in rows}
+        later = date(2026, 7, 15)
+        self._register_payment(self.inv_a, amount=200, payment_date=later)
+        self.assertAlmostEqual(self.inv_a.amount_residual, before[self.inv_a.id] - 200)
+        self.assertEqual(
+            {row["move_id"]: float(row["residual"]) for row in self._report(TODAY)},
+            before,
+            "paid after the day: still open on it, and the payment not yet made",
+        )
+        after = {row["move_id"]: float(row["residual"]) for row in self._report(later)}
+        self.assertAlmostEqual(after[self.inv_a.id], before[self.inv_a.id] - 200)
