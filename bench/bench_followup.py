@@ -187,6 +187,19 @@ def give_emails(env):
     env.invalidate_all()
 
 
+def open_every_hour(company):
+    """Whatever the day and hour of the benchmark, every customer may be contacted."""
+    company.write(
+        {
+            "collection_contact_days": "all",
+            "collection_contact_hour_start": 0.0,
+            "collection_contact_hour_end": 24.0,
+            "collection_email_hour_start": 0.0,
+            "collection_email_hour_end": 24.0,
+        }
+    )
+
+
 def time_ours(odoo, registry, rows):
     with registry.cursor() as cr:
         env = book.new_env(odoo, registry, cr, mail_notify_force_send=False)
@@ -198,16 +211,7 @@ def time_ours(odoo, registry, rows):
         )
         # Timed live: a company not live only gets a dry run.
         company.collection_followup_live = True
-        # Whatever the day and hour of the benchmark, every customer may be contacted.
-        company.write(
-            {
-                "collection_contact_days": "all",
-                "collection_contact_hour_start": 0.0,
-                "collection_contact_hour_end": 24.0,
-                "collection_email_hour_start": 0.0,
-                "collection_email_hour_end": 24.0,
-            }
-        )
+        open_every_hour(company)
         env["collection.case"]._refresh_from_accounting(companies=company)
         cr.commit()
         open_cases = count(env, "collection_case", "state != 'closed'")
@@ -254,16 +258,7 @@ def time_daily(odoo, registry, rows, profile=None):
         # The company's day starts at midnight: whatever the hour, the scheduled jobs
         # take it once, in their order (refresh, judging, run).
         company.collection_day_start_hour = 0.0
-        # Whatever the day and hour of the benchmark, every customer may be contacted.
-        company.write(
-            {
-                "collection_contact_days": "all",
-                "collection_contact_hour_start": 0.0,
-                "collection_contact_hour_end": 24.0,
-                "collection_email_hour_start": 0.0,
-                "collection_email_hour_end": 24.0,
-            }
-        )
+        open_every_hour(company)
         cr.commit()
         book.say(f"policy {company.collection_policy_id.name}; the first day's job:")
         with pdf_clock() as pdf:

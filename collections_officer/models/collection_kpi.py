@@ -167,17 +167,11 @@ class CollectionKpi(models.AbstractModel):
         return partner_ids
 
     @api.model
-    def _case_windows_sql(self, scopes, cases):
-        """Each case of each scope with the part of the period it was open in
-        (from the later of its opening and the start, to the earlier of its closing
-        and the end), as a query of rows ``(idx, case_id, partner_id, company_id,
-        tz, date_from, date_to)``: the scope's index, the case, its customer and
-        company, the company's timezone and the window. None without cases.
-
-        Built in PostgreSQL from the cases' ids: a row per case and scope written
-        out in Python would grow with the book.
-        """
-        values = [
+    def _scope_rows_sql(self, scopes, cases):
+        """The scopes with cases as rows ``(idx, case_ids, tz, date_from, date_to)`` of
+        a ``VALUES`` list (empty SQL when no scope has cases): the scope's index, its
+        cases' ids, its company's timezone and its period."""
+        return SQL(", ").join(
             SQL(
                 "(%s, %s::int[], %s, %s::date, %s::date)",
                 index,
@@ -188,7 +182,20 @@ class CollectionKpi(models.AbstractModel):
             )
             for index, (scope, scope_cases) in enumerate(zip(scopes, cases, strict=True))
             if scope_cases
-        ]
+        )
+
+    @api.model
+    def _case_windows_sql(self, scopes, cases):
+        """Each case of each scope with the part of the period it was open in
+        (from the later of its opening and the start, to the earlier of its closing
+        and the end), as a query of rows ``(idx, case_id, partner_id, company_id,
+        tz, date_from, date_to)``: the scope's index, the case, its customer and
+        company, the company's timezone and the window. None without cases.
+
+        Built in PostgreSQL from the cases' ids: a row per case and scope written
+        out in Python would grow with the book.
+        """
+        values = self._scope_rows_sql(scopes, cases)
         if not values:
             return None
         self.env["collection.case"].flush_model(
@@ -204,7 +211,7 @@ class CollectionKpi(models.AbstractModel):
              WHERE GREATEST(s.date_from, c.opened_date)
                    <= LEAST(s.date_to, COALESCE(c.closed_date, s.date_to))
             """,
-            SQL(", ").join(values),
+            values,
         )
 
     # ------------------------------------------------------------- KPIs

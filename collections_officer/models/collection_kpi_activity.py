@@ -57,20 +57,12 @@ class CollectionKpi(models.AbstractModel):
                       JOIN account_account a ON a.id = aml.account_id
                       JOIN account_move m ON m.id = aml.move_id
                       JOIN res_partner p ON p.id = aml.partner_id
-                 LEFT JOIN account_move reversed ON reversed.id = m.reversed_entry_id
-                CROSS JOIN LATERAL (
-                        SELECT m.origin_payment_id IS NOT NULL
-                               OR m.statement_line_id IS NOT NULL
-                               OR reversed.origin_payment_id IS NOT NULL
-                               OR reversed.statement_line_id IS NOT NULL AS cash
-                       ) AS kind
+                 %(kind)s
                      WHERE a.account_type = 'asset_receivable'
                        AND aml.parent_state = 'posted'
                        AND aml.company_id = ANY(%(line_companies)s)
                        AND aml.date BETWEEN %(first_day)s AND %(last_day)s
-                       AND (kind.cash
-                            OR m.move_type = 'out_refund'
-                            OR reversed.move_type = 'out_refund')
+                       AND %(received)s
                   GROUP BY 1, 2, 3, 4
                 )
                 SELECT w.idx, d.cash, SUM(d.amount)
@@ -91,6 +83,8 @@ class CollectionKpi(models.AbstractModel):
                 line_companies=list(scope),
                 first_day=min(s["start"] for s in scopes),
                 last_day=max(s["end"] for s in scopes),
+                kind=self.env["collection.ledger"]._money_kind_sql(),
+                received=self.env["collection.ledger"]._money_received_sql(),
             )
         )
         for index, is_cash, amount in rows:
@@ -151,18 +145,7 @@ class CollectionKpi(models.AbstractModel):
         and cases escalated in it (each move to Escalated in the case's tracked
         history counts once)."""
         counts = [{"cases_opened": 0, "cases_closed": 0, "cases_escalated": 0} for _scope in scopes]
-        values = [
-            SQL(
-                "(%s, %s::int[], %s, %s::date, %s::date)",
-                index,
-                list(scope_cases.ids),
-                scope["company"]._collection_tz(),
-                scope["start"],
-                scope["end"],
-            )
-            for index, (scope, scope_cases) in enumerate(zip(scopes, cases, strict=True))
-            if scope_cases
-        ]
+        values = self._scope_rows_sql(scopes, cases)
         if not values:
             return counts
         self.env["collection.case"].flush_model(["opened_date", "closed_date"])
@@ -203,7 +186,7 @@ class CollectionKpi(models.AbstractModel):
              LEFT JOIN escalated e ON e.idx = sc.idx
               GROUP BY sc.idx
                 """,
-                values=SQL(", ").join(values),
+                values=values,
                 field=self.env["ir.model.fields"]._get("collection.case", "state").id,
                 labels=list(self._escalated_labels()),
             )

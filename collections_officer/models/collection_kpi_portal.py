@@ -33,7 +33,7 @@ class CollectionKpi(models.AbstractModel):
         companies = self.env["res.company"].union(*(scope["company"] for scope in scopes))
         tz_of = {company.id: company._collection_tz() for company in companies}
         windows = self._case_windows_sql(scopes, cases)
-        usage = self._portal_usage(scopes, cases, tz_of)
+        usage = self._portal_usage(scopes, cases)
         online = self._paid_online(scopes, windows, tz_of)
         days = self._reminder_to_payment_days(scopes, windows, tz_of)
         results = []
@@ -55,7 +55,7 @@ class CollectionKpi(models.AbstractModel):
         return results
 
     @api.model
-    def _portal_usage(self, scopes, cases, tz_of):
+    def _portal_usage(self, scopes, cases):
         """Cases whose customer used the page in the period, and how many of the cases
         reminded in it did: ``[(used, reminded, used and reminded)]``, per scope.
 
@@ -65,18 +65,7 @@ class CollectionKpi(models.AbstractModel):
         reached the customer (e-mail, letter or SMS done) is dated in the period.
         """
         results = [(0, 0, 0)] * len(scopes)
-        values = [
-            SQL(
-                "(%s, %s::int[], %s, %s::date, %s::date)",
-                index,
-                scope_cases.ids,
-                tz_of[scope["company"].id],
-                scope["start"],
-                scope["end"],
-            )
-            for index, (scope, scope_cases) in enumerate(zip(scopes, cases, strict=True))
-            if scope_cases
-        ]
+        values = self._scope_rows_sql(scopes, cases)
         if not values:
             return results
         self.env["collection.case"].flush_model(["portal_last_visit"])
@@ -120,7 +109,7 @@ class CollectionKpi(models.AbstractModel):
                    ) AS reminded
               GROUP BY s.idx
                 """,
-                scopes=SQL(", ").join(values),
+                scopes=values,
                 actions=REMINDER_ACTIONS,
             )
         )

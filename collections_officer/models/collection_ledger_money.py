@@ -61,6 +61,29 @@ class CollectionLedger(models.AbstractModel):
                 figures[(partner_id, company_id)]["last_payment_date"] = last_date
 
     @api.model
+    def _money_kind_sql(self):
+        """Joins of a receivable line ``aml`` of the entry ``m`` giving ``kind.cash``: the
+        one home of what cash is (a payment, a bank statement line, or the reversal of
+        one) against a credit note; see ``_money_received_sql``."""
+        return SQL(
+            """
+            LEFT JOIN account_move reversed ON reversed.id = m.reversed_entry_id
+            CROSS JOIN LATERAL (
+                SELECT m.origin_payment_id IS NOT NULL
+                       OR m.statement_line_id IS NOT NULL
+                       OR reversed.origin_payment_id IS NOT NULL
+                       OR reversed.statement_line_id IS NOT NULL AS cash
+            ) AS kind
+            """
+        )
+
+    @api.model
+    def _money_received_sql(self):
+        """Whether the line joined by ``_money_kind_sql`` is money received: cash, a
+        credit note or the reversal of one."""
+        return SQL("(kind.cash OR m.move_type = 'out_refund' OR reversed.move_type = 'out_refund')")
+
+    @api.model
     def _fetch_received(self, windows):
         """The cash received in each window of ``windows``: see ``_fetch_money_received``."""
         return [cash for cash, _credited in self._fetch_money_received(windows)]
@@ -182,13 +205,7 @@ class CollectionLedger(models.AbstractModel):
                    AND aml.date BETWEEN w.date_from AND w.date_to
                   JOIN account_account a ON a.id = aml.account_id
                   JOIN account_move m ON m.id = aml.move_id
-             LEFT JOIN account_move reversed ON reversed.id = m.reversed_entry_id
-            CROSS JOIN LATERAL (
-                    SELECT m.origin_payment_id IS NOT NULL
-                           OR m.statement_line_id IS NOT NULL
-                           OR reversed.origin_payment_id IS NOT NULL
-                           OR reversed.statement_line_id IS NOT NULL AS cash
-                   ) AS kind
+             %s
              LEFT JOIN LATERAL (
                     -- Applied to the debt: matched with one of its lines, whatever
                     -- the cash or the credit note was matched with besides.
@@ -200,13 +217,13 @@ class CollectionLedger(models.AbstractModel):
                    ) AS applied ON w.scoped
                  WHERE a.account_type = 'asset_receivable'
                    AND aml.parent_state = 'posted'
-                   AND (kind.cash
-                        OR m.move_type = 'out_refund'
-                        OR reversed.move_type = 'out_refund')
+                   AND %s
               GROUP BY w.idx, aml.date, kind.cash
                 """,
                 SQL(", ").join(rows_values),
                 company_values,
+                self._money_kind_sql(),
+                self._money_received_sql(),
             )
         )
         received = [[0.0, 0.0] for _window in windows]
