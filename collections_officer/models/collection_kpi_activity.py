@@ -76,10 +76,7 @@ class CollectionKpi(models.AbstractModel):
               GROUP BY 1, 2
                 """,
                 windows=windows,
-                companies=SQL(", ").join(
-                    SQL("(%s, %s)", line_company_id, case_company_id)
-                    for line_company_id, case_company_id in scope.items()
-                ),
+                companies=self.env["collection.ledger"]._company_scope_sql(scope),
                 line_companies=list(scope),
                 first_day=min(s["start"] for s in scopes),
                 last_day=max(s["end"] for s in scopes),

@@ -123,10 +123,7 @@ class CollectionKpi(models.AbstractModel):
         a company's cases follow the receivables of its branches too."""
         companies = self.env["res.company"].union(*(scope["company"] for scope in scopes))
         scope = self.env["collection.ledger"]._company_scope(companies)
-        return SQL(", ").join(
-            SQL("(%s, %s)", line_company_id, case_company_id)
-            for line_company_id, case_company_id in scope.items()
-        )
+        return self.env["collection.ledger"]._company_scope_sql(scope)
 
     @api.model
     def _paid_online(self, scopes, windows, tz_of):

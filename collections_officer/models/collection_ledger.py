@@ -128,6 +128,15 @@ class CollectionLedger(models.AbstractModel):
         return scope
 
     @api.model
+    def _company_scope_sql(self, scope):
+        """``scope`` (see ``_company_scope``) as the rows ``(line company id, case company
+        id)`` of a SQL ``VALUES`` list."""
+        return SQL(", ").join(
+            SQL("(%s, %s)", line_company_id, case_company_id)
+            for line_company_id, case_company_id in scope.items()
+        )
+
+    @api.model
     def _open_items_domain(self, partners, companies):
         """The open receivable items of the commercial partners, for the cases of the companies."""
         return Domain(

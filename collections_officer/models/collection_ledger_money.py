@@ -25,10 +25,7 @@ class CollectionLedger(models.AbstractModel):
         partner_filter = self._customers_lines_filter(
             list({partner_id for partner_id, _company in figures})
         )
-        company_values = SQL(", ").join(
-            SQL("(%s, %s)", line_company_id, case_company_id)
-            for line_company_id, case_company_id in scope.items()
-        )
+        company_values = self._company_scope_sql(scope)
         rows = self.env.execute_query(
             SQL(
                 """
@@ -148,10 +145,7 @@ class CollectionLedger(models.AbstractModel):
         scope = self._company_scope(companies)
         if not scope:
             return [(0.0, 0.0)] * len(windows)
-        company_values = SQL(", ").join(
-            SQL("(%s, %s)", line_company_id, case_company_id)
-            for line_company_id, case_company_id in scope.items()
-        )
+        company_values = self._company_scope_sql(scope)
         rows_values, currencies = [], []
         for index, window in enumerate(windows):
             partner_id, company_id, start, end = window[:4]
@@ -270,10 +264,7 @@ class CollectionLedger(models.AbstractModel):
         self.env["account.partial.reconcile"].flush_model(["debit_move_id", "max_date"])
         self.env["account.account"].flush_model(["account_type"])
         self.env["res.partner"].flush_model(["commercial_partner_id"])
-        company_values = SQL(", ").join(
-            SQL("(%s, %s)", line_company_id, case_company_id)
-            for line_company_id, case_company_id in scope.items()
-        )
+        company_values = self._company_scope_sql(scope)
         partner_filter = self._customers_lines_filter(None if partners is None else partners.ids)
         rows = self.env.execute_query(
             SQL(

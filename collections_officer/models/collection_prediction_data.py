@@ -83,10 +83,7 @@ class CollectionPredictionData(models.AbstractModel):
         self.env["collection.followup"].flush_model(["case_id", "date", "state", "level_id"])
         self.env["collection.level"].flush_model(["policy_id", "delay_days", "sequence"])
         self.env["collection.case"].flush_model(["partner_id", "company_id"])
-        company_values = SQL(", ").join(
-            SQL("(%s, %s)", line_company_id, case_company_id)
-            for line_company_id, case_company_id in scope.items()
-        )
+        company_values = self.env["collection.ledger"]._company_scope_sql(scope)
         line_partner_filter = (
             SQL("AND p.commercial_partner_id = ANY(%s)", partners.ids)
             if partners is not None
