@@ -26,6 +26,12 @@ import bench_refresh as book
 def parse_args():
     parser = book.book_parser(__doc__.split("\n\n")[0])
     parser.add_argument("--mornings", type=int, default=2, help="daily runs after the first")
+    parser.add_argument(
+        "--profile", metavar="DIR", help="write a cProfile of each of our steps in DIR"
+    )
+    parser.add_argument(
+        "--ours-only", action="store_true", help="time our refresh only (no OCA ratios)"
+    )
     args = book.book_args(parser)
     args.addons_path += f",{followup.oca_addons()}"
     return args
@@ -51,16 +57,16 @@ def time_ours(odoo, registry, args, rows):
             label = "ours: first refresh" if not day else f"ours: morning {day}, unchanged"
             with morning(day):
                 env.invalidate_all()
-                with followup.measured(cr, label, rows):
+                with followup.measured(cr, label, rows, args.profile):
                     env["collection.case"]._cron_refresh_cases()
                     env.flush_all()
                 cr.commit()
                 if day:
                     continue
                 # Asked again the same day (Refresh All, a retry), nothing changed.
-                company.collection_refresh_asked = True
+                company._collection_ask_refresh()
                 env.flush_all()
-                with followup.measured(cr, "ours: same day again, unchanged", rows):
+                with followup.measured(cr, "ours: same day again, unchanged", rows, args.profile):
                     env["collection.case"]._cron_refresh_cases()
                     env.flush_all()
                 cr.commit()
@@ -103,10 +109,10 @@ def main():
     if fresh:
         book.build_book(odoo, Registry(args.database), args)
     rows = []
-    for database, timer in (
-        (f"{args.database}_run", time_ours),
-        (f"{args.database}_oca", time_oca),
-    ):
+    timers = [(f"{args.database}_run", time_ours)]
+    if not args.ours_only:
+        timers.append((f"{args.database}_oca", time_oca))
+    for database, timer in timers:
         if database in db_service.list_dbs(True):
             book.drop_database(odoo, database)
         book.copy_database(odoo, args.database, database)
@@ -118,6 +124,8 @@ def main():
             book.say(f"  ({time.perf_counter() - start:.0f} s)")
         finally:
             book.drop_database(odoo, database)
+    if args.ours_only:
+        return
     seconds = {label: value for label, value, _queries in rows}
     oca = seconds["OCA: first generation"]
     book.say("")
