@@ -222,7 +222,7 @@ def test_two_workers_refreshing_at_once_open_one_case_per_customer(registry):
         env = api.Environment(cr, SUPERUSER_ID, {})
         customer_ids = post_overdue_invoices(env, "Refreshed Debtor").ids
         # Whatever the hour of the company's day: as Refresh All asks it.
-        env["res.company"].search([]).collection_refresh_asked = True
+        env["res.company"].search([])._collection_ask_refresh()
         cr.commit()
 
     def scheduled_refresh(env):
@@ -239,7 +239,7 @@ def test_two_workers_refreshing_at_once_open_one_case_per_customer(registry):
     outcomes = run_at_once(registry, scheduled_refresh, scheduled_refresh, refresh_button)
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
-        env["res.company"].search([]).collection_refresh_asked = True
+        env["res.company"].search([])._collection_ask_refresh()
         env["collection.case"]._cron_refresh_cases()
         cases = env["collection.case"].search([("partner_id", "in", customer_ids)])
         assert len(cases) == CUSTOMERS, outcomes

@@ -146,9 +146,10 @@ edited.subject = spec["edited_subject"]
 # Shipped records as an older release installed them, never edited since.
 for xmlid, values in spec["older_shipped"].items():
     env.ref(xmlid).write(values)
-# An aged receivables run shown on its screen, as releases before 19.0.1.7.0 kept it.
-if spec.get("aging_run"):
-    env["collection.aging.wizard"].create({"as_of": today}).action_open_report()
+# A refresh of every case asked for and not run yet, as releases before 19.0.1.8.0
+# flagged it.
+if spec.get("refresh_asked"):
+    company.collection_refresh_asked = True
 env.cr.commit()
 print("UPGRADE_BOOK=" + json.dumps(
     {"closed": closing.id, "closed_state": closing.state, "held": held.id, "edited": edited.id}
@@ -458,9 +459,10 @@ def test_an_upgrade_from_the_release_before_the_story_loses_nothing(
 
 def test_an_upgrade_from_the_previous_release_loses_nothing(project_dir, tmp_path, upgrade_db):
     """The release a site runs today upgrades to this one with its book intact, and gets
-    what this release changed: every active case says how its pay date is predicted
-    (the customer's median delay until the first model is trained), the weekly
-    training is scheduled, and no case is in an experiment's arm."""
+    what this release changed: a refresh asked for and not run yet stays asked for, as
+    a counted request; and what earlier ones did: every active case says how its pay
+    date is predicted, the weekly training is scheduled, no case is in an experiment's
+    arm and the aged receivables keep no table of their own."""
     db = upgrade_db
     old_version = previous_version(project_dir)
     current_version = manifest_version((project_dir / MANIFEST).read_text())
@@ -476,11 +478,9 @@ def test_an_upgrade_from_the_previous_release_loses_nothing(project_dir, tmp_pat
             "edited_subject": EDITED_SUBJECT,
             "older_shipped": {},
             "credit_hold": True,
-            "aging_run": True,
+            "refresh_asked": True,
         },
     )
-    aged_before = psql(db, "SELECT count(*) FROM collection_aging_line")
-    assert int(aged_before) > 0, "the old screen wrote its run's items"
     before = snapshot(db)
     held = "jsonb_path_exists(collection_credit_hold, '$.* ? (@ == true)')"
     held_customers = rows(db, f"SELECT id FROM res_partner WHERE {held}")
@@ -539,3 +539,18 @@ def test_an_upgrade_from_the_previous_release_loses_nothing(project_dir, tmp_pat
         "AND name IN ('collection_aging_line_rule_own', 'collection_aging_bucket_rule_own')",
     )
     assert int(old_rules) == 0, "the rules of the old runs' items are gone"
+    # The refresh asked for before the upgrade is still to run, now as a counted request.
+    requests = rows(
+        db,
+        "SELECT collection_refresh_requested AS requested, "
+        "COALESCE(collection_refresh_answered, 0) AS answered FROM res_company "
+        "WHERE id = (SELECT res_id FROM ir_model_data WHERE module = 'base' "
+        "AND name = 'main_company')",
+    )
+    assert requests == [{"requested": 1, "answered": 0}], requests
+    flag = psql(
+        db,
+        "SELECT count(*) FROM information_schema.columns WHERE table_name = 'res_company' "
+        "AND column_name = 'collection_refresh_asked'",
+    )
+    assert int(flag) == 0, "the old flag is gone"

@@ -30,7 +30,7 @@ class CollectionCase(models.Model):
         """
         self.browse().check_access("write")
         # Now, not in the companies' next morning.
-        self.env.companies.sudo().collection_refresh_asked = True
+        self.env.companies._collection_ask_refresh()
         self.env.ref("collections_officer.ir_cron_collection_case_refresh").sudo()._trigger()
         return {
             "type": "ir.actions.client",

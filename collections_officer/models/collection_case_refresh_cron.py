@@ -68,7 +68,7 @@ class CollectionCase(models.Model):
         companies = self.env["res.company"].sudo().search([], order="id")  # pylint: disable=no-search-all
         due = companies._collection_morning_due("collection_refreshed_day")
         # Asked for besides (Refresh All, a refresh another transaction held): at once.
-        return companies.filtered(lambda c: c in due or c.collection_refresh_asked), due
+        return companies.filtered(lambda c: c in due or c._collection_refresh_pending()), due
 
     @api.model
     def _refresh_company_scheduled(self, company, day=None, batch_size=500):
@@ -85,10 +85,11 @@ class CollectionCase(models.Model):
         model = self.with_company(company).with_context(tz=company._collection_tz())
         if not model._refresh_company_start(company, day):
             return None, True
+        requested = model._refresh_requests(company)
         _touched, left, taken_over = model._refresh_company(company, None, batch_size, commit=True)
         if left is not None or taken_over:
             return left, taken_over
-        model._refresh_company_finished(company, day)
+        model._refresh_company_finished(company, day, requested)
         return None, False
 
     @api.model
@@ -103,6 +104,14 @@ class CollectionCase(models.Model):
             # Holds ending today end before the refresh: their cases follow it again.
             self._lift_ended_holds(company)
         return True
+
+    @api.model
+    def _refresh_requests(self, company):
+        """The refresh requests of ``company`` a refresh starting now answers once complete:
+        those committed when it starts, read again (not from the cache of an earlier
+        transaction). A request made while it runs is left for the next refresh."""
+        company.invalidate_recordset(["collection_refresh_requested"])
+        return company.sudo().collection_refresh_requested
 
     @api.model
     def _refresh_company_batch(self, company, partner_ids):
@@ -122,16 +131,16 @@ class CollectionCase(models.Model):
         return True
 
     @api.model
-    def _refresh_company_finished(self, company, day=None):
+    def _refresh_company_finished(self, company, day=None, requested=0):
         """What comes once every batch of the company's refresh is done: the day's
-        scoring, the *Refresh All* asked for done and, on ``day``, the day recorded and
-        the judging called. The scheduled refresh and its queue jobs share it."""
+        scoring, the ``requested`` refreshes answered (those made before it started,
+        see ``_refresh_requests``) and, on ``day``, the day recorded and the judging
+        called. The scheduled refresh and its queue jobs share it."""
         # Every active case again once a day, not only those the refresh touched:
         # the days overdue, the days since the last contact and the share of the
         # book move every day.
         self._update_priority_of_the_day(company)
-        if company.collection_refresh_asked:
-            company.sudo().collection_refresh_asked = False
+        company._collection_refresh_answer(requested)
         if day:
             company._collection_mark_day("collection_refreshed_day", day)
             self.env.ref(
@@ -144,9 +153,7 @@ class CollectionCase(models.Model):
         """Run the scheduled refresh again in a few minutes: another transaction held the
         refresh of ``companies``. It finds what still differs from accounting then,
         whatever the companies' local time."""
-        companies.sudo().filtered(lambda c: not c.collection_refresh_asked).write(
-            {"collection_refresh_asked": True}
-        )
+        companies._collection_ask_refresh()
         _logger.info(
             "Collection refresh of %s deferred: another refresh is running; "
             "the scheduled refresh runs again in %s minutes.",

@@ -91,13 +91,19 @@ class ResCompany(models.Model):
         copy=False,
         help="The last local day whose scheduled follow-up run is complete.",
     )
-    collection_refresh_asked = fields.Boolean(
-        string="Refresh Asked",
+    collection_refresh_requested = fields.Integer(
+        string="Refresh Requests",
         readonly=True,
         copy=False,
-        help="A refresh of every case was asked for (Refresh All, or a refresh another "
-        "transaction held): the scheduled refresh takes the company at once, whatever its "
-        "local time.",
+        help="How many refreshes of every case were asked for (Refresh All, or a refresh "
+        "another transaction held): while some are not answered, the scheduled refresh takes "
+        "the company at once, whatever its local time.",
+    )
+    collection_refresh_answered = fields.Integer(
+        string="Refresh Requests Answered",
+        readonly=True,
+        copy=False,
+        help="The requests the last complete refresh answered: those made before it started.",
     )
     collection_run_asked = fields.Boolean(
         string="Follow-up Run Asked",
@@ -377,6 +383,30 @@ class ResCompany(models.Model):
     def _collection_mark_day(self, done_field, day):
         """Record that the scheduled job of ``done_field`` is done for the local ``day``."""
         self.sudo().write({done_field: day})
+
+    def _collection_ask_refresh(self):
+        """Ask for a refresh of every case of these companies, as soon as the scheduler runs.
+
+        Requests are counted rather than flagged: a refresh answers those made before
+        it started (see ``_collection_refresh_answer``), never one made while it ran,
+        whose customers its earlier batches may have read before.
+        """
+        companies = self.sudo()
+        # Counted from what is committed, not from a cache an earlier transaction filled.
+        companies.invalidate_recordset(["collection_refresh_requested"])
+        for company in companies:
+            company.collection_refresh_requested += 1
+
+    def _collection_refresh_pending(self):
+        """Whether a refresh was asked for that no complete refresh has answered yet."""
+        self.ensure_one()
+        return self.collection_refresh_requested > self.collection_refresh_answered
+
+    def _collection_refresh_answer(self, requested):
+        """Record that a complete refresh answered the requests counted when it started."""
+        self.ensure_one()
+        if requested > self.collection_refresh_answered:
+            self.sudo().collection_refresh_answered = requested
 
     @api.constrains("collection_aging_buckets")
     def _check_collection_aging_buckets(self):

@@ -57,7 +57,7 @@ class TestCollectionCaseCron(CollectionsCommon):
         )
         self.env.invalidate_all()
         # Asked again the same day, accounting unchanged: no case is scored again.
-        self.company.collection_refresh_asked = True
+        self.company._collection_ask_refresh()
         self.env.flush_all()
         self._run_cron()
         self.assertEqual(cases[0].priority_score, 0)
@@ -208,3 +208,51 @@ class TestCollectionCaseCron(CollectionsCommon):
         self.assertEqual(self._case(first).overdue_amount, 150)
         self.assertEqual(paid_case.state, "closed")
         self.assertEqual(paid_case.overdue_amount, 0, "yesterday's figures are not written back")
+
+    def test_a_refresh_asked_while_the_company_is_refreshed_is_not_lost(self):
+        first, second = self.env["res.partner"].create(
+            [{"name": "Asking Payer 1"}, {"name": "Asking Payer 2"}]
+        )
+        invoice = self._post_invoice(100, due_days_ago=10, partner=first)
+        self._post_invoice(100, due_days_ago=10, partner=second)
+        self._refresh()
+        paid_case = self._case(first)
+        # New debts: the nightly refresh has both customers to update, one per batch.
+        self._post_invoice(50, due_days_ago=3, partner=first)
+        self._post_invoice(50, due_days_ago=3, partner=second)
+        refresh_batch = type(self.Case)._refresh_batch
+        lock = type(self.Case)._lock_company_refresh
+
+        def held(records, company, shared=False):
+            return company != self.company and lock(records, company, shared)
+
+        def and_meanwhile(records, company, partner_ids, *args, **kwargs):
+            touched = refresh_batch(records, company, partner_ids, *args, **kwargs)
+            if first.id in partner_ids:
+                # Once the first customer's batch is read, an accountant matches their
+                # payments; the nightly refresh holds the company, so the reconciliation
+                # asks for a refresh instead of waiting.
+                with patch.object(type(self.Case), "_lock_company_refresh", held):
+                    records.env["account.payment.register"].with_context(
+                        active_model="account.move",
+                        active_ids=(invoice | first.invoice_ids).ids,
+                    ).create({"group_payment": True})._create_payments()
+            return touched
+
+        with (
+            patch.object(type(self.Case), "_refresh_batch", and_meanwhile),
+            self._cron_call(REFRESH_CRON) as (env, _progress),
+        ):
+            env["collection.case"]._cron_refresh_cases(batch_size=1)
+        self.env.invalidate_all()
+        self.assertEqual(self.company.collection_refreshed_day, TODAY, "the day is refreshed")
+        self.assertEqual(paid_case.overdue_amount, 150, "its batch had read it before the payment")
+        self.assertTrue(
+            self.company._collection_refresh_pending(),
+            "the refresh that was running does not answer a request made after it started",
+        )
+        self._run_cron()
+        self.assertEqual(paid_case.state, "closed")
+        self.assertFalse(self.company._collection_refresh_pending())
+        # Answered: the next call of the day has nothing to do.
+        self.assertEqual(self.Case._due_refresh_companies()[0], self.env["res.company"])

@@ -51,6 +51,7 @@ class CollectionCase(models.Model):
         if not model._refresh_company_start(company, day):
             self._refresh_later(company)
             return
+        requested = model._refresh_requests(company)
         key = key or job_key("refresh", company, day or company._collection_today())
         batches = [
             model.delayable(
@@ -70,7 +71,7 @@ class CollectionCase(models.Model):
             description=self.env._(
                 "Collections: refresh of %(company)s done", company=company.name
             ),
-        )._job_refresh_finished(company, day)
+        )._job_refresh_finished(company, day, requested)
         # Enqueued in this job's transaction: with the holds it lifted, or not at all.
         fan_out(batches, finished)
 
@@ -87,8 +88,9 @@ class CollectionCase(models.Model):
             )
 
     @api.model
-    def _job_refresh_finished(self, company, day):
-        """The job, once every batch is done: the day's scoring and, on ``day``, the day
+    def _job_refresh_finished(self, company, day, requested=0):
+        """The job, once every batch is done: the day's scoring, the refresh requests
+        made before the company's job started answered and, on ``day``, the day
         recorded and the judging called."""
         model = self.with_company(company).with_context(tz=company._collection_tz())
-        model._refresh_company_finished(company, day)
+        model._refresh_company_finished(company, day, requested)
