@@ -542,12 +542,12 @@ def test_an_upgrade_from_the_previous_release_loses_nothing(project_dir, tmp_pat
     # The refresh asked for before the upgrade is still to run, now as a counted request.
     requests = rows(
         db,
-        "SELECT collection_refresh_requested AS requested, "
+        "SELECT id, collection_refresh_requested AS requested, "
         "COALESCE(collection_refresh_answered, 0) AS answered FROM res_company "
         "WHERE id = (SELECT res_id FROM ir_model_data WHERE module = 'base' "
         "AND name = 'main_company')",
     )
-    assert requests == [{"requested": 1, "answered": 0}], requests
+    assert [(row["requested"], row["answered"]) for row in requests] == [(1, 0)], requests
     flag = psql(
         db,
         "SELECT count(*) FROM information_schema.columns WHERE table_name = 'res_company' "
