@@ -174,29 +174,15 @@ class TestCollectionCaseCron(CollectionsCommon):
         self.assertEqual(case.state, "closed")
         self.assertEqual(case.overdue_amount, 0)
 
-    def test_a_payment_reconciled_between_two_batches_is_not_undone(self):
-        first, second = self.env["res.partner"].create(
-            [{"name": "Batch Payer 1"}, {"name": "Batch Payer 2"}]
-        )
-        self._post_invoice(100, due_days_ago=10, partner=first)
-        invoice = self._post_invoice(100, due_days_ago=10, partner=second)
-        self._refresh()
-        paid_case = self._case(second)
-        # New debts: the nightly refresh has both customers to update, one per batch.
-        self._post_invoice(50, due_days_ago=3, partner=first)
-        self._post_invoice(50, due_days_ago=3, partner=second)
+    def _refresh_one_by_one(self, customer, meanwhile):
+        """The scheduled refresh, a customer per batch, calling ``meanwhile(env)`` once the
+        batch of ``customer`` is done, as another transaction would commit then."""
         refresh_batch = type(self.Case)._refresh_batch
 
         def and_meanwhile(records, company, partner_ids, *args, **kwargs):
             touched = refresh_batch(records, company, partner_ids, *args, **kwargs)
-            if first.id in partner_ids:
-                # Between the two batches, an accountant matches the second customer's
-                # payments: the reconciliation refreshes (closes) their case.
-                env = records.env
-                env["account.payment.register"].with_context(
-                    active_model="account.move",
-                    active_ids=(invoice | second.invoice_ids).ids,
-                ).create({"group_payment": True})._create_payments()
+            if customer.id in partner_ids:
+                meanwhile(records.env)
             return touched
 
         with (
@@ -205,6 +191,27 @@ class TestCollectionCaseCron(CollectionsCommon):
         ):
             env["collection.case"]._cron_refresh_cases(batch_size=1)
         self.env.invalidate_all()
+
+    def _pay_in_full(self, env, invoices):
+        """An accountant's payment of ``invoices``, reconciled with them."""
+        env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=invoices.ids
+        ).create({"group_payment": True})._create_payments()
+
+    def test_a_payment_reconciled_between_two_batches_is_not_undone(self):
+        first, second = self.env["res.partner"].create(
+            [{"name": "Batch Payer 1"}, {"name": "Batch Payer 2"}]
+        )
+        self._post_invoice(100, due_days_ago=10, partner=first)
+        self._post_invoice(100, due_days_ago=10, partner=second)
+        self._refresh()
+        paid_case = self._case(second)
+        # New debts: the nightly refresh has both customers to update, one per batch.
+        self._post_invoice(50, due_days_ago=3, partner=first)
+        self._post_invoice(50, due_days_ago=3, partner=second)
+        # Between the two batches, an accountant matches the second customer's
+        # payments: the reconciliation refreshes (closes) their case.
+        self._refresh_one_by_one(first, lambda env: self._pay_in_full(env, second.invoice_ids))
         self.assertEqual(self._case(first).overdue_amount, 150)
         self.assertEqual(paid_case.state, "closed")
         self.assertEqual(paid_case.overdue_amount, 0, "yesterday's figures are not written back")
@@ -213,38 +220,26 @@ class TestCollectionCaseCron(CollectionsCommon):
         first, second = self.env["res.partner"].create(
             [{"name": "Asking Payer 1"}, {"name": "Asking Payer 2"}]
         )
-        invoice = self._post_invoice(100, due_days_ago=10, partner=first)
+        self._post_invoice(100, due_days_ago=10, partner=first)
         self._post_invoice(100, due_days_ago=10, partner=second)
         self._refresh()
         paid_case = self._case(first)
         # New debts: the nightly refresh has both customers to update, one per batch.
         self._post_invoice(50, due_days_ago=3, partner=first)
         self._post_invoice(50, due_days_ago=3, partner=second)
-        refresh_batch = type(self.Case)._refresh_batch
         lock = type(self.Case)._lock_company_refresh
 
         def held(records, company, shared=False):
             return company != self.company and lock(records, company, shared)
 
-        def and_meanwhile(records, company, partner_ids, *args, **kwargs):
-            touched = refresh_batch(records, company, partner_ids, *args, **kwargs)
-            if first.id in partner_ids:
-                # Once the first customer's batch is read, an accountant matches their
-                # payments; the nightly refresh holds the company, so the reconciliation
-                # asks for a refresh instead of waiting.
-                with patch.object(type(self.Case), "_lock_company_refresh", held):
-                    records.env["account.payment.register"].with_context(
-                        active_model="account.move",
-                        active_ids=(invoice | first.invoice_ids).ids,
-                    ).create({"group_payment": True})._create_payments()
-            return touched
+        def pay_while_held(env):
+            # The nightly refresh holds the company: the reconciliation asks for a
+            # refresh instead of waiting.
+            with patch.object(type(self.Case), "_lock_company_refresh", held):
+                self._pay_in_full(env, first.invoice_ids)
 
-        with (
-            patch.object(type(self.Case), "_refresh_batch", and_meanwhile),
-            self._cron_call(REFRESH_CRON) as (env, _progress),
-        ):
-            env["collection.case"]._cron_refresh_cases(batch_size=1)
-        self.env.invalidate_all()
+        # Once the first customer's batch is read, an accountant matches their payments.
+        self._refresh_one_by_one(first, pay_while_held)
         self.assertEqual(self.company.collection_refreshed_day, TODAY, "the day is refreshed")
         self.assertEqual(paid_case.overdue_amount, 150, "its batch had read it before the payment")
         self.assertTrue(

@@ -17,7 +17,6 @@ def migrate(cr, version):
         return
     cr.execute(
         SQL(
-            "UPDATE res_company SET collection_refresh_requested = 1 "
-            "WHERE collection_refresh_asked"
+            "UPDATE res_company SET collection_refresh_requested = 1 WHERE collection_refresh_asked"
         )
     )
