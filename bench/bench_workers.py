@@ -62,6 +62,12 @@ def parse_args():
         "--rebuild", action="store_true", help="copy the book again and reinstall the bridge"
     )
     parser.add_argument("--keep", action="store_true", help="keep the <copy>_<N> databases")
+    parser.add_argument(
+        "--statement-processes",
+        type=int,
+        help="wkhtmltopdf processes each worker prints with at once (the system parameter "
+        "collections_officer.statement_processes; default: the code's, 2)",
+    )
     args = parser.parse_args()
     args.copy = args.copy or f"{args.database}_queue"
     args.workers = [int(count) for count in args.workers.split(",")]
@@ -259,6 +265,13 @@ def time_day(odoo, args, workers):
 
     database = f"{args.copy}_{workers}"
     copy_database(args.copy, database)
+    if args.statement_processes:
+        psql(
+            database,
+            "INSERT INTO ir_config_parameter (key, value) VALUES "
+            f"('collections_officer.statement_processes', '{args.statement_processes}') "
+            "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+        )
     logfile = pathlib.Path(f"/tmp/{database}.log")
     logfile.unlink(missing_ok=True)
     say(f"{workers} worker(s) on {database} (server log {logfile}):")
@@ -344,7 +357,11 @@ def main():
             say(f"  different from {args.workers[0]} worker(s)!")
     base = rows[0][1]["total"]
     say("")
-    say(f"book {args.database}, copied to {args.copy}; run batches of {args.batch_size} cases")
+    processes = args.statement_processes or "2 (the default)"
+    say(
+        f"book {args.database}, copied to {args.copy}; run batches of {args.batch_size} cases; "
+        f"{processes} wkhtmltopdf process(es) per worker"
+    )
     say(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     say(
         "| workers | refresh s | judging s | run s | total s | speed-up | server CPU s "

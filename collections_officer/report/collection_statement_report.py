@@ -26,6 +26,9 @@ STATEMENT_REPORT = "collections_officer.action_report_collection_statement"
 # and more queries than by 100).
 STATEMENT_BATCH = 100
 STATEMENT_WORKERS = 2
+# The system parameter that sets the processes at once instead (each Odoo worker that
+# prints runs that many: several workers on the same cores may want 1).
+STATEMENT_PROCESSES_PARAM = "collections_officer.statement_processes"
 
 
 def _print_pdf(command, document, names=(), store=None):
@@ -215,6 +218,29 @@ class CollectionStatementReport(models.AbstractModel):
         return lambda pdf: attachments._file_write(pdf, attachments._compute_checksum(pdf))
 
     @api.model
+    def _statement_processes(self):
+        """How many wkhtmltopdf processes print statements at once in this worker: the
+        system parameter ``collections_officer.statement_processes``, else
+        ``STATEMENT_WORKERS``. A value that is not a positive whole number is logged
+        and the default used: statements keep printing."""
+        value = self.env["ir.config_parameter"].sudo().get_param(STATEMENT_PROCESSES_PARAM)
+        if not value:
+            return STATEMENT_WORKERS
+        try:
+            processes = int(value)
+        except ValueError:
+            processes = 0
+        if processes < 1:
+            _logger.warning(
+                "System parameter %s is %r, not a positive whole number: %s processes are used.",
+                STATEMENT_PROCESSES_PARAM,
+                value,
+                STATEMENT_WORKERS,
+            )
+            return STATEMENT_WORKERS
+        return processes
+
+    @api.model
     def _start_statements(self, cases, to_filestore=False):
         """Start printing the customer statements of ``cases``; returns a function that
         waits for them and gives ``{case_id: bytes}``. With ``to_filestore``, the
@@ -223,7 +249,7 @@ class CollectionStatementReport(models.AbstractModel):
         Odoo's own batch rendering: one wkhtmltopdf call for ``STATEMENT_BATCH`` cases,
         each statement its own document (its own page numbers), split again per case
         by page count or by the statement's top-level heading (its only ``<h2>``).
-        The wkhtmltopdf processes run in the background, ``STATEMENT_WORKERS`` at a
+        The wkhtmltopdf processes run in the background, ``_statement_processes`` at a
         time, while the next statements are rendered and the caller goes on with its
         work (the e-mails): only the processes run in the threads, never the ORM.
         """
@@ -241,7 +267,7 @@ class CollectionStatementReport(models.AbstractModel):
         statement_report = report._get_report(STATEMENT_REPORT)
         paperformat = statement_report.get_paperformat()
         store = self._filestore_writer() if to_filestore else None
-        pool = ThreadPoolExecutor(max_workers=STATEMENT_WORKERS)
+        pool = ThreadPoolExecutor(max_workers=self._statement_processes())
         jobs = []
         try:
             for batch in split_every(STATEMENT_BATCH, cases.ids, cases.browse):

@@ -252,6 +252,27 @@ class TestCollectionDocuments(CollectionsCommon):
                 pdfs = self.env[REPORT_MODEL]._render_statements(cases)
                 self._assert_split(pdfs, cases, long_case, alone_pages)
 
+    def test_statement_processes_follow_the_system_parameter(self):
+        report = self.env[REPORT_MODEL]
+        param = collection_statement_report.STATEMENT_PROCESSES_PARAM
+        self.assertEqual(
+            report._statement_processes(), collection_statement_report.STATEMENT_WORKERS
+        )
+        self.env["ir.config_parameter"].sudo().set_param(param, "1")
+        pool = collection_statement_report.ThreadPoolExecutor
+        with patch.object(
+            collection_statement_report, "ThreadPoolExecutor", side_effect=pool
+        ) as made:
+            pdfs = report._render_statements(self.case)
+        self.assertEqual(made.call_args.kwargs, {"max_workers": 1}, "one process at a time")
+        self.assertEqual(set(pdfs), set(self.case.ids))
+        self.env["ir.config_parameter"].sudo().set_param(param, "two")
+        with self.assertLogs(collection_statement_report.__name__, "WARNING") as logged:
+            self.assertEqual(
+                report._statement_processes(), collection_statement_report.STATEMENT_WORKERS
+            )
+        self.assertIn("not a positive whole number", logged.output[0])
+
     def test_statements_print_in_several_processes(self):
         cases = self.case
         for index in range(2):
