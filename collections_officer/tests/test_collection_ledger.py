@@ -97,6 +97,19 @@ class TestCollectionLedger(CollectionsCommon):
         self._refresh()
         self.assertFalse(self._case(), "0.60 overdue after credits is below the tolerance")
 
+    def test_overdue_check_rounds_as_the_currency_near_the_tolerance(self):
+        is_overdue = self.Ledger._overdue_check(self.company)
+        currency = self.company.currency_id
+        tolerance = self.company.collection_tolerance
+        for amount in (0.5, 0.989, 0.99, 0.994, 0.995, 0.996, 1.0, 1.004, 1.005, 1.01, 1.02, 50):
+            figures = {"overdue_amount": amount, "oldest_due_date": days_ago(3)}
+            self.assertEqual(
+                is_overdue(figures),
+                currency.compare_amounts(amount, tolerance) >= 0,
+                f"{amount} against a tolerance of {tolerance}",
+            )
+        self.assertFalse(is_overdue({"overdue_amount": 50, "oldest_due_date": False}))
+
     def test_tolerance_converted_to_the_line_currency(self):
         currency = self.setup_other_currency("EUR", rates=[("2000-01-01", 2.0)])
         self.assertTrue(self.Ledger._below_tolerance(self.company, 1.5, currency))
