@@ -175,7 +175,7 @@ class CollectionLedger(models.AbstractModel):
         )
 
     @api.model
-    def _aging_request_rows(self, requests, buckets=None):
+    def _aging_request_rows(self, requests, buckets=None, with_tree=True):
         """The requests of ``_aging_as_of_sql`` per company of a line, what they read flushed.
 
         Returns ``(case companies, rows, company tree)``: a tuple per request and
@@ -183,7 +183,8 @@ class CollectionLedger(models.AbstractModel):
         or None, thresholds)``, none when no company asked has cases; the
         thresholds are those of ``width_bucket`` for the case company's buckets
         (or ``buckets``); the tree holds every company whose partials may touch
-        those lines.
+        those lines (empty when ``with_tree`` is false: a query saved for the
+        callers that find the partials through the lines).
         """
         scopes = {}
         for companies, _day, _partners in requests:
@@ -214,6 +215,8 @@ class CollectionLedger(models.AbstractModel):
             self.env["res.company"]
             .sudo()
             .search([("id", "child_of", case_companies.sudo().root_id.ids)])
+            if with_tree
+            else self.env["res.company"]
         )
         self.env["account.move.line"].flush_model(
             [
@@ -252,14 +255,14 @@ class CollectionLedger(models.AbstractModel):
     def _aging_requests_sql(self, requests, buckets=None):
         """The rows of ``_aging_request_rows`` as a query, for ``_aging_totals_as_of``.
 
-        Returns ``(case companies, SQL, company tree)``: the SQL selects a row per
-        request and company of a line (``idx``, ``as_of``, ``line_company_id``,
+        Returns ``(case companies, SQL, line company ids)``: the SQL selects a row
+        per request and company of a line (``idx``, ``as_of``, ``line_company_id``,
         ``company_id``, ``all_partners``, ``partner_ids``, ``thresholds``), empty
         when no company asked has cases.
         """
-        case_companies, rows, tree = self._aging_request_rows(requests, buckets)
+        case_companies, rows, _tree = self._aging_request_rows(requests, buckets, with_tree=False)
         if not rows:
-            return case_companies, SQL(), tree
+            return case_companies, SQL(), []
         return (
             case_companies,
             SQL(
@@ -283,7 +286,7 @@ class CollectionLedger(models.AbstractModel):
                     for index, day, line_company_id, case_company_id, partners, thresholds in rows
                 ),
             ),
-            tree,
+            sorted({row[2] for row in rows}),
         )
 
     @api.model
@@ -296,40 +299,42 @@ class CollectionLedger(models.AbstractModel):
         of the ``aged`` rows of ``_aging_as_of_sql`` grouped so.
 
         The sums are those of ``_aging_as_of_sql``, not its plan: a row per
-        request and line grows with the requests times the book. Here the open
-        lines (those not reconciled and those whose reconciliation ended after
-        the earliest day) and the partials are read once, in one scan each, the
+        request and line grows with the requests times the book. Here a line's
+        residual at a day is, as there, its residual today plus what the partials
+        dated after the day settled of it: only the open lines (those not
+        reconciled, and those a partial dated after the earliest day reopens) and
+        the partials dated after the earliest day are read, each once, the
         residuals at every day asked for summed side by side (an aggregate
         filtered per day), grouped by company, due date and the set of
         partner-restricted requests the customer counts in; only these few
         groups are then spread over the requests and their buckets.
         """
-        _case_companies, requests_sql, tree = self._aging_requests_sql(requests)
+        _case_companies, requests_sql, line_companies = self._aging_requests_sql(requests)
         if not requests_sql:
             return []
         days = sorted({day for _companies, day, _partners in requests})
-        debit_at, credit_at = (
-            SQL(", ").join(
-                SQL("COALESCE(SUM(%s) FILTER (WHERE pr.max_date <= %s), 0)", amount, day)
-                for day in days
-            )
-            for amount in (SQL("-pr.amount"), SQL("pr.amount"))
-        )
         residual_at = SQL(", ").join(
             SQL(
-                "SUM(l.balance + COALESCE(s.amounts[%s], 0)) FILTER (WHERE l.date <= %s)",
-                position,
-                day,
+                "SUM(l.amount) FILTER (WHERE l.date <= %(day)s"
+                " AND (l.settled IS NULL OR l.settled > %(day)s))",
+                day=day,
             )
-            for position, day in enumerate(days, start=1)
+            for day in days
+        )
+        # The receivable accounts as constants: PostgreSQL then knows from its
+        # statistics how many lines they hold (through a join it guesses few).
+        receivable = (
+            self.env["account.account"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("account_type", "=", "asset_receivable")])
         )
         return self.env.execute_query(
             SQL(
                 """
                 WITH requests AS (%(requests)s),
                 -- The partner-restricted requests each customer counts in: a few
-                -- distinct sets, numbered and grouped on instead of the customers,
-                -- given to every contact of the customer (the lines are on them).
+                -- distinct sets, numbered and grouped on instead of the customers.
                 customers AS (
                     SELECT partner_id, array_agg(DISTINCT idx ORDER BY idx) AS idxs
                       FROM requests, unnest(partner_ids) AS partner_id
@@ -341,53 +346,50 @@ class CollectionLedger(models.AbstractModel):
                       FROM (SELECT DISTINCT idxs FROM customers) AS distinct_sets
                 ),
                 members AS (
-                    SELECT p.id AS partner_id, sets.set_id
+                    SELECT c.partner_id, sets.set_id
                       FROM customers c
                       JOIN sets ON sets.idxs = c.idxs
-                      JOIN res_partner p ON p.commercial_partner_id = c.partner_id
                 ),
-                -- A line reconciled by partials all dated by the earliest day is
-                -- worth nothing at any day asked for: only the others are read.
-                late AS (
-                    SELECT pr.debit_move_id AS line_id
-                      FROM account_partial_reconcile pr
-                     WHERE pr.company_id = ANY(%(tree)s) AND pr.max_date > %(first_day)s
-                     UNION
-                    SELECT pr.credit_move_id
-                      FROM account_partial_reconcile pr
-                     WHERE pr.company_id = ANY(%(tree)s) AND pr.max_date > %(first_day)s
-                ),
+                -- Each unreconciled line with its residual today, and each side of
+                -- a partial dated after the earliest day with what it settled, owed
+                -- again on the days before its date. A line reconciled by partials
+                -- all dated by the earliest day is worth nothing at any day asked
+                -- for: it is not read.
                 lines AS (
-                    SELECT aml.id, aml.company_id, aml.partner_id, aml.date, aml.balance,
-                           COALESCE(aml.date_maturity, aml.date) AS due
+                    SELECT aml.company_id, aml.partner_id, aml.date, aml.date_maturity,
+                           aml.amount_residual AS amount, NULL::date AS settled
                       FROM account_move_line aml
-                      JOIN account_account a ON a.id = aml.account_id
-                     WHERE a.account_type = 'asset_receivable'
+                     WHERE aml.reconciled IS NOT TRUE
+                       AND aml.account_id = ANY(%(receivable)s)
                        AND aml.parent_state = 'posted'
-                       AND aml.company_id = ANY(%(tree)s)
+                       AND aml.company_id = ANY(%(companies)s)
                        AND aml.date <= %(last_day)s
-                       AND (aml.reconciled IS NOT TRUE OR aml.id IN (SELECT line_id FROM late))
-                ),
-                -- What the partials dated by each day settled of each line: a line
-                -- is on one side of its partials only (its debit or its credit),
-                -- each side summed from the table itself, so that PostgreSQL knows
-                -- how many lines it groups.
-                settled AS (
-                    SELECT pr.debit_move_id AS line_id, ARRAY[%(debit_at)s] AS amounts
-                      FROM account_partial_reconcile pr
-                     WHERE pr.company_id = ANY(%(tree)s) AND pr.max_date <= %(last_day)s
-                  GROUP BY pr.debit_move_id
                  UNION ALL
-                    SELECT pr.credit_move_id, ARRAY[%(credit_at)s]
-                      FROM account_partial_reconcile pr
-                     WHERE pr.company_id = ANY(%(tree)s) AND pr.max_date <= %(last_day)s
-                  GROUP BY pr.credit_move_id
+                    SELECT aml.company_id, aml.partner_id, aml.date, aml.date_maturity,
+                           sides.amount, sides.max_date
+                      FROM (
+                            SELECT pr.debit_move_id AS line_id, pr.max_date, pr.amount
+                              FROM account_partial_reconcile pr
+                             WHERE pr.max_date > %(first_day)s
+                         UNION ALL
+                            SELECT pr.credit_move_id, pr.max_date, -pr.amount
+                              FROM account_partial_reconcile pr
+                             WHERE pr.max_date > %(first_day)s
+                           ) AS sides
+                      JOIN account_move_line aml ON aml.id = sides.line_id
+                     WHERE aml.account_id = ANY(%(receivable)s)
+                       AND aml.parent_state = 'posted'
+                       AND aml.company_id = ANY(%(companies)s)
+                       AND aml.date <= %(last_day)s
                 ),
                 grouped AS (
-                    SELECT l.company_id, m.set_id, l.due, ARRAY[%(residual_at)s] AS residuals
+                    SELECT l.company_id,
+                           m.set_id,
+                           COALESCE(l.date_maturity, l.date) AS due,
+                           ARRAY[%(residual_at)s] AS residuals
                       FROM lines l
-                 LEFT JOIN settled s ON s.line_id = l.id
-                 LEFT JOIN members m ON m.partner_id = l.partner_id
+                 LEFT JOIN res_partner p ON p.id = l.partner_id
+                 LEFT JOIN members m ON m.partner_id = p.commercial_partner_id
                   GROUP BY 1, 2, 3
                 )
                 SELECT r.idx,
@@ -405,12 +407,11 @@ class CollectionLedger(models.AbstractModel):
               GROUP BY 1, 2, 3
                 """,
                 requests=requests_sql,
-                tree=tree.ids,
+                companies=line_companies,
+                receivable=receivable.ids,
                 first_day=days[0],
                 last_day=days[-1],
                 days=days,
-                debit_at=debit_at,
-                credit_at=credit_at,
                 residual_at=residual_at,
                 over_days=over_days,
             )
