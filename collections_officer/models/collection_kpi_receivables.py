@@ -120,6 +120,7 @@ class CollectionKpi(models.AbstractModel):
             ]
         )
         line_companies = self._line_companies([scope["company"] for scope in scopes])
+        members, sets = self.env["collection.ledger"]._customer_sets_sql(partner_ids)
         values = []
         first_day = None
         for index, (scope, partners) in enumerate(zip(scopes, partner_ids, strict=True)):
@@ -129,13 +130,12 @@ class CollectionKpi(models.AbstractModel):
             first_day = min(first_day or start, start)
             values.append(
                 SQL(
-                    "(%s, %s::date, %s::date, %s::int[], %s, %s::int[])",
+                    "(%s, %s::date, %s::date, %s::int[], %s)",
                     index,
                     start,
                     scope["end"],
                     line_companies[scope["company"]],
                     partners is None,
-                    partners or [],
                 )
             )
         # Each invoice read once: summed by day, company and the partner-restricted
@@ -147,16 +147,12 @@ class CollectionKpi(models.AbstractModel):
                 WITH scopes AS (
                     SELECT *
                       FROM (VALUES %(values)s)
-                           AS r(idx, date_from, date_to, company_ids, all_partners, partner_ids)
+                           AS r(idx, date_from, date_to, company_ids, all_partners)
                 ),
-                members AS (
-                    SELECT partner_id, array_agg(DISTINCT idx ORDER BY idx) AS idxs
-                      FROM scopes, unnest(partner_ids) AS partner_id
-                     WHERE NOT all_partners
-                  GROUP BY partner_id
-                ),
+                members AS (%(members)s),
+                sets AS (%(sets)s),
                 daily AS (
-                    SELECT mv.company_id, m.idxs, mv.date, SUM(mv.amount_total_signed) AS balance
+                    SELECT mv.company_id, m.set_id, mv.date, SUM(mv.amount_total_signed) AS balance
                       FROM account_move mv
                  LEFT JOIN members m ON m.partner_id = mv.commercial_partner_id
                      WHERE mv.state = 'posted'
@@ -170,10 +166,13 @@ class CollectionKpi(models.AbstractModel):
                   JOIN daily d
                     ON d.company_id = ANY(r.company_ids)
                    AND d.date BETWEEN r.date_from AND r.date_to
-                   AND (r.all_partners OR r.idx = ANY(d.idxs))
+                 WHERE r.all_partners
+                    OR EXISTS (SELECT FROM sets WHERE sets.set_id = d.set_id AND sets.idx = r.idx)
               GROUP BY 1, 2
                 """,
                 values=SQL(", ").join(values),
+                members=members,
+                sets=sets,
                 companies=sorted({c for ids in line_companies.values() for c in ids}),
                 first_day=first_day,
                 last_day=max(scope["end"] for scope in scopes),

@@ -257,8 +257,9 @@ class CollectionLedger(models.AbstractModel):
 
         Returns ``(case companies, SQL, line company ids)``: the SQL selects a row
         per request and company of a line (``idx``, ``as_of``, ``line_company_id``,
-        ``company_id``, ``all_partners``, ``partner_ids``, ``thresholds``), empty
-        when no company asked has cases.
+        ``company_id``, ``all_partners``, ``thresholds``), empty when no company
+        asked has cases: which customers a request restricted to some counts is
+        the caller's (see ``_customer_sets_sql``).
         """
         case_companies, rows, _tree = self._aging_request_rows(requests, buckets, with_tree=False)
         if not rows:
@@ -269,18 +270,16 @@ class CollectionLedger(models.AbstractModel):
                 """
                 SELECT *
                   FROM (VALUES %s)
-                       AS r(idx, as_of, line_company_id, company_id, all_partners,
-                            partner_ids, thresholds)
+                       AS r(idx, as_of, line_company_id, company_id, all_partners, thresholds)
                 """,
                 SQL(", ").join(
                     SQL(
-                        "(%s, %s::date, %s, %s, %s, %s::int[], %s::int[])",
+                        "(%s, %s::date, %s, %s, %s, %s::int[])",
                         index,
                         day,
                         line_company_id,
                         case_company_id,
                         partners is None,
-                        partners or [],
                         thresholds,
                     )
                     for index, day, line_company_id, case_company_id, partners, thresholds in rows
@@ -288,6 +287,39 @@ class CollectionLedger(models.AbstractModel):
             ),
             sorted({row[2] for row in rows}),
         )
+
+    @api.model
+    def _customer_sets_sql(self, partner_lists):
+        """The customers of partner-restricted requests, numbered by the set of
+        requests they count in: ``(members, sets)``, two queries of rows
+        ``(partner_id, set_id)`` and ``(set_id, idx)``, ``idx`` the index in
+        ``partner_lists`` (lists of commercial partner ids, or None for every
+        customer) of each list that holds the set's customers.
+
+        A few distinct sets stand for the customers in the groups of the queries
+        that read them. Numbered in Python, where the lists are: sent as one pair
+        of arrays, not a list per request unnested, sorted and grouped again in
+        PostgreSQL.
+        """
+        idxs_of = {}
+        for index, partners in enumerate(partner_lists):
+            for partner_id in set(partners or ()):
+                idxs_of.setdefault(partner_id, []).append(index)
+        set_of = {}
+        for idxs in idxs_of.values():
+            set_of.setdefault(tuple(idxs), len(set_of) + 1)
+        members = SQL(
+            "SELECT * FROM unnest(%s::int[], %s::int[]) AS members(partner_id, set_id)",
+            list(idxs_of),
+            [set_of[tuple(idxs)] for idxs in idxs_of.values()],
+        )
+        pairs = [(set_id, index) for idxs, set_id in set_of.items() for index in idxs]
+        sets = SQL(
+            "SELECT * FROM unnest(%s::int[], %s::int[]) AS sets(set_id, idx)",
+            [set_id for set_id, _index in pairs],
+            [index for _set_id, index in pairs],
+        )
+        return members, sets
 
     @api.model
     def _aging_totals_as_of(self, requests, over_days):
@@ -312,6 +344,7 @@ class CollectionLedger(models.AbstractModel):
         _case_companies, requests_sql, line_companies = self._aging_requests_sql(requests)
         if not requests_sql:
             return []
+        members, sets = self._customer_sets_sql([partners for _c, _d, partners in requests])
         days = sorted({day for _companies, day, _partners in requests})
         residual_at = SQL(", ").join(
             SQL(
@@ -334,22 +367,9 @@ class CollectionLedger(models.AbstractModel):
                 """
                 WITH requests AS (%(requests)s),
                 -- The partner-restricted requests each customer counts in: a few
-                -- distinct sets, numbered and grouped on instead of the customers.
-                customers AS (
-                    SELECT partner_id, array_agg(DISTINCT idx ORDER BY idx) AS idxs
-                      FROM requests, unnest(partner_ids) AS partner_id
-                     WHERE NOT all_partners
-                  GROUP BY partner_id
-                ),
-                sets AS (
-                    SELECT idxs, row_number() OVER (ORDER BY idxs) AS set_id
-                      FROM (SELECT DISTINCT idxs FROM customers) AS distinct_sets
-                ),
-                members AS (
-                    SELECT c.partner_id, sets.set_id
-                      FROM customers c
-                      JOIN sets ON sets.idxs = c.idxs
-                ),
+                -- distinct sets, grouped on instead of the customers.
+                members AS (%(members)s),
+                sets AS (%(sets)s),
                 -- Each unreconciled line with its residual today, and each side of
                 -- a partial dated after the earliest day with what it settled, owed
                 -- again on the days before its date. A line reconciled by partials
@@ -376,7 +396,11 @@ class CollectionLedger(models.AbstractModel):
                               FROM account_partial_reconcile pr
                              WHERE pr.max_date > %(first_day)s
                            ) AS sides
-                      JOIN account_move_line aml ON aml.id = sides.line_id
+                    -- Each side's line found by its id: joined, PostgreSQL reads
+                    -- the whole book to hash it for a few partials.
+                    CROSS JOIN LATERAL (
+                        SELECT * FROM account_move_line WHERE id = sides.line_id OFFSET 0
+                    ) AS aml
                      WHERE aml.account_id = ANY(%(receivable)s)
                        AND aml.parent_state = 'posted'
                        AND aml.company_id = ANY(%(companies)s)
@@ -397,16 +421,22 @@ class CollectionLedger(models.AbstractModel):
                        d.as_of - g.due > %(over_days)s,
                        SUM(d.residual)
                   FROM grouped g
-             LEFT JOIN sets ON sets.set_id = g.set_id
                  CROSS JOIN LATERAL unnest(%(days)s::date[], g.residuals) AS d(as_of, residual)
                   JOIN requests r
                     ON r.as_of = d.as_of
                    AND r.line_company_id = g.company_id
-                   AND (r.all_partners OR r.idx = ANY(sets.idxs))
                  WHERE d.residual IS NOT NULL
+                   AND (
+                       r.all_partners
+                       OR EXISTS (
+                           SELECT FROM sets WHERE sets.set_id = g.set_id AND sets.idx = r.idx
+                       )
+                   )
               GROUP BY 1, 2, 3
                 """,
                 requests=requests_sql,
+                members=members,
+                sets=sets,
                 companies=line_companies,
                 receivable=receivable.ids,
                 first_day=days[0],
