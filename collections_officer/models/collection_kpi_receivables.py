@@ -120,7 +120,9 @@ class CollectionKpi(models.AbstractModel):
             ]
         )
         line_companies = self._line_companies([scope["company"] for scope in scopes])
-        members, sets = self.env["collection.ledger"]._customer_sets_sql(partner_ids)
+        set_id, sets = self.env["collection.ledger"]._customer_sets_sql(
+            partner_ids, SQL("mv.commercial_partner_id")
+        )
         values = []
         first_day = None
         for index, (scope, partners) in enumerate(zip(scopes, partner_ids, strict=True)):
@@ -149,12 +151,13 @@ class CollectionKpi(models.AbstractModel):
                       FROM (VALUES %(values)s)
                            AS r(idx, date_from, date_to, company_ids, all_partners)
                 ),
-                members AS (%(members)s),
                 sets AS (%(sets)s),
                 daily AS (
-                    SELECT mv.company_id, m.set_id, mv.date, SUM(mv.amount_total_signed) AS balance
+                    SELECT mv.company_id,
+                           %(set_id)s AS set_id,
+                           mv.date,
+                           SUM(mv.amount_total_signed) AS balance
                       FROM account_move mv
-                 LEFT JOIN members m ON m.partner_id = mv.commercial_partner_id
                      WHERE mv.state = 'posted'
                        AND mv.move_type IN ('out_invoice', 'out_refund')
                        AND mv.company_id = ANY(%(companies)s)
@@ -171,7 +174,7 @@ class CollectionKpi(models.AbstractModel):
               GROUP BY 1, 2
                 """,
                 values=SQL(", ").join(values),
-                members=members,
+                set_id=set_id,
                 sets=sets,
                 companies=sorted({c for ids in line_companies.values() for c in ids}),
                 first_day=first_day,

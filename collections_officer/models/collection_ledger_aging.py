@@ -289,37 +289,44 @@ class CollectionLedger(models.AbstractModel):
         )
 
     @api.model
-    def _customer_sets_sql(self, partner_lists):
+    def _customer_sets_sql(self, partner_lists, partner):
         """The customers of partner-restricted requests, numbered by the set of
-        requests they count in: ``(members, sets)``, two queries of rows
-        ``(partner_id, set_id)`` and ``(set_id, idx)``, ``idx`` the index in
+        requests they count in: ``(set_id, sets)``, the SQL expression of the set
+        of the commercial partner id ``partner`` (NULL for a customer no list
+        holds) and a query of rows ``(set_id, idx)``, ``idx`` the index in
         ``partner_lists`` (lists of commercial partner ids, or None for every
         customer) of each list that holds the set's customers.
 
         A few distinct sets stand for the customers in the groups of the queries
-        that read them. Numbered in Python, where the lists are: sent as one pair
-        of arrays, not a list per request unnested, sorted and grouped again in
-        PostgreSQL.
+        that read them. Numbered in Python, where the lists are, and written as a
+        CASE over each set's customers: PostgreSQL looks a constant list up by
+        hashing it, where joined to a list it knows nothing of, it hashes the book.
         """
         idxs_of = {}
         for index, partners in enumerate(partner_lists):
             for partner_id in set(partners or ()):
                 idxs_of.setdefault(partner_id, []).append(index)
-        set_of = {}
-        for idxs in idxs_of.values():
-            set_of.setdefault(tuple(idxs), len(set_of) + 1)
-        members = SQL(
-            "SELECT * FROM unnest(%s::int[], %s::int[]) AS members(partner_id, set_id)",
-            list(idxs_of),
-            [set_of[tuple(idxs)] for idxs in idxs_of.values()],
-        )
-        pairs = [(set_id, index) for idxs, set_id in set_of.items() for index in idxs]
+        customers_of = {}
+        for partner_id, idxs in idxs_of.items():
+            customers_of.setdefault(tuple(idxs), []).append(partner_id)
+        set_id = SQL("NULL::int")
+        if customers_of:
+            set_id = SQL(
+                "CASE %s END",
+                SQL(" ").join(
+                    SQL("WHEN %s = ANY(%s::int[]) THEN %s", partner, customers, number)
+                    for number, customers in enumerate(customers_of.values(), start=1)
+                ),
+            )
+        pairs = [
+            (number, index) for number, idxs in enumerate(customers_of, start=1) for index in idxs
+        ]
         sets = SQL(
             "SELECT * FROM unnest(%s::int[], %s::int[]) AS sets(set_id, idx)",
-            [set_id for set_id, _index in pairs],
-            [index for _set_id, index in pairs],
+            [number for number, _index in pairs],
+            [index for _number, index in pairs],
         )
-        return members, sets
+        return set_id, sets
 
     @api.model
     def _aging_totals_as_of(self, requests, over_days):
@@ -344,7 +351,9 @@ class CollectionLedger(models.AbstractModel):
         _case_companies, requests_sql, line_companies = self._aging_requests_sql(requests)
         if not requests_sql:
             return []
-        members, sets = self._customer_sets_sql([partners for _c, _d, partners in requests])
+        set_id, sets = self._customer_sets_sql(
+            [partners for _c, _d, partners in requests], SQL("p.commercial_partner_id")
+        )
         days = sorted({day for _companies, day, _partners in requests})
         residual_at = SQL(", ").join(
             SQL(
@@ -366,9 +375,7 @@ class CollectionLedger(models.AbstractModel):
             SQL(
                 """
                 WITH requests AS (%(requests)s),
-                -- The partner-restricted requests each customer counts in: a few
-                -- distinct sets, grouped on instead of the customers.
-                members AS (%(members)s),
+                -- The partner-restricted requests of each set of customers.
                 sets AS (%(sets)s),
                 -- Each unreconciled line with its residual today, and each side of
                 -- a partial dated after the earliest day with what it settled, owed
@@ -408,12 +415,11 @@ class CollectionLedger(models.AbstractModel):
                 ),
                 grouped AS (
                     SELECT l.company_id,
-                           m.set_id,
+                           %(set_id)s AS set_id,
                            COALESCE(l.date_maturity, l.date) AS due,
                            ARRAY[%(residual_at)s] AS residuals
                       FROM lines l
                  LEFT JOIN res_partner p ON p.id = l.partner_id
-                 LEFT JOIN members m ON m.partner_id = p.commercial_partner_id
                   GROUP BY 1, 2, 3
                 )
                 SELECT r.idx,
@@ -435,7 +441,7 @@ class CollectionLedger(models.AbstractModel):
               GROUP BY 1, 2, 3
                 """,
                 requests=requests_sql,
-                members=members,
+                set_id=set_id,
                 sets=sets,
                 companies=line_companies,
                 receivable=receivable.ids,
