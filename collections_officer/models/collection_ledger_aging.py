@@ -377,16 +377,17 @@ class CollectionLedger(models.AbstractModel):
                 WITH requests AS (%(requests)s),
                 -- The partner-restricted requests of each set of customers.
                 sets AS (%(sets)s),
-                -- Each unreconciled line with its residual today, and each side of
-                -- a partial dated after the earliest day with what it settled, owed
-                -- again on the days before its date. A line reconciled by partials
-                -- all dated by the earliest day is worth nothing at any day asked
-                -- for: it is not read.
+                -- Each unreconciled line with its residual today (none: nothing to
+                -- add), and each side of a partial dated after the earliest day with
+                -- what it settled, owed again on the days before its date. A line
+                -- reconciled by partials all dated by the earliest day is worth
+                -- nothing at any day asked for: it is not read.
                 lines AS (
                     SELECT aml.company_id, aml.partner_id, aml.date, aml.date_maturity,
                            aml.amount_residual AS amount, NULL::date AS settled
                       FROM account_move_line aml
                      WHERE aml.reconciled IS NOT TRUE
+                       AND aml.amount_residual != 0
                        AND aml.account_id = ANY(%(receivable)s)
                        AND aml.parent_state = 'posted'
                        AND aml.company_id = ANY(%(companies)s)
