@@ -460,9 +460,9 @@ def test_an_upgrade_from_the_release_before_the_story_loses_nothing(
 def test_an_upgrade_from_the_previous_release_loses_nothing(project_dir, tmp_path, upgrade_db):
     """The release a site runs today upgrades to this one with its book intact, and gets
     what this release changed: a refresh asked for and not run yet stays asked for, as
-    a counted request; and what earlier ones did: every active case says how its pay
-    date is predicted, the weekly training is scheduled, no case is in an experiment's
-    arm and the aged receivables keep no table of their own."""
+    a counted request, and the KPIs' indexes are built; and what earlier ones did: every
+    active case says how its pay date is predicted, the weekly training is scheduled, no
+    case is in an experiment's arm and the aged receivables keep no table of their own."""
     db = upgrade_db
     old_version = previous_version(project_dir)
     current_version = manifest_version((project_dir / MANIFEST).read_text())
@@ -554,3 +554,11 @@ def test_an_upgrade_from_the_previous_release_loses_nothing(project_dir, tmp_pat
         "AND column_name = 'collection_refresh_asked'",
     )
     assert int(flag) == 0, "the old flag is gone"
+    # The KPIs read the open receivable items and the invoices' totals from indexes.
+    indexes = psql(
+        db,
+        "SELECT count(*) FROM pg_indexes WHERE indexname IN "
+        "('account_move_line_collection_open_items_idx', "
+        "'account_move_collection_credit_sales_idx')",
+    )
+    assert int(indexes) == 2, "the KPIs' indexes are built"

@@ -139,27 +139,17 @@ class CollectionKpi(models.AbstractModel):
         return cases
 
     @api.model
-    def _case_partner_ids(self, cases):
-        """The customers (commercial partner ids) of each recordset of ``cases``, in
-        one query: read through the records, a thousand cases cost a query."""
-        values = [
-            SQL("(%s, %s::int[])", index, list(scope_cases.ids))
-            for index, scope_cases in enumerate(cases)
-            if scope_cases
-        ]
+    def _case_partner_ids(self, scopes, cases):
+        """The customers (commercial partner ids) of each scope's ``cases``, in one
+        query: read through the records, a thousand cases cost a query."""
         partner_ids = [[] for _cases in cases]
-        if not values:
+        scope_cases = self._scope_cases_sql(scopes, cases)
+        if scope_cases is None:
             return partner_ids
-        self.env["collection.case"].flush_model(["partner_id"])
         rows = self.env.execute_query(
             SQL(
-                """
-                SELECT s.idx, array_agg(DISTINCT c.partner_id)
-                  FROM (VALUES %s) AS s(idx, case_ids)
-                  JOIN collection_case c ON c.id = ANY(s.case_ids)
-              GROUP BY s.idx
-                """,
-                SQL(", ").join(values),
+                "SELECT sc.idx, array_agg(DISTINCT sc.partner_id) FROM (%s) AS sc GROUP BY sc.idx",
+                scope_cases,
             )
         )
         for index, ids in rows:
@@ -167,21 +157,61 @@ class CollectionKpi(models.AbstractModel):
         return partner_ids
 
     @api.model
-    def _scope_rows_sql(self, scopes, cases):
-        """The scopes with cases as rows ``(idx, case_ids, tz, date_from, date_to)`` of
-        a ``VALUES`` list (empty SQL when no scope has cases): the scope's index, its
-        cases' ids, its company's timezone and its period."""
-        return SQL(", ").join(
+    def _scope_cases_sql(self, scopes, cases):
+        """The cases of each scope, ``cases`` (``_scope_cases``) found again in
+        PostgreSQL, as a query of rows ``(idx, tz, date_from, date_to, case_id,
+        partner_id, company_id, opened_date, closed_date, portal_last_visit)``:
+        the scope's index, its company's timezone and its period, then the case.
+        None when no scope has cases.
+
+        Matched on the scope's company, officer, team and period as
+        ``_scope_cases`` matches them: tens of thousands of ids sent per scope and
+        looked up one by one cost more than reading the cases' table.
+        """
+        # The companies read together: one by one, each costs a query.
+        companies = self.env["res.company"].union(*(scope["company"] for scope in scopes))
+        tz_of = {company: company._collection_tz() for company in companies}
+        values = [
             SQL(
-                "(%s, %s::int[], %s, %s::date, %s::date)",
+                "(%s, %s, %s::int, %s::int, %s, %s::date, %s::date)",
                 index,
-                list(scope_cases.ids),
-                scope["company"]._collection_tz(),
+                scope["company"].id,
+                scope["user"].id or None,
+                scope["team"].id or None,
+                tz_of[scope["company"]],
                 scope["start"],
                 scope["end"],
             )
             for index, (scope, scope_cases) in enumerate(zip(scopes, cases, strict=True))
             if scope_cases
+        ]
+        if not values:
+            return None
+        self.env["collection.case"].flush_model(
+            [
+                "partner_id",
+                "company_id",
+                "user_id",
+                "team_id",
+                "opened_date",
+                "closed_date",
+                "portal_last_visit",
+            ]
+        )
+        return SQL(
+            """
+            SELECT s.idx, s.tz, s.date_from, s.date_to,
+                   c.id AS case_id, c.partner_id, c.company_id, c.opened_date, c.closed_date,
+                   c.portal_last_visit
+              FROM (VALUES %s) AS s(idx, company_id, user_id, team_id, tz, date_from, date_to)
+              JOIN collection_case c
+                ON c.company_id = s.company_id
+               AND c.opened_date <= s.date_to
+               AND (c.closed_date IS NULL OR c.closed_date >= s.date_from)
+             WHERE (s.user_id IS NULL OR c.user_id = s.user_id)
+               AND (s.team_id IS NULL OR c.team_id = s.team_id)
+            """,
+            SQL(", ").join(values),
         )
 
     @api.model
@@ -192,26 +222,22 @@ class CollectionKpi(models.AbstractModel):
         tz, date_from, date_to)``: the scope's index, the case, its customer and
         company, the company's timezone and the window. None without cases.
 
-        Built in PostgreSQL from the cases' ids: a row per case and scope written
-        out in Python would grow with the book.
+        Built in PostgreSQL from the scopes: a row per case and scope written out
+        in Python would grow with the book.
         """
-        values = self._scope_rows_sql(scopes, cases)
-        if not values:
+        scope_cases = self._scope_cases_sql(scopes, cases)
+        if scope_cases is None:
             return None
-        self.env["collection.case"].flush_model(
-            ["partner_id", "company_id", "opened_date", "closed_date"]
-        )
         return SQL(
             """
-            SELECT s.idx, c.id AS case_id, c.partner_id, c.company_id, s.tz,
-                   GREATEST(s.date_from, c.opened_date) AS date_from,
-                   LEAST(s.date_to, COALESCE(c.closed_date, s.date_to)) AS date_to
-              FROM (VALUES %s) AS s(idx, case_ids, tz, date_from, date_to)
-              JOIN collection_case c ON c.id = ANY(s.case_ids)
-             WHERE GREATEST(s.date_from, c.opened_date)
-                   <= LEAST(s.date_to, COALESCE(c.closed_date, s.date_to))
+            SELECT sc.idx, sc.case_id, sc.partner_id, sc.company_id, sc.tz,
+                   GREATEST(sc.date_from, sc.opened_date) AS date_from,
+                   LEAST(sc.date_to, COALESCE(sc.closed_date, sc.date_to)) AS date_to
+              FROM (%s) AS sc
+             WHERE GREATEST(sc.date_from, sc.opened_date)
+                   <= LEAST(sc.date_to, COALESCE(sc.closed_date, sc.date_to))
             """,
-            values,
+            scope_cases,
         )
 
     # ------------------------------------------------------------- KPIs
@@ -239,7 +265,7 @@ class CollectionKpi(models.AbstractModel):
         kpi = self.sudo()
         cases = kpi._scope_cases(scopes)
         results = [{"days": (s["end"] - s["start"]).days + 1} for s in scopes]
-        customers = kpi._case_partner_ids(cases)
+        customers = kpi._case_partner_ids(scopes, cases)
         partner_ids = [
             None if not scope["user"] and not scope["team"] else scope_customers
             for scope, scope_customers in zip(scopes, customers, strict=True)

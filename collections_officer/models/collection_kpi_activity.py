@@ -35,7 +35,14 @@ class CollectionKpi(models.AbstractModel):
             ["account_id", "partner_id", "company_id", "date", "parent_state", "balance", "move_id"]
         )
         self.env["account.move"].flush_model(
-            ["origin_payment_id", "statement_line_id", "move_type", "reversed_entry_id"]
+            [
+                "origin_payment_id",
+                "statement_line_id",
+                "move_type",
+                "reversed_entry_id",
+                "date",
+                "state",
+            ]
         )
         self.env["account.account"].flush_model(["account_type"])
         self.env["res.partner"].flush_model(["commercial_partner_id"])
@@ -47,7 +54,25 @@ class CollectionKpi(models.AbstractModel):
             SQL(
                 """
                 WITH windows AS (%(windows)s),
-                daily AS (
+                -- The entries of the period that may bring money in (a payment, a
+                -- bank statement line, a credit note, a reversal), found first: the
+                -- period's receivable lines looked up to their entries one by one
+                -- cost more.
+                moves AS MATERIALIZED (
+                    SELECT id, origin_payment_id, statement_line_id, move_type, reversed_entry_id
+                      FROM account_move
+                     WHERE date BETWEEN %(first_day)s AND %(last_day)s
+                       AND state = 'posted'
+                       AND (
+                           origin_payment_id IS NOT NULL
+                           OR statement_line_id IS NOT NULL
+                           OR move_type = 'out_refund'
+                           OR reversed_entry_id IS NOT NULL
+                       )
+                ),
+                -- Summed once: matched to the windows, PostgreSQL may guess few
+                -- windows and sum it again for each.
+                daily AS MATERIALIZED (
                     SELECT p.commercial_partner_id AS partner_id,
                            aml.company_id,
                            aml.date,
@@ -55,7 +80,7 @@ class CollectionKpi(models.AbstractModel):
                            SUM(-aml.balance) AS amount
                       FROM account_move_line aml
                       JOIN account_account a ON a.id = aml.account_id
-                      JOIN account_move m ON m.id = aml.move_id
+                      JOIN moves m ON m.id = aml.move_id
                       JOIN res_partner p ON p.id = aml.partner_id
                  %(kind)s
                      WHERE a.account_type = 'asset_receivable'
@@ -142,10 +167,9 @@ class CollectionKpi(models.AbstractModel):
         and cases escalated in it (each move to Escalated in the case's tracked
         history counts once)."""
         counts = [{"cases_opened": 0, "cases_closed": 0, "cases_escalated": 0} for _scope in scopes]
-        values = self._scope_rows_sql(scopes, cases)
-        if not values:
+        scope_cases = self._scope_cases_sql(scopes, cases)
+        if scope_cases is None:
             return counts
-        self.env["collection.case"].flush_model(["opened_date", "closed_date"])
         self.env["mail.message"].flush_model(["model", "res_id", "date"])
         self.env["mail.tracking.value"].flush_model(
             ["field_id", "new_value_char", "mail_message_id"]
@@ -155,18 +179,13 @@ class CollectionKpi(models.AbstractModel):
         rows = self.env.execute_query(
             SQL(
                 """
-                WITH scope_cases AS (
-                    SELECT s.idx, s.tz, s.date_from, s.date_to,
-                           c.id, c.opened_date, c.closed_date
-                      FROM (VALUES %(values)s) AS s(idx, case_ids, tz, date_from, date_to)
-                      JOIN collection_case c ON c.id = ANY(s.case_ids)
-                ),
+                WITH scope_cases AS (%(scope_cases)s),
                 escalated AS (
                     SELECT sc.idx, COUNT(*) AS count
                       FROM scope_cases sc
                       JOIN mail_message mm
                         ON mm.model = 'collection.case'
-                       AND mm.res_id = sc.id
+                       AND mm.res_id = sc.case_id
                       JOIN mail_tracking_value tv ON tv.mail_message_id = mm.id
                      WHERE tv.field_id = %(field)s
                        AND tv.new_value_char = ANY(%(labels)s)
@@ -183,7 +202,7 @@ class CollectionKpi(models.AbstractModel):
              LEFT JOIN escalated e ON e.idx = sc.idx
               GROUP BY sc.idx
                 """,
-                values=values,
+                scope_cases=scope_cases,
                 field=self.env["ir.model.fields"]._get("collection.case", "state").id,
                 labels=list(self._escalated_labels()),
             )

@@ -29,13 +29,11 @@ class CollectionKpi(models.AbstractModel):
         ``paid_online_share`` what was paid online of what was collected. A ratio or
         an average with nothing to measure is ``None``.
         """
-        # A scope's cases are of its company.
-        companies = self.env["res.company"].union(*(scope["company"] for scope in scopes))
-        tz_of = {company.id: company._collection_tz() for company in companies}
         windows = self._case_windows_sql(scopes, cases)
+        companies = self._company_values(scopes)
         usage = self._portal_usage(scopes, cases)
-        online = self._paid_online(scopes, windows, tz_of)
-        days = self._reminder_to_payment_days(scopes, windows, tz_of)
+        online = self._paid_online(scopes, windows, companies)
+        days = self._reminder_to_payment_days(scopes, windows, companies)
         results = []
         for index, scope in enumerate(scopes):
             used, reminded, used_reminded = usage[index]
@@ -65,51 +63,56 @@ class CollectionKpi(models.AbstractModel):
         reached the customer (e-mail, letter or SMS done) is dated in the period.
         """
         results = [(0, 0, 0)] * len(scopes)
-        values = self._scope_rows_sql(scopes, cases)
-        if not values:
+        scope_cases = self._scope_cases_sql(scopes, cases)
+        if scope_cases is None:
             return results
-        self.env["collection.case"].flush_model(["portal_last_visit"])
         self.env["collection.contact"].flush_model(["case_id", "channel", "direction", "date"])
         self.env["collection.followup"].flush_model(["case_id", "state", "done_actions", "date"])
+        # The portal contacts and the reminders of the periods joined to the cases
+        # once, not looked up for each case of each scope.
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT s.idx,
-                       COUNT(*) FILTER (WHERE used.yes),
-                       COUNT(*) FILTER (WHERE reminded.yes),
-                       COUNT(*) FILTER (WHERE used.yes AND reminded.yes)
-                  FROM (VALUES %(scopes)s) AS s(idx, case_ids, tz, date_from, date_to)
-                  JOIN collection_case c ON c.id = ANY(s.case_ids)
-            CROSS JOIN LATERAL (
-                    SELECT (c.portal_last_visit AT TIME ZONE 'UTC' AT TIME ZONE s.tz)::date
-                               BETWEEN s.date_from AND s.date_to
-                           OR EXISTS (
-                               SELECT
-                                 FROM collection_contact cc
-                                WHERE cc.case_id = c.id
-                                  AND cc.channel = 'portal'
-                                  AND cc.direction = 'inbound'
-                                  -- a day wide on either side: every company's day
-                                  -- lies within it in UTC, and the index serves it
-                                  AND cc.date >= s.date_from - 1
-                                  AND cc.date < s.date_to + 2
-                                  AND (cc.date AT TIME ZONE 'UTC' AT TIME ZONE s.tz)::date
-                                      BETWEEN s.date_from AND s.date_to
-                           ) AS yes
-                   ) AS used
-            CROSS JOIN LATERAL (
-                    SELECT EXISTS (
-                               SELECT
-                                 FROM collection_followup f
-                                WHERE f.case_id = c.id
-                                  AND f.state IN ('done', 'pending')
-                                  AND string_to_array(f.done_actions, ',') && %(actions)s
-                                  AND f.date BETWEEN s.date_from AND s.date_to
-                           ) AS yes
-                   ) AS reminded
-              GROUP BY s.idx
+                WITH scope_cases AS (%(scope_cases)s),
+                acted AS (
+                    SELECT DISTINCT sc.idx, sc.case_id
+                      FROM scope_cases sc
+                      JOIN collection_contact cc ON cc.case_id = sc.case_id
+                     WHERE cc.channel = 'portal'
+                       AND cc.direction = 'inbound'
+                       -- a day wide on either side: every company's day lies
+                       -- within it in UTC, and the index serves it
+                       AND cc.date >= sc.date_from - 1
+                       AND cc.date < sc.date_to + 2
+                       AND (cc.date AT TIME ZONE 'UTC' AT TIME ZONE sc.tz)::date
+                           BETWEEN sc.date_from AND sc.date_to
+                ),
+                reminded AS (
+                    SELECT DISTINCT sc.idx, sc.case_id
+                      FROM scope_cases sc
+                      JOIN collection_followup f ON f.case_id = sc.case_id
+                     WHERE f.state IN ('done', 'pending')
+                       AND string_to_array(f.done_actions, ',') && %(actions)s
+                       AND f.date BETWEEN sc.date_from AND sc.date_to
+                ),
+                flags AS (
+                    SELECT sc.idx,
+                           (sc.portal_last_visit AT TIME ZONE 'UTC' AT TIME ZONE sc.tz)::date
+                               BETWEEN sc.date_from AND sc.date_to
+                           OR a.case_id IS NOT NULL AS used,
+                           r.case_id IS NOT NULL AS reminded
+                      FROM scope_cases sc
+                 LEFT JOIN acted a ON a.idx = sc.idx AND a.case_id = sc.case_id
+                 LEFT JOIN reminded r ON r.idx = sc.idx AND r.case_id = sc.case_id
+                )
+                SELECT idx,
+                       COUNT(*) FILTER (WHERE used),
+                       COUNT(*) FILTER (WHERE reminded),
+                       COUNT(*) FILTER (WHERE used AND reminded)
+                  FROM flags
+              GROUP BY idx
                 """,
-                scopes=values,
+                scope_cases=scope_cases,
                 actions=REMINDER_ACTIONS,
             )
         )
@@ -126,7 +129,7 @@ class CollectionKpi(models.AbstractModel):
         return self.env["collection.ledger"]._company_scope_sql(scope)
 
     @api.model
-    def _paid_online(self, scopes, windows, tz_of):
+    def _paid_online(self, scopes, windows, companies):
         """Money paid online on the scope's cases in the period, per scope.
 
         The customer payments created from a payment transaction (the page's
@@ -134,7 +137,8 @@ class CollectionKpi(models.AbstractModel):
         posted, of the case's customer and company (or its branches), dated while
         the case was open in the period: the windows ``_collected`` counts money
         in, so that it is a share of what was collected. Refunds paid out online
-        count against it. Company currency.
+        count against it. Company currency. ``companies``: the scopes' companies
+        as ``_company_values`` gives them.
         """
         totals = [0.0] * len(scopes)
         if windows is None:
@@ -169,7 +173,7 @@ class CollectionKpi(models.AbstractModel):
               GROUP BY w.idx
                 """,
                 windows=windows,
-                companies=self._company_values(scopes),
+                companies=companies,
             )
         )
         for index, amount in rows:
@@ -177,7 +181,7 @@ class CollectionKpi(models.AbstractModel):
         return totals
 
     @api.model
-    def _reminder_to_payment_days(self, scopes, windows, tz_of):
+    def _reminder_to_payment_days(self, scopes, windows, companies):
         """Days from the first reminder to the payment, with and without the page.
 
         The invoices of the scope's cases paid in the period (while the case was
@@ -193,7 +197,8 @@ class CollectionKpi(models.AbstractModel):
         (an inbound portal contact), or when the invoice was paid online. Returns,
         per scope, the average days of each group (``portal_payment_days``,
         ``other_payment_days``) and the invoices averaged
-        (``portal_paid_invoices``, ``other_paid_invoices``).
+        (``portal_paid_invoices``, ``other_paid_invoices``). ``companies``: the
+        scopes' companies as ``_company_values`` gives them.
         """
         results = [
             {
@@ -225,13 +230,26 @@ class CollectionKpi(models.AbstractModel):
             SQL(
                 """
                 WITH windows AS (%(windows)s),
+                -- Only a reminded customer's invoices can count: those of customers
+                -- never reminded by then are not read.
+                reminded AS (
+                    SELECT DISTINCT fc.partner_id
+                      FROM collection_followup f
+                      JOIN collection_case fc ON fc.id = f.case_id
+                     WHERE f.state IN ('done', 'pending')
+                       AND string_to_array(f.done_actions, ',') && %(actions)s
+                       AND f.date <= %(last_day)s
+                ),
                 -- The invoices paid in some window, each read once: a row per window
                 -- and invoice of its customer would grow with the scopes times the book.
-                -- An invoice paid then has a partial dated then, its last.
+                -- An invoice paid then has a partial dated then, its last, on a line
+                -- of its customer.
                 candidates AS (
                     SELECT DISTINCT debit.move_id
                       FROM account_partial_reconcile pr
                       JOIN account_move_line debit ON debit.id = pr.debit_move_id
+                      JOIN res_partner dp ON dp.id = debit.partner_id
+                      JOIN reminded ON reminded.partner_id = dp.commercial_partner_id
                      WHERE pr.max_date BETWEEN %(first_day)s AND %(last_day)s
                 ),
                 invoices AS (
@@ -256,16 +274,7 @@ class CollectionKpi(models.AbstractModel):
                        AND aml.balance > 0
                        AND m.move_type IN ('out_invoice', 'out_receipt')
                        AND m.payment_state IN ('paid', 'in_payment')
-                       -- Only a reminded customer's invoices can count: those of
-                       -- customers never reminded by then are not read further.
-                       AND p.commercial_partner_id IN (
-                           SELECT fc.partner_id
-                             FROM collection_followup f
-                             JOIN collection_case fc ON fc.id = f.case_id
-                            WHERE f.state IN ('done', 'pending')
-                              AND string_to_array(f.done_actions, ',') && %(actions)s
-                              AND f.date <= %(last_day)s
-                       )
+                       AND p.commercial_partner_id IN (SELECT partner_id FROM reminded)
                   GROUP BY 1, 2, 3, 4
                 ),
                 paid AS (
@@ -327,7 +336,7 @@ class CollectionKpi(models.AbstractModel):
               GROUP BY paid.idx, page.used
                 """,
                 windows=windows,
-                companies=self._company_values(scopes),
+                companies=companies,
                 first_day=min(scope["start"] for scope in scopes),
                 last_day=max(scope["end"] for scope in scopes),
                 actions=REMINDER_ACTIONS,

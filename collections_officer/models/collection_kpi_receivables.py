@@ -103,13 +103,26 @@ class CollectionKpi(models.AbstractModel):
         invoiced on credit in the month (company currency). Returns, per scope,
         ``{first day of month: amount}``; the period's month counts up to the end
         of the period.
+
+        Read from the invoices, not their lines: an invoice's receivable lines
+        are its payment terms, on its customer, and sum to its signed total
+        (``amount_total_signed``). One row per invoice instead of a line joined
+        to its invoice and customer: a third of the rows and no join.
         """
-        self.env["account.move.line"].flush_model(
-            ["account_id", "partner_id", "company_id", "date", "parent_state", "balance", "move_id"]
+        self.env["account.move"].flush_model(
+            [
+                "state",
+                "move_type",
+                "company_id",
+                "date",
+                "commercial_partner_id",
+                "amount_total_signed",
+            ]
         )
-        self.env["account.move"].flush_model(["move_type"])
-        self.env["res.partner"].flush_model(["commercial_partner_id"])
         line_companies = self._line_companies([scope["company"] for scope in scopes])
+        set_id, sets = self.env["collection.ledger"]._customer_sets_sql(
+            partner_ids, SQL("mv.commercial_partner_id")
+        )
         values = []
         first_day = None
         for index, (scope, partners) in enumerate(zip(scopes, partner_ids, strict=True)):
@@ -119,44 +132,36 @@ class CollectionKpi(models.AbstractModel):
             first_day = min(first_day or start, start)
             values.append(
                 SQL(
-                    "(%s, %s::date, %s::date, %s::int[], %s, %s::int[])",
+                    "(%s, %s::date, %s::date, %s::int[], %s)",
                     index,
                     start,
                     scope["end"],
                     line_companies[scope["company"]],
                     partners is None,
-                    partners or [],
                 )
             )
-        # Each line read once: summed by day, company and the partner-restricted
+        # Each invoice read once: summed by day, company and the partner-restricted
         # scopes its customer counts in (a few distinct sets), then spread over the
-        # scopes; a row per scope and line would grow with the scopes times the book.
+        # scopes; a row per scope and invoice would grow with the scopes times the book.
         rows = self.env.execute_query(
             SQL(
                 """
                 WITH scopes AS (
                     SELECT *
                       FROM (VALUES %(values)s)
-                           AS r(idx, date_from, date_to, company_ids, all_partners, partner_ids)
+                           AS r(idx, date_from, date_to, company_ids, all_partners)
                 ),
-                members AS (
-                    SELECT partner_id, array_agg(DISTINCT idx ORDER BY idx) AS idxs
-                      FROM scopes, unnest(partner_ids) AS partner_id
-                     WHERE NOT all_partners
-                  GROUP BY partner_id
-                ),
+                sets AS (%(sets)s),
                 daily AS (
-                    SELECT aml.company_id, m.idxs, aml.date, SUM(aml.balance) AS balance
-                      FROM account_move_line aml
-                      JOIN account_account a ON a.id = aml.account_id
-                      JOIN account_move mv ON mv.id = aml.move_id
-                 LEFT JOIN res_partner p ON p.id = aml.partner_id
-                 LEFT JOIN members m ON m.partner_id = p.commercial_partner_id
-                     WHERE a.account_type = 'asset_receivable'
-                       AND aml.parent_state = 'posted'
+                    SELECT mv.company_id,
+                           %(set_id)s AS set_id,
+                           mv.date,
+                           SUM(mv.amount_total_signed) AS balance
+                      FROM account_move mv
+                     WHERE mv.state = 'posted'
                        AND mv.move_type IN ('out_invoice', 'out_refund')
-                       AND aml.company_id = ANY(%(companies)s)
-                       AND aml.date BETWEEN %(first_day)s AND %(last_day)s
+                       AND mv.company_id = ANY(%(companies)s)
+                       AND mv.date BETWEEN %(first_day)s AND %(last_day)s
                   GROUP BY 1, 2, 3
                 )
                 SELECT r.idx, date_trunc('month', d.date)::date, SUM(d.balance)
@@ -164,10 +169,13 @@ class CollectionKpi(models.AbstractModel):
                   JOIN daily d
                     ON d.company_id = ANY(r.company_ids)
                    AND d.date BETWEEN r.date_from AND r.date_to
-                   AND (r.all_partners OR r.idx = ANY(d.idxs))
+                 WHERE r.all_partners
+                    OR EXISTS (SELECT FROM sets WHERE sets.set_id = d.set_id AND sets.idx = r.idx)
               GROUP BY 1, 2
                 """,
                 values=SQL(", ").join(values),
+                set_id=set_id,
+                sets=sets,
                 companies=sorted({c for ids in line_companies.values() for c in ids}),
                 first_day=first_day,
                 last_day=max(scope["end"] for scope in scopes),

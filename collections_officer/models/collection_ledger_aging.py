@@ -175,7 +175,7 @@ class CollectionLedger(models.AbstractModel):
         )
 
     @api.model
-    def _aging_request_rows(self, requests, buckets=None):
+    def _aging_request_rows(self, requests, buckets=None, with_tree=True):
         """The requests of ``_aging_as_of_sql`` per company of a line, what they read flushed.
 
         Returns ``(case companies, rows, company tree)``: a tuple per request and
@@ -183,7 +183,8 @@ class CollectionLedger(models.AbstractModel):
         or None, thresholds)``, none when no company asked has cases; the
         thresholds are those of ``width_bucket`` for the case company's buckets
         (or ``buckets``); the tree holds every company whose partials may touch
-        those lines.
+        those lines (empty when ``with_tree`` is false: a query saved for the
+        callers that find the partials through the lines).
         """
         scopes = {}
         for companies, _day, _partners in requests:
@@ -214,6 +215,8 @@ class CollectionLedger(models.AbstractModel):
             self.env["res.company"]
             .sudo()
             .search([("id", "child_of", case_companies.sudo().root_id.ids)])
+            if with_tree
+            else self.env["res.company"]
         )
         self.env["account.move.line"].flush_model(
             [
@@ -252,39 +255,78 @@ class CollectionLedger(models.AbstractModel):
     def _aging_requests_sql(self, requests, buckets=None):
         """The rows of ``_aging_request_rows`` as a query, for ``_aging_totals_as_of``.
 
-        Returns ``(case companies, SQL, company tree)``: the SQL selects a row per
-        request and company of a line (``idx``, ``as_of``, ``line_company_id``,
-        ``company_id``, ``all_partners``, ``partner_ids``, ``thresholds``), empty
-        when no company asked has cases.
+        Returns ``(case companies, SQL, line company ids)``: the SQL selects a row
+        per request and company of a line (``idx``, ``as_of``, ``line_company_id``,
+        ``company_id``, ``all_partners``, ``thresholds``), empty when no company
+        asked has cases: which customers a request restricted to some counts is
+        the caller's (see ``_customer_sets_sql``).
         """
-        case_companies, rows, tree = self._aging_request_rows(requests, buckets)
+        case_companies, rows, _tree = self._aging_request_rows(requests, buckets, with_tree=False)
         if not rows:
-            return case_companies, SQL(), tree
+            return case_companies, SQL(), []
         return (
             case_companies,
             SQL(
                 """
                 SELECT *
                   FROM (VALUES %s)
-                       AS r(idx, as_of, line_company_id, company_id, all_partners,
-                            partner_ids, thresholds)
+                       AS r(idx, as_of, line_company_id, company_id, all_partners, thresholds)
                 """,
                 SQL(", ").join(
                     SQL(
-                        "(%s, %s::date, %s, %s, %s, %s::int[], %s::int[])",
+                        "(%s, %s::date, %s, %s, %s, %s::int[])",
                         index,
                         day,
                         line_company_id,
                         case_company_id,
                         partners is None,
-                        partners or [],
                         thresholds,
                     )
                     for index, day, line_company_id, case_company_id, partners, thresholds in rows
                 ),
             ),
-            tree,
+            sorted({row[2] for row in rows}),
         )
+
+    @api.model
+    def _customer_sets_sql(self, partner_lists, partner):
+        """The customers of partner-restricted requests, numbered by the set of
+        requests they count in: ``(set_id, sets)``, the SQL expression of the set
+        of the commercial partner id ``partner`` (NULL for a customer no list
+        holds) and a query of rows ``(set_id, idx)``, ``idx`` the index in
+        ``partner_lists`` (lists of commercial partner ids, or None for every
+        customer) of each list that holds the set's customers.
+
+        A few distinct sets stand for the customers in the groups of the queries
+        that read them. Numbered in Python, where the lists are, and written as a
+        CASE over each set's customers: PostgreSQL looks a constant list up by
+        hashing it, where joined to a list it knows nothing of, it hashes the book.
+        """
+        idxs_of = {}
+        for index, partners in enumerate(partner_lists):
+            for partner_id in set(partners or ()):
+                idxs_of.setdefault(partner_id, []).append(index)
+        customers_of = {}
+        for partner_id, idxs in idxs_of.items():
+            customers_of.setdefault(tuple(idxs), []).append(partner_id)
+        set_id = SQL("NULL::int")
+        if customers_of:
+            set_id = SQL(
+                "CASE %s END",
+                SQL(" ").join(
+                    SQL("WHEN %s = ANY(%s::int[]) THEN %s", partner, customers, number)
+                    for number, customers in enumerate(customers_of.values(), start=1)
+                ),
+            )
+        pairs = [
+            (number, index) for number, idxs in enumerate(customers_of, start=1) for index in idxs
+        ]
+        sets = SQL(
+            "SELECT * FROM unnest(%s::int[], %s::int[]) AS sets(set_id, idx)",
+            [number for number, _index in pairs],
+            [index for _number, index in pairs],
+        )
+        return set_id, sets
 
     @api.model
     def _aging_totals_as_of(self, requests, over_days):
@@ -296,98 +338,89 @@ class CollectionLedger(models.AbstractModel):
         of the ``aged`` rows of ``_aging_as_of_sql`` grouped so.
 
         The sums are those of ``_aging_as_of_sql``, not its plan: a row per
-        request and line grows with the requests times the book. Here the open
-        lines (those not reconciled and those whose reconciliation ended after
-        the earliest day) and the partials are read once, in one scan each, the
+        request and line grows with the requests times the book. Here a line's
+        residual at a day is, as there, its residual today plus what the partials
+        dated after the day settled of it: only the open lines (those not
+        reconciled, and those a partial dated after the earliest day reopens) and
+        the partials dated after the earliest day are read, each once, the
         residuals at every day asked for summed side by side (an aggregate
         filtered per day), grouped by company, due date and the set of
         partner-restricted requests the customer counts in; only these few
         groups are then spread over the requests and their buckets.
         """
-        _case_companies, requests_sql, tree = self._aging_requests_sql(requests)
+        _case_companies, requests_sql, line_companies = self._aging_requests_sql(requests)
         if not requests_sql:
             return []
-        days = sorted({day for _companies, day, _partners in requests})
-        debit_at, credit_at = (
-            SQL(", ").join(
-                SQL("COALESCE(SUM(%s) FILTER (WHERE pr.max_date <= %s), 0)", amount, day)
-                for day in days
-            )
-            for amount in (SQL("-pr.amount"), SQL("pr.amount"))
+        set_id, sets = self._customer_sets_sql(
+            [partners for _c, _d, partners in requests], SQL("p.commercial_partner_id")
         )
+        days = sorted({day for _companies, day, _partners in requests})
         residual_at = SQL(", ").join(
             SQL(
-                "SUM(l.balance + COALESCE(s.amounts[%s], 0)) FILTER (WHERE l.date <= %s)",
-                position,
-                day,
+                "SUM(l.amount) FILTER (WHERE l.date <= %(day)s"
+                " AND (l.settled IS NULL OR l.settled > %(day)s))",
+                day=day,
             )
-            for position, day in enumerate(days, start=1)
+            for day in days
+        )
+        # The receivable accounts as constants: PostgreSQL then knows from its
+        # statistics how many lines they hold (through a join it guesses few).
+        receivable = (
+            self.env["account.account"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("account_type", "=", "asset_receivable")])
         )
         return self.env.execute_query(
             SQL(
                 """
                 WITH requests AS (%(requests)s),
-                -- The partner-restricted requests each customer counts in: a few
-                -- distinct sets, numbered and grouped on instead of the customers,
-                -- given to every contact of the customer (the lines are on them).
-                customers AS (
-                    SELECT partner_id, array_agg(DISTINCT idx ORDER BY idx) AS idxs
-                      FROM requests, unnest(partner_ids) AS partner_id
-                     WHERE NOT all_partners
-                  GROUP BY partner_id
-                ),
-                sets AS (
-                    SELECT idxs, row_number() OVER (ORDER BY idxs) AS set_id
-                      FROM (SELECT DISTINCT idxs FROM customers) AS distinct_sets
-                ),
-                members AS (
-                    SELECT p.id AS partner_id, sets.set_id
-                      FROM customers c
-                      JOIN sets ON sets.idxs = c.idxs
-                      JOIN res_partner p ON p.commercial_partner_id = c.partner_id
-                ),
-                -- A line reconciled by partials all dated by the earliest day is
-                -- worth nothing at any day asked for: only the others are read.
-                late AS (
-                    SELECT pr.debit_move_id AS line_id
-                      FROM account_partial_reconcile pr
-                     WHERE pr.company_id = ANY(%(tree)s) AND pr.max_date > %(first_day)s
-                     UNION
-                    SELECT pr.credit_move_id
-                      FROM account_partial_reconcile pr
-                     WHERE pr.company_id = ANY(%(tree)s) AND pr.max_date > %(first_day)s
-                ),
+                -- The partner-restricted requests of each set of customers.
+                sets AS (%(sets)s),
+                -- Each unreconciled line with its residual today (none: nothing to
+                -- add), and each side of a partial dated after the earliest day with
+                -- what it settled, owed again on the days before its date. A line
+                -- reconciled by partials all dated by the earliest day is worth
+                -- nothing at any day asked for: it is not read.
                 lines AS (
-                    SELECT aml.id, aml.company_id, aml.partner_id, aml.date, aml.balance,
-                           COALESCE(aml.date_maturity, aml.date) AS due
+                    SELECT aml.company_id, aml.partner_id, aml.date, aml.date_maturity,
+                           aml.amount_residual AS amount, NULL::date AS settled
                       FROM account_move_line aml
-                      JOIN account_account a ON a.id = aml.account_id
-                     WHERE a.account_type = 'asset_receivable'
+                     WHERE aml.reconciled IS NOT TRUE
+                       AND aml.amount_residual != 0
+                       AND aml.account_id = ANY(%(receivable)s)
                        AND aml.parent_state = 'posted'
-                       AND aml.company_id = ANY(%(tree)s)
+                       AND aml.company_id = ANY(%(companies)s)
                        AND aml.date <= %(last_day)s
-                       AND (aml.reconciled IS NOT TRUE OR aml.id IN (SELECT line_id FROM late))
-                ),
-                -- What the partials dated by each day settled of each line: a line
-                -- is on one side of its partials only (its debit or its credit),
-                -- each side summed from the table itself, so that PostgreSQL knows
-                -- how many lines it groups.
-                settled AS (
-                    SELECT pr.debit_move_id AS line_id, ARRAY[%(debit_at)s] AS amounts
-                      FROM account_partial_reconcile pr
-                     WHERE pr.company_id = ANY(%(tree)s) AND pr.max_date <= %(last_day)s
-                  GROUP BY pr.debit_move_id
                  UNION ALL
-                    SELECT pr.credit_move_id, ARRAY[%(credit_at)s]
-                      FROM account_partial_reconcile pr
-                     WHERE pr.company_id = ANY(%(tree)s) AND pr.max_date <= %(last_day)s
-                  GROUP BY pr.credit_move_id
+                    SELECT aml.company_id, aml.partner_id, aml.date, aml.date_maturity,
+                           sides.amount, sides.max_date
+                      FROM (
+                            SELECT pr.debit_move_id AS line_id, pr.max_date, pr.amount
+                              FROM account_partial_reconcile pr
+                             WHERE pr.max_date > %(first_day)s
+                         UNION ALL
+                            SELECT pr.credit_move_id, pr.max_date, -pr.amount
+                              FROM account_partial_reconcile pr
+                             WHERE pr.max_date > %(first_day)s
+                           ) AS sides
+                    -- Each side's line found by its id: joined, PostgreSQL reads
+                    -- the whole book to hash it for a few partials.
+                    CROSS JOIN LATERAL (
+                        SELECT * FROM account_move_line WHERE id = sides.line_id OFFSET 0
+                    ) AS aml
+                     WHERE aml.account_id = ANY(%(receivable)s)
+                       AND aml.parent_state = 'posted'
+                       AND aml.company_id = ANY(%(companies)s)
+                       AND aml.date <= %(last_day)s
                 ),
                 grouped AS (
-                    SELECT l.company_id, m.set_id, l.due, ARRAY[%(residual_at)s] AS residuals
+                    SELECT l.company_id,
+                           %(set_id)s AS set_id,
+                           COALESCE(l.date_maturity, l.date) AS due,
+                           ARRAY[%(residual_at)s] AS residuals
                       FROM lines l
-                 LEFT JOIN settled s ON s.line_id = l.id
-                 LEFT JOIN members m ON m.partner_id = l.partner_id
+                 LEFT JOIN res_partner p ON p.id = l.partner_id
                   GROUP BY 1, 2, 3
                 )
                 SELECT r.idx,
@@ -395,22 +428,27 @@ class CollectionLedger(models.AbstractModel):
                        d.as_of - g.due > %(over_days)s,
                        SUM(d.residual)
                   FROM grouped g
-             LEFT JOIN sets ON sets.set_id = g.set_id
                  CROSS JOIN LATERAL unnest(%(days)s::date[], g.residuals) AS d(as_of, residual)
                   JOIN requests r
                     ON r.as_of = d.as_of
                    AND r.line_company_id = g.company_id
-                   AND (r.all_partners OR r.idx = ANY(sets.idxs))
                  WHERE d.residual IS NOT NULL
+                   AND (
+                       r.all_partners
+                       OR EXISTS (
+                           SELECT FROM sets WHERE sets.set_id = g.set_id AND sets.idx = r.idx
+                       )
+                   )
               GROUP BY 1, 2, 3
                 """,
                 requests=requests_sql,
-                tree=tree.ids,
+                set_id=set_id,
+                sets=sets,
+                companies=line_companies,
+                receivable=receivable.ids,
                 first_day=days[0],
                 last_day=days[-1],
                 days=days,
-                debit_at=debit_at,
-                credit_at=credit_at,
                 residual_at=residual_at,
                 over_days=over_days,
             )

@@ -15,8 +15,8 @@ OFFICER_QUERIES = {
     "worklist by state": 47,
     "kanban": 53,
     "case form": 72,
-    "dashboard": 61,
-    "kpi cards": 49,
+    "dashboard": 60,
+    "kpi cards": 48,
     "expected cash": 64,
 }
 MANAGER_QUERIES = {
@@ -26,8 +26,8 @@ MANAGER_QUERIES = {
     "worklist by state": 38,
     "kanban": 43,
     "case form": 57,
-    "dashboard": 56,
-    "kpi cards": 44,
+    "dashboard": 55,
+    "kpi cards": 43,
     "expected cash": 51,
 }
 
