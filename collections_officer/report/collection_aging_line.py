@@ -7,6 +7,12 @@ from ..models.collection_aging_report import AGING_BY
 # What the action of an aging run carries to its pivot, graph and list.
 CONTEXT_PREFIX = "collection_aging_"
 
+# The most customers the pivot opens with a row each. A pivot of 2,000 customers is
+# read and drawn in under a second; one of 20,000 took 2.65 s on the server alone
+# (formatting 83,000 customer and bucket groups) and is no list to read. Past this,
+# the pivot opens with a row per officer, whose customers a click on the row shows.
+PIVOT_CUSTOMER_ROWS = 2000
+
 
 class CollectionAgingLine(models.Model):
     """One open receivable item as of the date of an aging run, for pivot, graph and list.
@@ -144,6 +150,14 @@ class CollectionAgingLine(models.Model):
             "users": None if user_ids is None else self.env["res.users"].browse(user_ids),
             "teams": None if team_ids is None else self.env["collection.team"].browse(team_ids),
         }
+
+    @api.model
+    def _pivot_row_groupby(self):
+        """The rows the pivot of the run in the context opens with: a row per customer,
+        or per officer when the items the user may see belong to more than
+        ``PIVOT_CUSTOMER_ROWS`` customers."""
+        [(customers,)] = self._read_group([], aggregates=["partner_id:count_distinct"])
+        return ["partner_id"] if customers <= PIVOT_CUSTOMER_ROWS else ["user_id"]
 
     @api.model
     def _reads_all_cases(self):

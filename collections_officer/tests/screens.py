@@ -89,6 +89,16 @@ def expected_cash(env):
     return web_client.open_graph(Cash, action), web_client.open_pivot(Cash, action)
 
 
+def aged_receivables(env):
+    """The aged receivables menu: its wizard's defaults (as of today, the user's
+    companies) shown, the pivot as it opens (a row per customer, or per officer on a
+    run of many customers), then the graph."""
+    wizard = env["collection.aging.wizard"].create({})
+    action = wizard.action_open_report()
+    lines = env["collection.aging.line"].with_context(**action["context"])
+    return web_client.open_pivot(lines, action), web_client.open_graph(lines, action)
+
+
 # (name, function): the case form is opened on a case given apart.
 SCREENS = (
     ("my day", my_day),
@@ -100,4 +110,5 @@ SCREENS = (
     ("dashboard", dashboard),
     ("kpi cards", kpi_cards),
     ("expected cash", expected_cash),
+    ("aged receivables", aged_receivables),
 )

@@ -1,12 +1,14 @@
 import base64
 import io
 from datetime import date
+from unittest.mock import patch
 
 import openpyxl
 
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import freeze_time, new_test_user, tagged
 
+from ..report import collection_aging_line as aging_line
 from .common import TODAY, CollectionsCommon, days_ago
 
 
@@ -285,6 +287,38 @@ class TestCollectionAging(CollectionsCommon):
         self.assertEqual(Line.search(action["domain"]).partner_id, self.customer)
         overdue = Line.search([("days", ">", 0)])
         self.assertEqual(sorted(overdue.mapped("amount_residual")), [200, 1000])
+
+    def test_pivot_rows_are_officers_past_a_readable_number_of_customers(self):
+        self._post_invoice(1000, due_days_ago=45)
+        self._post_invoice(70, due_days_ago=20, partner=self.other_customer)
+        customers = self.customer | self.other_customer
+        wizard = self.env["collection.aging.wizard"].create(
+            {"as_of": TODAY, "partner_ids": [(6, 0, customers.ids)]}
+        )
+        self.assertEqual(
+            wizard.action_open_report()["context"]["pivot_row_groupby"], ["partner_id"]
+        )
+        with patch.object(aging_line, "PIVOT_CUSTOMER_ROWS", 2):
+            self.assertEqual(
+                wizard.action_open_report()["context"]["pivot_row_groupby"], ["partner_id"]
+            )
+        with patch.object(aging_line, "PIVOT_CUSTOMER_ROWS", 1):
+            action = wizard.action_open_report()
+        self.assertEqual(action["context"]["pivot_row_groupby"], ["user_id"])
+        # Each officer's row, expanded by customer, lists their customers.
+        Line = self.env["collection.aging.line"].with_context(**action["context"])
+        listed = self.env["res.partner"]
+        for officer, amount in Line._read_group(
+            action["domain"], ["user_id"], ["amount_residual:sum"]
+        ):
+            rows = Line._read_group(
+                action["domain"] + [("user_id", "=", officer.id)],
+                ["partner_id"],
+                ["amount_residual:sum"],
+            )
+            self.assertEqual(sum(row_amount for _partner, row_amount in rows), amount)
+            listed |= self.env["res.partner"].union(*(partner for partner, _amount in rows))
+        self.assertEqual(listed, customers)
 
     def _screen_lines(self, wizard):
         """The items the aging's screen lists, read as its action reads them."""

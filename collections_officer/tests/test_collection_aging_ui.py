@@ -1,5 +1,8 @@
+from unittest.mock import patch
+
 from odoo.tests import tagged
 
+from ..report import collection_aging_line as aging_line
 from .browser_common import CollectionsBrowserCase
 
 
@@ -35,3 +38,17 @@ class TestCollectionAgingUi(CollectionsBrowserCase):
             "collections_officer_aged_receivables",
             login=manager.login,
         )
+
+    def test_a_large_run_opens_by_officer(self):
+        """Past the customers a pivot lists at once, it opens with a row per officer;
+        a click on an officer's row lists their customers."""
+        manager = self._browser_user("aging_large_manager", manager=True)
+        officer = self._browser_user("aging_desk_officer")
+        self._overdue_case("Aging Overdue Debtor", 4321, days=60).user_id = officer
+        self.env.flush_all()  # the browser's requests read the database, not this cache
+        with patch.object(aging_line, "PIVOT_CUSTOMER_ROWS", 1):
+            self.start_tour(
+                "/odoo/action-collections_officer.collection_aging_wizard_action",
+                "collections_officer_aged_receivables_by_officer",
+                login=manager.login,
+            )

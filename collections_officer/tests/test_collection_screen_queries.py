@@ -18,6 +18,7 @@ OFFICER_QUERIES = {
     "dashboard": 60,
     "kpi cards": 48,
     "expected cash": 64,
+    "aged receivables": 98,
 }
 MANAGER_QUERIES = {
     "my day": 164,
@@ -29,6 +30,7 @@ MANAGER_QUERIES = {
     "dashboard": 55,
     "kpi cards": 43,
     "expected cash": 51,
+    "aged receivables": 81,
 }
 
 
@@ -219,6 +221,10 @@ class TestCollectionScreenQueries(CollectionsCommon):
         self.assertTrue(results["kpi cards"]["records"], "the cards are listed")
         graph, _pivot = results["expected cash"]
         self.assertTrue(graph, "cash is expected from the promises and plans")
+        pivot, graph = results["aged receivables"]
+        self.assertTrue(graph, "the graph draws the buckets")
+        customers = {group["partner_id"][0] for group in pivot[1]}
+        self.assertIn(key_case.partner_id.id, customers, "the pivot has a row per customer")
 
     def _user_screens(self, key_case):
         counts = {}

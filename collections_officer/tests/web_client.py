@@ -150,11 +150,15 @@ class WebView:
         return [node.get("sum_field") for node in self.arch.iter("progressbar")]
 
 
+def action_context(action):
+    """The action's context, as a dict."""
+    context = action.get("context") or {}
+    return ast.literal_eval(context) if isinstance(context, str) else context
+
+
 def action_domain(action, model):
     """The domain the action opens with: its own and its ``search_default_`` filters."""
-    context = action.get("context") or {}
-    if isinstance(context, str):
-        context = ast.literal_eval(context)
+    context = action_context(action)
     domain = action.get("domain") or "[]"
     domain = Domain(ast.literal_eval(domain) if isinstance(domain, str) else domain)
     search = etree.fromstring(model.get_views([(False, "search")])["views"]["search"]["arch"])
@@ -263,7 +267,9 @@ def open_pivot(model, action):
             if node.get("type") == kind
         ]
 
-    rows, columns = groupby("row"), groupby("col")
+    # The action's context may choose the rows the pivot opens with, as the web client reads it.
+    rows = action_context(action).get("pivot_row_groupby") or groupby("row")
+    columns = groupby("col")
     measures = [f"{name}:sum" for name in groupby("measure")]
     return model.formatted_read_grouping_sets(
         list(action_domain(action, model)),

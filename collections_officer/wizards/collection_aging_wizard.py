@@ -47,11 +47,14 @@ class CollectionAgingWizard(models.TransientModel):
 
         The run's options travel in the action's context: the items are grouped
         in PostgreSQL each time the screen reads them (``collection.aging.line``).
+        The pivot's rows are the customers, or the officers on a run of more
+        customers than a pivot lists at once (``_pivot_row_groupby``).
         """
         self.ensure_one()
         context = self._report_context()
+        lines = self.env["collection.aging.line"].with_context(**context)
         # Checked now, so that a wrong option is said here rather than by the pivot.
-        self.env["collection.aging.line"].with_context(**context)._context_params()
+        lines._context_params()
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Aged Receivables as of %(date)s", date=self.as_of),
@@ -66,7 +69,13 @@ class CollectionAgingWizard(models.TransientModel):
                 "collections_officer.collection_aging_line_view_search"
             ).id,
             "domain": [],
-            "context": dict(context, create=False, edit=False, delete=False),
+            "context": dict(
+                context,
+                create=False,
+                edit=False,
+                delete=False,
+                pivot_row_groupby=lines._pivot_row_groupby(),
+            ),
         }
 
     def action_export_xlsx(self):
