@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.fields import Domain
 from odoo.tools import SQL
 
 from ..models.collection_aging_report import AGING_BY
@@ -154,10 +155,61 @@ class CollectionAgingLine(models.Model):
     @api.model
     def _pivot_row_groupby(self):
         """The rows the pivot of the run in the context opens with: a row per customer,
-        or per officer when the items the user may see belong to more than
-        ``PIVOT_CUSTOMER_ROWS`` customers."""
-        [(customers,)] = self._read_group([], aggregates=["partner_id:count_distinct"])
+        or per officer when the run has more than ``PIVOT_CUSTOMER_ROWS`` customers
+        (``_customers_estimate``)."""
+        customers = self._customers_estimate(self._context_params())
         return ["partner_id"] if customers <= PIVOT_CUSTOMER_ROWS else ["user_id"]
+
+    @api.model
+    def _customers_estimate(self, params):
+        """About how many customers the user sees in the run ``params``: the customers
+        asked for, else the open cases the user may read in the run's companies, officers
+        and teams, or, for those who also see customers without a case, the customers
+        with open items if they are more. Counting the run's rows exactly would compute
+        the whole aging once more before the pivot does (0.35 s on 200,000 items)."""
+        if params["partners"] is not None:
+            return len(params["partners"])
+        companies = params["companies"]
+        domain = Domain("company_id", "in", companies.ids) & Domain("state", "!=", "closed")
+        if params["users"] is not None:
+            domain &= Domain("user_id", "in", params["users"].ids)
+        if params["teams"] is not None:
+            domain &= Domain("team_id", "in", params["teams"].ids)
+        cases = self.env["collection.case"].search_count(domain)
+        if params["users"] is not None or params["teams"] is not None:
+            return cases
+        if not self._reads_all_cases():
+            return cases
+        line_companies = list(self.env["collection.ledger"]._company_scope(companies))
+        self.env["account.move.line"].flush_model(
+            [
+                "account_id",
+                "company_id",
+                "partner_id",
+                "reconciled",
+                "parent_state",
+                "amount_residual",
+            ]
+        )
+        # On the conditions of the open items' index, which PostgreSQL then reads alone.
+        [(customers,)] = self.env.execute_query(
+            SQL(
+                """
+                SELECT count(*) FROM (
+                    SELECT DISTINCT aml.partner_id
+                      FROM account_move_line aml
+                      JOIN account_account a ON a.id = aml.account_id
+                     WHERE a.account_type = 'asset_receivable'
+                       AND aml.company_id = ANY(%s)
+                       AND aml.reconciled IS NOT TRUE
+                       AND aml.parent_state = 'posted'
+                       AND aml.amount_residual != 0
+                ) AS customers
+                """,
+                line_companies,
+            )
+        )
+        return max(cases, customers)
 
     @api.model
     def _reads_all_cases(self):

@@ -320,6 +320,51 @@ class TestCollectionAging(CollectionsCommon):
             listed |= self.env["res.partner"].union(*(partner for partner, _amount in rows))
         self.assertEqual(listed, customers)
 
+    def test_pivot_rows_count_the_customers_the_user_sees(self):
+        """Without customers asked for, the pivot's layout counts the open cases the user
+        may read, and, for a manager, the customers with open items if more."""
+        self._post_invoice(100, due_days_ago=10)
+        self._post_invoice(70, due_days_ago=20, partner=self.other_customer)
+        self._refresh()
+        self._case().user_id = self.officer
+        self._case(self.other_customer).user_id = new_test_user(
+            self.env,
+            login="co_pivot_officer",
+            groups="base.group_user,collections_officer.group_collections_officer",
+        )
+        # Not yet due: no case, but an item in the manager's aging.
+        not_due = self.env["res.partner"].create({"name": "Not Due Yet", "is_company": True})
+        self._post_invoice(50, due_days_ago=-10, partner=not_due)
+
+        def estimate(user, **values):
+            wizard = self.env["collection.aging.wizard"].with_user(user).create(values)
+            lines = wizard.env["collection.aging.line"].with_context(**wizard._report_context())
+            return lines._customers_estimate(lines._context_params())
+
+        Case = self.env["collection.case"]
+        readable = Case.with_user(self.officer).search_count(
+            [("company_id", "=", self.company.id), ("state", "!=", "closed")]
+        )
+        self.assertEqual(estimate(self.officer), readable)
+        self.assertLess(readable, Case.search_count([("state", "!=", "closed")]))
+        with_items = {
+            partner.id
+            for [partner] in self.env["account.move.line"]._read_group(
+                [
+                    ("company_id", "=", self.company.id),
+                    ("account_id.account_type", "=", "asset_receivable"),
+                    ("parent_state", "=", "posted"),
+                    ("amount_residual", "!=", 0),
+                    ("reconciled", "=", False),
+                ],
+                ["partner_id"],
+            )
+        }
+        self.assertIn(not_due.id, with_items)
+        self.assertEqual(estimate(self.manager), len(with_items))
+        self.assertEqual(estimate(self.manager, user_ids=[(6, 0, self.officer.ids)]), 1)
+        self.assertEqual(estimate(self.manager, partner_ids=[(6, 0, not_due.ids)]), 1)
+
     def _screen_lines(self, wizard):
         """The items the aging's screen lists, read as its action reads them."""
         action = wizard.action_open_report()

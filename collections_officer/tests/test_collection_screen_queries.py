@@ -18,7 +18,7 @@ OFFICER_QUERIES = {
     "dashboard": 60,
     "kpi cards": 48,
     "expected cash": 64,
-    "aged receivables": 98,
+    "aged receivables": 95,
 }
 MANAGER_QUERIES = {
     "my day": 164,
@@ -30,7 +30,7 @@ MANAGER_QUERIES = {
     "dashboard": 55,
     "kpi cards": 43,
     "expected cash": 51,
-    "aged receivables": 81,
+    "aged receivables": 80,
 }
 
 
