@@ -57,12 +57,13 @@ class CollectionLedger(models.AbstractModel):
             else SQL("COALESCE(m.invoice_date, aml.date)")
         )
         # The receivable accounts as constants: PostgreSQL then knows from its
-        # statistics how many lines they hold (through a join it guesses few).
+        # statistics how many lines they hold (through a join it guesses few). By
+        # id: the accounts' own order (their code) reads the user's company.
         receivable = (
             self.env["account.account"]
             .sudo()
             .with_context(active_test=False)
-            .search([("account_type", "=", "asset_receivable")])
+            .search([("account_type", "=", "asset_receivable")], order="id")
         )
         # An item's residual at a day is its residual today (kept by accounting,
         # amount_residual) plus what the partials dated after that day settled of
@@ -364,12 +365,13 @@ class CollectionLedger(models.AbstractModel):
             for day in days
         )
         # The receivable accounts as constants: PostgreSQL then knows from its
-        # statistics how many lines they hold (through a join it guesses few).
+        # statistics how many lines they hold (through a join it guesses few). By
+        # id: the accounts' own order (their code) reads the user's company.
         receivable = (
             self.env["account.account"]
             .sudo()
             .with_context(active_test=False)
-            .search([("account_type", "=", "asset_receivable")])
+            .search([("account_type", "=", "asset_receivable")], order="id")
         )
         return self.env.execute_query(
             SQL(
