@@ -262,6 +262,7 @@ class CollectionKpi(models.AbstractModel):
         self._check_scope_access(scopes)
         if not scopes:
             return []
+        self.env["collection.ledger"]._analytic_transaction()
         kpi = self.sudo()
         cases = kpi._scope_cases(scopes)
         results = [{"days": (s["end"] - s["start"]).days + 1} for s in scopes]

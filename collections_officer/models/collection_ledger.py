@@ -57,6 +57,17 @@ class CollectionLedger(models.AbstractModel):
     _name = "collection.ledger"
     _description = "Collections: Reads of Accounting"
 
+    # ------------------------------------------------------------ planning
+
+    @api.model
+    def _analytic_transaction(self):
+        """No JIT compilation of the queries left in this transaction (a request, a
+        batch): those of a report or a dashboard, grouping the whole book, which
+        PostgreSQL estimates expensive (it guesses a group per line) and compiles
+        for longer than they run (aged receivables 1.3 s instead of 1.1 s on
+        200,000 invoices). Undone at commit or rollback."""
+        self.env.cr.execute(SQL("SET LOCAL jit = off"))
+
     # ------------------------------------------------------------ scope
 
     @api.model

@@ -89,6 +89,18 @@ class CollectionAgingLine(models.Model):
             rows,
         )
 
+    # The pivot and the graph group the whole run's items.
+
+    @api.model
+    def _read_group(self, *args, **kwargs):
+        self.env["collection.ledger"]._analytic_transaction()
+        return super()._read_group(*args, **kwargs)
+
+    @api.model
+    def _read_grouping_sets(self, *args, **kwargs):
+        self.env["collection.ledger"]._analytic_transaction()
+        return super()._read_grouping_sets(*args, **kwargs)
+
     # ----------------------------------------------------------------- actions
 
     def action_open_entry(self):

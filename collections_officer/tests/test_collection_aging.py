@@ -7,6 +7,7 @@ import openpyxl
 
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import freeze_time, new_test_user, tagged
+from odoo.tools import SQL
 
 from ..report import collection_aging_line as aging_line
 from .common import TODAY, CollectionsCommon, days_ago
@@ -287,6 +288,28 @@ class TestCollectionAging(CollectionsCommon):
         self.assertEqual(Line.search(action["domain"]).partner_id, self.customer)
         overdue = Line.search([("days", ">", 0)])
         self.assertEqual(sorted(overdue.mapped("amount_residual")), [200, 1000])
+
+    def test_pivot_and_graph_read_without_jit_compilation(self):
+        """Grouping a run's items is estimated expensive enough to be compiled by
+        PostgreSQL's JIT, which costs more than it saves: the pivot's and the graph's
+        reads turn it off for the rest of their transaction."""
+        self._post_invoice(1000, due_days_ago=45)
+        wizard = self.env["collection.aging.wizard"].create({"as_of": TODAY})
+        action = wizard.action_open_report()
+        Line = self.env["collection.aging.line"].with_context(**action["context"])
+
+        def jit():
+            return self.env.execute_query(SQL("SELECT current_setting('jit')"))[0][0]
+
+        for read in (
+            lambda: Line._read_group(action["domain"], ["bucket_id"], ["amount_residual:sum"]),
+            lambda: Line._read_grouping_sets(
+                action["domain"], [["partner_id", "bucket_id"], []], ["amount_residual:sum"]
+            ),
+        ):
+            self.env.cr.execute(SQL("SET LOCAL jit = on"))
+            self.assertTrue(read())
+            self.assertEqual(jit(), "off")
 
     def test_pivot_rows_are_officers_past_a_readable_number_of_customers(self):
         self._post_invoice(1000, due_days_ago=45)

@@ -157,6 +157,22 @@ class TestCollectionKpi(KpiBookCase):
             [aging] = self.Kpi._receivables_as_of([(self.company, day, None)])
             self.assertEqual([bucket["amount"] for bucket in aging["aging"]], expected, str(day))
 
+    def test_kpis_leave_the_planner_as_their_transaction_needs_it(self):
+        """The KPIs turn PostgreSQL's JIT compilation off for the rest of their
+        transaction (a dashboard's queries cost more to compile than to run); the
+        receivables' grouping hashes its groups and gives sorting back as it was."""
+
+        def setting(name):
+            return self.env.execute_query(SQL("SELECT current_setting(%s)", name))[0][0]
+
+        for sorting in ("on", "off"):
+            self.env.cr.execute(SQL("SELECT set_config('jit', 'on', true)"))
+            self.env.cr.execute(SQL("SELECT set_config('enable_sort', %s, true)", sorting))
+            kpis = self._kpis(MAY, user=self.officer)
+            self.assertEqual(kpis["receivable_end"], 1700.0)
+            self.assertEqual(setting("jit"), "off")
+            self.assertEqual(setting("enable_sort"), sorting)
+
     # --------------------------------------------------------------- KPIs
 
     def test_ledger_kpis_of_the_officer_in_may(self):

@@ -16,10 +16,10 @@ OFFICER_QUERIES = {
     "worklist by state": 49,
     "kanban": 55,
     "case form": 72,
-    "dashboard": 60,
-    "kpi cards": 48,
+    "dashboard": 63,
+    "kpi cards": 51,
     "expected cash": 64,
-    "aged receivables": 95,
+    "aged receivables": 97,
 }
 MANAGER_QUERIES = {
     "my day": 164,
@@ -28,10 +28,10 @@ MANAGER_QUERIES = {
     "worklist by state": 40,
     "kanban": 45,
     "case form": 57,
-    "dashboard": 55,
-    "kpi cards": 43,
+    "dashboard": 58,
+    "kpi cards": 46,
     "expected cash": 51,
-    "aged receivables": 80,
+    "aged receivables": 82,
 }
 
 
