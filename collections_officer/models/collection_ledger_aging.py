@@ -56,15 +56,7 @@ class CollectionLedger(models.AbstractModel):
             if by == "due_date"
             else SQL("COALESCE(m.invoice_date, aml.date)")
         )
-        # The receivable accounts as constants: PostgreSQL then knows from its
-        # statistics how many lines they hold (through a join it guesses few). By
-        # id: the accounts' own order (their code) reads the user's company.
-        receivable = (
-            self.env["account.account"]
-            .sudo()
-            .with_context(active_test=False)
-            .search([("account_type", "=", "asset_receivable")], order="id")
-        )
+        receivable = self._receivable_accounts()
         # An item's residual at a day is its residual today (kept by accounting,
         # amount_residual) plus what the partials dated after that day settled of
         # it: only those partials are read, few beside the book's, and as of today
@@ -76,6 +68,19 @@ class CollectionLedger(models.AbstractModel):
             for row in rows
         )
         return case_companies, SQL("aged AS (%s)", branches)
+
+    @api.model
+    def _receivable_accounts(self):
+        """Every receivable account, to be written into a query as constants:
+        PostgreSQL then knows from its statistics how many lines they hold (through
+        a join it guesses few). By id: the accounts' own order (their code) reads
+        the user's company."""
+        return (
+            self.env["account.account"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("account_type", "=", "asset_receivable")], order="id")
+        )
 
     @api.model
     def _aging_settled_after_sql(self, tree, day):
@@ -364,15 +369,7 @@ class CollectionLedger(models.AbstractModel):
             )
             for day in days
         )
-        # The receivable accounts as constants: PostgreSQL then knows from its
-        # statistics how many lines they hold (through a join it guesses few). By
-        # id: the accounts' own order (their code) reads the user's company.
-        receivable = (
-            self.env["account.account"]
-            .sudo()
-            .with_context(active_test=False)
-            .search([("account_type", "=", "asset_receivable")], order="id")
-        )
+        receivable = self._receivable_accounts()
         # PostgreSQL guesses a group per line (it has no statistics of the
         # customers' sets nor of the due dates as written) and sorts every line to
         # group them, on disk past a few hundred thousand, where the groups are a
