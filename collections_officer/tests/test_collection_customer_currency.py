@@ -93,7 +93,7 @@ class TestCollectionCustomerCurrency(FollowupCommon):
         self.assertEqual(len(email), 1)
         body = plain(email.body)
         self.assertIn("Overdue: <strong>1,000.00 €</strong>", body)
-        self.assertNotIn("860", body)
+        self.assertNotIn("860.00", body)  # an amount: the link's random token may hold "860"
         self.assertNotIn("£", body)
 
     def test_the_sms_states_the_invoice_currency(self):
@@ -103,7 +103,7 @@ class TestCollectionCustomerCurrency(FollowupCommon):
         sms = self.env["sms.sms"].search([("partner_id", "=", self.customer.id)])
         self.assertEqual(len(sms), 1)
         self.assertIn("1,000.00 € is overdue on your account", plain(sms.body))
-        self.assertNotIn("860", sms.body)
+        self.assertNotIn("860.00", sms.body)
 
     def test_the_letter_states_the_invoice_currency(self):
         invoice = self._post_invoice(1000, due_days_ago=40, currency_id=self.eur.id)
@@ -213,7 +213,7 @@ class TestCollectionCustomerCurrency(FollowupCommon):
         body = plain(form.mail_body)
         self.assertIn("Total due: <strong>1,000.00 €</strong>", body)
         self.assertIn("of which <strong>1,000.00 €</strong> is overdue", body)
-        self.assertNotIn("860", body)
+        self.assertNotIn("860.00", body)  # an amount: the link's random token may hold "860"
 
     def test_one_read_of_accounting_for_all_the_cases(self):
         customers = self.env["res.partner"].create(
