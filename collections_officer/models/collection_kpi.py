@@ -3,7 +3,6 @@ from datetime import date, timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
-from odoo.fields import Domain
 from odoo.tools import SQL
 
 # How far back countback DSO looks for the sales that explain the receivables.
@@ -103,40 +102,27 @@ class CollectionKpi(models.AbstractModel):
 
     @api.model
     def _scope_cases(self, scopes):
-        """The cases of each scope: those open during its period."""
-        starts = min(s["start"] for s in scopes)
-        ends = max(s["end"] for s in scopes)
-        companies = self.env["res.company"].union(*(s["company"] for s in scopes))
-        Case = self.env["collection.case"].with_context(active_test=False)
-        query = Case._search(
-            Domain("company_id", "in", companies.ids)
-            & Domain("opened_date", "<=", ends)
-            & (Domain("closed_date", "=", False) | Domain("closed_date", ">=", starts))
-        )
-        # Read as plain values in one query and shared out in Python: the fields
-        # of tens of thousands of records read one by one cost seconds, and every
-        # figure after this reads what it needs of the cases in PostgreSQL.
-        names = ("id", "company_id", "user_id", "team_id", "opened_date", "closed_date")
-        Case.flush_model(names[1:])
+        """The cases of each scope: those open during its period, as
+        ``_scope_cases_sql`` matches them.
+
+        Read as ids in one query and browsed with a shared prefetch: the fields of
+        tens of thousands of records read one by one cost seconds, and every figure
+        after this reads what it needs of the cases in PostgreSQL.
+        """
+        if not scopes:
+            return []
+        ids = [[] for _scope in scopes]
         rows = self.env.execute_query(
-            query.select(*(SQL.identifier(query.table, name) for name in names))
+            SQL(
+                "SELECT sc.idx, sc.case_id FROM (%s) AS sc ORDER BY sc.case_id",
+                self._scope_cases_sql(scopes),
+            )
         )
-        all_ids = tuple(row[0] for row in rows)
-        cases = []
-        for scope in scopes:
-            company, user, team = scope["company"].id, scope["user"].id, scope["team"].id
-            start, end = scope["start"], scope["end"]
-            ids = [
-                case_id
-                for case_id, company_id, user_id, team_id, opened, closed in rows
-                if company_id == company
-                and (not user or user_id == user)
-                and (not team or team_id == team)
-                and opened <= end
-                and (not closed or closed >= start)
-            ]
-            cases.append(Case.browse(ids).with_prefetch(all_ids))
-        return cases
+        for index, case_id in rows:
+            ids[index].append(case_id)
+        all_ids = tuple(sorted({case_id for _index, case_id in rows}))
+        Case = self.env["collection.case"].with_context(active_test=False)
+        return [Case.browse(case_ids).with_prefetch(all_ids) for case_ids in ids]
 
     @api.model
     def _case_partner_ids(self, scopes, cases):
@@ -157,16 +143,18 @@ class CollectionKpi(models.AbstractModel):
         return partner_ids
 
     @api.model
-    def _scope_cases_sql(self, scopes, cases):
-        """The cases of each scope, ``cases`` (``_scope_cases``) found again in
-        PostgreSQL, as a query of rows ``(idx, tz, date_from, date_to, case_id,
-        partner_id, company_id, opened_date, closed_date, portal_last_visit)``:
-        the scope's index, its company's timezone and its period, then the case.
-        None when no scope has cases.
+    def _scope_cases_sql(self, scopes, cases=None):
+        """The cases of each scope, as a query of rows ``(idx, tz, date_from,
+        date_to, case_id, partner_id, company_id, opened_date, closed_date,
+        portal_last_visit)``: the scope's index, its company's timezone and its
+        period, then the case. The one home of which cases a scope holds: those
+        of its company, officer and team open during its period (opened by its
+        end, not closed before its start).
 
-        Matched on the scope's company, officer, team and period as
-        ``_scope_cases`` matches them: tens of thousands of ids sent per scope and
-        looked up one by one cost more than reading the cases' table.
+        ``cases``, the scopes' cases found before (``_scope_cases``), leaves out
+        the scopes that have none; None when no scope has cases. Matched again
+        rather than sent: tens of thousands of ids sent per scope and looked up
+        one by one cost more than reading the cases' table.
         """
         # The companies read together: one by one, each costs a query.
         companies = self.env["res.company"].union(*(scope["company"] for scope in scopes))
@@ -182,8 +170,8 @@ class CollectionKpi(models.AbstractModel):
                 scope["start"],
                 scope["end"],
             )
-            for index, (scope, scope_cases) in enumerate(zip(scopes, cases, strict=True))
-            if scope_cases
+            for index, scope in enumerate(scopes)
+            if cases is None or cases[index]
         ]
         if not values:
             return None
