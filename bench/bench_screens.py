@@ -10,8 +10,8 @@
    apply), each screen in its own cursor, rolled back, ``--repeat`` times (the first
    with the registry's caches cold): My Day, the worklist (sorted by priority,
    grouped by officer and by state, the kanban), the form of the user's case with
-   the most open items, the dashboard, the KPI cards, the expected cash and the aged
-   receivables (the pivot as it opens, then the graph). The
+   the most open items, the dashboard, the KPI cards, the expected cash, the aged
+   receivables as they open (the pivot) and switched to their graph. The
    requests are those of the query-count tests
    (``collections_officer/tests/screens.py``), built from the views as the web
    client builds them.

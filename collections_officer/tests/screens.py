@@ -89,14 +89,26 @@ def expected_cash(env):
     return web_client.open_graph(Cash, action), web_client.open_pivot(Cash, action)
 
 
-def aged_receivables(env):
+def _aging_lines(env):
     """The aged receivables menu: its wizard's defaults (as of today, the user's
-    companies) shown, the pivot as it opens (a row per customer, or per officer on a
-    run of many customers), then the graph."""
+    companies), the report's lines and action."""
     wizard = env["collection.aging.wizard"].create({})
     action = wizard.action_open_report()
-    lines = env["collection.aging.line"].with_context(**action["context"])
-    return web_client.open_pivot(lines, action), web_client.open_graph(lines, action)
+    return env["collection.aging.line"].with_context(**action["context"]), action
+
+
+def aged_receivables(env):
+    """The aged receivables menu opened: the pivot as it opens (a row per customer, or
+    per officer on a run of many customers)."""
+    lines, action = _aging_lines(env)
+    return web_client.open_pivot(lines, action)
+
+
+def aged_receivables_graph(env):
+    """The aged receivables switched to their graph (the menu's wizard and action
+    counted again: a screen of its own, opened by a click)."""
+    lines, action = _aging_lines(env)
+    return web_client.open_graph(lines, action)
 
 
 # (name, function): the case form is opened on a case given apart.
@@ -111,4 +123,5 @@ SCREENS = (
     ("kpi cards", kpi_cards),
     ("expected cash", expected_cash),
     ("aged receivables", aged_receivables),
+    ("aged receivables graph", aged_receivables_graph),
 )
