@@ -301,7 +301,12 @@ class CollectionLedger(models.AbstractModel):
                                (aml.no_followup AND NOT (cm.include_misc AND j.type = 'general'))
                                OR COALESCE(COALESCE(aml.date_maturity, aml.date)
                                            <= cm.followup_from, FALSE)
-                               OR COALESCE(m.payment_state IN ('blocked', 'in_payment'), FALSE)
+                               -- The few entries Odoo holds, hashed once: looked up
+                               -- line by line, every open item cost an index search.
+                               OR aml.move_id IN (
+                                   SELECT id FROM account_move
+                                    WHERE payment_state IN ('blocked', 'in_payment')
+                               )
                            ) AS held
                       FROM account_move_line aml
                       JOIN (VALUES %(company_values)s)
@@ -310,7 +315,6 @@ class CollectionLedger(models.AbstractModel):
                         ON cm.company_id = aml.company_id
                       JOIN account_account a ON a.id = aml.account_id
                       JOIN account_journal j ON j.id = aml.journal_id
-                      JOIN account_move m ON m.id = aml.move_id
                       JOIN res_partner p ON p.id = aml.partner_id
                  LEFT JOIN (VALUES %(tolerance_values)s) AS t(company_id, currency_id, tolerance)
                         ON t.company_id = cm.case_company_id AND t.currency_id = aml.currency_id
@@ -400,7 +404,18 @@ class CollectionLedger(models.AbstractModel):
             SQL(
                 """
                 WITH %(items)s,
+                -- The customers with credits: only their debits are netted, in order.
+                credited AS (
+                    SELECT DISTINCT partner_id, company_id FROM items WHERE residual < 0
+                ),
                 netted AS (
+                    SELECT items.*,
+                           residual > 0 AND NOT set_apart AS chased,
+                           residual AS uncovered
+                      FROM items
+                 LEFT JOIN credited c USING (partner_id, company_id)
+                     WHERE c.partner_id IS NULL
+                 UNION ALL
                     SELECT items.*,
                            residual > 0 AND NOT set_apart AS chased,
                            -- What credits leave unpaid of each chased debit, oldest paid first.
@@ -412,6 +427,7 @@ class CollectionLedger(models.AbstractModel):
                                + SUM(LEAST(residual, 0)) OVER (PARTITION BY partner_id, company_id)
                            ) AS uncovered
                       FROM items
+                      JOIN credited USING (partner_id, company_id)
                 ),
                 summed AS (
                 SELECT partner_id,
@@ -474,7 +490,7 @@ class CollectionLedger(models.AbstractModel):
             values["last_payment_date"] = False
             figures[(row["partner_id"], row["company_id"])] = values
         if figures:
-            self._add_last_payment_dates(figures, scope)
+            self._add_last_payment_dates(figures, scope, every_customer=partners is None)
         return figures
 
     # ------------------------------------------------- in the documents' currencies
