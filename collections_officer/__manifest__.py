@@ -2,7 +2,7 @@
     "name": "Collections Officer",
     "summary": "A collections desk in Odoo: overdue customers as collection cases, "
     "worked by officers and supervised by managers.",
-    "version": "19.0.1.8.0",
+    "version": "19.0.1.9.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/collections-officer/collections_officer",
     "author": "Collections Officer contributors",

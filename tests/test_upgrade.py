@@ -146,10 +146,15 @@ edited.subject = spec["edited_subject"]
 # Shipped records as an older release installed them, never edited since.
 for xmlid, values in spec["older_shipped"].items():
     env.ref(xmlid).write(values)
-# A refresh of every case asked for and not run yet, as releases before 19.0.1.8.0
-# flagged it.
+# A refresh of every case asked for and not run yet: counted from 19.0.1.8.0, a flag before.
 if spec.get("refresh_asked"):
-    company.collection_refresh_asked = True
+    if "collection_refresh_requested" in company._fields:
+        company._collection_ask_refresh()
+    else:
+        company.collection_refresh_asked = True
+# The day's scoring done, as the scheduled refresh does it each morning.
+if spec.get("scored_today") and hasattr(Case, "_update_priority_of_the_day"):
+    Case._update_priority_of_the_day(company)
 env.cr.commit()
 print("UPGRADE_BOOK=" + json.dumps(
     {"closed": closing.id, "closed_state": closing.state, "held": held.id, "edited": edited.id}
@@ -459,10 +464,11 @@ def test_an_upgrade_from_the_release_before_the_story_loses_nothing(
 
 def test_an_upgrade_from_the_previous_release_loses_nothing(project_dir, tmp_path, upgrade_db):
     """The release a site runs today upgrades to this one with its book intact, and gets
-    what this release changed: a refresh asked for and not run yet stays asked for, as
-    a counted request, and the KPIs' indexes are built; and what earlier ones did: every
-    active case says how its pay date is predicted, the weekly training is scheduled, no
-    case is in an experiment's arm and the aged receivables keep no table of their own."""
+    what this release changed: a company scored today keeps the day's overdue book; and
+    what earlier ones did: a refresh asked for and not run yet stays asked for, as a
+    counted request, the KPIs' indexes are built, every active case says how its pay
+    date is predicted, the weekly training is scheduled, no case is in an experiment's
+    arm and the aged receivables keep no table of their own."""
     db = upgrade_db
     old_version = previous_version(project_dir)
     current_version = manifest_version((project_dir / MANIFEST).read_text())
@@ -479,6 +485,7 @@ def test_an_upgrade_from_the_previous_release_loses_nothing(project_dir, tmp_pat
             "older_shipped": {},
             "credit_hold": True,
             "refresh_asked": True,
+            "scored_today": True,
         },
     )
     before = snapshot(db)
@@ -562,3 +569,15 @@ def test_an_upgrade_from_the_previous_release_loses_nothing(project_dir, tmp_pat
         "'account_move_collection_credit_sales_idx')",
     )
     assert int(indexes) == 2, "the KPIs' indexes are built"
+    # Scored today before the upgrade: the day's book is kept from the upgrade on.
+    main_company = (
+        "(SELECT res_id FROM ir_model_data WHERE module = 'base' AND name = 'main_company')"
+    )
+    book = rows(
+        db,
+        "SELECT id, collection_priority_book::float8 AS book, "
+        "(SELECT SUM(overdue_amount)::float8 FROM collection_case WHERE company_id = c.id "
+        "AND state != 'closed' AND overdue_amount > 0) AS overdue "
+        f"FROM res_company c WHERE id = {main_company}",
+    )
+    assert book[0]["overdue"] > 0 and book[0]["book"] == book[0]["overdue"], book

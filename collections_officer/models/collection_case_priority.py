@@ -184,9 +184,15 @@ class CollectionCase(models.Model):
         today = company._collection_today()
         if company.collection_scored_day == today:
             return self.browse()
-        cases = self._update_priority_all(company)
-        company._collection_mark_day("collection_scored_day", today)
-        return cases
+        # The day's one book, read once: every case scored today, now or after a
+        # change, reads its share against it (see ``_overdue_book``).
+        company.sudo().write(
+            {
+                "collection_priority_book": self._read_overdue_book(company).get(company.id, 0.0),
+                "collection_scored_day": today,
+            }
+        )
+        return self._update_priority_all(company)
 
     def _update_priority(self):
         """Compute and store the priority, predicted pay date and next action of these
@@ -344,20 +350,7 @@ class CollectionCase(models.Model):
         ``cases``: their rows)."""
         ids = self.ids
         companies = self.env["res.company"].sudo().browse({case["company_id"] for case in cases})
-        book = {
-            company.id: total
-            for company, total in self.env["collection.case"]
-            .sudo()
-            ._read_group(
-                [
-                    ("company_id", "in", companies.ids),
-                    ("state", "!=", "closed"),
-                    ("overdue_amount", ">", 0),
-                ],
-                ["company_id"],
-                ["overdue_amount:sum"],
-            )
-        }
+        book = self._overdue_book(companies)
         Promise = self.env["collection.promise"].sudo()
         Plan = self.env["collection.plan"].sudo()
 
@@ -412,6 +405,46 @@ class CollectionCase(models.Model):
         }
 
     @api.model
+    def _overdue_book(self, companies):
+        """``{company id: overdue amount of its active cases}``, the total a case's share
+        of the overdue book is read against: the one stored by the day's scoring (see
+        ``_update_priority_of_the_day``) on the company's day, else read now.
+
+        One total for the day ranks the cases of the day against each other, and
+        scoring one case after an officer's change costs no read of every case of
+        the company.
+        """
+        book, unscored = {}, self.env["res.company"]
+        for company in companies.sudo():
+            # A book empty in the morning is read again: cases may have opened since.
+            scored = company.collection_scored_day == company._collection_today()
+            if scored and company.collection_priority_book > 0:
+                book[company.id] = company.collection_priority_book
+            else:
+                unscored |= company
+        return book | self._read_overdue_book(unscored)
+
+    @api.model
+    def _read_overdue_book(self, companies):
+        """``{company id: overdue amount of its active cases}``, read now."""
+        if not companies:
+            return {}
+        return {
+            company.id: total
+            for company, total in self.env["collection.case"]
+            .sudo()
+            ._read_group(
+                [
+                    ("company_id", "in", companies.ids),
+                    ("state", "!=", "closed"),
+                    ("overdue_amount", ">", 0),
+                ],
+                ["company_id"],
+                ["overdue_amount:sum"],
+            )
+        }
+
+    @api.model
     def _priority_points(self, case, inputs):
         """The score's rows for a case: ``[{key, value, points, max}]``."""
         case_id, company_id = case["id"], case["company_id"]
@@ -420,7 +453,8 @@ class CollectionCase(models.Model):
         key = (case["partner_id"], company_id)
         book = inputs["book"].get(company_id) or 0.0
         overdue = max(case["overdue_amount"] or 0.0, 0.0)
-        share = 100.0 * overdue / book if book > 0 else 0.0
+        # More than the morning's book when it grew since: the whole book at most.
+        share = min(100.0 * overdue / book, 100.0) if book > 0 else 0.0
         oldest = case["oldest_due_date"]
         days = max((today - oldest).days, 0) if oldest else 0
         promises = inputs["broken_promises"].get(case_id, 0)

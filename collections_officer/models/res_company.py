@@ -79,6 +79,15 @@ class ResCompany(models.Model):
         "(priority, predicted pay date, next action). A refresh asked again that day "
         "scores only the cases it changes.",
     )
+    collection_priority_book = fields.Monetary(
+        string="Overdue Book at Scoring",
+        currency_field="currency_id",
+        readonly=True,
+        copy=False,
+        help="What the company's open cases had overdue when the scheduled refresh scored "
+        "them on the day of 'Cases Scored On': every case scored that day reads the share "
+        "of the overdue book its amount earns points for against this one total.",
+    )
     collection_judged_day = fields.Date(
         string="Commitments Judged On",
         readonly=True,

@@ -172,6 +172,52 @@ class TestPriorityScore(PriorityCommon):
         self.case.invalidate_recordset()
         self.assertGreater(self.case.priority_score, 0)
 
+    def _share(self, case):
+        self._update(case)
+        return {row["key"]: row["value"] for row in case.priority_detail}["amount"]
+
+    def test_the_cases_of_a_day_are_measured_against_the_days_book(self):
+        scored = self.Case._update_priority_of_the_day(self.company)
+        self.assertIn(self.case, scored)
+        self.assertEqual(self.company.collection_scored_day, self.company._collection_today())
+        self.assertEqual(self.company.collection_priority_book, 1500)
+        self.assertAlmostEqual(self._share(self.case), 100 / 3, places=4)
+        # Another customer owes more since the morning: this case's share of the day's
+        # book, hence its rank among the cases scored this morning, is unchanged.
+        self._post_invoice(1500, due_days_ago=5, partner=self.other_customer)
+        self._refresh()
+        self.assertAlmostEqual(self._share(self.case), 100 / 3, places=4)
+        # The next day's book is read again: a sixth of 3,000.
+        with freeze_time(days_ahead(1)):
+            self.assertAlmostEqual(self._share(self.case), 100 / 6, places=4)
+            self.Case._update_priority_of_the_day(self.company)
+            self.assertEqual(self.company.collection_priority_book, 3000)
+
+    def test_a_case_grown_past_the_days_book_is_the_whole_of_it(self):
+        self.Case._update_priority_of_the_day(self.company)
+        self._post_invoice(3000, due_days_ago=5)
+        self._refresh()
+        self.assertEqual(self.case.overdue_amount, 3500)
+        self.assertEqual(self._share(self.case), 100.0)
+        self.assertEqual(self._points(self.case)["amount"], 25)
+
+    def test_a_book_empty_in_the_morning_is_read_again(self):
+        self.Case._update_priority_of_the_day(self.company)
+        # Nothing was overdue this morning; the cases opened since are measured now.
+        self.company.sudo().collection_priority_book = 0
+        self.assertAlmostEqual(self._share(self.case), 100 / 3, places=4)
+
+    def test_scoring_a_case_reads_no_other_case_once_the_day_is_scored(self):
+        self.Case._update_priority_of_the_day(self.company)
+        self.env.flush_all()
+        # The other customer's case, changed by SQL behind the ORM: a read of the
+        # company's cases would see it.
+        self.env.cr.execute(
+            "UPDATE collection_case SET overdue_amount = 99000 WHERE id = %s",
+            [self._case(self.other_customer).id],
+        )
+        self.assertAlmostEqual(self._share(self.case), 100 / 3, places=4)
+
     def test_an_officer_cannot_set_the_score(self):
         case = self.case.with_user(self.officer)
         with self.assertRaisesRegex(Exception, "cannot be set by hand"):
