@@ -8,6 +8,9 @@ run in its own cursor, rolled back. Each run: seconds (with ``flush_all``), SQL
 queries, cases scored. A second table scores half the cases: the queries must be
 the same. The first run starts from cases never scored (every case written),
 the others from the stored scores (only the cases whose figures moved are written).
+Then one case scored again, as after an officer's change (median of five): before the
+company's day is scored (its overdue book read from every case) and after (the book the
+day's scoring stored).
 
 Usage: see bench/README.md.
 """
@@ -71,6 +74,39 @@ def timed_scoring(registry, label, share=1.0, blank=False):
     ]
 
 
+def timed_one_case(registry, label, day_scored, runs=5):
+    """One case scored again, as after an officer's change: the median of ``runs``
+    cases, each from a cold cache. ``day_scored``: the company's day scored first (its
+    overdue book stored), else none scored today (the book read from every case)."""
+    with registry.cursor() as cr:
+        env = new_env(None, registry, cr)
+        company = env.company
+        if day_scored:
+            env["collection.case"]._update_priority_of_the_day(company)
+        else:
+            company.collection_scored_day = False
+        env.flush_all()
+        cases = env["collection.case"].search([("state", "!=", "closed")], limit=runs)
+        times, counts = [], []
+        for case in cases:
+            env.invalidate_all()
+            queries = cr.sql_log_count
+            start = time.perf_counter()
+            case._update_priority()
+            env.flush_all()
+            times.append(time.perf_counter() - start)
+            counts.append(cr.sql_log_count - queries)
+        cr.rollback()
+    return [
+        label,
+        f"{sorted(times)[len(times) // 2] * 1000:.1f} ms",
+        str(sorted(counts)[len(counts) // 2]),
+        "1",
+        "",
+        "",
+    ]
+
+
 def print_table(rows, title):
     say("")
     say(title)
@@ -106,6 +142,8 @@ def main():
         timed_scoring(registry, f"{run} all active cases") for run in range(1, args.repeat + 1)
     ]
     rows.append(timed_scoring(registry, "half of them", share=0.5))
+    rows.append(timed_one_case(registry, "one case, the day not scored", day_scored=False))
+    rows.append(timed_one_case(registry, "one case, the day scored", day_scored=True))
     print_table(
         [["run", "seconds", "queries", "cases", "mean score", "with next action"], *rows],
         f"collection.case._update_priority on {args.database} ({args.book})",
