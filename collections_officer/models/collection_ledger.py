@@ -326,9 +326,16 @@ class CollectionLedger(models.AbstractModel):
                 ),
                 -- The open disputes of an invoice take its installments oldest first, in
                 -- the invoice's currency; each line's part is converted at its own rate.
+                -- Only the lines of disputed invoices are ordered for it: sorting every
+                -- open item by invoice spilled to disk on a large book.
                 split AS (
+                    SELECT lines.*, 0::numeric AS disputed_currency
+                      FROM lines
+                 LEFT JOIN disputed d ON d.move_id = lines.move_id
+                     WHERE d.move_id IS NULL
+                 UNION ALL
                     SELECT lines.*,
-                           CASE WHEN d.amount IS NULL OR lines.residual_currency <= 0 THEN 0
+                           CASE WHEN lines.residual_currency <= 0 THEN 0
                                 ELSE LEAST(
                                     lines.residual_currency,
                                     GREATEST(d.amount - COALESCE(SUM(lines.residual_currency)
@@ -340,7 +347,7 @@ class CollectionLedger(models.AbstractModel):
                                 )
                            END AS disputed_currency
                       FROM lines
-                 LEFT JOIN disputed d ON d.move_id = lines.move_id
+                      JOIN disputed d ON d.move_id = lines.move_id
                 ),
                 items AS (
                     SELECT split.*,
