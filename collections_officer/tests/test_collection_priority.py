@@ -218,6 +218,43 @@ class TestPriorityScore(PriorityCommon):
         )
         self.assertAlmostEqual(self._share(self.case), 100 / 3, places=4)
 
+    def test_the_days_book_lasts_the_companys_day_not_the_servers(self):
+        other = self._case(self.other_customer)
+        # (timezone, scored at, scored again at (UTC), the same day for the company)
+        moments = [
+            # 16:00 then 18:00 on 30 June in Los Angeles: the server's day has changed.
+            ("America/Los_Angeles", datetime(2026, 6, 30, 23), datetime(2026, 7, 1, 1), True),
+            # 23:00 on 30 June then 01:00 on 1 July in Auckland: the server's has not.
+            ("Pacific/Auckland", datetime(2026, 6, 30, 11), datetime(2026, 6, 30, 13), False),
+        ]
+        for timezone, scored_at, later, same_day in moments:
+            with self.subTest(timezone=timezone):
+                self.company.sudo().write(
+                    {"collection_timezone": timezone, "collection_scored_day": False}
+                )
+                with freeze_time(scored_at):
+                    self.Case._update_priority_of_the_day(self.company)
+                self.assertEqual(self.company.collection_priority_book, 1500)
+                self.env.flush_all()
+                # Behind the ORM: only a read of every case sees the other debt grow.
+                self.env.cr.execute(
+                    "UPDATE collection_case SET overdue_amount = 4500 WHERE id = %s", [other.id]
+                )
+                with freeze_time(later):
+                    share = self._share(self.case)
+                # The same day: a third of the morning's 1,500; the next: a tenth of 5,000.
+                self.assertAlmostEqual(share, 100 / 3 if same_day else 10.0, places=4)
+                self.env.cr.execute(
+                    "UPDATE collection_case SET overdue_amount = 1000 WHERE id = %s", [other.id]
+                )
+                self.env.invalidate_all()
+
+    def test_nobody_but_the_scoring_sets_the_days_book(self):
+        for user in (self.officer, self.manager):
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                self.company.with_user(user).write({"collection_priority_book": 1})
+        self.assertNotIn("collection_priority_book", self.company.copy_data()[0])
+
     def test_an_officer_cannot_set_the_score(self):
         case = self.case.with_user(self.officer)
         with self.assertRaisesRegex(Exception, "cannot be set by hand"):
