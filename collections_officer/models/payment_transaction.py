@@ -4,6 +4,29 @@ from odoo import models
 class PaymentTransaction(models.Model):
     _inherit = "payment.transaction"
 
+    def _create_payment(self, **extra_create_values):
+        # Promises and plans count the money received from their first day, a day of
+        # the case's company: dated on the server's day (or the paying user's), the
+        # down payment of a plan agreed just after midnight would fall the day before it.
+        if "date" not in extra_create_values and (day := self._collection_case_day()):
+            extra_create_values["date"] = day
+        return super()._create_payment(**extra_create_values)
+
+    def _collection_case_day(self):
+        """Today in the company of the collection case following the invoices paid, or
+        None when none of them has a case."""
+        self.ensure_one()
+        invoices = self.invoice_ids
+        if not invoices:
+            return None
+        found = (
+            self.env["collection.ledger"]
+            .sudo()
+            ._find_cases(invoices.partner_id, invoices.company_id)
+        )
+        case = next(iter(found.values()), None)
+        return case.company_id._collection_today() if case else None
+
     def _post_process(self):
         # Post-processing runs once per transaction: the flag tells which ones are new.
         new = self.filtered(

@@ -1,4 +1,6 @@
-from datetime import timedelta
+from datetime import date, timedelta
+
+import pytz
 
 from odoo import Command, fields
 from odoo.tests import HttpCase, new_test_user
@@ -7,7 +9,8 @@ from odoo.tests import HttpCase, new_test_user
 class CollectionsBrowserCase(HttpCase):
     """Users and overdue customers for the browser tests.
 
-    The browser runs on the real clock: invoices are dated relative to today, and the
+    The browser runs on the real clock: invoices are dated relative to today (the
+    company's, which may be another day than the server's), and the
     company e-mails its customers at any hour of any day, so that a tour that sends
     passes whenever the suite runs (the sending windows have tests of their own).
     """
@@ -24,6 +27,27 @@ class CollectionsBrowserCase(HttpCase):
         )
 
     @classmethod
+    def _today(cls):
+        """The company's date now: the day its cases are aged and followed up on."""
+        return cls.env.company._collection_today()
+
+    @staticmethod
+    def _browser_today():
+        """The day the browser counts from when a tour types "in four days": its own,
+        the machine's local date, which may be neither the company's nor UTC's."""
+        return date.today()
+
+    @staticmethod
+    def _zone_on_another_day():
+        """A timezone whose date is not the server's (UTC) one at this moment: 14 hours
+        ahead from 10:00 UTC, 11 hours behind until 11:00."""
+        now = pytz.utc.localize(fields.Datetime.now())
+        for zone in ("Pacific/Kiritimati", "Pacific/Pago_Pago"):
+            if now.astimezone(pytz.timezone(zone)).date() != now.date():
+                return zone
+        raise AssertionError("every hour has a timezone on another day")
+
+    @classmethod
     def _browser_user(cls, login, manager=False):
         group = "group_collections_manager" if manager else "group_collections_officer"
         return new_test_user(
@@ -38,7 +62,7 @@ class CollectionsBrowserCase(HttpCase):
     def _overdue_case(cls, name, amount, days=60, **partner_vals):
         """A customer owing ``amount`` for ``days`` days, and its case."""
         customer = cls.env["res.partner"].create({"name": name, "is_company": True, **partner_vals})
-        overdue_since = fields.Date.today() - timedelta(days=days)
+        overdue_since = cls._today() - timedelta(days=days)
         invoice = cls.env["account.move"].create(
             {
                 "move_type": "out_invoice",
@@ -67,7 +91,7 @@ class CollectionsBrowserCase(HttpCase):
                 "partner_id": customer.id,
                 "payment_ref": "Customer payment",
                 "amount": amount,
-                "date": fields.Date.today(),
+                "date": cls._today(),
             }
         )
         _liquidity, suspense, _other = line._seek_for_lines()

@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from odoo import Command, fields
+from odoo import Command
 from odoo.tests import tagged
 
 from .browser_common import CollectionsBrowserCase
@@ -39,7 +39,7 @@ class TestCollectionDeskUi(CollectionsBrowserCase):
 
     @classmethod
     def _add_invoice(cls, case, amount, days):
-        due = fields.Date.today() - timedelta(days=days)
+        due = cls._today() - timedelta(days=days)
         invoice = cls.env["account.move"].create(
             {
                 "move_type": "out_invoice",
@@ -57,7 +57,7 @@ class TestCollectionDeskUi(CollectionsBrowserCase):
     def test_officers_morning(self):
         top = self._officers_case("Brightwell Ltd", 2400, days=40)
         second = self._officers_case("Calder Ltd", 800, days=35)
-        (top | second).sudo().next_action_date = fields.Date.today()
+        (top | second).sudo().next_action_date = self._today()
         self.env.flush_all()  # the browser's requests read the database, not this cache
         self.start_tour(
             "/odoo/action-collections_officer.collection_my_day_action",
@@ -67,7 +67,7 @@ class TestCollectionDeskUi(CollectionsBrowserCase):
         self.assertEqual(top.state, "promised")
         promise = top.promise_ids
         self.assertEqual((promise.amount, promise.user_id), (2400, self.officer))
-        self.assertEqual(promise.date, fields.Date.today() + timedelta(days=4))
+        self.assertEqual(promise.date, self._browser_today() + timedelta(days=4))
         due = self.env["collection.my.day"].with_user(self.officer).search([])
         self.assertNotIn(top, due.case_id, "nothing to do on it until the promise falls due")
         self.assertIn(second, due.case_id)

@@ -1,6 +1,5 @@
 from datetime import timedelta
 
-from odoo import fields
 from odoo.tests import tagged
 
 from .browser_common import CollectionsBrowserCase
@@ -27,7 +26,7 @@ class TestCollectionHoldUi(CollectionsBrowserCase):
             {
                 "state": "hold",
                 "hold_reason": reason,
-                "hold_until": fields.Date.today() + timedelta(days=60),
+                "hold_until": cls._today() + timedelta(days=60),
             }
         )
         return case

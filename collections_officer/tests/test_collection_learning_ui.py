@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from odoo import Command, fields
+from odoo import Command
 from odoo.tests import tagged
 
 from .browser_common import CollectionsBrowserCase
@@ -80,7 +80,7 @@ class TestCollectionLearningUi(CollectionsBrowserCase):
         case = self._overdue_case("Newly Late Ltd", 700, days=20)
         self.assertEqual(case.experiment_id, experiment)
         self.assertIn(case.experiment_arm, ("champion", "challenger"))
-        self.assertEqual(case.experiment_date, fields.Date.today())
+        self.assertEqual(case.experiment_date, self._today())
         self.assertEqual(case.experiment_overdue, 700)
         followed = challenger if case.experiment_arm == "challenger" else self.default_policy
         self.assertEqual(case.effective_policy_id, followed)
@@ -92,7 +92,7 @@ class TestCollectionLearningUi(CollectionsBrowserCase):
         )
 
     def test_manager_reads_the_results_and_promotes_the_challenger(self):
-        today = fields.Date.today()
+        today = self._today()
         experiment = self.env["collection.experiment"].create(
             {
                 "name": "Earlier second reminder",
@@ -151,7 +151,7 @@ class TestCollectionLearningUi(CollectionsBrowserCase):
         self.assertEqual(Model.sudo().search([]), records, "nothing trained in the request")
 
     def test_officer_reads_a_prediction_by_the_median_delay(self):
-        today = fields.Date.today()
+        today = self._today()
         customer = self.env["res.partner"].create({"name": "Latepayer Ltd", "is_company": True})
         # Three invoices paid 12 days late each, then one overdue for 45 days.
         for days in (120, 90, 70):

@@ -35,7 +35,7 @@ class TestCollectionPortalPage(CollectionsBrowserCase):
 
     @classmethod
     def _invoice(cls, customer, amount, days):
-        due = fields.Date.today() - timedelta(days=days)
+        due = cls._today() - timedelta(days=days)
         invoice = cls.env["account.move"].create(
             {
                 "move_type": "out_invoice",
@@ -166,12 +166,12 @@ class TestCollectionPortalPage(CollectionsBrowserCase):
 
     def test_promise_good_and_bad(self):
         Promise = self.env["collection.promise"]
-        yesterday = fields.Date.to_string(fields.Date.today() - timedelta(days=1))
+        yesterday = fields.Date.to_string(self._today() - timedelta(days=1))
         response = self._post("promise", {"amount": "150", "date": yesterday, "note": "soon"})
         self.assertIn("in the past", response.text)
         self.assertIn('value="150"', response.text, "the values typed are kept")
         self.assertFalse(Promise.search([("case_id", "=", self.case.id)]))
-        in_a_week = fields.Date.to_string(fields.Date.today() + timedelta(days=7))
+        in_a_week = fields.Date.to_string(self._today() + timedelta(days=7))
         response = self._post("promise", {"amount": "150", "date": in_a_week, "note": ""})
         self.assertIn("your promise to pay is recorded", response.text)
         promise = Promise.search([("case_id", "=", self.case.id)])
@@ -179,7 +179,7 @@ class TestCollectionPortalPage(CollectionsBrowserCase):
 
     def test_plan_good_and_bad(self):
         Plan = self.env["collection.plan"]
-        first = fields.Date.to_string(fields.Date.today() + timedelta(days=30))
+        first = fields.Date.to_string(self._today() + timedelta(days=30))
         bad = {"installment_count": "0", "down_payment": "50", "first_date": first}
         response = self._post("plan", {**bad, "frequency": "monthly"})
         self.assertIn("at least one installment", response.text)
@@ -224,7 +224,7 @@ class TestCollectionPortalPage(CollectionsBrowserCase):
 
     def test_forms_refuse_a_bad_token(self):
         page = self._open(self._link())
-        in_a_week = fields.Date.to_string(fields.Date.today() + timedelta(days=7))
+        in_a_week = fields.Date.to_string(self._today() + timedelta(days=7))
         response = self.url_open(
             f"{self.case.access_url}/promise",
             data={
@@ -294,6 +294,59 @@ class TestCollectionPortalPage(CollectionsBrowserCase):
         paid = self.case.contact_ids.filtered(lambda c: c.outcome == "paid")
         self.assertEqual(len(paid), 1)
         self.assertEqual((paid.channel, paid.direction), ("portal", "inbound"))
+
+    def test_a_plan_agreed_after_midnight_counts_its_down_payment_paid_online(self):
+        # The company's day is not the server's: the plan starts on the company's day,
+        # and so is the payment of its down payment dated.
+        self.company.collection_timezone = self._zone_on_another_day()
+        today = self.company._collection_today()
+        self.assertNotEqual(today, fields.Date.today())
+        plan = self.case._portal_propose_plan(4, 100, today + timedelta(days=30))
+        self.assertEqual((plan.state, plan.date_start), ("active", today))
+        due, invoices, installment = self.case._portal_pay_scope("installment")
+        self.assertEqual((due, installment.is_down_payment), (100, True))
+        provider = self.env.ref("payment.payment_provider_demo")
+        tx = self.env["payment.transaction"].create(
+            {
+                "provider_id": provider.id,
+                "payment_method_id": provider.payment_method_ids[:1].id,
+                "amount": due,
+                "currency_id": invoices.currency_id.id,
+                "partner_id": self.customer.id,
+                "reference": "PORTAL-DOWN-1",
+                "invoice_ids": [Command.set(invoices.ids)],
+            }
+        )
+        # Processed by someone whose day is the server's.
+        tx = tx.with_context(tz="UTC")
+        tx._set_done()
+        tx._post_process()
+        self.assertEqual(tx.payment_id.date, today)
+        plan._invalidate_allocation()
+        self.assertEqual((plan.amount_received, installment.state), (100, "paid"))
+
+    def test_a_payment_of_a_customer_without_a_case_keeps_the_date_odoo_gives(self):
+        customer = self.env["res.partner"].create({"name": "Prompt Payer", "is_company": True})
+        invoice = self._invoice(customer, 80, days=-10)
+        self.company.collection_timezone = self._zone_on_another_day()
+        provider = self.env.ref("payment.payment_provider_demo")
+        tx = self.env["payment.transaction"].create(
+            {
+                "provider_id": provider.id,
+                "payment_method_id": provider.payment_method_ids[:1].id,
+                "amount": 80,
+                "currency_id": invoice.currency_id.id,
+                "partner_id": customer.id,
+                "reference": "NO-CASE-1",
+                "invoice_ids": [Command.set(invoice.ids)],
+            }
+        )
+        tx = tx.with_context(tz="UTC")
+        tx._set_done()
+        tx._post_process()
+        # Dated as Odoo dates it, on the processing user's day: not a collections matter.
+        self.assertEqual(tx.payment_id.date, fields.Date.today())
+        self.assertNotEqual(tx.payment_id.date, self.company._collection_today())
 
     def test_statement_download(self):
         response = self._open(

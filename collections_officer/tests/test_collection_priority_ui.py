@@ -1,6 +1,5 @@
 from datetime import timedelta
 
-from odoo import fields
 from odoo.tests import tagged
 
 from .browser_common import CollectionsBrowserCase
@@ -27,5 +26,5 @@ class TestCollectionPriorityUi(CollectionsBrowserCase):
             "collections_officer_priority_callback",
             login=self.officer.login,
         )
-        self.assertEqual(self.case.callback_date, fields.Date.today() + timedelta(days=2))
+        self.assertEqual(self.case.callback_date, self._browser_today() + timedelta(days=2))
         self.assertEqual(self.case.next_action_label, "Call back")

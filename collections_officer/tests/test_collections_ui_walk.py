@@ -1,6 +1,5 @@
 from datetime import timedelta
 
-from odoo import fields
 from odoo.tests import tagged
 
 from .browser_common import CollectionsBrowserCase
@@ -45,7 +44,7 @@ class TestCollectionsUiWalk(CollectionsBrowserCase):
                 {
                     "case_id": self.case.id,
                     "installment_count": 4,
-                    "first_date": fields.Date.today() + timedelta(days=10),
+                    "first_date": self._today() + timedelta(days=10),
                 }
             )
             ._create_plan()
