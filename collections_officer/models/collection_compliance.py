@@ -243,9 +243,9 @@ class CollectionCompliance(models.AbstractModel):
                 [("company_id", "in", companies.ids), ("type", "=", "bank")], ["company_id"]
             )
         }
-        today = fields.Date.context_today(self)
         warnings = {}
         for company in companies:
+            today = company._collection_today()
             messages = []
             if unreconciled.get(company):
                 messages.append(

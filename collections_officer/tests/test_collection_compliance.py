@@ -207,3 +207,14 @@ class TestBankWarnings(CollectionsCommon):
         self.assertIn("No bank statement since", self._warning())
         self.company.collection_bank_stale_days = 0
         self.assertNotIn("since", self._warning() or "")
+
+    def test_stale_is_counted_on_the_companys_day(self):
+        # 10:00 UTC on TODAY: already the next day on Kiritimati (UTC+14), the day the
+        # company counts from; the user's day (UTC) is still TODAY.
+        self.company.collection_timezone = "Pacific/Kiritimati"
+        self.env.user.tz = "UTC"
+        self._statement_line(days_ago=7)
+        self.company.collection_bank_stale_days = 7
+        self.assertIn("No bank statement since", self._warning(), "8 days on the company's day")
+        self.company.collection_timezone = "Europe/Brussels"
+        self.assertNotIn("since", self._warning() or "", "7 days in Brussels: not stale yet")
