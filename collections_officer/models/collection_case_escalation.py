@@ -253,6 +253,7 @@ class CollectionCase(models.Model):
         for manager in managers:
             case.activity_schedule(
                 ESCALATION_ACTIVITY,
+                date_deadline=case.company_id._collection_today(),
                 summary=self.env._(
                     "Decide: %(case)s (%(reason)s)", case=self.display_name, reason=reasons[reason]
                 ),
@@ -356,6 +357,7 @@ class CollectionCase(models.Model):
             for manager in self._collections_managers() - self.env.user:
                 self.sudo().activity_schedule(
                     WRITEOFF_ACTIVITY,
+                    date_deadline=self.company_id._collection_today(),
                     summary=self.env._("Approve a write-off: %(case)s", case=self.name),
                     note=reason,
                     user_id=manager.id,

@@ -101,6 +101,7 @@ class CollectionCase(models.Model):
         )
         legal.activity_schedule(
             "mail.mail_activity_data_todo",
+            date_deadline=legal.company_id._collection_today(),
             summary=summary,
             note=note or False,
             user_id=self.env.user.id,

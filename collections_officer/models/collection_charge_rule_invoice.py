@@ -97,6 +97,7 @@ class CollectionChargeRule(models.Model):
         for manager in self._collection_managers():
             self.activity_schedule(
                 "mail.mail_activity_data_todo",
+                date_deadline=self.company_id._collection_today(),
                 summary=summary,
                 note=self.env._(
                     "Late-payment interest is not charged for the days no %(rate)s covers: "
@@ -155,6 +156,7 @@ class CollectionChargeRule(models.Model):
             for manager in managers:
                 case.activity_schedule(
                     "mail.mail_activity_data_todo",
+                    date_deadline=case.company_id._collection_today(),
                     summary=summary,
                     note=self.env._(
                         "The charge invoice was cancelled in accounting. Open its charges "

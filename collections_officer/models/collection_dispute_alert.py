@@ -35,6 +35,7 @@ class CollectionDispute(models.Model):
             )[:1]
             dispute.activity_schedule(
                 "mail.mail_activity_data_todo",
+                date_deadline=dispute.company_id._collection_today(),
                 summary=self.env._("Look for the customer's payment"),
                 note=self.env._(
                     "The customer says %(invoice)s is paid: find the payment and reconcile it "
@@ -63,6 +64,7 @@ class CollectionDispute(models.Model):
             manager = dispute.case_id.team_id.manager_id or dispute.owner_id
             dispute.activity_schedule(
                 "mail.mail_activity_data_todo",
+                date_deadline=dispute.company_id._collection_today(),
                 summary=self.env._("Dispute past its deadline"),
                 note=self.env._(
                     "The dispute of %(invoice)s on %(case)s was due to be resolved by "

@@ -196,6 +196,7 @@ class CollectionEscalation(models.Model):
             case.sudo().write({"state": "open"})
             case.sudo().activity_schedule(
                 "mail.mail_activity_data_todo",
+                date_deadline=case.company_id._collection_today(),
                 summary=self.env._("Back from escalation: %(case)s", case=case.display_name),
                 note=note,
                 user_id=officer.id,
@@ -204,6 +205,7 @@ class CollectionEscalation(models.Model):
             case.sudo().write({"state": "open", "hardship": True})
             case.sudo().activity_schedule(
                 "mail.mail_activity_data_todo",
+                date_deadline=case.company_id._collection_today(),
                 summary=self.env._("Propose a hardship payment plan: %(case)s", case=case.name),
                 note=note,
                 user_id=officer.id,

@@ -196,6 +196,7 @@ class CollectionFollowup(models.Model):
             manager = case.team_id.manager_id or case.user_id or self.env.user
             case.activity_schedule(
                 "mail.mail_activity_data_todo",
+                date_deadline=case.company_id._collection_today(),
                 summary=self.env._("Escalated: %(case)s", case=case.display_name),
                 note=self.env._(
                     "Follow-up level %(level)s: %(amount)s overdue for %(days)s days.",
@@ -226,6 +227,7 @@ class CollectionFollowup(models.Model):
             case = followup.case_id
             case.activity_schedule(
                 "mail.mail_activity_data_todo",
+                date_deadline=case.company_id._collection_today(),
                 summary=self.env._("Propose legal action: %(case)s", case=case.display_name),
                 user_id=(case.team_id.manager_id or case.user_id or self.env.user).id,
             )

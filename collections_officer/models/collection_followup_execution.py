@@ -348,6 +348,7 @@ class CollectionFollowup(models.Model):
             case = followup.case_id
             case.activity_schedule(
                 "mail.mail_activity_data_todo",
+                date_deadline=case.company_id._collection_today(),
                 summary=self.env._("Follow-up failed: %(case)s", case=case.display_name),
                 note=self.env._(
                     "Follow-up level %(level)s failed %(count)s times: %(error)s",

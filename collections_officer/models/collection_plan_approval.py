@@ -184,6 +184,7 @@ class CollectionPlan(models.Model):
             for approver in plan._approvers():
                 plan.sudo().activity_schedule(
                     APPROVAL_ACTIVITY,
+                    date_deadline=plan.company_id._collection_today(),
                     summary=self.env._("Approve the payment plan"),
                     note=self.env._(
                         "%(officer)s asks you to approve %(plan)s: %(amount)s over "

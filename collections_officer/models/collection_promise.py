@@ -448,6 +448,7 @@ class CollectionPromise(models.Model):
             for approver in promise._approvers():
                 promise.case_id.sudo().activity_schedule(
                     APPROVAL_ACTIVITY,
+                    date_deadline=promise.company_id._collection_today(),
                     summary=self.env._("Approve the promise to pay"),
                     note=self.env._(
                         "%(officer)s recorded %(promise)s beyond the company's limits "

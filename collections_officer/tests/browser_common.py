@@ -9,10 +9,12 @@ from odoo.tests import HttpCase, new_test_user
 class CollectionsBrowserCase(HttpCase):
     """Users and overdue customers for the browser tests.
 
-    The browser runs on the real clock: invoices are dated relative to today (the
-    company's, which may be another day than the server's), and the
-    company e-mails its customers at any hour of any day, so that a tour that sends
-    passes whenever the suite runs (the sending windows have tests of their own).
+    The browser runs on the real clock. The company is always on another day than the
+    server, as it is for some hours of every day in a timezone far from UTC: whatever
+    takes the server's date for the company's fails at every run, not only around
+    midnight. Invoices are dated relative to the company's today, and the company
+    e-mails its customers at any hour of any day, so that a tour that sends passes
+    whenever the suite runs (the sending windows have tests of their own).
     """
 
     @classmethod
@@ -20,6 +22,7 @@ class CollectionsBrowserCase(HttpCase):
         super().setUpClass()
         cls.env.company.write(
             {
+                "collection_timezone": cls._zone_on_another_day(),
                 "collection_email_hour_start": 0.0,
                 "collection_email_hour_end": 24.0,
                 "collection_contact_days": "all",

@@ -187,6 +187,20 @@ class TestCollectionEscalation(CollectionsCommon):
         )
         self.assertIn("Back to the Officer", self.case.message_ids[0].body)
 
+    def test_the_tasks_fall_due_on_the_companys_day(self):
+        # Noon UTC is already the next day on Kiritimati (UTC+14), the company's day; the
+        # officer's and the manager's own day is still the server's.
+        self.company.collection_timezone = "Pacific/Kiritimati"
+        (self.officer | self.manager).tz = "UTC"
+        company_day = self.company._collection_today()
+        self.assertEqual(company_day, days_ago(-1))
+        self._escalate("unable")
+        self.assertEqual(
+            self._activities(self.manager, ESCALATION_ACTIVITY).date_deadline, company_day
+        )
+        self._decide("hardship", note="Lost their main client: propose 12 months.")
+        self.assertEqual(self._activities(self.officer).date_deadline, company_day)
+
     def test_hardship_plan(self):
         self._escalate("unable")
         self._decide("hardship", note="Lost their main client: propose 12 months.")
