@@ -296,8 +296,10 @@ class TestCollectionPortalPage(CollectionsBrowserCase):
         self.assertEqual((paid.channel, paid.direction), ("portal", "inbound"))
 
     def test_a_plan_agreed_after_midnight_counts_its_down_payment_paid_online(self):
-        # The company's day is not the server's (see CollectionsBrowserCase): the plan
-        # starts on the company's day, and so is the payment of its down payment dated.
+        # The company's day is not the server's (chosen again: the class may have been
+        # set up before the server's midnight): the plan starts on the company's day, and
+        # so is the payment of its down payment dated.
+        self.company.collection_timezone = self._zone_on_another_day()
         today = self.company._collection_today()
         self.assertNotEqual(today, fields.Date.today())
         plan = self.case._portal_propose_plan(4, 100, today + timedelta(days=30))
@@ -327,6 +329,7 @@ class TestCollectionPortalPage(CollectionsBrowserCase):
     def test_a_payment_of_a_customer_without_a_case_keeps_the_date_odoo_gives(self):
         customer = self.env["res.partner"].create({"name": "Prompt Payer", "is_company": True})
         invoice = self._invoice(customer, 80, days=-10)
+        self.company.collection_timezone = self._zone_on_another_day()
         provider = self.env.ref("payment.payment_provider_demo")
         tx = self.env["payment.transaction"].create(
             {
