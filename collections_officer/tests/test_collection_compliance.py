@@ -209,12 +209,19 @@ class TestBankWarnings(CollectionsCommon):
         self.assertNotIn("since", self._warning() or "")
 
     def test_stale_is_counted_on_the_companys_day(self):
-        # 10:00 UTC on TODAY: already the next day on Kiritimati (UTC+14), the day the
-        # company counts from; the user's day (UTC) is still TODAY.
-        self.company.collection_timezone = "Pacific/Kiritimati"
+        # The last statement is 7 days before the server's (and the user's) day: 8 days
+        # on the company's day in Auckland and on Kiritimati, 6 in Los Angeles.
         self.env.user.tz = "UTC"
         self._statement_line(days_ago=7)
-        self.company.collection_bank_stale_days = 7
-        self.assertIn("No bank statement since", self._warning(), "8 days on the company's day")
-        self.company.collection_timezone = "Europe/Brussels"
-        self.assertNotIn("since", self._warning() or "", "7 days in Brussels: not stale yet")
+        for zone, moment, stale_days, stale in (
+            ("Pacific/Kiritimati", NOON_IN_BRUSSELS, 7, True),
+            ("Pacific/Auckland", datetime(2026, 6, 30, 20, 0), 7, True),
+            ("America/Los_Angeles", datetime(2026, 6, 30, 3, 0), 6, False),
+            ("Europe/Brussels", NOON_IN_BRUSSELS, 7, False),
+        ):
+            with self.subTest(zone=zone), freeze_time(moment):
+                self.company.write(
+                    {"collection_timezone": zone, "collection_bank_stale_days": stale_days}
+                )
+                warning = self._warning() or ""
+                self.assertEqual("No bank statement since" in warning, stale, warning)

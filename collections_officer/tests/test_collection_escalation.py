@@ -188,18 +188,25 @@ class TestCollectionEscalation(CollectionsCommon):
         self.assertIn("Back to the Officer", self.case.message_ids[0].body)
 
     def test_the_tasks_fall_due_on_the_companys_day(self):
-        # Noon UTC is already the next day on Kiritimati (UTC+14), the company's day; the
-        # officer's and the manager's own day is still the server's.
-        self.company.collection_timezone = "Pacific/Kiritimati"
+        # The officer's and the manager's own day is the server's (UTC); the company's is
+        # the day before in Los Angeles, the day after in Auckland and on Kiritimati.
         (self.officer | self.manager).tz = "UTC"
-        company_day = self.company._collection_today()
-        self.assertEqual(company_day, days_ago(-1))
-        self._escalate("unable")
-        self.assertEqual(
-            self._activities(self.manager, ESCALATION_ACTIVITY).date_deadline, company_day
-        )
-        self._decide("hardship", note="Lost their main client: propose 12 months.")
-        self.assertEqual(self._activities(self.officer).date_deadline, company_day)
+        for zone, moment, company_day in (
+            ("America/Los_Angeles", datetime(2026, 6, 30, 3, 0), days_ago(1)),
+            ("Pacific/Auckland", datetime(2026, 6, 30, 20, 0), days_ago(-1)),
+            ("Pacific/Kiritimati", NOON, days_ago(-1)),
+        ):
+            with self.subTest(zone=zone), freeze_time(moment):
+                self.company.collection_timezone = zone
+                self.assertEqual(self.company._collection_today(), company_day)
+                self._escalate("unable")
+                self.assertEqual(
+                    self._activities(self.manager, ESCALATION_ACTIVITY).date_deadline,
+                    company_day,
+                )
+                self._decide("hardship", note="Lost their main client: propose 12 months.")
+                latest = self._activities(self.officer).sorted("id")[-1:]
+                self.assertEqual(latest.date_deadline, company_day)
 
     def test_hardship_plan(self):
         self._escalate("unable")
